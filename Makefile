@@ -1,0 +1,97 @@
+# pyedge -- top-level build.
+#
+#   make          build/pyedge, the CPython runtime for WASI and its AOT-compiled form
+#   make up       set up everything and run the example app in the sandbox
+#   make test     every test; ends with "N passed, M failed"
+#   make bench    benchmarks (not tests)
+#
+# Debian packages are installed on demand by toolchain/deps.sh (the first run
+# on a fresh machine asks apt for them; later runs only check).
+# Heavy steps are cached by content hash under $(PYEDGE_CACHE).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PYEDGE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/pyedge
+export PYEDGE_CACHE
+
+B := build
+CC := gcc
+CSTD := -std=c11 -D_GNU_SOURCE
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+OPT ?= -O2 -g
+INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi
+CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
+LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt
+# Generated module code resolves its imports (WASI, pyedge host calls) and
+# the runtime against the executable's own symbols.
+LDFLAGS_HOST := -rdynamic
+
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+LIB_SRC := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC := $(shell find src/cli -name '*.c' | sort)
+GEN_SRC := $(B)/gen/embedded_rt.c
+HDRS := $(shell find src -name '*.h')
+
+LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/embedded_rt.o
+CLI_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
+ASAN_LIB_OBJ := $(patsubst %.c,$(B)/asan/%.o,$(LIB_SRC)) $(B)/asan/gen/embedded_rt.o
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(B)/tests-asan/%,$(UNIT_SRC))
+
+.PHONY: all deps host python runtime up test unit bench clean
+
+all: host runtime
+
+deps:
+	@toolchain/deps.sh host
+
+host: deps $(B)/pyedge
+
+$(B)/pyedge: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS_HOST) $(LDFLAGS_HOST) -o $@ $^ $(LDLIBS_HOST)
+
+# The runtime header is embedded in the binary: pyedge writes it next to the
+# generated C when it compiles a module, so a module always matches the
+# runtime it is loaded into.
+EMBEDDED_HDRS := src/runtime/wasm-rt.h src/runtime/pe_rt.h src/wasi/pe_wasi_abi.h src/hostapi/pe_host_abi.h
+$(GEN_SRC): $(EMBEDDED_HDRS) toolchain/embed.sh
+	@mkdir -p $(dir $@)
+	{ toolchain/embed.sh pe_embedded_wasm_rt_h src/runtime/wasm-rt.h; \
+	  toolchain/embed.sh pe_embedded_pe_rt_h src/runtime/pe_rt.h; \
+	  toolchain/embed.sh pe_embedded_pe_wasi_abi_h src/wasi/pe_wasi_abi.h; \
+	  toolchain/embed.sh pe_embedded_pe_host_abi_h src/hostapi/pe_host_abi.h; } > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) -c -o $@ $<
+
+$(B)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) -c -o $@ $<
+
+$(B)/asan/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
+
+$(B)/asan/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/pe_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) -Itests/unit $(LDFLAGS_HOST) -o $@ $< $(LIB_OBJ) -lcmocka $(LDLIBS_HOST)
+
+$(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/pe_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -Itests/unit $(LDFLAGS_HOST) -o $@ $< $(ASAN_LIB_OBJ) -lcmocka $(LDLIBS_HOST)
+
+unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
+
+-include mk/python.mk
+
+clean:
+	rm -rf $(B)

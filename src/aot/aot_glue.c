@@ -1,0 +1,250 @@
+/*
+ * aot_glue.c -- the module descriptor for a compiled module.
+ *
+ * Reads the header wasm2c generated for module `mod` and writes glue.c,
+ * which defines `pe_module_desc` (see pe_rt.h): the instance size, the
+ * init/instantiate/free entry points, the memory export, and one trampoline
+ * per callable export that unpacks uint64_t argument slots into the real C
+ * signature. The host therefore calls exports by name with a checked
+ * signature string and never casts function pointers itself.
+ *
+ * glue.c also includes the host's import declarations (pe_wasi_abi.h,
+ * pe_host_abi.h) after the generated header. If the module imports a host
+ * function with a different signature, the two prototypes conflict and the
+ * compile fails: a mismatched import never runs.
+ *
+ * Header lines we read (wasm2c 1.0.32):
+ *   / * import: 'MODULE' 'NAME' * /      then its prototype
+ *   / * export: 'NAME' * /               then its prototype
+ *   void Z_mod_instantiate(Z_mod_instance_t*, struct Z_X_instance_t*, ...);
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pe_aot.h"
+
+static const char *const supported_modules[] = {"wasi_snapshot_preview1", "pyedge"};
+
+bool pe_aot_import_module_supported(const char *module) {
+  for (size_t i = 0; i < sizeof supported_modules / sizeof *supported_modules; i++)
+    if (strcmp(module, supported_modules[i]) == 0) return true;
+  return false;
+}
+
+/* Next line of text starting at *pos (without newline); false at the end. */
+static bool next_line(const char *text, size_t *pos, char *line, size_t cap) {
+  if (!text[*pos]) return false;
+  const char *s = text + *pos;
+  const char *e = strchr(s, '\n');
+  size_t n = e ? (size_t)(e - s) : strlen(s);
+  *pos += n + (e ? 1 : 0);
+  if (n >= cap) n = cap - 1; /* prototypes we need are short; long ones are cut */
+  memcpy(line, s, n);
+  line[n] = 0;
+  return true;
+}
+
+/* Parses "'A' 'B'" after a marker into a and b (quotes excluded). */
+static int quoted(const char *s, char *a, size_t acap, char *b, size_t bcap) {
+  int got = 0;
+  char *outs[2] = {a, b};
+  size_t caps[2] = {acap, bcap};
+  while (got < 2) {
+    const char *q = strchr(s, '\'');
+    if (!q) break;
+    const char *r = strchr(q + 1, '\'');
+    if (!r) break;
+    size_t n = (size_t)(r - q - 1);
+    if (n >= caps[got]) return -1;
+    memcpy(outs[got], q + 1, n);
+    outs[got][n] = 0;
+    got++;
+    s = r + 1;
+  }
+  return got;
+}
+
+static char type_code(const char *t, size_t n) {
+  if (n == 3 && !memcmp(t, "u32", 3)) return 'i';
+  if (n == 3 && !memcmp(t, "u64", 3)) return 'I';
+  if (n == 3 && !memcmp(t, "f32", 3)) return 'f';
+  if (n == 3 && !memcmp(t, "f64", 3)) return 'F';
+  if (n == 4 && !memcmp(t, "void", 4)) return 'v';
+  return 0;
+}
+
+/* From "RET NAME(Z_mod_instance_t*, T, T);" gets NAME and the signature
+ * "params:results". Returns false for exports the host cannot call
+ * (memories, globals, tables, multi-value results). */
+static bool parse_func_proto(const char *proto, char *name, size_t ncap, char *sig, size_t scap) {
+  const char *sp = strchr(proto, ' ');
+  const char *lp = strchr(proto, '(');
+  if (!sp || !lp || sp > lp) return false;
+  char ret = type_code(proto, (size_t)(sp - proto));
+  if (!ret) return false;
+  size_t nn = (size_t)(lp - sp - 1);
+  if (nn >= ncap) return false;
+  memcpy(name, sp + 1, nn);
+  name[nn] = 0;
+  const char *p = strchr(lp, ',');
+  size_t k = 0;
+  while (p) {
+    p++;
+    while (*p == ' ') p++;
+    const char *e = p;
+    while (*e && *e != ',' && *e != ')') e++;
+    char c = type_code(p, (size_t)(e - p));
+    if (!c || c == 'v' || k + 3 >= scap) return false;
+    sig[k++] = c;
+    p = *e == ',' ? e : NULL;
+  }
+  sig[k++] = ':';
+  if (ret != 'v') sig[k++] = ret;
+  sig[k] = 0;
+  return true;
+}
+
+static bool c_string(pe_buf *b, const char *s) {
+  if (!pe_buf_puts(b, "\"")) return false;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    bool ok = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '?')
+                  ? pe_buf_append(b, s, 1)
+                  : pe_buf_printf(b, "\\%03o", c);
+    if (!ok) return false;
+  }
+  return pe_buf_puts(b, "\"");
+}
+
+static const char *c_type(char c) {
+  switch (c) {
+    case 'i': return "u32";
+    case 'I': return "u64";
+    case 'f': return "f32";
+    default: return "f64";
+  }
+}
+
+static bool write_trampoline(pe_buf *b, int idx, const char *fn, const char *sig) {
+  const char *colon = strchr(sig, ':');
+  char ret = colon[1];
+  bool ok = pe_buf_printf(b,
+                          "static void pe_tramp_%d(void *inst, const uint64_t *a, uint64_t *r) {\n"
+                          "  (void)a; (void)r;\n  ",
+                          idx);
+  if (ret) ok = ok && pe_buf_printf(b, "%s v = ", c_type(ret));
+  ok = ok && pe_buf_printf(b, "%s((Z_mod_instance_t *)inst", fn);
+  for (const char *p = sig; p < colon; p++)
+    ok = ok && pe_buf_printf(b, ", pe_arg_%s(a[%d])", c_type(*p), (int)(p - sig));
+  ok = ok && pe_buf_puts(b, ");\n");
+  if (ret) ok = ok && pe_buf_printf(b, "  r[0] = pe_res_%s(v);\n", c_type(ret));
+  return ok && pe_buf_puts(b, "}\n\n");
+}
+
+bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char *err,
+                 size_t errlen) {
+  pe_buf body = {0}, exports = {0}, imports = {0};
+  char line[4096], proto[4096], a[512], b2[512], name[512], sig[256];
+  char memory_fn[512] = "";
+  char instantiate_args[2048] = "";
+  int nexports = 0, nimports = 0;
+  bool ok = true;
+  size_t pos = 0;
+
+  while (ok && next_line(header, &pos, line, sizeof line)) {
+    if (strncmp(line, "/* import: ", 11) == 0) {
+      if (quoted(line + 11, a, sizeof a, b2, sizeof b2) != 2) continue;
+      if (!pe_aot_import_module_supported(a)) {
+        snprintf(err, errlen, "the module imports '%s' '%s'; pyedge provides only WASI preview1 "
+                 "(wasi_snapshot_preview1) and pyedge host functions", a, b2);
+        ok = false;
+        break;
+      }
+      ok = pe_buf_puts(&imports, "  {") && c_string(&imports, a) && pe_buf_puts(&imports, ", ") &&
+           c_string(&imports, b2) && pe_buf_puts(&imports, "},\n");
+      nimports++;
+    } else if (strncmp(line, "/* export: ", 11) == 0) {
+      if (quoted(line + 11, a, sizeof a, b2, sizeof b2) < 1) continue;
+      if (!next_line(header, &pos, proto, sizeof proto)) break;
+      if (strncmp(proto, "wasm_rt_memory_t* ", 18) == 0) {
+        if (!memory_fn[0] || strcmp(a, "memory") == 0) {
+          const char *lp = strchr(proto, '(');
+          size_t nn = lp ? (size_t)(lp - proto - 18) : 0;
+          if (nn && nn < sizeof memory_fn) {
+            memcpy(memory_fn, proto + 18, nn);
+            memory_fn[nn] = 0;
+          }
+        }
+        continue;
+      }
+      if (!parse_func_proto(proto, name, sizeof name, sig, sizeof sig)) continue;
+      ok = write_trampoline(&body, nexports, name, sig) && pe_buf_puts(&exports, "  {") &&
+           c_string(&exports, a) && pe_buf_printf(&exports, ", \"%s\", pe_tramp_%d},\n", sig,
+                                                  nexports);
+      nexports++;
+    } else if (strncmp(line, "void Z_mod_instantiate(Z_mod_instance_t*", 40) == 0) {
+      /* one `host` argument per import module, cast to its struct type */
+      const char *p = line + 40;
+      size_t k = 0;
+      while ((p = strstr(p, ", struct ")) != NULL) {
+        p += 2;
+        const char *e = strchr(p, '*');
+        if (!e) break;
+        int w = snprintf(instantiate_args + k, sizeof instantiate_args - k, ", (%.*s*)host",
+                         (int)(e - p), p);
+        if (w < 0 || (size_t)w >= sizeof instantiate_args - k) {
+          snprintf(err, errlen, "too many import modules");
+          ok = false;
+          break;
+        }
+        k += (size_t)w;
+        p = e;
+      }
+    }
+  }
+  if (ok) {
+    ok = pe_buf_printf(out,
+                       "/* generated by pyedge: the descriptor of this compiled module */\n"
+                       "#include \"%s\"\n#include \"pe_wasi_abi.h\"\n#include \"pe_host_abi.h\"\n"
+                       "#include \"pe_rt.h\"\n\n"
+                       "static inline u32 pe_arg_u32(uint64_t v) { return (u32)v; }\n"
+                       "static inline u64 pe_arg_u64(uint64_t v) { return v; }\n"
+                       "static inline f32 pe_arg_f32(uint64_t v) { u32 b = (u32)v; f32 f; "
+                       "memcpy(&f, &b, 4); return f; }\n"
+                       "static inline f64 pe_arg_f64(uint64_t v) { f64 f; memcpy(&f, &v, 8); "
+                       "return f; }\n"
+                       "static inline uint64_t pe_res_u32(u32 v) { return v; }\n"
+                       "static inline uint64_t pe_res_u64(u64 v) { return v; }\n"
+                       "static inline uint64_t pe_res_f32(f32 v) { u32 b; memcpy(&b, &v, 4); "
+                       "return b; }\n"
+                       "static inline uint64_t pe_res_f64(f64 v) { uint64_t b; memcpy(&b, &v, 8); "
+                       "return b; }\n\n",
+                       header_file);
+    ok = ok && pe_buf_append(out, body.data ? body.data : "", body.len);
+    ok = ok && pe_buf_printf(out,
+                             "static void pe_instantiate(void *inst, void *host) {\n"
+                             "  (void)host;\n  Z_mod_instantiate((Z_mod_instance_t *)inst%s);\n}\n"
+                             "static void pe_free(void *inst) { Z_mod_free((Z_mod_instance_t *)inst); }\n",
+                             instantiate_args);
+    if (memory_fn[0])
+      ok = ok && pe_buf_printf(out,
+                               "static wasm_rt_memory_t *pe_memory(void *inst) { return %s("
+                               "(Z_mod_instance_t *)inst); }\n",
+                               memory_fn);
+    ok = ok && pe_buf_printf(out, "static const pe_export pe_exports[] = {\n%s  {0, 0, 0}\n};\n",
+                             exports.data ? exports.data : "");
+    ok = ok && pe_buf_printf(out, "static const pe_import pe_imports[] = {\n%s  {0, 0}\n};\n",
+                             imports.data ? imports.data : "");
+    ok = ok && pe_buf_printf(out,
+                             "__attribute__((visibility(\"default\")))\n"
+                             "const pe_module_desc pe_module_descriptor = {\n"
+                             "  PE_MODULE_ABI_VERSION, sizeof(Z_mod_instance_t), Z_mod_init_module,\n"
+                             "  pe_instantiate, pe_free, %s, %d, pe_exports, %d, pe_imports\n};\n",
+                             memory_fn[0] ? "pe_memory" : "0", nexports, nimports);
+    if (!ok) snprintf(err, errlen, "out of memory writing glue");
+  }
+  pe_buf_free(&body);
+  pe_buf_free(&exports);
+  pe_buf_free(&imports);
+  return ok;
+}

@@ -1,0 +1,198 @@
+/*
+ * aot_split.c -- cut wasm2c's single C file into parts.
+ *
+ * wasm2c 1.0.32 writes one file: a preamble (includes, macros, inline
+ * helpers), `static u32 func_types[N]`, forward declarations of every
+ * function (`static <ret> w2c_<name>(...);`), then the initialisers with the
+ * data and element segments, then every function body, then the exports and
+ * instantiate/free. CPython's is ~70 MB; as one translation unit it takes
+ * minutes and gigabytes to compile, so we cut it:
+ *
+ *   head  = preamble through the last forward declaration
+ *   init  = from there to the first function body (segments, init_*)
+ *   funcs = the function bodies (contiguous, each ends with a line "}")
+ *   tail  = exports, instantiate, free
+ *
+ * Part 0 is head + init + its bodies + tail; parts 1..n-1 are head + extern
+ * declarations of the segment arrays + their bodies. For functions and
+ * arrays to be shared between parts they lose `static`; the compiler runs
+ * with -fvisibility=hidden so nothing leaks out of the shared object.
+ *
+ * The format is checked as we go; anything unexpected is an error naming the
+ * line, not a silently wrong split.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pe_aot.h"
+
+typedef struct {
+  const char *p;
+  size_t len; /* without the newline */
+} line_t;
+
+static bool starts(line_t l, const char *s) {
+  size_t n = strlen(s);
+  return l.len >= n && memcmp(l.p, s, n) == 0;
+}
+
+static bool ends(line_t l, const char *s) {
+  size_t n = strlen(s);
+  return l.len >= n && memcmp(l.p + l.len - n, s, n) == 0;
+}
+
+static bool contains(line_t l, const char *s) {
+  size_t n = strlen(s);
+  if (l.len < n) return false;
+  for (size_t i = 0; i + n <= l.len; i++)
+    if (memcmp(l.p + i, s, n) == 0) return true;
+  return false;
+}
+
+/* "static <type> w2c_<name>(<params>)" followed by ";" or " {" */
+static bool is_func_line(line_t l, const char *suffix) {
+  return starts(l, "static ") && contains(l, " w2c_") && contains(l, "(") && ends(l, suffix);
+}
+
+/* "static const <type> <name>[] = {" */
+static bool is_segment_line(line_t l) {
+  return starts(l, "static const ") && ends(l, "[] = {");
+}
+
+static bool emit(pe_buf *b, line_t l) { return pe_buf_append(b, l.p, l.len) && pe_buf_puts(b, "\n"); }
+
+/* Emits l without its leading "static ". */
+static bool emit_unstatic(pe_buf *b, line_t l) {
+  line_t r = {l.p + 7, l.len - 7};
+  return emit(b, r);
+}
+
+/* "static const T name[] = {" -> "extern const T name[];" */
+static bool emit_extern_decl(pe_buf *b, line_t l) {
+  line_t r = {l.p + 7, l.len - 7 - strlen(" = {")};
+  return pe_buf_puts(b, "extern ") && pe_buf_append(b, r.p, r.len) && pe_buf_puts(b, ";\n");
+}
+
+int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *err,
+                 size_t errlen) {
+  size_t nlines = 0;
+  for (size_t i = 0; i < len; i++)
+    if (text[i] == '\n') nlines++;
+  line_t *lines = malloc((nlines + 1) * sizeof *lines);
+  if (!lines) {
+    snprintf(err, errlen, "out of memory");
+    return 0;
+  }
+  size_t n = 0;
+  for (size_t i = 0, s = 0; i <= len; i++) {
+    if (i == len || text[i] == '\n') {
+      if (i > s || i < len) lines[n++] = (line_t){text + s, i - s};
+      s = i + 1;
+    }
+  }
+
+  /* Locate the sections. */
+  size_t last_decl = 0, first_body = 0, body_end = 0;
+  bool have_decl = false, have_body = false;
+  for (size_t i = 0; i < n; i++) {
+    if (is_func_line(lines[i], ");")) {
+      last_decl = i;
+      have_decl = true;
+    } else if (is_func_line(lines[i], ") {")) {
+      first_body = i;
+      have_body = true;
+      break;
+    }
+  }
+  int made = 0;
+  if (!have_body) {
+    /* A module without functions: nothing to split. */
+    parts[0].len = 0;
+    if (!pe_buf_append(&parts[0], text, len)) goto oom;
+    made = 1;
+    goto done;
+  }
+  if (!have_decl || last_decl > first_body) {
+    snprintf(err, errlen, "unexpected wasm2c output: no forward declarations before line %zu",
+             first_body + 1);
+    goto done;
+  }
+  /* Bodies: runs of "static ... w2c_...) {" ... "}" separated by blank lines. */
+  size_t i = first_body;
+  size_t nfuncs = 0, body_bytes = 0;
+  while (i < n) {
+    if (lines[i].len == 0) {
+      i++;
+      continue;
+    }
+    if (!is_func_line(lines[i], ") {")) break;
+    size_t j = i + 1;
+    while (j < n && !(lines[j].len == 1 && lines[j].p[0] == '}')) j++;
+    if (j == n) {
+      snprintf(err, errlen, "unexpected wasm2c output: function at line %zu does not end", i + 1);
+      goto done;
+    }
+    body_bytes += (size_t)(lines[j].p - lines[i].p);
+    nfuncs++;
+    i = j + 1;
+  }
+  body_end = i;
+
+  if (nparts < 1) nparts = 1;
+  if ((size_t)nparts > nfuncs) nparts = (int)(nfuncs ? nfuncs : 1);
+  for (int p = 0; p < nparts; p++) parts[p].len = 0;
+
+  /* head, for every part */
+  for (int p = 0; p < nparts; p++) {
+    for (size_t k = 0; k <= last_decl; k++) {
+      line_t l = lines[k];
+      bool ok;
+      if (starts(l, "static u32 func_types["))
+        ok = p == 0 ? emit_unstatic(&parts[p], l)
+                    : (pe_buf_puts(&parts[p], "extern ") && emit_unstatic(&parts[p], l));
+      else if (is_func_line(l, ");"))
+        ok = emit_unstatic(&parts[p], l);
+      else
+        ok = emit(&parts[p], l);
+      if (!ok) goto oom;
+    }
+  }
+  /* init: whole in part 0; segment arrays as extern declarations elsewhere */
+  for (size_t k = last_decl + 1; k < first_body; k++) {
+    line_t l = lines[k];
+    if (is_segment_line(l)) {
+      if (!emit_unstatic(&parts[0], l)) goto oom;
+      for (int p = 1; p < nparts; p++)
+        if (!emit_extern_decl(&parts[p], l)) goto oom;
+    } else if (!emit(&parts[0], l)) {
+      goto oom;
+    }
+  }
+  /* bodies, dealt out in order by size */
+  size_t share = body_bytes / (size_t)nparts + 1, filled = 0;
+  int p = 0;
+  for (size_t k = first_body; k < body_end; k++) {
+    line_t l = lines[k];
+    if (is_func_line(l, ") {")) {
+      if (filled >= share && p + 1 < nparts) {
+        p++;
+        filled = 0;
+      }
+      if (!emit_unstatic(&parts[p], l)) goto oom;
+    } else if (!emit(&parts[p], l)) {
+      goto oom;
+    }
+    filled += l.len + 1;
+  }
+  for (size_t k = body_end; k < n; k++)
+    if (!emit(&parts[0], lines[k])) goto oom;
+  made = nparts;
+  goto done;
+oom:
+  snprintf(err, errlen, "out of memory splitting generated C");
+  made = 0;
+done:
+  free(lines);
+  return made;
+}

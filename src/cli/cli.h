@@ -1,0 +1,52 @@
+/*
+ * cli.h -- the pyedge command line: subcommands and the sandbox options they
+ * share (--dir, --ro-dir, --env, --max-memory, --timeout).
+ */
+#ifndef PE_CLI_H
+#define PE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pe_wasi.h"
+
+#define PE_CLI_MAX_DIRS 64
+#define PE_CLI_MAX_ENV 256
+
+/* Exit codes of pyedge itself (a guest's own exit code passes through). */
+#define PE_EXIT_USAGE 2
+#define PE_EXIT_TIMEOUT 124
+#define PE_EXIT_HOST_ERROR 125
+#define PE_EXIT_TRAP 134
+
+typedef struct cli_sandbox {
+  pe_wasi_preopen dirs[PE_CLI_MAX_DIRS];
+  int ndirs;
+  const char *env[PE_CLI_MAX_ENV];
+  int nenv;
+  uint64_t max_memory; /* bytes; 0 = module's own maximum */
+  uint64_t timeout_ns; /* 0 = none */
+} cli_sandbox;
+
+/* If argv[*i] is a sandbox option, consumes it (and its value) and returns
+ * 1; returns 0 if it is not one, -1 after printing an error. */
+int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i);
+extern const char cli_sandbox_help[];
+
+/* Parses "128M", "1GiB", "4096" ... into bytes. */
+bool cli_parse_size(const char *s, uint64_t *out);
+/* Parses "2", "0.5", "1.5s", "250ms" into nanoseconds. */
+bool cli_parse_duration(const char *s, uint64_t *out);
+
+/* Runs an already-compiled module in a sandbox: instantiate, then call each
+ * export in `entries` in order (e.g. "_initialize", "pyedge_command"); an
+ * i32 result of the last one is the exit code. Returns the process exit
+ * code to use. */
+int cli_exec(const char *so_path, const char *const *entries, int nentries,
+             const cli_sandbox *s, int argc, const char *const *argv, const char *what);
+
+int cmd_run(int argc, char **argv);
+int cmd_python(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+
+#endif /* PE_CLI_H */

@@ -1,0 +1,90 @@
+/*
+ * cmd_python.c -- `pyedge python`: the bundled CPython, like python3.
+ *
+ * Layout next to the executable (made by `make python`):
+ *   python/pyedge-python.wasm   our guest embedding linked with libpython
+ *   python/lib/python313.zip    the standard library (sourceless .pyc)
+ *   lib/pyedge-python.so        the module compiled ahead of time
+ * The standard library directory is mounted read-only at /usr/local/lib
+ * and PYTHONHOME=/usr/local, as CPython's WASI build expects.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pe_aot.h"
+#include "pe_util.h"
+
+static const char python_usage[] =
+    "Usage: pyedge python [SANDBOX OPTIONS] [--] [PYTHON ARGS...]\n"
+    "\n"
+    "Runs CPython (compiled to WebAssembly, then to native code) in a sandbox.\n"
+    "PYTHON ARGS are python3's: -c CODE, -m MODULE, SCRIPT, -S, -I, ...\n"
+    "The guest sees only the directories given with --dir/--ro-dir, plus the\n"
+    "standard library, read-only, at /usr/local/lib.\n"
+    "\n"
+    "Example: pyedge python -c \"import json; print(json.dumps([1]))\"\n"
+    "\n";
+
+int cmd_python(int argc, char **argv) {
+  cli_sandbox s;
+  memset(&s, 0, sizeof s);
+  int i = 1;
+  for (; i < argc; i++) {
+    if (!strcmp(argv[i], "--help")) {
+      fputs(python_usage, stdout);
+      fputs(cli_sandbox_help, stdout);
+      return 0;
+    }
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    int r = cli_sandbox_option(&s, argc, argv, &i);
+    if (r < 0) return PE_EXIT_USAGE;
+    if (r == 0) break; /* the first python argument */
+  }
+  char exe[PATH_MAX], so[PATH_MAX], wasm[PATH_MAX], lib[PATH_MAX], err[4096];
+  if (!pe_exe_dir(exe, sizeof exe)) {
+    fprintf(stderr, "pyedge: cannot locate the pyedge executable\n");
+    return PE_EXIT_HOST_ERROR;
+  }
+  snprintf(so, sizeof so, "%s/lib/pyedge-python.so", exe);
+  snprintf(wasm, sizeof wasm, "%s/python/pyedge-python.wasm", exe);
+  snprintf(lib, sizeof lib, "%s/python/lib", exe);
+  if (access(lib, R_OK) != 0) {
+    fprintf(stderr, "pyedge: the Python runtime is not built (%s missing); run `make`\n", lib);
+    return PE_EXIT_HOST_ERROR;
+  }
+  if (access(so, R_OK) != 0 && !pe_aot_compile(wasm, NULL, so, sizeof so, err, sizeof err)) {
+    fprintf(stderr, "pyedge: %s\n", err);
+    return PE_EXIT_HOST_ERROR;
+  }
+  if (s.ndirs == PE_CLI_MAX_DIRS || s.nenv + 1 >= PE_CLI_MAX_ENV) {
+    fprintf(stderr, "pyedge: too many --dir or --env options\n");
+    return PE_EXIT_USAGE;
+  }
+  /* The standard library first, so that fd 3 is always it. */
+  memmove(&s.dirs[1], &s.dirs[0], (size_t)s.ndirs * sizeof s.dirs[0]);
+  s.dirs[0] = (pe_wasi_preopen){.host_path = lib, .guest_path = "/usr/local/lib", .read_only = true};
+  s.ndirs++;
+  memmove(&s.env[1], &s.env[0], (size_t)s.nenv * sizeof s.env[0]);
+  s.env[0] = "PYTHONHOME=/usr/local";
+  s.nenv++;
+
+  const char *gargv[1024];
+  int gargc = 0;
+  gargv[gargc++] = "python3";
+  for (; i < argc; i++) {
+    if (gargc == 1023) {
+      fprintf(stderr, "pyedge: too many arguments\n");
+      return PE_EXIT_USAGE;
+    }
+    gargv[gargc++] = argv[i];
+  }
+  gargv[gargc] = NULL;
+  const char *entries[] = {"_initialize", "pyedge_command"};
+  return cli_exec(so, entries, 2, &s, gargc, gargv, "python");
+}

@@ -1,0 +1,113 @@
+/*
+ * pe_rt.h -- the wasm runtime as the host sees it.
+ *
+ * A *module* is a WebAssembly module compiled ahead of time to a shared
+ * object (src/aot/ makes them). Each such object exports one symbol,
+ * `pe_module_descriptor`, a pe_module_desc that tells the runtime how big an
+ * instance is, how to instantiate and free it, and which functions it
+ * exports, each behind a uniform trampoline (arguments and results as
+ * uint64_t arrays) so that the host never casts to a guessed signature.
+ *
+ * An *instance* is one sandbox: a linear memory in its own 8 GiB reservation,
+ * tables and globals. Any number of instances may run at once, one call per
+ * instance at a time, on any threads.
+ *
+ * Calls: pe_instance_call() runs one export under a trap handler and an
+ * optional wall-clock deadline, and reports how it ended (pe_outcome).
+ * Host functions that the guest imports run on the caller's thread, inside
+ * that call; they end it early with pe_rt_exit() (proc_exit) or pe_rt_trap().
+ *
+ * Faults: SIGSEGV/SIGBUS whose faulting instruction is module code and whose
+ * address lies in the running instance's reservation become an OOB trap;
+ * in the thread's stack guard, an exhaustion trap. Anything else is a host
+ * bug: the handler prints a report and re-raises, so it is never disguised
+ * as a guest trap.
+ */
+#ifndef PE_RT_H
+#define PE_RT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wasm-rt.h"
+
+#define PE_MODULE_ABI_VERSION 1u
+
+/* Value types in export signatures, one char each: i32 'i', i64 'I',
+ * f32 'f', f64 'F'. A signature is "params:results", e.g. "ii:i". */
+typedef void (*pe_trampoline)(void *instance, const uint64_t *args, uint64_t *results);
+
+typedef struct pe_export {
+  const char *name;
+  const char *sig;
+  pe_trampoline call;
+} pe_export;
+
+typedef struct pe_import {
+  const char *module;
+  const char *name;
+} pe_import;
+
+typedef struct pe_module_desc {
+  uint32_t abi_version;
+  uint32_t instance_size;
+  void (*init_module)(void);
+  /* Passes `host` as the instance pointer of every import module. */
+  void (*instantiate)(void *instance, void *host);
+  void (*free_instance)(void *instance);
+  wasm_rt_memory_t *(*memory)(void *instance); /* NULL: no exported memory */
+  uint32_t nexports;
+  const pe_export *exports;
+  uint32_t nimports;
+  const pe_import *imports;
+} pe_module_desc;
+
+typedef struct pe_module pe_module;
+typedef struct pe_instance pe_instance;
+
+/* How a call ended. trap == WASM_RT_TRAP_NONE: returned normally;
+ * PE_RT_TRAP_EXIT: the guest called proc_exit(exit_code). */
+typedef struct pe_outcome {
+  wasm_rt_trap_t trap;
+  int exit_code;
+} pe_outcome;
+
+/* Process-wide set-up: signal handlers. Idempotent and thread-safe. */
+void pe_rt_global_init(void);
+
+/* Loads a compiled module (.so). NULL with a message in err on failure. */
+pe_module *pe_module_open(const char *so_path, char *err, size_t errlen);
+const pe_module_desc *pe_module_describe(const pe_module *m);
+const pe_export *pe_module_find(const pe_module *m, const char *name);
+/* Modules are kept for the life of the process (their code may be running
+ * on other threads); pe_module_close only drops the handle's bookkeeping. */
+void pe_module_close(pe_module *m);
+
+/* Instantiates `m`. `host` is what every import receives (the WASI context).
+ * max_memory_bytes caps linear memory (0: the module's own maximum). */
+pe_instance *pe_instance_new(pe_module *m, void *host, uint64_t max_memory_bytes,
+                             pe_outcome *out, char *err, size_t errlen);
+wasm_rt_memory_t *pe_instance_memory(pe_instance *inst);
+/* Runs one export. timeout_ns 0: no deadline. */
+pe_outcome pe_instance_call(pe_instance *inst, const pe_export *fn, const uint64_t *args,
+                            uint64_t *results, uint64_t timeout_ns);
+void pe_instance_free(pe_instance *inst);
+
+/* Asks the call running on `inst` (from any thread) to stop with
+ * PE_RT_TRAP_TIMEOUT as soon as it is in guest code or a blocking host call. */
+void pe_instance_interrupt(pe_instance *inst);
+
+/* For host functions, on the guest's thread, inside a call. */
+WASM_RT_NO_RETURN void pe_rt_exit(int code);
+WASM_RT_NO_RETURN void pe_rt_trap(wasm_rt_trap_t kind);
+/* True once the running call's deadline has passed or it was interrupted.
+ * A host function that blocks (poll_oneoff, fd_read on a pipe) wakes on
+ * EINTR, checks this and calls pe_rt_trap(PE_RT_TRAP_TIMEOUT). */
+bool pe_rt_should_stop(void);
+/* The instance whose call runs on this thread, or NULL. */
+pe_instance *pe_rt_current(void);
+
+const char *pe_rt_trap_name(wasm_rt_trap_t kind);
+
+#endif /* PE_RT_H */

@@ -1,0 +1,67 @@
+/*
+ * rt_internal.h -- state shared by the runtime's own files; not for the host.
+ *
+ * Per-thread state (pe_rt_thread) lives in a __thread variable of the
+ * executable. Generated module code never touches it: it only calls
+ * wasm_rt_trap() and the allocation functions, which are ours. So the state
+ * is reachable from signal handlers (initial-exec TLS of the executable is
+ * async-signal-safe) and costs generated code nothing.
+ */
+#ifndef PE_RT_INTERNAL_H
+#define PE_RT_INTERNAL_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pe_rt.h"
+
+struct pe_module {
+  void *dl;
+  const pe_module_desc *desc;
+  char *path;
+};
+
+struct pe_instance {
+  pe_module *module;
+  void *host;
+  wasm_rt_memory_t *memory; /* the exported memory, or NULL */
+  atomic_int interrupt_requested;
+  atomic_int running_tid; /* kernel tid of the thread in a call, or 0 */
+  /* the module's own instance struct follows, 16-byte aligned */
+  _Alignas(16) unsigned char state[];
+};
+
+typedef struct pe_rt_thread {
+  sigjmp_buf *jmp;      /* where a trap goes; NULL outside a call */
+  pe_instance *current; /* instance of the running call */
+  volatile sig_atomic_t stop;
+  int exit_code;
+  uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: none */
+  uint32_t pending_max_pages; /* host limit, read by wasm_rt_allocate_memory */
+  /* stack bounds, for telling stack exhaustion from other faults */
+  uintptr_t stack_guard_lo, stack_guard_hi;
+  void *altstack;
+  timer_t timer;
+  int timer_ready;
+  int tid;
+  /* wasm exception being thrown (exception-handling proposal) */
+  sigjmp_buf *unwind_target;
+  uint32_t exc_tag, exc_size;
+  unsigned char exc_data[256];
+} pe_rt_thread;
+
+extern __thread pe_rt_thread pe_rt_tls __attribute__((tls_model("initial-exec")));
+
+/* rt_thread.c */
+void pe_rt_thread_init(void);
+void pe_rt_deadline_arm(uint64_t timeout_ns);
+void pe_rt_deadline_disarm(void);
+uint64_t pe_rt_now_ns(void);
+
+/* rt_module.c: is this instruction address inside a loaded module's code? */
+int pe_rt_is_module_code(uintptr_t pc);
+
+#endif /* PE_RT_INTERNAL_H */

@@ -1,0 +1,49 @@
+/*
+ * pe_util.h -- small host helpers shared by the CLI and the compiler:
+ * whole-file I/O, hashing, directories, running a tool, growable strings.
+ * Errors are reported as a message in a caller-provided buffer.
+ */
+#ifndef PE_UTIL_H
+#define PE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct pe_buf {
+  char *data;
+  size_t len, cap;
+} pe_buf;
+
+bool pe_buf_append(pe_buf *b, const void *p, size_t n);
+bool pe_buf_puts(pe_buf *b, const char *s);
+bool pe_buf_printf(pe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pe_buf_free(pe_buf *b);
+
+/* Reads a whole file; the result is NUL-terminated (not counted in len). */
+bool pe_read_file(const char *path, pe_buf *out, char *err, size_t errlen);
+/* Writes via a temporary file and rename(2), so readers never see half. */
+bool pe_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
+bool pe_mkdir_p(const char *path, char *err, size_t errlen);
+
+/* sha256 as 64 hex chars + NUL */
+void pe_sha256_hex(const void *data, size_t len, char out[65]);
+typedef struct pe_sha256 pe_sha256;
+pe_sha256 *pe_sha256_begin(void);
+void pe_sha256_update(pe_sha256 *h, const void *data, size_t len);
+void pe_sha256_end(pe_sha256 *h, char out[65]);
+
+/* $PYEDGE_CACHE, else $XDG_CACHE_HOME/pyedge, else ~/.cache/pyedge */
+bool pe_cache_dir(char *out, size_t outlen);
+
+/* Starts argv[0] (searched in PATH) with stdout to /dev/null and stderr to
+ * `stderr_path` (or inherited if NULL). Returns the pid or -1. */
+pid_t pe_spawn(char *const argv[], const char *stderr_path, char *err, size_t errlen);
+/* Waits for pid; returns its exit status, or 128+signal. */
+int pe_wait(pid_t pid);
+
+/* Directory holding the running executable (no trailing slash). */
+bool pe_exe_dir(char *out, size_t outlen);
+
+#endif /* PE_UTIL_H */
