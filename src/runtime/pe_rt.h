@@ -75,6 +75,9 @@ typedef struct pe_outcome {
 
 /* Process-wide set-up: signal handlers. Idempotent and thread-safe. */
 void pe_rt_global_init(void);
+/* Installs the handlers again, for hosts in which other code (a test
+ * framework, a language runtime) may have replaced them since. */
+void pe_rt_reinstall_handlers(void);
 
 /* Loads a compiled module (.so). NULL with a message in err on failure. */
 pe_module *pe_module_open(const char *so_path, char *err, size_t errlen);

@@ -133,25 +133,36 @@ static void on_deadline(int sig, siginfo_t *si, void *ucv) {
   rearm_in(PE_RT_RETRY_NS);
 }
 
+static void install_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &prev_segv);
+  sigaction(SIGBUS, &sa, &prev_bus);
+  struct sigaction sd;
+  memset(&sd, 0, sizeof sd);
+  sd.sa_sigaction = on_deadline;
+  sd.sa_flags = SA_SIGINFO | SA_ONSTACK; /* no SA_RESTART: blocking calls see EINTR */
+  sigemptyset(&sd.sa_mask);
+  sigaction(sig_deadline(), &sd, NULL);
+}
+
 void pe_rt_global_init(void) {
   if (atomic_load(&global_ready)) return;
   pthread_mutex_lock(&global_lock);
   if (!atomic_load(&global_ready)) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &prev_segv);
-    sigaction(SIGBUS, &sa, &prev_bus);
-    struct sigaction sd;
-    memset(&sd, 0, sizeof sd);
-    sd.sa_sigaction = on_deadline;
-    sd.sa_flags = SA_SIGINFO | SA_ONSTACK; /* no SA_RESTART: blocking calls see EINTR */
-    sigemptyset(&sd.sa_mask);
-    sigaction(sig_deadline(), &sd, NULL);
+    install_handlers();
     atomic_store(&global_ready, 1);
   }
+  pthread_mutex_unlock(&global_lock);
+}
+
+void pe_rt_reinstall_handlers(void) {
+  pe_rt_global_init();
+  pthread_mutex_lock(&global_lock);
+  install_handlers();
   pthread_mutex_unlock(&global_lock);
 }
 

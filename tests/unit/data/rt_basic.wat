@@ -1,0 +1,36 @@
+;; Exercises the runtime: traps of every kind, memory limits, tables,
+;; deadlines and a host import. Used by tests/unit/test_runtime.c.
+(module
+  (import "pyedge" "version" (func $version (param i32 i32) (result i32)))
+  (memory (export "memory") 1 4)
+  (table 2 funcref)
+  (elem (i32.const 0) $add1 $load)
+  (type $t0 (func (param i32) (result i32)))
+  (func $add1 (type $t0) local.get 0 i32.const 1 i32.add)
+  (func $load (type $t0) local.get 0 i32.load)
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "load") (param i32) (result i32) local.get 0 i32.load)
+  (func (export "store") (param i32 i32) local.get 0 local.get 1 i32.store)
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func (export "trunc") (param f64) (result i32) local.get 0 i32.trunc_f64_s)
+  (func (export "unreachable") unreachable)
+  ;; not a tail call and not an accumulator: the C compiler cannot turn it into a loop
+  (func $rec (export "recurse") (param i32) (result i32)
+    (i32.store (i32.const 8) (local.get 0))
+    local.get 0 i32.const 1 i32.add call $rec (i32.load (i32.const 8)) i32.add)
+  (func (export "spin") (loop br 0))
+  ;; sums 1..n through memory, so the loop does real loads and stores
+  (func (export "sum") (param i32) (result i32) (local i32)
+    (i32.store (i32.const 16) (i32.const 0))
+    (block (loop
+      (br_if 1 (i32.ge_u (local.get 1) (local.get 0)))
+      (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+      (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (local.get 1)))
+      (br 0)))
+    (i32.load (i32.const 16)))
+  (func (export "grow") (param i32) (result i32) local.get 0 memory.grow)
+  (func (export "size") (result i32) memory.size)
+  (func (export "indirect") (param i32 i32) (result i32) local.get 1 local.get 0 call_indirect (type $t0))
+  (func (export "f64add") (param f64 f64) (result f64) local.get 0 local.get 1 f64.add)
+  (func (export "version") (param i32 i32) (result i32) local.get 0 local.get 1 call $version)
+)

@@ -1,0 +1,379 @@
+/*
+ * test_runtime.c -- the wasm runtime and the AOT compiler, end to end.
+ *
+ * Modules are written in WebAssembly text (tests/unit/data/, .wat files), turned
+ * into binaries with wabt's wat2wasm, compiled by pe_aot_compile into a
+ * private cache, loaded and run. Every trap kind, the memory limit,
+ * deadlines, interruption from another thread, concurrent instances and the
+ * compiler's refusals are checked here.
+ */
+#include "pe_test.h"
+
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pe_aot.h"
+#include "pe_rt.h"
+#include "pe_version.h"
+
+static char tmpdir[] = "/tmp/pe-test-rt-XXXXXX";
+static pe_module *basic;
+
+/* wat -> wasm -> compiled .so path; NULL + message on failure */
+static bool compile_wat(const char *name, char *so, size_t solen, char *err, size_t errlen) {
+  char wasm[PATH_MAX], cmd[3 * PATH_MAX];
+  snprintf(wasm, sizeof wasm, "%s/%s.wasm", tmpdir, name);
+  snprintf(cmd, sizeof cmd, "wat2wasm tests/unit/data/%s.wat -o %s", name, wasm);
+  if (system(cmd) != 0) {
+    snprintf(err, errlen, "wat2wasm failed for %s", name);
+    return false;
+  }
+  pe_aot_options o = {.quiet = true};
+  return pe_aot_compile(wasm, &o, so, solen, err, errlen);
+}
+
+static int setup(void **state) {
+  (void)state;
+  if (!mkdtemp(tmpdir)) return -1;
+  setenv("PYEDGE_CACHE", tmpdir, 1);
+  char so[PATH_MAX], err[4096];
+  if (!compile_wat("rt_basic", so, sizeof so, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return -1;
+  }
+  basic = pe_module_open(so, err, sizeof err);
+  if (!basic) fprintf(stderr, "%s\n", err);
+  return basic ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[PATH_MAX + 16];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static pe_instance *new_instance(uint64_t max_memory) {
+  char err[256];
+  pe_outcome o;
+  pe_instance *inst = pe_instance_new(basic, NULL, max_memory, &o, err, sizeof err);
+  assert_non_null(inst);
+  return inst;
+}
+
+static pe_outcome call2(pe_instance *inst, const char *fn, uint64_t a, uint64_t b, uint64_t *r,
+                        uint64_t timeout_ns) {
+  /* cmocka installs its own SIGSEGV handler around each test */
+  pe_rt_reinstall_handlers();
+  const pe_export *e = pe_module_find(basic, fn);
+  assert_non_null(e);
+  uint64_t args[2] = {a, b}, res[1] = {0};
+  pe_outcome o = pe_instance_call(inst, e, args, res, timeout_ns);
+  if (r) *r = res[0];
+  return o;
+}
+
+static void test_exports_and_signatures(void **state) {
+  (void)state;
+  const pe_export *e = pe_module_find(basic, "add");
+  assert_non_null(e);
+  assert_string_equal(e->sig, "ii:i");
+  assert_string_equal(pe_module_find(basic, "f64add")->sig, "FF:F");
+  assert_string_equal(pe_module_find(basic, "unreachable")->sig, ":");
+  assert_null(pe_module_find(basic, "memory")); /* not a function */
+  assert_null(pe_module_find(basic, "nope"));
+  const pe_module_desc *d = pe_module_describe(basic);
+  assert_int_equal(d->nimports, 1);
+  assert_string_equal(d->imports[0].module, "pyedge");
+  assert_string_equal(d->imports[0].name, "version");
+}
+
+static void test_calls_return_values(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  uint64_t r;
+  assert_int_equal(call2(inst, "add", 2, 40, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 42);
+  double a = 1.5, b = 2.25, sum;
+  uint64_t ab, bb;
+  memcpy(&ab, &a, 8);
+  memcpy(&bb, &b, 8);
+  assert_int_equal(call2(inst, "f64add", ab, bb, &r, 0).trap, WASM_RT_TRAP_NONE);
+  memcpy(&sum, &r, 8);
+  assert_true(sum == 3.75);
+  assert_int_equal(call2(inst, "indirect", 0, 5, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 6);
+  pe_instance_free(inst);
+}
+
+static void test_memory_bounds(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  uint64_t r;
+  assert_int_equal(call2(inst, "store", 65532, 7, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(inst, "load", 65532, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 7);
+  /* straddling the end, just past it, and at the top of the index space */
+  assert_int_equal(call2(inst, "load", 65533, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  assert_int_equal(call2(inst, "load", 65536, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  assert_int_equal(call2(inst, "store", 0xfffffffc, 1, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  assert_int_equal(call2(inst, "load", 0xffffffff, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  /* after growing, the new page is usable */
+  assert_int_equal(call2(inst, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(inst, "store", 65536 * 2 - 4, 9, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(inst, "load", 65536 * 2 - 3, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  /* the instance still works after traps */
+  assert_int_equal(call2(inst, "add", 1, 2, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 3);
+  pe_instance_free(inst);
+}
+
+static void test_memory_limit(void **state) {
+  (void)state;
+  /* module maximum: 4 pages */
+  pe_instance *inst = new_instance(0);
+  uint64_t r;
+  assert_int_equal(call2(inst, "grow", 3, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(inst, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0xffffffffu);
+  pe_instance_free(inst);
+  /* host limit: 2 pages */
+  inst = new_instance(2 * 65536);
+  assert_int_equal(call2(inst, "grow", 2, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0xffffffffu);
+  assert_int_equal(call2(inst, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(inst, "size", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 2);
+  assert_int_equal(call2(inst, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0xffffffffu);
+  pe_instance_free(inst);
+}
+
+static void test_initial_memory_over_limit(void **state) {
+  (void)state;
+  char so[PATH_MAX], err[4096];
+  assert_true(compile_wat("rt_big_memory", so, sizeof so, err, sizeof err));
+  pe_module *m = pe_module_open(so, err, sizeof err);
+  assert_non_null(m);
+  pe_outcome o;
+  pe_instance *inst = pe_instance_new(m, NULL, 32 << 20, &o, err, sizeof err);
+  assert_null(inst);
+  assert_int_equal(o.trap, PE_RT_TRAP_MEMORY_LIMIT);
+  inst = pe_instance_new(m, NULL, 64 << 20, &o, err, sizeof err);
+  assert_non_null(inst);
+  pe_instance_free(inst);
+  pe_module_close(m);
+}
+
+static void test_trap_kinds(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  double nan = NAN, big = 1e20;
+  uint64_t nanb, bigb;
+  memcpy(&nanb, &nan, 8);
+  memcpy(&bigb, &big, 8);
+  assert_int_equal(call2(inst, "div", 1, 0, NULL, 0).trap, WASM_RT_TRAP_DIV_BY_ZERO);
+  assert_int_equal(call2(inst, "div", 0x80000000u, 0xffffffffu, NULL, 0).trap,
+                   WASM_RT_TRAP_INT_OVERFLOW);
+  assert_int_equal(call2(inst, "trunc", nanb, 0, NULL, 0).trap, WASM_RT_TRAP_INVALID_CONVERSION);
+  assert_int_equal(call2(inst, "trunc", bigb, 0, NULL, 0).trap, WASM_RT_TRAP_INT_OVERFLOW);
+  assert_int_equal(call2(inst, "unreachable", 0, 0, NULL, 0).trap, WASM_RT_TRAP_UNREACHABLE);
+  assert_int_equal(call2(inst, "indirect", 7, 5, NULL, 0).trap, WASM_RT_TRAP_CALL_INDIRECT);
+  assert_int_equal(call2(inst, "indirect", 1, 5, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  pe_instance_free(inst);
+}
+
+static void test_stack_exhaustion(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  assert_int_equal(call2(inst, "recurse", 0, 0, NULL, 10ull * 1000000000ull).trap,
+                   WASM_RT_TRAP_EXHAUSTION);
+  /* and again: the alternate signal stack and guard are reusable */
+  assert_int_equal(call2(inst, "recurse", 0, 0, NULL, 10ull * 1000000000ull).trap,
+                   WASM_RT_TRAP_EXHAUSTION);
+  uint64_t r;
+  assert_int_equal(call2(inst, "add", 1, 1, &r, 0).trap, WASM_RT_TRAP_NONE);
+  pe_instance_free(inst);
+}
+
+static uint64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void test_deadline(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  uint64_t t0 = now_ms();
+  assert_int_equal(call2(inst, "spin", 0, 0, NULL, 100 * 1000000ull).trap, PE_RT_TRAP_TIMEOUT);
+  uint64_t took = now_ms() - t0;
+  assert_true(took >= 100 && took < 2000);
+  /* a deadline that does not expire changes nothing */
+  uint64_t r;
+  assert_int_equal(call2(inst, "sum", 1000, 0, &r, 5000 * 1000000ull).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 500500);
+  /* a later call without a deadline is not hit by a stale timer */
+  usleep(20000);
+  assert_int_equal(call2(inst, "sum", 10, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 55);
+  pe_instance_free(inst);
+}
+
+typedef struct {
+  pe_instance *inst;
+  pe_outcome out;
+} spin_job;
+
+static void *spin_thread(void *arg) {
+  spin_job *j = arg;
+  j->out = call2(j->inst, "spin", 0, 0, NULL, 0);
+  return NULL;
+}
+
+static void test_interrupt_from_another_thread(void **state) {
+  (void)state;
+  spin_job j = {new_instance(0), {0, 0}};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, spin_thread, &j), 0);
+  usleep(50000);
+  pe_instance_interrupt(j.inst);
+  pthread_join(th, NULL);
+  assert_int_equal(j.out.trap, PE_RT_TRAP_TIMEOUT);
+  pe_instance_free(j.inst);
+}
+
+typedef struct {
+  int id;
+  int ok;
+} worker_job;
+
+/* Each thread runs its own instances; traps on one never reach another. */
+static void *worker(void *arg) {
+  worker_job *w = arg;
+  w->ok = 1;
+  for (int round = 0; round < 20; round++) {
+    char err[256];
+    pe_outcome o;
+    pe_instance *inst = pe_instance_new(basic, NULL, 0, &o, err, sizeof err);
+    if (!inst) {
+      w->ok = 0;
+      return NULL;
+    }
+    uint64_t r;
+    uint32_t n = (uint32_t)(100 + w->id * 10 + round);
+    if (call2(inst, "sum", n, 0, &r, 0).trap != WASM_RT_TRAP_NONE || r != n * (n + 1) / 2)
+      w->ok = 0;
+    if (call2(inst, "load", 0xfffffff0u, 0, NULL, 0).trap != WASM_RT_TRAP_OOB) w->ok = 0;
+    if (call2(inst, "div", 5, 0, NULL, 0).trap != WASM_RT_TRAP_DIV_BY_ZERO) w->ok = 0;
+    if (round % 5 == 0 && call2(inst, "spin", 0, 0, NULL, 5000000).trap != PE_RT_TRAP_TIMEOUT)
+      w->ok = 0;
+    pe_instance_free(inst);
+  }
+  return NULL;
+}
+
+static void test_concurrent_instances(void **state) {
+  (void)state;
+  enum { N = 8 };
+  pthread_t th[N];
+  worker_job jobs[N];
+  for (int i = 0; i < N; i++) {
+    jobs[i] = (worker_job){i, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+  }
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    assert_true(jobs[i].ok);
+  }
+}
+
+static void test_host_import_validates_pointers(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  uint64_t r;
+  assert_int_equal(call2(inst, "version", 100, 64, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, strlen(PE_VERSION));
+  wasm_rt_memory_t *mem = pe_instance_memory(inst);
+  assert_memory_equal(mem->data + 100, PE_VERSION, strlen(PE_VERSION));
+  /* a buffer past the end of memory: nothing written, 0 returned */
+  assert_int_equal(call2(inst, "version", 65535, 64, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0);
+  assert_int_equal(call2(inst, "version", 0xffffffffu, 0xffffffffu, &r, 0).trap,
+                   WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0);
+  pe_instance_free(inst);
+}
+
+static void test_refuses_unknown_import(void **state) {
+  (void)state;
+  char so[PATH_MAX], err[4096];
+  assert_false(compile_wat("rt_bad_import", so, sizeof so, err, sizeof err));
+  assert_non_null(strstr(err, "launch_missiles"));
+}
+
+static void test_refuses_mismatched_import_signature(void **state) {
+  (void)state;
+  char so[PATH_MAX], err[4096];
+  assert_false(compile_wat("rt_bad_signature", so, sizeof so, err, sizeof err));
+  assert_non_null(strstr(err, "glue"));
+}
+
+static void test_compile_cache_hit(void **state) {
+  (void)state;
+  char so1[PATH_MAX], so2[PATH_MAX], err[4096];
+  assert_true(compile_wat("rt_basic", so1, sizeof so1, err, sizeof err));
+  uint64_t t0 = now_ms();
+  assert_true(compile_wat("rt_basic", so2, sizeof so2, err, sizeof err));
+  assert_string_equal(so1, so2);
+  assert_true(now_ms() - t0 < 1000);
+}
+
+static void test_rejects_non_wasm(void **state) {
+  (void)state;
+  char path[PATH_MAX], so[PATH_MAX], err[4096];
+  snprintf(path, sizeof path, "%s/not.wasm", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("hello, not a module", f);
+  fclose(f);
+  pe_aot_options o = {.quiet = true};
+  assert_false(pe_aot_compile(path, &o, so, sizeof so, err, sizeof err));
+  assert_non_null(strstr(err, "not a WebAssembly module"));
+  /* valid magic, broken body: wasm2c's complaint is passed on */
+  f = fopen(path, "w");
+  fwrite("\0asm\1\0\0\0\1\xff", 1, 10, f);
+  fclose(f);
+  assert_false(pe_aot_compile(path, &o, so, sizeof so, err, sizeof err));
+  assert_non_null(strstr(err, "wasm2c rejected"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_exports_and_signatures),
+      cmocka_unit_test(test_calls_return_values),
+      cmocka_unit_test(test_memory_bounds),
+      cmocka_unit_test(test_memory_limit),
+      cmocka_unit_test(test_initial_memory_over_limit),
+      cmocka_unit_test(test_trap_kinds),
+      cmocka_unit_test(test_stack_exhaustion),
+      cmocka_unit_test(test_deadline),
+      cmocka_unit_test(test_interrupt_from_another_thread),
+      cmocka_unit_test(test_concurrent_instances),
+      cmocka_unit_test(test_host_import_validates_pointers),
+      cmocka_unit_test(test_refuses_unknown_import),
+      cmocka_unit_test(test_refuses_mismatched_import_signature),
+      cmocka_unit_test(test_compile_cache_hit),
+      cmocka_unit_test(test_rejects_non_wasm),
+  };
+  return cmocka_run_group_tests_name("runtime", tests, setup, teardown);
+}
