@@ -25,19 +25,7 @@
 
 #define PE_AOT_PART_BYTES (8u << 20)
 
-/* out = dir + "/" + formatted name. Paths under the temporary directory are
- * short (its own length is checked when it is made), so this cannot
- * truncate in practice; it still reports it rather than ignore it. */
-__attribute__((format(printf, 4, 5))) static bool path_in(char *out, size_t n, const char *dir,
-                                                         const char *fmt, ...) {
-  int k = snprintf(out, n, "%s/", dir);
-  if (k < 0 || (size_t)k >= n) return false;
-  va_list ap;
-  va_start(ap, fmt);
-  int m = vsnprintf(out + k, n - (size_t)k, fmt, ap);
-  va_end(ap);
-  return m >= 0 && (size_t)m < n - (size_t)k;
-}
+
 #define PE_AOT_MAX_PARTS 16
 
 /* Finds prog in PATH; false if absent. */
@@ -130,7 +118,7 @@ static bool write_headers(const char *dir, char *err, size_t errlen) {
   };
   for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
     char p[PATH_MAX];
-    if (!path_in(p, sizeof p, dir, "%s", files[i].name)) return false;
+    if (!pe_path_join(p, sizeof p, dir, "%s", files[i].name)) return false;
     if (!pe_write_file(p, files[i].text, strlen(files[i].text), err, errlen)) return false;
   }
   return true;
@@ -155,10 +143,10 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
   while (done < n) {
     while (ok && running < jobs && next < n) {
       char src[PATH_MAX], obj[PATH_MAX], log[PATH_MAX];
-      if (next == n - 1) path_in(src, sizeof src, dir, "glue.c");
-      else path_in(src, sizeof src, dir, "mod_%d.c", next);
-      path_in(obj, sizeof obj, dir, "obj_%d.o", next);
-      path_in(log, sizeof log, dir, "cc_%d.log", next);
+      if (next == n - 1) pe_path_join(src, sizeof src, dir, "glue.c");
+      else pe_path_join(src, sizeof src, dir, "mod_%d.c", next);
+      pe_path_join(obj, sizeof obj, dir, "obj_%d.o", next);
+      pe_path_join(log, sizeof log, dir, "cc_%d.log", next);
       char *argv[] = {(char *)cc, (char *)opt, "-fPIC", "-fvisibility=hidden",
                       "-ffp-contract=off", "-fno-strict-aliasing", "-w", inc, "-c", src, "-o",
                       obj, NULL};
@@ -181,7 +169,7 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
     done++;
     if (st != 0 && ok) {
       char log[PATH_MAX];
-      path_in(log, sizeof log, dir, "cc_%d.log", idx);
+      pe_path_join(log, sizeof log, dir, "cc_%d.log", idx);
       snprintf(err, errlen, "the C compiler failed on %s (%s, exit %d)",
                idx == n - 1 ? "the module's import/export glue (an import whose signature "
                               "differs from the host's?)"
@@ -323,7 +311,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
     snprintf(p2, sizeof p2, "%s/mod.so", dir);
     argv[k++] = p2;
     for (int i = 0; i <= nparts; i++) {
-      path_in(objs[i], sizeof objs[i], dir, "obj_%d.o", i);
+      pe_path_join(objs[i], sizeof objs[i], dir, "obj_%d.o", i);
       argv[k++] = objs[i];
     }
     argv[k] = NULL;

@@ -74,6 +74,33 @@ static bool emit_extern_decl(pe_buf *b, line_t l) {
   return pe_buf_puts(b, "extern ") && pe_buf_append(b, r.p, r.len) && pe_buf_puts(b, ";\n");
 }
 
+static int paren_balance(line_t l) {
+  int b = 0;
+  for (size_t i = 0; i < l.len; i++) b += (l.p[i] == '(') - (l.p[i] == ')');
+  return b;
+}
+
+/* wasm2c wraps long parameter lists over several lines. A declaration or
+ * definition that starts with "static " and leaves a parenthesis open takes
+ * the following lines into one logical line (they are contiguous in the
+ * text, so the logical line is still a plain span). */
+static size_t join_wrapped(line_t *lines, size_t n) {
+  size_t out = 0;
+  for (size_t i = 0; i < n; i++) {
+    line_t l = lines[i];
+    if (starts(l, "static ")) {
+      int b = paren_balance(l);
+      while (b > 0 && i + 1 < n) {
+        i++;
+        b += paren_balance(lines[i]);
+        l.len = (size_t)(lines[i].p + lines[i].len - l.p);
+      }
+    }
+    lines[out++] = l;
+  }
+  return out;
+}
+
 int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *err,
                  size_t errlen) {
   size_t nlines = 0;
@@ -91,6 +118,7 @@ int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *
       s = i + 1;
     }
   }
+  n = join_wrapped(lines, n);
 
   /* Locate the sections. */
   size_t last_decl = 0, first_body = 0, body_end = 0;

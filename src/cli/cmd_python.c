@@ -51,9 +51,12 @@ int cmd_python(int argc, char **argv) {
     fprintf(stderr, "pyedge: cannot locate the pyedge executable\n");
     return PE_EXIT_HOST_ERROR;
   }
-  snprintf(so, sizeof so, "%s/lib/pyedge-python.so", exe);
-  snprintf(wasm, sizeof wasm, "%s/python/pyedge-python.wasm", exe);
-  snprintf(lib, sizeof lib, "%s/python/lib", exe);
+  if (!pe_path_join(so, sizeof so, exe, "lib/pyedge-python.so") ||
+      !pe_path_join(wasm, sizeof wasm, exe, "python/pyedge-python.wasm") ||
+      !pe_path_join(lib, sizeof lib, exe, "python/lib")) {
+    fprintf(stderr, "pyedge: path of the pyedge executable too long\n");
+    return PE_EXIT_HOST_ERROR;
+  }
   if (access(lib, R_OK) != 0) {
     fprintf(stderr, "pyedge: the Python runtime is not built (%s missing); run `make`\n", lib);
     return PE_EXIT_HOST_ERROR;

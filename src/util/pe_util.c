@@ -242,3 +242,13 @@ bool pe_exe_dir(char *out, size_t outlen) {
   *slash = 0;
   return (size_t)snprintf(out, outlen, "%s", p) < outlen;
 }
+
+bool pe_path_join(char *out, size_t n, const char *dir, const char *fmt, ...) {
+  int k = snprintf(out, n, "%s/", dir);
+  if (k < 0 || (size_t)k >= n) return false;
+  va_list ap;
+  va_start(ap, fmt);
+  int m = vsnprintf(out + k, n - (size_t)k, fmt, ap);
+  va_end(ap);
+  return m >= 0 && (size_t)m < n - (size_t)k;
+}

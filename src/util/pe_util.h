@@ -43,6 +43,10 @@ pid_t pe_spawn(char *const argv[], const char *stderr_path, char *err, size_t er
 /* Waits for pid; returns its exit status, or 128+signal. */
 int pe_wait(pid_t pid);
 
+/* out = dir + "/" + the formatted name; false if it does not fit. */
+bool pe_path_join(char *out, size_t n, const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Directory holding the running executable (no trailing slash). */
 bool pe_exe_dir(char *out, size_t outlen);
 
