@@ -93,5 +93,22 @@ unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
 
 -include mk/python.mk
 
+# The CPython guest compiled to native code. `pyedge compile` caches it by
+# content hash under $(PYEDGE_CACHE)/aot; build/lib/pyedge-python.so points there.
+runtime: host python
+	@mkdir -p $(B)/lib
+	@so=$$($(B)/pyedge compile $(B)/python/pyedge-python.wasm) && ln -sfn "$$so" $(B)/lib/pyedge-python.so
+	@echo "runtime ready: $(B)/pyedge python"
+
+# Until the HTTP host exists, `make up` runs the example app in the sandbox.
+up: all
+	$(B)/pyedge python --ro-dir examples/hello::/app -- /app/app.py
+
+test: all unit
+	@tests/run.sh
+
+bench: all
+	@bench/run.sh
+
 clean:
 	rm -rf $(B)

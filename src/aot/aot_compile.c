@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <stdarg.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include "pe_rt.h"
 
 #define PE_AOT_PART_BYTES (8u << 20)
+#define PE_AOT_LINK_LIBS "-lm"
 
 
 #define PE_AOT_MAX_PARTS 16
@@ -184,6 +187,10 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
   return ok;
 }
 
+static bool compile_locked(const char *wasm_path, const pe_aot_options *op, const char *label,
+                           const char *cc, const char *opt, const char *wasm2c, const char *cache,
+                           const char *key, const char *so_path, char *err, size_t errlen);
+
 bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_path,
                     size_t so_len, char *err, size_t errlen) {
   pe_aot_options o = opts ? *opts : (pe_aot_options){0};
@@ -234,6 +241,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
   pe_buf_free(&wasm);
   hash_file_identity(h, cc);
   pe_sha256_update(h, opt, strlen(opt) + 1);
+  pe_sha256_update(h, PE_AOT_LINK_LIBS, sizeof PE_AOT_LINK_LIBS);
   hash_file_identity(h, wasm2c);
   pe_sha256_update(h, pe_embedded_wasm_rt_h, strlen(pe_embedded_wasm_rt_h));
   pe_sha256_update(h, pe_embedded_pe_rt_h, strlen(pe_embedded_pe_rt_h));
@@ -250,6 +258,31 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
 
   snprintf(dir, sizeof dir, "%s/aot", cache);
   if (!pe_mkdir_p(dir, err, errlen)) return false;
+  /* One compiler per module at a time: others wait here, then find it. */
+  char lock_path[PATH_MAX + 64];
+  snprintf(lock_path, sizeof lock_path, "%s/aot/%.32s.lock", cache, key);
+  int lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd >= 0) {
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      if (!o.quiet) fprintf(stderr, "pyedge: waiting for another pyedge compiling %s\n", label);
+      flock(lock_fd, LOCK_EX);
+    }
+    if (access(so_path, R_OK) == 0) {
+      close(lock_fd);
+      return true;
+    }
+  }
+  bool ok = compile_locked(wasm_path, &o, label, cc, opt, wasm2c, cache, key, so_path, err,
+                           errlen);
+  if (lock_fd >= 0) close(lock_fd);
+  return ok;
+}
+
+static bool compile_locked(const char *wasm_path, const pe_aot_options *op, const char *label,
+                           const char *cc, const char *opt, const char *wasm2c, const char *cache,
+                           const char *key, const char *so_path, char *err, size_t errlen) {
+  pe_aot_options o = *op;
+  char dir[PATH_MAX + 32];
   snprintf(dir, sizeof dir, "%s/aot/tmp-%.16s-XXXXXX", cache, key);
   if (!mkdtemp(dir)) {
     snprintf(err, errlen, "cannot create a directory under %s/aot: %s", cache, strerror(errno));
@@ -267,7 +300,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
   snprintf(p1, sizeof p1, "%s/mod.c", dir);
   snprintf(log, sizeof log, "%s/wasm2c.log", dir);
   {
-    char *argv[] = {wasm2c, (char *)wasm_path, "-n", "mod", "-o", p1, NULL};
+    char *argv[] = {(char *)wasm2c, (char *)wasm_path, "-n", "mod", "-o", p1, NULL};
     pid_t pid = pe_spawn(argv, log, err, errlen);
     if (pid < 0) goto out;
     int st = pe_wait(pid);
@@ -305,7 +338,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
     char *argv[PE_AOT_MAX_PARTS + 8];
     char objs[PE_AOT_MAX_PARTS + 1][PATH_MAX + 32];
     int k = 0;
-    argv[k++] = cc;
+    argv[k++] = (char *)cc;
     argv[k++] = "-shared";
     argv[k++] = "-o";
     snprintf(p2, sizeof p2, "%s/mod.so", dir);
@@ -314,6 +347,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
       pe_path_join(objs[i], sizeof objs[i], dir, "obj_%d.o", i);
       argv[k++] = objs[i];
     }
+    argv[k++] = PE_AOT_LINK_LIBS; /* generated code calls libm (sqrt, floor, ...) */
     argv[k] = NULL;
     snprintf(log, sizeof log, "%s/ld.log", dir);
     pid_t pid = pe_spawn(argv, log, err, errlen);

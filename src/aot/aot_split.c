@@ -197,21 +197,24 @@ int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *
       goto oom;
     }
   }
-  /* bodies, dealt out in order by size */
-  size_t share = body_bytes / (size_t)nparts + 1, filled = 0;
+  /* Bodies, dealt out in order: a function goes to the next part once its
+   * midpoint passes this part's share of all body bytes. */
+  size_t done_bytes = 0;
   int p = 0;
   for (size_t k = first_body; k < body_end; k++) {
     line_t l = lines[k];
     if (is_func_line(l, ") {")) {
-      if (filled >= share && p + 1 < nparts) {
+      size_t j = k + 1;
+      while (j < body_end && !(lines[j].len == 1 && lines[j].p[0] == '}')) j++;
+      size_t size = (size_t)(lines[j].p - l.p);
+      while (p + 1 < nparts &&
+             (done_bytes + size / 2) * (size_t)nparts > body_bytes * (size_t)(p + 1))
         p++;
-        filled = 0;
-      }
+      done_bytes += size;
       if (!emit_unstatic(&parts[p], l)) goto oom;
     } else if (!emit(&parts[p], l)) {
       goto oom;
     }
-    filled += l.len + 1;
   }
   for (size_t k = body_end; k < n; k++)
     if (!emit(&parts[0], lines[k])) goto oom;

@@ -1,0 +1,85 @@
+#!/bin/bash
+# tests/run.sh -- runs every test suite and prints one summary line:
+#   N passed, M failed
+#
+# Each suite prints its own PASS/FAIL lines and a closing "N passed, M failed"
+# (cmocka binaries print "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)"),
+# which are added up here. A suite that crashes or prints no count counts as
+# one failure, so a broken runner can never pass silently.
+#
+# Usage: tests/run.sh [SUITE...]   suites: unit unit-asan cli wasi sandbox cpython
+set -u
+cd "$(dirname "$0")/.."
+LOG_DIR=build/test-logs
+mkdir -p "$LOG_DIR"
+
+total_pass=0
+total_fail=0
+declare -a summary
+
+add_counts() { # suite logfile rc
+    local suite=$1 log=$2 rc=$3 p f line
+    line=$(grep -E '^(\w+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        p=$(sed -E 's/^(\w+: )?([0-9]+) passed.*/\2/' <<<"$line")
+        f=$(sed -E 's/^(\w+: )?[0-9]+ passed, ([0-9]+) failed.*/\2/' <<<"$line")
+    else
+        p=$(grep -oE '^\[  PASSED  \] [0-9]+' "$log" | awk '{s+=$4} END {print s+0}')
+        f=$(grep -oE '^\[  FAILED  \] [0-9]+ test' "$log" | awk '{s+=$4} END {print s+0}')
+    fi
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 # crashed or failed without saying which test
+        echo "FAIL $suite: exited $rc without reporting a failed test (log: $log)"
+    fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+        f=1
+        echo "FAIL $suite: ran no test (log: $log)"
+    fi
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    summary+=("$(printf '%-10s %5d passed, %d failed  (%ds)' "$suite" "$p" "$f" "$SECONDS_SUITE")")
+}
+
+run_suite() { # name command...
+    local name=$1
+    shift
+    local log=$LOG_DIR/$name.log start=$SECONDS
+    echo "== $name"
+    "$@" >"$log" 2>&1
+    local rc=$?
+    SECONDS_SUITE=$((SECONDS - start))
+    grep -E '^(FAIL|\[  FAILED  \]|\[  ERROR   \])' "$log" | head -n 40
+    add_counts "$name" "$log" "$rc"
+}
+
+run_cmocka() { # dir
+    local dir=$1 rc=0
+    for t in "$dir"/test_*; do
+        [ -x "$t" ] || continue
+        echo "-- $t"
+        "$t" || rc=1
+    done
+    return $rc
+}
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython)
+
+for s in "${suites[@]}"; do
+    case $s in
+        unit) run_suite unit run_cmocka build/tests ;;
+        unit-asan) ASAN_OPTIONS=detect_leaks=1:handle_segv=0:allow_user_segv_handler=1 \
+                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+                   run_suite unit-asan run_cmocka build/tests-asan ;;
+        cli) run_suite cli tests/cli/run.sh ;;
+        wasi) run_suite wasi python3 tests/wasi/run_testsuite.py ;;
+        sandbox) run_suite sandbox tests/sandbox/run.sh ;;
+        cpython) run_suite cpython tests/cpython/run.sh ;;
+        *) echo "unknown suite $s"; total_fail=$((total_fail + 1)) ;;
+    esac
+done
+
+echo
+for line in "${summary[@]}"; do echo "  $line"; done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

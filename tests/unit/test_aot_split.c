@@ -1,0 +1,194 @@
+/*
+ * test_aot_split.c -- cutting wasm2c output into parts, and the glue that
+ * describes a module, on small texts in wasm2c 1.0.32's shape.
+ */
+#include "pe_test.h"
+
+#include <string.h>
+
+#include "pe_aot.h"
+
+static const char generated[] =
+    "#include \"mod.h\"\n"
+    "#define FUNC_PROLOGUE\n"
+    "static u32 func_types[2];\n"
+    "static void init_func_types(void) {\n"
+    "  func_types[0] = wasm_rt_register_func_type(0, 0);\n"
+    "}\n"
+    "static void w2c_a(Z_mod_instance_t*);\n"
+    "static u32 w2c_b(Z_mod_instance_t*, u32, u32, u32, u32, u32, u32, u32,\n"
+    "    u32);\n"
+    "static void init_globals(Z_mod_instance_t* instance) {\n"
+    "}\n"
+    "static const u8 data_segment_data_w2c_d0[] = {\n"
+    "  0x68, 0x69,\n"
+    "};\n"
+    "\n"
+    "static void w2c_a(Z_mod_instance_t* instance) {\n"
+    "  FUNC_PROLOGUE;\n"
+    "  w2c_b(instance, 1, 2, 3, 4, 5, 6, 7, 8);\n"
+    "}\n"
+    "\n"
+    "static u32 w2c_b(Z_mod_instance_t* instance, u32 w2c_p0, u32 w2c_p1, u32 w2c_p2,\n"
+    "    u32 w2c_p3, u32 w2c_p4, u32 w2c_p5, u32 w2c_p6, u32 w2c_p7) {\n"
+    "  FUNC_PROLOGUE;\n"
+    "  return w2c_p0 + data_segment_data_w2c_d0[0];\n"
+    "}\n"
+    "\n"
+    "/* export: 'a' */\n"
+    "void Z_modZ_a(Z_mod_instance_t* instance) {\n"
+    "  return w2c_a(instance);\n"
+    "}\n";
+
+static void test_split_two_parts(void **state) {
+  (void)state;
+  pe_buf parts[4];
+  memset(parts, 0, sizeof parts);
+  char err[256];
+  int n = pe_aot_split(generated, sizeof generated - 1, 2, parts, err, sizeof err);
+  assert_int_equal(n, 2);
+  /* every function and the segment lose `static` so other parts can use them */
+  assert_non_null(strstr(parts[0].data, "\nu32 func_types[2];"));
+  assert_non_null(strstr(parts[1].data, "extern u32 func_types[2];"));
+  assert_non_null(strstr(parts[0].data, "\nconst u8 data_segment_data_w2c_d0[] = {"));
+  assert_non_null(strstr(parts[1].data, "extern const u8 data_segment_data_w2c_d0[];"));
+  assert_null(strstr(parts[1].data, "0x68, 0x69"));
+  /* the wrapped declaration and definition were treated as one line each */
+  assert_non_null(strstr(parts[1].data, "\nu32 w2c_b(Z_mod_instance_t*, u32, u32, u32, u32, u32, u32, u32,\n    u32);"));
+  assert_null(strstr(parts[0].data, "static u32 w2c_b"));
+  assert_null(strstr(parts[1].data, "static u32 w2c_b"));
+  /* each body is in exactly one part */
+  int a0 = strstr(parts[0].data, "void w2c_a(Z_mod_instance_t* instance) {") != NULL;
+  int a1 = strstr(parts[1].data, "void w2c_a(Z_mod_instance_t* instance) {") != NULL;
+  int b0 = strstr(parts[0].data, "return w2c_p0 +") != NULL;
+  int b1 = strstr(parts[1].data, "return w2c_p0 +") != NULL;
+  assert_int_equal(a0 + a1, 1);
+  assert_int_equal(b0 + b1, 1);
+  assert_true(a0 != b0);
+  /* the exports and initialisers stay in part 0 */
+  assert_non_null(strstr(parts[0].data, "void Z_modZ_a("));
+  assert_null(strstr(parts[1].data, "void Z_modZ_a("));
+  assert_null(strstr(parts[1].data, "init_globals"));
+  for (int i = 0; i < 4; i++) pe_buf_free(&parts[i]);
+}
+
+static void test_split_one_part_keeps_everything(void **state) {
+  (void)state;
+  pe_buf parts[1];
+  memset(parts, 0, sizeof parts);
+  char err[256];
+  assert_int_equal(pe_aot_split(generated, sizeof generated - 1, 1, parts, err, sizeof err), 1);
+  assert_non_null(strstr(parts[0].data, "void w2c_a(Z_mod_instance_t* instance) {"));
+  assert_non_null(strstr(parts[0].data, "return w2c_p0 +"));
+  assert_non_null(strstr(parts[0].data, "0x68, 0x69"));
+  pe_buf_free(&parts[0]);
+}
+
+static void test_split_more_parts_than_functions(void **state) {
+  (void)state;
+  pe_buf parts[8];
+  memset(parts, 0, sizeof parts);
+  char err[256];
+  assert_int_equal(pe_aot_split(generated, sizeof generated - 1, 8, parts, err, sizeof err), 2);
+  for (int i = 0; i < 8; i++) pe_buf_free(&parts[i]);
+}
+
+static void test_split_rejects_unterminated_function(void **state) {
+  (void)state;
+  static const char bad[] =
+      "static void w2c_a(Z_mod_instance_t*);\n"
+      "static void w2c_a(Z_mod_instance_t* instance) {\n"
+      "  return;\n";
+  pe_buf parts[2];
+  memset(parts, 0, sizeof parts);
+  char err[256] = "";
+  assert_int_equal(pe_aot_split(bad, sizeof bad - 1, 2, parts, err, sizeof err), 0);
+  assert_non_null(strstr(err, "does not end"));
+  for (int i = 0; i < 2; i++) pe_buf_free(&parts[i]);
+}
+
+static void test_split_rejects_bodies_without_declarations(void **state) {
+  (void)state;
+  static const char bad[] = "static void w2c_a(Z_mod_instance_t* instance) {\n}\n";
+  pe_buf parts[2];
+  memset(parts, 0, sizeof parts);
+  char err[256] = "";
+  assert_int_equal(pe_aot_split(bad, sizeof bad - 1, 2, parts, err, sizeof err), 0);
+  assert_non_null(strstr(err, "no forward declarations"));
+  for (int i = 0; i < 2; i++) pe_buf_free(&parts[i]);
+}
+
+static const char header[] =
+    "struct Z_wasi_snapshot_preview1_instance_t;\n"
+    "struct Z_pyedge_instance_t;\n"
+    "void Z_mod_instantiate(Z_mod_instance_t*, struct Z_pyedge_instance_t*, "
+    "struct Z_wasi_snapshot_preview1_instance_t*);\n"
+    "/* import: 'pyedge' 'log' */\n"
+    "void Z_pyedgeZ_log(struct Z_pyedge_instance_t*, u32, u32, u32);\n"
+    "/* import: 'wasi_snapshot_preview1' 'fd_write' */\n"
+    "u32 Z_wasi_snapshot_preview1Z_fd_write(struct Z_wasi_snapshot_preview1_instance_t*, u32, "
+    "u32, u32, u32);\n"
+    "/* export: 'memory' */\n"
+    "wasm_rt_memory_t* Z_modZ_memory(Z_mod_instance_t* instance);\n"
+    "/* export: '_start' */\n"
+    "void Z_modZ__start(Z_mod_instance_t*);\n"
+    "/* export: 'mix' */\n"
+    "f64 Z_modZ_mix(Z_mod_instance_t*, u32, u64, f32, f64);\n"
+    "/* export: 'counter' */\n"
+    "u32* Z_modZ_counter(Z_mod_instance_t* instance);\n";
+
+static void test_glue_describes_exports_and_imports(void **state) {
+  (void)state;
+  pe_buf out = {0};
+  char err[256];
+  assert_true(pe_aot_glue(header, "mod.h", &out, err, sizeof err));
+  assert_non_null(strstr(out.data, "{\"_start\", \":\", pe_tramp_0}"));
+  assert_non_null(strstr(out.data, "{\"mix\", \"iIfF:F\", pe_tramp_1}"));
+  assert_null(strstr(out.data, "\"counter\"")); /* a global: not callable */
+  assert_non_null(strstr(out.data, "{\"pyedge\", \"log\"}"));
+  assert_non_null(strstr(out.data, "{\"wasi_snapshot_preview1\", \"fd_write\"}"));
+  assert_non_null(strstr(out.data, "return Z_modZ_memory("));
+  assert_non_null(strstr(out.data,
+                         "(struct Z_pyedge_instance_t*)host, "
+                         "(struct Z_wasi_snapshot_preview1_instance_t*)host"));
+  assert_non_null(strstr(out.data, "pe_module_descriptor"));
+  pe_buf_free(&out);
+}
+
+static void test_glue_refuses_unknown_import_module(void **state) {
+  (void)state;
+  static const char bad[] =
+      "/* import: 'env' 'system' */\n"
+      "u32 Z_envZ_system(struct Z_env_instance_t*, u32);\n";
+  pe_buf out = {0};
+  char err[256] = "";
+  assert_false(pe_aot_glue(bad, "mod.h", &out, err, sizeof err));
+  assert_non_null(strstr(err, "'env' 'system'"));
+  pe_buf_free(&out);
+}
+
+static void test_glue_escapes_export_names(void **state) {
+  (void)state;
+  static const char hdr[] =
+      "/* export: 'a\"b\\\\c' */\n"
+      "void Z_modZ_weird(Z_mod_instance_t*);\n";
+  pe_buf out = {0};
+  char err[256];
+  assert_true(pe_aot_glue(hdr, "mod.h", &out, err, sizeof err));
+  assert_non_null(strstr(out.data, "{\"a\\042b\\134\\134c\", \":\""));
+  pe_buf_free(&out);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_split_two_parts),
+      cmocka_unit_test(test_split_one_part_keeps_everything),
+      cmocka_unit_test(test_split_more_parts_than_functions),
+      cmocka_unit_test(test_split_rejects_unterminated_function),
+      cmocka_unit_test(test_split_rejects_bodies_without_declarations),
+      cmocka_unit_test(test_glue_describes_exports_and_imports),
+      cmocka_unit_test(test_glue_refuses_unknown_import_module),
+      cmocka_unit_test(test_glue_escapes_export_names),
+  };
+  return cmocka_run_group_tests_name("aot", tests, NULL, NULL);
+}
