@@ -43,6 +43,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(B)/tests-asan/%,$(UNIT_SRC))
 
 .PHONY: all deps host python runtime up test unit bench clean
+# keep the sanitizer objects between runs
+.SECONDARY:
 
 all: host runtime
 

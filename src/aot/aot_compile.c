@@ -163,11 +163,11 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
       running++;
     }
     if (running == 0) break;
-    /* wait for the first in the list; parts are of similar size */
-    int st = pe_wait(pids[0]);
-    int idx = which_of[0];
-    memmove(pids, pids + 1, (size_t)(running - 1) * sizeof *pids);
-    memmove(which_of, which_of + 1, (size_t)(running - 1) * sizeof *which_of);
+    int st;
+    int slot = pe_wait_any(pids, running, &st);
+    int idx = which_of[slot];
+    pids[slot] = pids[running - 1];
+    which_of[slot] = which_of[running - 1];
     running--;
     done++;
     if (st != 0 && ok) {
@@ -235,7 +235,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
     return false;
   }
   char abi[32];
-  snprintf(abi, sizeof abi, "pyedge-aot|%u", PE_MODULE_ABI_VERSION);
+  snprintf(abi, sizeof abi, "pyedge-aot|%u|%u", PE_MODULE_ABI_VERSION, PE_AOT_CODEGEN_VERSION);
   pe_sha256_update(h, abi, strlen(abi) + 1);
   pe_sha256_update(h, wasm.data, wasm.len);
   pe_buf_free(&wasm);

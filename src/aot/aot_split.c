@@ -18,6 +18,15 @@
  * arrays to be shared between parts they lose `static`; the compiler runs
  * with -fvisibility=hidden so nothing leaks out of the shared object.
  *
+ * Memory base in a local. Generated loads and stores take the memory struct
+ * and read mem->data on every access; since wasm stores write bytes that
+ * could, as far as the C compiler knows, alias that field, it reloads it
+ * after every store. pyedge's memories never move (rt_memory.c reserves
+ * the whole address range up front), so each function body that touches
+ * memory gets `u8 *const pe_mb = instance->w2c_memory.data;` and its
+ * accesses become base+offset helpers (`i32_load_b(pe_mb, a)`) with the
+ * same semantics as wasm2c's own (guard pages do the bounds checking).
+ *
  * The format is checked as we go; anything unexpected is an error naming the
  * line, not a silently wrong split.
  */
@@ -58,6 +67,55 @@ static bool is_func_line(line_t l, const char *suffix) {
 /* "static const <type> <name>[] = {" */
 static bool is_segment_line(line_t l) {
   return starts(l, "static const ") && ends(l, "[] = {");
+}
+
+/* base+offset twins of wasm2c's DEFINE_LOAD / DEFINE_STORE helpers */
+static const char base_helpers[] =
+    "#define PE_LOAD_B(name, t1, t2, t3) static inline t3 name##_b(u8 *b, u64 a) { "
+    "t1 r; wasm_rt_memcpy(&r, b + a, sizeof(t1)); __asm__(\"\" ::\"r\"(r)); "
+    "return (t3)(t2)r; }\n"
+    "#define PE_STORE_B(name, t1, t2) static inline void name##_b(u8 *b, u64 a, t2 v) { "
+    "t1 w = (t1)v; wasm_rt_memcpy(b + a, &w, sizeof(t1)); }\n"
+    "PE_LOAD_B(i32_load, u32, u32, u32)\nPE_LOAD_B(i64_load, u64, u64, u64)\n"
+    "PE_LOAD_B(f32_load, f32, f32, f32)\nPE_LOAD_B(f64_load, f64, f64, f64)\n"
+    "PE_LOAD_B(i32_load8_s, s8, s32, u32)\nPE_LOAD_B(i64_load8_s, s8, s64, u64)\n"
+    "PE_LOAD_B(i32_load8_u, u8, u32, u32)\nPE_LOAD_B(i64_load8_u, u8, u64, u64)\n"
+    "PE_LOAD_B(i32_load16_s, s16, s32, u32)\nPE_LOAD_B(i64_load16_s, s16, s64, u64)\n"
+    "PE_LOAD_B(i32_load16_u, u16, u32, u32)\nPE_LOAD_B(i64_load16_u, u16, u64, u64)\n"
+    "PE_LOAD_B(i64_load32_s, s32, s64, u64)\nPE_LOAD_B(i64_load32_u, u32, u64, u64)\n"
+    "PE_STORE_B(i32_store, u32, u32)\nPE_STORE_B(i64_store, u64, u64)\n"
+    "PE_STORE_B(f32_store, f32, f32)\nPE_STORE_B(f64_store, f64, f64)\n"
+    "PE_STORE_B(i32_store8, u8, u32)\nPE_STORE_B(i32_store16, u16, u32)\n"
+    "PE_STORE_B(i64_store8, u8, u64)\nPE_STORE_B(i64_store16, u16, u64)\n"
+    "PE_STORE_B(i64_store32, u32, u64)\n";
+
+static const char mem_arg[] = "(&instance->w2c_memory, ";
+
+/* Is p[0..n) one of the load/store helper names ([if](32|64)_(load|store)...)? */
+static bool is_access_helper(const char *p, size_t n) {
+  if (n < 7 || (p[0] != 'i' && p[0] != 'f')) return false;
+  if (memcmp(p + 1, "32_", 3) != 0 && memcmp(p + 1, "64_", 3) != 0) return false;
+  return (n >= 8 && memcmp(p + 4, "load", 4) == 0) || (n >= 9 && memcmp(p + 4, "store", 5) == 0);
+}
+
+static bool is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Emits a body line with every helper(&instance->w2c_memory, x) rewritten
+ * to helper_b(pe_mb, x). */
+static bool emit_based(pe_buf *b, line_t l) {
+  size_t n = sizeof mem_arg - 1, from = 0;
+  for (size_t i = 0; i + n <= l.len; i++) {
+    if (l.p[i] != '(' || memcmp(l.p + i, mem_arg, n) != 0) continue;
+    size_t s = i;
+    while (s > 0 && is_ident(l.p[s - 1])) s--;
+    if (!is_access_helper(l.p + s, i - s)) continue;
+    if (!pe_buf_append(b, l.p + from, i - from) || !pe_buf_puts(b, "_b(pe_mb, ")) return false;
+    from = i + n;
+    i = from - 1;
+  }
+  return pe_buf_append(b, l.p + from, l.len - from) && pe_buf_puts(b, "\n");
 }
 
 static bool emit(pe_buf *b, line_t l) { return pe_buf_append(b, l.p, l.len) && pe_buf_puts(b, "\n"); }
@@ -186,6 +244,8 @@ int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *
       if (!ok) goto oom;
     }
   }
+  for (int p = 0; p < nparts; p++)
+    if (!pe_buf_puts(&parts[p], base_helpers)) goto oom;
   /* init: whole in part 0; segment arrays as extern declarations elsewhere */
   for (size_t k = last_decl + 1; k < first_body; k++) {
     line_t l = lines[k];
@@ -212,7 +272,11 @@ int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *
         p++;
       done_bytes += size;
       if (!emit_unstatic(&parts[p], l)) goto oom;
-    } else if (!emit(&parts[p], l)) {
+      bool uses_memory = false;
+      for (size_t m = k + 1; m < j && !uses_memory; m++) uses_memory = contains(lines[m], mem_arg);
+      if (uses_memory && !pe_buf_puts(&parts[p], "  u8 *const pe_mb = instance->w2c_memory.data;\n"))
+        goto oom;
+    } else if (!emit_based(&parts[p], l)) {
       goto oom;
     }
   }

@@ -10,6 +10,7 @@
  */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +60,13 @@ int cmd_python(int argc, char **argv) {
   }
   if (access(lib, R_OK) != 0) {
     fprintf(stderr, "pyedge: the Python runtime is not built (%s missing); run `make`\n", lib);
+    return PE_EXIT_HOST_ERROR;
+  }
+  /* PYEDGE_PYTHON_MODULE: another compiled build of the runtime, for
+   * comparing compilers and flags (bench/). */
+  const char *override = getenv("PYEDGE_PYTHON_MODULE");
+  if (override && *override && (size_t)snprintf(so, sizeof so, "%s", override) >= sizeof so) {
+    fprintf(stderr, "pyedge: PYEDGE_PYTHON_MODULE too long\n");
     return PE_EXIT_HOST_ERROR;
   }
   if (access(so, R_OK) != 0 && !pe_aot_compile(wasm, NULL, so, sizeof so, err, sizeof err)) {

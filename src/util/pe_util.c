@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -223,13 +224,39 @@ pid_t pe_spawn(char *const argv[], const char *stderr_path, char *err, size_t er
   return pid;
 }
 
+static int decode_status(int st) {
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+  return 127;
+}
+
 int pe_wait(pid_t pid) {
   int st;
   while (waitpid(pid, &st, 0) < 0)
     if (errno != EINTR) return 127;
-  if (WIFEXITED(st)) return WEXITSTATUS(st);
-  if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
-  return 127;
+  return decode_status(st);
+}
+
+int pe_wait_any(const pid_t *pids, int n, int *status) {
+  if (n <= 0) return -1;
+  /* Polls only our own pids: waitpid(-1) could reap a child that belongs
+   * to someone else in the process. */
+  for (;;) {
+    for (int i = 0; i < n; i++) {
+      int st;
+      pid_t r = waitpid(pids[i], &st, WNOHANG);
+      if (r == pids[i]) {
+        *status = decode_status(st);
+        return i;
+      }
+      if (r < 0 && errno != EINTR) {
+        *status = 127;
+        return i;
+      }
+    }
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 bool pe_exe_dir(char *out, size_t outlen) {

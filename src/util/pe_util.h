@@ -47,6 +47,10 @@ int pe_wait(pid_t pid);
 bool pe_path_join(char *out, size_t n, const char *dir, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Waits until one of pids[0..n) exits; returns its index and stores its
+ * status (as pe_wait) in *status. -1 if n == 0. */
+int pe_wait_any(const pid_t *pids, int n, int *status);
+
 /* Directory holding the running executable (no trailing slash). */
 bool pe_exe_dir(char *out, size_t outlen);
 

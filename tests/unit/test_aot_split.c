@@ -32,6 +32,8 @@ static const char generated[] =
     "static u32 w2c_b(Z_mod_instance_t* instance, u32 w2c_p0, u32 w2c_p1, u32 w2c_p2,\n"
     "    u32 w2c_p3, u32 w2c_p4, u32 w2c_p5, u32 w2c_p6, u32 w2c_p7) {\n"
     "  FUNC_PROLOGUE;\n"
+    "  i32_store8(&instance->w2c_memory, (u64)(w2c_p1), i64_load(&instance->w2c_memory, 8u));\n"
+    "  memory_fill(&instance->w2c_memory, 0, 0, 1);\n"
     "  return w2c_p0 + data_segment_data_w2c_d0[0];\n"
     "}\n"
     "\n"
@@ -70,6 +72,27 @@ static void test_split_two_parts(void **state) {
   assert_null(strstr(parts[1].data, "void Z_modZ_a("));
   assert_null(strstr(parts[1].data, "init_globals"));
   for (int i = 0; i < 4; i++) pe_buf_free(&parts[i]);
+}
+
+static void test_split_bases_memory_accesses(void **state) {
+  (void)state;
+  pe_buf parts[1];
+  memset(parts, 0, sizeof parts);
+  char err[256];
+  assert_int_equal(pe_aot_split(generated, sizeof generated - 1, 1, parts, err, sizeof err), 1);
+  const char *t = parts[0].data;
+  assert_non_null(strstr(t, "i32_store8_b(pe_mb, (u64)(w2c_p1), i64_load_b(pe_mb, 8u));"));
+  /* not a load or store: left alone */
+  assert_non_null(strstr(t, "memory_fill(&instance->w2c_memory, 0, 0, 1);"));
+  /* the base is taken once, only where memory is used */
+  const char *b = strstr(t, "u32 w2c_b(Z_mod_instance_t* instance");
+  assert_non_null(b);
+  assert_non_null(strstr(b, "{\n  u8 *const pe_mb = instance->w2c_memory.data;\n  FUNC_PROLOGUE;"));
+  const char *a = strstr(t, "void w2c_a(Z_mod_instance_t* instance) {\n");
+  assert_non_null(a);
+  assert_memory_equal(a + strlen("void w2c_a(Z_mod_instance_t* instance) {\n"), "  FUNC_PROLOGUE;", 15);
+  assert_non_null(strstr(t, "PE_LOAD_B(i64_load, u64, u64, u64)"));
+  pe_buf_free(&parts[0]);
 }
 
 static void test_split_one_part_keeps_everything(void **state) {
@@ -182,6 +205,7 @@ static void test_glue_escapes_export_names(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_split_two_parts),
+      cmocka_unit_test(test_split_bases_memory_accesses),
       cmocka_unit_test(test_split_one_part_keeps_everything),
       cmocka_unit_test(test_split_more_parts_than_functions),
       cmocka_unit_test(test_split_rejects_unterminated_function),

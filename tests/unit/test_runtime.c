@@ -54,6 +54,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
+  pe_module_close(basic);
   char cmd[PATH_MAX + 16];
   snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
   return system(cmd) == 0 ? 0 : -1;
