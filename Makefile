@@ -83,11 +83,11 @@ $(B)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/pe_test.h
+$(B)/tests/%: tests/unit/%.c $(LIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -Itests/unit $(LDFLAGS_HOST) -o $@ $< $(LIB_OBJ) -lcmocka $(LDLIBS_HOST)
 
-$(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) tests/unit/pe_test.h
+$(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -Itests/unit $(LDFLAGS_HOST) -o $@ $< $(ASAN_LIB_OBJ) -lcmocka $(LDLIBS_HOST)
 
