@@ -21,6 +21,7 @@
 
 typedef struct cli_sandbox {
   pe_wasi_preopen dirs[PE_CLI_MAX_DIRS];
+  bool owned[PE_CLI_MAX_DIRS]; /* dirs[i] allocated by pe_wasi_parse_dir */
   int ndirs;
   const char *env[PE_CLI_MAX_ENV];
   int nenv;
@@ -32,6 +33,14 @@ typedef struct cli_sandbox {
  * 1; returns 0 if it is not one, -1 after printing an error. */
 int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i);
 extern const char cli_sandbox_help[];
+/* Parses sandbox options from argv[1..] up to the first other argument (or
+ * after "--"). Returns the index of that argument; -1 after a usage error
+ * (printed); -2 after printing help for --help. Arguments starting with '-'
+ * that are not sandbox options are an error unless unknown_is_positional
+ * (python's own options, like -c, follow). */
+int cli_sandbox_args(cli_sandbox *s, int argc, char **argv, const char *cmd, const char *usage,
+                     bool unknown_is_positional);
+void cli_sandbox_free(cli_sandbox *s);
 
 /* Parses "128M", "1GiB", "4096" ... into bytes. */
 bool cli_parse_size(const char *s, uint64_t *out);

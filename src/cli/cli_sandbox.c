@@ -52,6 +52,12 @@ bool cli_parse_duration(const char *s, uint64_t *out) {
   return true;
 }
 
+void cli_sandbox_free(cli_sandbox *s) {
+  for (int i = 0; i < s->ndirs; i++)
+    if (s->owned[i]) free((void *)s->dirs[i].host_path);
+  s->ndirs = 0;
+}
+
 static const char *option_value(int argc, char **argv, int *i, const char *name) {
   size_t n = strlen(name);
   if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
@@ -80,7 +86,7 @@ int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
       fprintf(stderr, "pyedge: bad directory mapping '%s' (expected HOST[::GUEST])\n", v);
       return -1;
     }
-    s->ndirs++;
+    s->owned[s->ndirs++] = true;
     return 1;
   }
   if (is_option(a, "--env")) {
@@ -113,6 +119,32 @@ int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
     return 1;
   }
   return 0;
+}
+
+int cli_sandbox_args(cli_sandbox *s, int argc, char **argv, const char *cmd, const char *usage,
+                     bool unknown_is_positional) {
+  memset(s, 0, sizeof *s);
+  int i = 1;
+  for (; i < argc; i++) {
+    /* -h is python's own option under `pyedge python` */
+    if (!strcmp(argv[i], "--help") || (!strcmp(argv[i], "-h") && !unknown_is_positional)) {
+      fputs(usage, stdout);
+      fputs(cli_sandbox_help, stdout);
+      return -2;
+    }
+    if (!strcmp(argv[i], "--")) return i + 1;
+    int r = cli_sandbox_option(s, argc, argv, &i);
+    if (r < 0) return -1;
+    if (r == 0) {
+      if (argv[i][0] == '-' && !unknown_is_positional) {
+        fprintf(stderr, "pyedge %s: unknown option '%s' (see pyedge %s --help)\n", cmd, argv[i],
+                cmd);
+        return -1;
+      }
+      break;
+    }
+  }
+  return i;
 }
 
 static int report(const char *what, pe_outcome o, const cli_sandbox *s) {

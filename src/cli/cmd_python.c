@@ -31,21 +31,10 @@ static const char python_usage[] =
 
 int cmd_python(int argc, char **argv) {
   cli_sandbox s;
-  memset(&s, 0, sizeof s);
-  int i = 1;
-  for (; i < argc; i++) {
-    if (!strcmp(argv[i], "--help")) {
-      fputs(python_usage, stdout);
-      fputs(cli_sandbox_help, stdout);
-      return 0;
-    }
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    int r = cli_sandbox_option(&s, argc, argv, &i);
-    if (r < 0) return PE_EXIT_USAGE;
-    if (r == 0) break; /* the first python argument */
+  int i = cli_sandbox_args(&s, argc, argv, "python", python_usage, true);
+  if (i < 0) {
+    cli_sandbox_free(&s);
+    return i == -2 ? 0 : PE_EXIT_USAGE;
   }
   char exe[PATH_MAX], so[PATH_MAX], wasm[PATH_MAX], lib[PATH_MAX], err[4096];
   if (!pe_exe_dir(exe, sizeof exe)) {
@@ -79,6 +68,8 @@ int cmd_python(int argc, char **argv) {
   }
   /* The standard library first, so that fd 3 is always it. */
   memmove(&s.dirs[1], &s.dirs[0], (size_t)s.ndirs * sizeof s.dirs[0]);
+  memmove(&s.owned[1], &s.owned[0], (size_t)s.ndirs * sizeof s.owned[0]);
+  s.owned[0] = false;
   s.dirs[0] = (pe_wasi_preopen){.host_path = lib, .guest_path = "/usr/local/lib", .read_only = true};
   s.ndirs++;
   memmove(&s.env[1], &s.env[0], (size_t)s.nenv * sizeof s.env[0]);
@@ -97,5 +88,7 @@ int cmd_python(int argc, char **argv) {
   }
   gargv[gargc] = NULL;
   const char *entries[] = {"_initialize", "pyedge_command"};
-  return cli_exec(so, entries, 2, &s, gargc, gargv, "python");
+  int code = cli_exec(so, entries, 2, &s, gargc, gargv, "python");
+  cli_sandbox_free(&s);
+  return code;
 }

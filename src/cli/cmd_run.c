@@ -18,27 +18,10 @@ static const char run_usage[] =
 
 int cmd_run(int argc, char **argv) {
   cli_sandbox s;
-  memset(&s, 0, sizeof s);
-  int i = 1;
-  for (; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      fputs(run_usage, stdout);
-      fputs(cli_sandbox_help, stdout);
-      return 0;
-    }
-    if (!strcmp(argv[i], "--")) {
-      i++;
-      break;
-    }
-    int r = cli_sandbox_option(&s, argc, argv, &i);
-    if (r < 0) return PE_EXIT_USAGE;
-    if (r == 0) {
-      if (argv[i][0] == '-') {
-        fprintf(stderr, "pyedge run: unknown option '%s' (see pyedge run --help)\n", argv[i]);
-        return PE_EXIT_USAGE;
-      }
-      break;
-    }
+  int i = cli_sandbox_args(&s, argc, argv, "run", run_usage, false);
+  if (i < 0) {
+    cli_sandbox_free(&s);
+    return i == -2 ? 0 : PE_EXIT_USAGE;
   }
   if (i >= argc) {
     fputs(run_usage, stderr);
@@ -63,5 +46,7 @@ int cmd_run(int argc, char **argv) {
   }
   gargv[gargc] = NULL;
   const char *entries[] = {"_start"};
-  return cli_exec(so, entries, 1, &s, gargc, gargv, gargv[0]);
+  int code = cli_exec(so, entries, 1, &s, gargc, gargv, gargv[0]);
+  cli_sandbox_free(&s);
+  return code;
 }
