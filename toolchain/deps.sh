@@ -6,13 +6,16 @@
 #   python  CPython for WASI (make python): clang-19/lld-19/compiler-rt for
 #           wasm32, llvm-19 tools, a native toolchain and the -dev packages of
 #           the native reference build, dpkg-dev/xz-utils for the sources
-#   all     both
+#   bench   hyperfine for bench/run.sh
+#   all     host and python
 #
 # Asks dpkg first; runs `apt-get update` and `apt-get install -y` only when a
 # package is missing (with sudo when not root). Silent when nothing is to do.
 set -euo pipefail
 
-host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev libhttp-parser-dev)
+host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev libhttp-parser-dev
+           python3)                                     # python3: the test runners (tests/)
+bench_pkgs=(hyperfine python3)
 python_pkgs=(
     clang-19 lld-19 libclang-rt-19-dev-wasm32 llvm-19      # wasm32-wasi compiler, linker, builtins, llvm-ar/strip
     gcc make pkg-config                                   # native build python
@@ -24,8 +27,9 @@ python_pkgs=(
 case "${1:-}" in
     host) pkgs=("${host_pkgs[@]}") ;;
     python) pkgs=("${python_pkgs[@]}") ;;
+    bench) pkgs=("${bench_pkgs[@]}") ;;
     all) pkgs=("${host_pkgs[@]}" "${python_pkgs[@]}") ;;
-    *) echo "usage: $0 host|python|all" >&2; exit 2 ;;
+    *) echo "usage: $0 host|python|bench|all" >&2; exit 2 ;;
 esac
 
 missing=()
