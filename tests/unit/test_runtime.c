@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pe_aot.h"
@@ -315,6 +317,75 @@ static void test_host_import_validates_pointers(void **state) {
   pe_instance_free(inst);
 }
 
+/* A "guest export" that is really host code faulting, as a buggy host
+ * function called from the guest would. */
+static void host_bug_null(void *inst, const uint64_t *a, uint64_t *r) {
+  (void)inst;
+  (void)r;
+  volatile int *p = (volatile int *)(uintptr_t)a[0];
+  *p = 1;
+}
+
+static void host_bug_in_reservation(void *inst, const uint64_t *a, uint64_t *r) {
+  (void)inst;
+  (void)a;
+  (void)r;
+  /* past the live size but inside the instance's reservation: from host
+   * code this is a host bug, not a guest out-of-bounds access */
+  wasm_rt_memory_t *mem = pe_instance_memory(pe_rt_current());
+  volatile uint8_t *p = mem->data + mem->size + 4096;
+  *p = 1;
+}
+
+/* Runs fn as a guest call in a child; returns its wait status and what it
+ * printed on stderr. */
+static int run_host_bug(pe_trampoline fn, uint64_t arg, char *out, size_t outlen) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    /* the default action, not cmocka's handler, must follow ours */
+    signal(SIGSEGV, SIG_DFL);
+    signal(SIGBUS, SIG_DFL);
+    pe_rt_reinstall_handlers();
+    char err[256];
+    pe_outcome o;
+    pe_instance *inst = pe_instance_new(basic, NULL, 0, &o, err, sizeof err);
+    pe_export bug = {"bug", ":", fn};
+    uint64_t args[1] = {arg};
+    o = pe_instance_call(inst, &bug, args, NULL, 0);
+    fprintf(stderr, "returned with trap %d\n", o.trap);
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t n = 0;
+  ssize_t k;
+  while (n + 1 < outlen && (k = read(fds[0], out + n, outlen - 1 - n)) > 0) n += (size_t)k;
+  out[n] = 0;
+  close(fds[0]);
+  int st;
+  waitpid(pid, &st, 0);
+  return st;
+}
+
+static void test_host_fault_is_not_a_guest_trap(void **state) {
+  (void)state;
+  char out[1024];
+  int st = run_host_bug(host_bug_null, 16, out, sizeof out);
+  assert_true(WIFSIGNALED(st));
+  assert_int_equal(WTERMSIG(st), SIGSEGV);
+  assert_non_null(strstr(out, "fatal: SIGSEGV in host code"));
+  assert_non_null(strstr(out, "during a guest call"));
+  assert_null(strstr(out, "returned with trap"));
+
+  st = run_host_bug(host_bug_in_reservation, 0, out, sizeof out);
+  assert_true(WIFSIGNALED(st));
+  assert_int_equal(WTERMSIG(st), SIGSEGV);
+  assert_non_null(strstr(out, "fatal: SIGSEGV in host code"));
+}
+
 static void test_refuses_unknown_import(void **state) {
   (void)state;
   char so[PATH_MAX], err[4096];
@@ -371,6 +442,7 @@ int main(void) {
       cmocka_unit_test(test_interrupt_from_another_thread),
       cmocka_unit_test(test_concurrent_instances),
       cmocka_unit_test(test_host_import_validates_pointers),
+      cmocka_unit_test(test_host_fault_is_not_a_guest_trap),
       cmocka_unit_test(test_refuses_unknown_import),
       cmocka_unit_test(test_refuses_mismatched_import_signature),
       cmocka_unit_test(test_compile_cache_hit),
