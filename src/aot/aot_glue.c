@@ -104,6 +104,17 @@ static bool parse_func_proto(const char *proto, char *name, size_t ncap, char *s
   return true;
 }
 
+/* Kind of an instance-struct field line: 0 memory, 1 funcref table,
+ * 2 externref table, 3 import-instance pointer, -1 anything else. */
+static int field_kind(const char *line) {
+  while (*line == ' ') line++;
+  if (strncmp(line, "wasm_rt_memory_t ", 17) == 0) return 0;
+  if (strncmp(line, "wasm_rt_funcref_table_t ", 24) == 0) return 1;
+  if (strncmp(line, "wasm_rt_externref_table_t ", 26) == 0) return 2;
+  if (strncmp(line, "struct Z_", 9) == 0 && strstr(line, "_instance_t* ")) return 3;
+  return -1;
+}
+
 static bool c_string(pe_buf *b, const char *s) {
   if (!pe_buf_puts(b, "\"")) return false;
   for (; *s; s++) {
@@ -148,10 +159,34 @@ bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char 
   char memory_fn[512] = "";
   char instantiate_args[2048] = "";
   int nexports = 0, nimports = 0;
+  /* offsetof() lists for the instance layout, by field kind */
+  pe_buf lay[4] = {{0}, {0}, {0}, {0}};
+  int nlay[4] = {0, 0, 0, 0};
+  bool in_struct = false;
   bool ok = true;
   size_t pos = 0;
 
   while (ok && next_line(header, &pos, line, sizeof line)) {
+    if (strcmp(line, "typedef struct Z_mod_instance_t {") == 0) {
+      in_struct = true;
+      continue;
+    }
+    if (in_struct) {
+      if (line[0] == '}') {
+        in_struct = false;
+        continue;
+      }
+      int kind = field_kind(line);
+      if (kind >= 0) {
+        const char *name = strrchr(line, ' ');
+        size_t nn = name ? strlen(name + 1) : 0;
+        if (nn < 2 || name[nn] != ';') continue;
+        ok = pe_buf_printf(&lay[kind], "offsetof(Z_mod_instance_t, %.*s), ", (int)(nn - 1),
+                           name + 1);
+        nlay[kind]++;
+      }
+      continue;
+    }
     if (strncmp(line, "/* import: ", 11) == 0) {
       if (quoted(line + 11, a, sizeof a, b2, sizeof b2) != 2) continue;
       if (!pe_aot_import_module_supported(a)) {
@@ -235,14 +270,23 @@ bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char 
                              exports.data ? exports.data : "");
     ok = ok && pe_buf_printf(out, "static const pe_import pe_imports[] = {\n%s  {0, 0}\n};\n",
                              imports.data ? imports.data : "");
+    static const char *const lay_names[4] = {"pe_lay_mem", "pe_lay_ftab", "pe_lay_etab",
+                                             "pe_lay_imp"};
+    ok = ok && pe_buf_puts(out, "#include <stddef.h>\n");
+    for (int k = 0; k < 4; k++)
+      ok = ok && pe_buf_printf(out, "static const uint32_t %s[] = {%s0};\n", lay_names[k],
+                               lay[k].data ? lay[k].data : "");
     ok = ok && pe_buf_printf(out,
                              "__attribute__((visibility(\"default\")))\n"
                              "const pe_module_desc pe_module_descriptor = {\n"
                              "  PE_MODULE_ABI_VERSION, sizeof(Z_mod_instance_t), Z_mod_init_module,\n"
-                             "  pe_instantiate, pe_free, %s, %d, pe_exports, %d, pe_imports\n};\n",
-                             memory_fn[0] ? "pe_memory" : "0", nexports, nimports);
+                             "  pe_instantiate, pe_free, %s, %d, pe_exports, %d, pe_imports,\n"
+                             "  {%d, %d, %d, %d, pe_lay_mem, pe_lay_ftab, pe_lay_etab, pe_lay_imp}\n};\n",
+                             memory_fn[0] ? "pe_memory" : "0", nexports, nimports, nlay[0],
+                             nlay[1], nlay[2], nlay[3]);
     if (!ok) snprintf(err, errlen, "out of memory writing glue");
   }
+  for (int k = 0; k < 4; k++) pe_buf_free(&lay[k]);
   pe_buf_free(&body);
   pe_buf_free(&exports);
   pe_buf_free(&imports);

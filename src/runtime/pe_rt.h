@@ -32,7 +32,7 @@
 
 #include "wasm-rt.h"
 
-#define PE_MODULE_ABI_VERSION 1u
+#define PE_MODULE_ABI_VERSION 2u
 
 /* Value types in export signatures, one char each: i32 'i', i64 'I',
  * f32 'f', f64 'F'. A signature is "params:results", e.g. "ii:i". */
@@ -49,6 +49,14 @@ typedef struct pe_import {
   const char *name;
 } pe_import;
 
+/* Where the module's own instance struct keeps what a snapshot must
+ * rewrite when it is cloned: offsets (bytes) of its memories, funcref and
+ * externref tables and import-instance pointers. */
+typedef struct pe_instance_layout {
+  uint32_t nmemories, nfuncref_tables, nexternref_tables, nimport_ptrs;
+  const uint32_t *memories, *funcref_tables, *externref_tables, *import_ptrs;
+} pe_instance_layout;
+
 typedef struct pe_module_desc {
   uint32_t abi_version;
   uint32_t instance_size;
@@ -61,6 +69,7 @@ typedef struct pe_module_desc {
   const pe_export *exports;
   uint32_t nimports;
   const pe_import *imports;
+  pe_instance_layout layout;
 } pe_module_desc;
 
 typedef struct pe_module pe_module;
@@ -96,6 +105,23 @@ wasm_rt_memory_t *pe_instance_memory(pe_instance *inst);
 pe_outcome pe_instance_call(pe_instance *inst, const pe_export *fn, const uint64_t *args,
                             uint64_t *results, uint64_t timeout_ns);
 void pe_instance_free(pe_instance *inst);
+
+/* Snapshots. pe_snapshot_take captures an instance between calls: its
+ * linear memory (copied once into a sealed memfd), globals and tables. Each
+ * pe_instance_from_snapshot is then a new, independent instance whose memory
+ * is a private copy-on-write mapping of that memfd: it costs a few mappings
+ * and a copy of the instance struct and tables, and pages are copied only
+ * when the new instance writes them. The snapshot must outlive nothing: each
+ * clone owns its mappings. Host-side state (the WASI context) is not part of
+ * it: the caller gives each clone a fresh host with the same preopens in the
+ * same order, because the guest's libc remembers descriptor numbers. */
+typedef struct pe_snapshot pe_snapshot;
+pe_snapshot *pe_snapshot_take(pe_instance *inst, char *err, size_t errlen);
+pe_instance *pe_instance_from_snapshot(const pe_snapshot *s, void *host, char *err,
+                                       size_t errlen);
+/* Bytes of linear memory the snapshot holds. */
+uint64_t pe_snapshot_memory_bytes(const pe_snapshot *s);
+void pe_snapshot_free(pe_snapshot *s);
 
 /* Asks the call running on `inst` (from any thread) to stop with
  * PE_RT_TRAP_TIMEOUT as soon as it is in guest code or a blocking host call. */

@@ -386,6 +386,64 @@ static void test_host_fault_is_not_a_guest_trap(void **state) {
   assert_non_null(strstr(out, "fatal: SIGSEGV in host code"));
 }
 
+static void test_snapshot_clones_are_independent(void **state) {
+  (void)state;
+  char err[256];
+  uint64_t r;
+  pe_instance *a = new_instance(3 * 65536);
+  assert_int_equal(call2(a, "store", 100, 123, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  pe_snapshot *snap = pe_snapshot_take(a, err, sizeof err);
+  assert_non_null(snap);
+  assert_int_equal(pe_snapshot_memory_bytes(snap), 65536);
+  /* the original keeps going on its own memory */
+  assert_int_equal(call2(a, "store", 100, 7, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  pe_instance_free(a);
+
+  pe_instance *b = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  pe_instance *c = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  assert_non_null(b);
+  assert_non_null(c);
+  assert_int_equal(call2(b, "load", 100, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 123);
+  assert_int_equal(call2(b, "store", 100, 456, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  /* call_indirect runs the table's function on the clone's own memory */
+  assert_int_equal(call2(b, "indirect", 1, 100, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 456);
+  assert_int_equal(call2(c, "indirect", 1, 100, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 123);
+  /* globals come from the snapshot, and are private after */
+  assert_int_equal(call2(b, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 3);
+  assert_int_equal(call2(b, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 4);
+  assert_int_equal(call2(c, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 3);
+  /* bounds and the memory limit carry over; growth past the snapshot works */
+  assert_int_equal(call2(c, "load", 65536, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  assert_int_equal(call2(c, "grow", 2, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(c, "store", 3 * 65536 - 4, 9, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(c, "load", 3 * 65536 - 4, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 9);
+  assert_int_equal(call2(c, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0xffffffffu);
+  assert_int_equal(call2(b, "load", 3 * 65536 - 4, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+  pe_instance_free(b);
+  pe_instance_free(c);
+
+  /* many clones, each starting from the same state */
+  for (int i = 0; i < 200; i++) {
+    pe_instance *x = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+    assert_non_null(x);
+    assert_int_equal(call2(x, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 3);
+    pe_instance_free(x);
+  }
+  pe_snapshot_free(snap);
+}
+
 static void test_refuses_unknown_import(void **state) {
   (void)state;
   char so[PATH_MAX], err[4096];
@@ -443,6 +501,7 @@ int main(void) {
       cmocka_unit_test(test_concurrent_instances),
       cmocka_unit_test(test_host_import_validates_pointers),
       cmocka_unit_test(test_host_fault_is_not_a_guest_trap),
+      cmocka_unit_test(test_snapshot_clones_are_independent),
       cmocka_unit_test(test_refuses_unknown_import),
       cmocka_unit_test(test_refuses_mismatched_import_signature),
       cmocka_unit_test(test_compile_cache_hit),
