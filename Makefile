@@ -20,9 +20,9 @@ CC := gcc
 CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 OPT ?= -O2 -g
-INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi
+INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi -Isrc/serve
 CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
-LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt
+LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser
 # Generated module code resolves its imports (WASI, pyedge host calls) and
 # the runtime against the executable's own symbols.
 LDFLAGS_HOST := -rdynamic
@@ -99,12 +99,13 @@ unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
 # content hash under $(PYEDGE_CACHE)/aot; build/lib/pyedge-python.so points there.
 runtime: host python
 	@mkdir -p $(B)/lib
+	@ln -sfn ../sdk/python $(B)/sdk
 	@so=$$($(B)/pyedge compile $(B)/python/pyedge-python.wasm) && ln -sfn "$$so" $(B)/lib/pyedge-python.so
 	@echo "runtime ready: $(B)/pyedge python"
 
-# Until the HTTP host exists, `make up` runs the example app in the sandbox.
+# Serves examples/hello on http://127.0.0.1:3000 (Ctrl-C stops it).
 up: all
-	$(B)/pyedge python --ro-dir examples/hello::/app -- /app/app.py
+	$(B)/pyedge up -f examples/hello
 
 test: all unit
 	@tests/run.sh
