@@ -25,7 +25,7 @@ CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
 LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser
 # Generated module code resolves its imports (WASI, pyedge host calls) and
 # the runtime against the executable's own symbols.
-LDFLAGS_HOST := -rdynamic
+LDFLAGS_HOST := -rdynamic -Wl,-z,now
 
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

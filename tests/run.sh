@@ -7,7 +7,8 @@
 # which are added up here. A suite that crashes or prints no count counts as
 # one failure, so a broken runner can never pass silently.
 #
-# Usage: tests/run.sh [SUITE...]   suites: unit unit-asan cli wasi sandbox cpython
+# Usage: tests/run.sh [SUITE...]
+#   suites: unit unit-asan cli wasi sandbox cpython sdk serve
 set -u
 cd "$(dirname "$0")/.."
 LOG_DIR=build/test-logs
@@ -63,7 +64,7 @@ run_cmocka() { # dir
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython)
+[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk serve)
 
 for s in "${suites[@]}"; do
     case $s in
@@ -75,6 +76,8 @@ for s in "${suites[@]}"; do
         wasi) run_suite wasi python3 tests/wasi/run_testsuite.py ;;
         sandbox) run_suite sandbox tests/sandbox/run.sh ;;
         cpython) run_suite cpython tests/cpython/run.sh ;;
+        sdk) run_suite sdk tests/sdk/run.sh ;;
+        serve) run_suite serve tests/serve/run.sh ;;
         *) echo "unknown suite $s"; total_fail=$((total_fail + 1)) ;;
     esac
 done

@@ -1,38 +1,25 @@
-"""The pyedge example app.
+"""The pyedge example app: GET / answers a small JSON document.
 
-Until pyedge serves HTTP, `make up` runs this file inside the sandbox with
-`pyedge python`: it builds the response the hello handler will return
-(JSON with service, runtime, ok and a timestamp) and prints it, along with
-what the sandbox lets it see.
+Written as for Spin's Python SDK (spin-sdk 3.x): `pyedge up -f examples/hello`
+serves it, each request in a fresh sandbox.
 """
 import json
-import os
-import sys
 import time
 
-import _pyedge
+from spin_sdk import http
+from spin_sdk.http import Request, Response
 
 
-def hello():
-    return {
-        "service": "hello",
-        "runtime": "cpython-wasm",
-        "ok": True,
-        "timestamp": int(time.time()),
-    }
-
-
-def main():
-    _pyedge.log(1, "hello app starting")
-    print(json.dumps(hello()))
-    print("python", sys.version.split()[0], "on", sys.platform, "- pyedge", _pyedge.version(),
-          file=sys.stderr)
-    print("files the sandbox was given:", sorted(os.listdir("/app")), file=sys.stderr)
-    try:
-        open("/etc/passwd")
-    except OSError as e:
-        print("and nothing else: /etc/passwd ->", e.strerror, file=sys.stderr)
-
-
-if __name__ == "__main__":
-    main()
+class IncomingHandler(http.IncomingHandler):
+    def handle_request(self, request: Request) -> Response:
+        body = {
+            "service": "hello",
+            "runtime": "cpython-wasm",
+            "ok": True,
+            "timestamp": int(time.time()),
+        }
+        return Response(
+            200,
+            {"content-type": "application/json", "cache-control": "no-store"},
+            json.dumps(body).encode(),
+        )

@@ -27,6 +27,8 @@
 
 #define PE_AOT_PART_BYTES (8u << 20)
 #define PE_AOT_LINK_LIBS "-lm"
+/* bind every symbol at load: no lazy resolution at the bottom of a guest stack */
+#define PE_AOT_LINK_NOW "-Wl,-z,now"
 
 
 #define PE_AOT_MAX_PARTS 16
@@ -242,6 +244,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
   hash_file_identity(h, cc);
   pe_sha256_update(h, opt, strlen(opt) + 1);
   pe_sha256_update(h, PE_AOT_LINK_LIBS, sizeof PE_AOT_LINK_LIBS);
+  pe_sha256_update(h, PE_AOT_LINK_NOW, sizeof PE_AOT_LINK_NOW);
   hash_file_identity(h, wasm2c);
   pe_sha256_update(h, pe_embedded_wasm_rt_h, strlen(pe_embedded_wasm_rt_h));
   pe_sha256_update(h, pe_embedded_pe_rt_h, strlen(pe_embedded_pe_rt_h));
@@ -348,6 +351,7 @@ static bool compile_locked(const char *wasm_path, const pe_aot_options *op, cons
       argv[k++] = objs[i];
     }
     argv[k++] = PE_AOT_LINK_LIBS; /* generated code calls libm (sqrt, floor, ...) */
+    argv[k++] = PE_AOT_LINK_NOW;
     argv[k] = NULL;
     snprintf(log, sizeof log, "%s/ld.log", dir);
     pid_t pid = pe_spawn(argv, log, err, errlen);

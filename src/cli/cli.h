@@ -57,5 +57,6 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries,
 int cmd_run(int argc, char **argv);
 int cmd_python(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
+int cmd_up(int argc, char **argv);
 
 #endif /* PE_CLI_H */

@@ -21,6 +21,9 @@ static const char usage[] =
     "  pyedge python [SANDBOX OPTIONS] [--] [PYTHON ARGS...]\n"
     "      run the bundled CPython " PE_PYTHON_VERSION " like python3, in the sandbox,\n"
     "      with its standard library mounted read-only\n"
+    "  pyedge up [-f MANIFEST|DIR] [--listen ADDR] [...]\n"
+    "      serve a Spin app (spin.toml) over HTTP, each request in a fresh\n"
+    "      sandbox (see pyedge up --help)\n"
     "  pyedge compile MODULE.wasm\n"
     "      compile a module ahead of time and print the cached object's path\n"
     "  pyedge version\n"
@@ -69,6 +72,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "python")) return cmd_python(argc - 1, argv + 1);
   if (!strcmp(cmd, "compile")) return cmd_compile(argc - 1, argv + 1);
+  if (!strcmp(cmd, "up")) return cmd_up(argc - 1, argv + 1);
   fprintf(stderr, "pyedge: unknown command '%s' (see pyedge --help)\n", cmd);
   return PE_EXIT_USAGE;
 }

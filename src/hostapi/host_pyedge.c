@@ -33,7 +33,8 @@ static const char *level_name(uint32_t level) {
   }
 }
 
-void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t level, uint32_t ptr, uint32_t len) {
+PE_RT_HOST_ENTRY void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t level, uint32_t ptr, uint32_t len) {
+  pe_rt_host_enter();
   (void)host;
   if (len > PE_LOG_MAX) len = PE_LOG_MAX;
   const uint8_t *msg = guest_span(ptr, len);
@@ -48,7 +49,8 @@ void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t level, uint32_t pt
   fwrite(line, 1, n, stderr);
 }
 
-uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, uint32_t buf, uint32_t cap) {
+PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, uint32_t buf, uint32_t cap) {
+  pe_rt_host_enter();
   (void)host;
   uint32_t n = (uint32_t)strlen(PE_VERSION);
   uint8_t *dst = guest_span(buf, cap < n ? cap : n);

@@ -130,6 +130,21 @@ void pe_instance_interrupt(pe_instance *inst);
 /* For host functions, on the guest's thread, inside a call. */
 WASM_RT_NO_RETURN void pe_rt_exit(int code);
 WASM_RT_NO_RETURN void pe_rt_trap(wasm_rt_trap_t kind);
+/* First statement of every host function the guest can call: a guest that
+ * recursed to just above its stack limit and then calls the host would
+ * otherwise overflow the stack inside host code, which pyedge must treat as
+ * a host crash. With less than PE_RT_HOST_STACK_RESERVE bytes of stack left
+ * this traps (call stack exhausted) instead, before the host does anything.
+ * Outside a guest call it does nothing. */
+#define PE_RT_HOST_STACK_RESERVE (256u * 1024u)
+void pe_rt_host_enter(void);
+/* Host functions the guest imports are defined with PE_RT_HOST_ENTRY: they
+ * live in one ELF section, so that a stack overflow in their prologue (the
+ * guest left too little stack even for pe_rt_host_enter to run) is told
+ * apart from a host bug and reported as stack exhaustion. Nothing in such
+ * a prologue holds a lock, so unwinding from it is safe. */
+#define PE_RT_HOST_ENTRY __attribute__((section("pe_host_entry"), noinline))
+
 /* True once the running call's deadline has passed or it was interrupted.
  * A host function that blocks (poll_oneoff, fd_read on a pipe) wakes on
  * EINTR, checks this and calls pe_rt_trap(PE_RT_TRAP_TIMEOUT). */

@@ -77,7 +77,7 @@ uint32_t wasm_rt_register_tag(uint32_t size) {
   return id;
 }
 
-void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void *values) {
+PE_RT_HOST_ENTRY void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void *values) {
   pe_rt_thread *t = &pe_rt_tls;
   if (size > sizeof t->exc_data) wasm_rt_trap(PE_RT_TRAP_HOST);
   t->exc_tag = tag;
@@ -85,7 +85,7 @@ void wasm_rt_load_exception(uint32_t tag, uint32_t size, const void *values) {
   if (size) memcpy(t->exc_data, values, size);
 }
 
-void wasm_rt_throw(void) {
+PE_RT_HOST_ENTRY void wasm_rt_throw(void) {
   pe_rt_thread *t = &pe_rt_tls;
   if (!t->unwind_target) wasm_rt_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
   siglongjmp(*t->unwind_target, 1);

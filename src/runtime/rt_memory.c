@@ -56,7 +56,9 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t *m, uint32_t initial_pages, uint32
   m->committed = bytes;
 }
 
-uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t delta) {
+/* Called by generated code (memory.grow): see PE_RT_HOST_ENTRY. */
+PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t delta) {
+  pe_rt_host_enter();
   uint32_t old = m->pages;
   if (delta == 0) return old;
   if (delta > m->max_pages || old > m->max_pages - delta) return UINT32_MAX;

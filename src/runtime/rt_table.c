@@ -53,8 +53,10 @@ void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *t) {
   memset(t, 0, sizeof *t);
 }
 
-uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *t, uint32_t delta,
-                                    wasm_rt_funcref_t init) {
+/* Called by generated code (table.grow): see PE_RT_HOST_ENTRY. */
+PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_funcref_table(wasm_rt_funcref_table_t *t, uint32_t delta,
+                                                     wasm_rt_funcref_t init) {
+  pe_rt_host_enter();
   void *data = t->data;
   uint32_t r = grow_elems(&data, &t->size, t->max_size, delta, sizeof *t->data, &init);
   t->data = data;
@@ -74,8 +76,9 @@ void wasm_rt_free_externref_table(wasm_rt_externref_table_t *t) {
   memset(t, 0, sizeof *t);
 }
 
-uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *t, uint32_t delta,
-                                      wasm_rt_externref_t init) {
+PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *t,
+                                                       uint32_t delta, wasm_rt_externref_t init) {
+  pe_rt_host_enter();
   void *data = t->data;
   uint32_t r = grow_elems(&data, &t->size, t->max_size, delta, sizeof *t->data, &init);
   t->data = data;

@@ -81,6 +81,15 @@ static void put_hex(uintptr_t v) {
   put_str(buf);
 }
 
+/* Bounds of the host entry section (the linker defines these symbols). */
+extern const char __start_pe_host_entry[] __attribute__((weak));
+extern const char __stop_pe_host_entry[] __attribute__((weak));
+
+static int is_host_entry(uintptr_t pc) {
+  return __start_pe_host_entry && pc >= (uintptr_t)__start_pe_host_entry &&
+         pc < (uintptr_t)__stop_pe_host_entry;
+}
+
 static int in_memory_reservation(const pe_instance *inst, uintptr_t addr) {
   if (!inst || !inst->memory || !inst->memory->data) return 0;
   uintptr_t base = (uintptr_t)inst->memory->data;
@@ -91,11 +100,12 @@ static void on_fault(int sig, siginfo_t *si, void *ucv) {
   pe_rt_thread *t = &pe_rt_tls;
   uintptr_t pc = fault_pc(ucv);
   uintptr_t addr = (uintptr_t)si->si_addr;
+  int in_stack_guard = addr >= t->stack_guard_lo && addr < t->stack_guard_hi;
   if (t->jmp && pe_rt_is_module_code(pc)) {
     if (in_memory_reservation(t->current, addr)) siglongjmp(*t->jmp, WASM_RT_TRAP_OOB);
-    if (addr >= t->stack_guard_lo && addr < t->stack_guard_hi)
-      siglongjmp(*t->jmp, WASM_RT_TRAP_EXHAUSTION);
+    if (in_stack_guard) siglongjmp(*t->jmp, WASM_RT_TRAP_EXHAUSTION);
   }
+  if (t->jmp && in_stack_guard && is_host_entry(pc)) siglongjmp(*t->jmp, WASM_RT_TRAP_EXHAUSTION);
   put_str("pyedge: fatal: ");
   put_str(sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
   put_str(" in host code at pc ");
@@ -221,8 +231,15 @@ void pe_rt_deadline_disarm(void) {
   }
 }
 
-void wasm_rt_trap(wasm_rt_trap_t kind) {
+static void fault_in_stack_guard(const pe_rt_thread *t);
+
+/* Generated code calls this directly, possibly at the very bottom of the
+ * stack: it lives in the host entry section and makes sure siglongjmp has
+ * room to run. */
+PE_RT_HOST_ENTRY void wasm_rt_trap(wasm_rt_trap_t kind) {
   pe_rt_thread *t = &pe_rt_tls;
+  if (t->jmp && (uintptr_t)__builtin_frame_address(0) < t->stack_guard_hi + 16384)
+    fault_in_stack_guard(t);
   if (!t->jmp) {
     fprintf(stderr, "pyedge: fatal: trap '%s' outside of a guest call\n", pe_rt_trap_name(kind));
     abort();
@@ -235,6 +252,27 @@ void pe_rt_trap(wasm_rt_trap_t kind) { wasm_rt_trap(kind); }
 void pe_rt_exit(int code) {
   pe_rt_tls.exit_code = code;
   wasm_rt_trap(PE_RT_TRAP_EXIT);
+}
+
+/* Too little stack left to run host code: fault on purpose in the stack
+ * guard (the byte just below the lowest usable stack page), from inside the
+ * host entry section, so that the signal handler unwinds on its own
+ * alternate stack. Calling anything here (even siglongjmp, or the dynamic
+ * linker resolving it) could itself overflow in code the handler must not
+ * trust. */
+PE_RT_HOST_ENTRY static void fault_in_stack_guard(const pe_rt_thread *t) {
+  volatile const char *probe = (volatile const char *)(t->stack_guard_hi - 4096 - 1);
+  (void)*probe;
+}
+
+PE_RT_HOST_ENTRY void pe_rt_host_enter(void) {
+  pe_rt_thread *t = &pe_rt_tls;
+  if (!t->jmp) return;
+  uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+  if (sp < t->stack_guard_hi + PE_RT_HOST_STACK_RESERVE) {
+    fault_in_stack_guard(t);
+    wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION); /* not reached when the probe faults */
+  }
 }
 
 bool pe_rt_should_stop(void) {

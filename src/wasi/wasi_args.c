@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static uint32_t sizes(pe_wasi *w, const pe_wasi_strings *s, uint32_t count_ptr,
                       uint32_t size_ptr) {
@@ -28,21 +29,25 @@ static uint32_t get(pe_wasi *w, const pe_wasi_strings *s, uint32_t vec_ptr, uint
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(pe_wasi *w, uint32_t argc_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_args_sizes_get(pe_wasi *w, uint32_t argc_ptr,
                                                   uint32_t argv_buf_size_ptr) {
+  pe_rt_host_enter();
   return sizes(w, &w->args, argc_ptr, argv_buf_size_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_args_get(pe_wasi *w, uint32_t argv_ptr, uint32_t argv_buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_args_get(pe_wasi *w, uint32_t argv_ptr, uint32_t argv_buf_ptr) {
+  pe_rt_host_enter();
   return get(w, &w->args, argv_ptr, argv_buf_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_environ_sizes_get(pe_wasi *w, uint32_t count_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_environ_sizes_get(pe_wasi *w, uint32_t count_ptr,
                                                      uint32_t buf_size_ptr) {
+  pe_rt_host_enter();
   return sizes(w, &w->env, count_ptr, buf_size_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_environ_get(pe_wasi *w, uint32_t environ_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_environ_get(pe_wasi *w, uint32_t environ_ptr,
                                                uint32_t environ_buf_ptr) {
+  pe_rt_host_enter();
   return get(w, &w->env, environ_ptr, environ_buf_ptr);
 }

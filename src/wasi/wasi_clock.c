@@ -7,6 +7,7 @@
  * and is ignored (the spec allows it).
  */
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 bool pe_wasi_clock(uint32_t id, clockid_t *out) {
   switch (id) {
@@ -18,8 +19,9 @@ bool pe_wasi_clock(uint32_t id, clockid_t *out) {
   }
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(pe_wasi *w, uint32_t clock_id,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(pe_wasi *w, uint32_t clock_id,
                                                  uint32_t resolution_ptr) {
+  pe_rt_host_enter();
   clockid_t c;
   if (!pe_wasi_clock(clock_id, &c)) return PE_WASI_EINVAL;
   uint8_t *out = pe_wasi_mem(w, resolution_ptr, 8);
@@ -31,8 +33,9 @@ uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(pe_wasi *w, uint32_t clock_id,
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(pe_wasi *w, uint32_t clock_id,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(pe_wasi *w, uint32_t clock_id,
                                                   uint64_t precision, uint32_t time_ptr) {
+  pe_rt_host_enter();
   (void)precision;
   clockid_t c;
   if (!pe_wasi_clock(clock_id, &c)) return PE_WASI_EINVAL;

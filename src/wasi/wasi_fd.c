@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static uint16_t fdflags_of(int fl) {
   uint16_t r = 0;
@@ -40,7 +41,8 @@ static uint32_t current_flags(const pe_wasi_fd *f, uint16_t *out, int *host_fl) 
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_close(pe_wasi *w, uint32_t fd) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_close(pe_wasi *w, uint32_t fd) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -48,7 +50,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_close(pe_wasi *w, uint32_t fd) {
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint32_t fd, uint32_t to) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint32_t fd, uint32_t to) {
+  pe_rt_host_enter();
   pe_wasi_fd *from, *dst;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &from);
   if (e == PE_WASI_ESUCCESS) e = pe_wasi_fd_get(w, to, 0, &dst);
@@ -60,7 +63,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint32_t fd, uint32_t
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, uint32_t fd, uint32_t stat_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, uint32_t fd, uint32_t stat_ptr) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -77,7 +81,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, uint32_t fd, uint32
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi *w, uint32_t fd, uint32_t flags) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi *w, uint32_t fd, uint32_t flags) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -101,9 +106,10 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi *w, uint32_t fd, 
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(pe_wasi *w, uint32_t fd,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(pe_wasi *w, uint32_t fd,
                                                         uint64_t fs_rights_base,
                                                         uint64_t fs_rights_inheriting) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -122,7 +128,8 @@ static uint32_t preopen_get(pe_wasi *w, uint32_t fd, pe_wasi_fd **out) {
   return (*out)->preopen_name ? PE_WASI_ESUCCESS : PE_WASI_EBADF;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = preopen_get(w, fd, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -134,8 +141,9 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, uint32_t fd, uint3
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(pe_wasi *w, uint32_t fd,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(pe_wasi *w, uint32_t fd,
                                                        uint32_t path_ptr, uint32_t path_len) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = preopen_get(w, fd, &f);
   if (e != PE_WASI_ESUCCESS) return e;

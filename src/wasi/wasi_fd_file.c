@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static uint32_t host_file(pe_wasi *w, uint32_t fd, uint64_t rights, int *h) {
   pe_wasi_fd *f;
@@ -28,8 +29,9 @@ static uint32_t host_file(pe_wasi *w, uint32_t fd, uint64_t rights, int *h) {
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t fd, uint64_t offset,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t fd, uint64_t offset,
                                            uint32_t whence, uint32_t newoffset_ptr) {
+  pe_rt_host_enter();
   /* A pure query (0 from the current position) needs only FD_TELL. */
   uint64_t right = (offset == 0 && whence == PE_WASI_WHENCE_CUR) ? PE_WASI_RIGHT_FD_TELL
                                                                  : PE_WASI_RIGHT_FD_SEEK;
@@ -53,7 +55,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t fd, uint64_t off
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t fd, uint32_t offset_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t fd, uint32_t offset_ptr) {
+  pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_TELL, &h);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -65,8 +68,9 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t fd, uint32_t off
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32_t fd, uint64_t offset,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32_t fd, uint64_t offset,
                                              uint64_t len, uint32_t advice) {
+  pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_ADVISE, &h);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -85,8 +89,9 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32_t fd, uint64_t o
   return pe_wasi_errno(r); /* returns the error number itself */
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(pe_wasi *w, uint32_t fd, uint64_t offset,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(pe_wasi *w, uint32_t fd, uint64_t offset,
                                                uint64_t len) {
+  pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_ALLOCATE, &h);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -106,15 +111,18 @@ static uint32_t sync_fd(pe_wasi *w, uint32_t fd, uint64_t right, int (*fn)(int))
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_sync(pe_wasi *w, uint32_t fd) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_sync(pe_wasi *w, uint32_t fd) {
+  pe_rt_host_enter();
   return sync_fd(w, fd, PE_WASI_RIGHT_FD_SYNC, fsync);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(pe_wasi *w, uint32_t fd) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(pe_wasi *w, uint32_t fd) {
+  pe_rt_host_enter();
   return sync_fd(w, fd, PE_WASI_RIGHT_FD_DATASYNC, fdatasync);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FILESTAT_GET, &f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -131,7 +139,8 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, uint32_t fd, uint
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi *w, uint32_t fd, uint64_t size) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi *w, uint32_t fd, uint64_t size) {
+  pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_FILESTAT_SET_SIZE, &h);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -140,8 +149,9 @@ uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi *w, uint32_t fd,
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(pe_wasi *w, uint32_t fd, uint64_t atim,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(pe_wasi *w, uint32_t fd, uint64_t atim,
                                                          uint64_t mtim, uint32_t fst_flags) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FILESTAT_SET_TIMES, &f);
   if (e != PE_WASI_ESUCCESS) return e;

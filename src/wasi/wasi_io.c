@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static uint32_t host_read(int fd, const struct iovec *iov, int n, int64_t off, size_t *done) {
   for (;;) {
@@ -144,24 +145,28 @@ static uint32_t do_write(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_l
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_read(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_read(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
                                            uint32_t iovs_len, uint32_t nread_ptr) {
+  pe_rt_host_enter();
   return do_read(w, fd, iovs_ptr, iovs_len, false, 0, nread_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_pread(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pread(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
                                             uint32_t iovs_len, uint64_t offset,
                                             uint32_t nread_ptr) {
+  pe_rt_host_enter();
   return do_read(w, fd, iovs_ptr, iovs_len, true, offset, nread_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_write(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_write(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
                                             uint32_t iovs_len, uint32_t nwritten_ptr) {
+  pe_rt_host_enter();
   return do_write(w, fd, iovs_ptr, iovs_len, false, 0, nwritten_ptr);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
                                              uint32_t iovs_len, uint64_t offset,
                                              uint32_t nwritten_ptr) {
+  pe_rt_host_enter();
   return do_write(w, fd, iovs_ptr, iovs_len, true, offset, nwritten_ptr);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static int host_flags(uint32_t oflags, uint32_t fdflags, uint32_t dirflags, uint64_t base) {
   bool rd = (base & PE_WASI_RIGHTS_NEED_READ) != 0;
@@ -41,11 +42,12 @@ static int host_flags(uint32_t oflags, uint32_t fdflags, uint32_t dirflags, uint
   return fl;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_open(pe_wasi *w, uint32_t fd, uint32_t dirflags,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_open(pe_wasi *w, uint32_t fd, uint32_t dirflags,
                                              uint32_t path_ptr, uint32_t path_len,
                                              uint32_t oflags, uint64_t fs_rights_base,
                                              uint64_t fs_rights_inheriting, uint32_t fdflags,
                                              uint32_t fd_ptr) {
+  pe_rt_host_enter();
   uint64_t need = PE_WASI_RIGHT_PATH_OPEN;
   if (oflags & PE_WASI_O_CREAT) need |= PE_WASI_RIGHT_PATH_CREATE_FILE;
   if (oflags & PE_WASI_O_TRUNC) need |= PE_WASI_RIGHT_PATH_FILESTAT_SET_SIZE;

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 typedef struct {
   pe_wasi_path p;
@@ -77,8 +78,9 @@ static uint32_t new_name_with_slash(const name *n) {
 
 static uint32_t result(int r) { return r == 0 ? PE_WASI_ESUCCESS : pe_wasi_errno(errno); }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(pe_wasi *w, uint32_t fd,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(pe_wasi *w, uint32_t fd,
                                                          uint32_t path_ptr, uint32_t path_len) {
+  pe_rt_host_enter();
   name n;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_CREATE_DIRECTORY, 0, path_ptr, path_len,
                          PE_WASI_EEXIST, &n);
@@ -87,8 +89,9 @@ uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(pe_wasi *w, uint32_t fd
   return e;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(pe_wasi *w, uint32_t fd,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(pe_wasi *w, uint32_t fd,
                                                          uint32_t path_ptr, uint32_t path_len) {
+  pe_rt_host_enter();
   name n;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_REMOVE_DIRECTORY, 0, path_ptr, path_len,
                          PE_WASI_EINVAL, &n);
@@ -99,8 +102,9 @@ uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(pe_wasi *w, uint32_t fd
   return e;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w, uint32_t fd, uint32_t path_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w, uint32_t fd, uint32_t path_ptr,
                                                     uint32_t path_len) {
+  pe_rt_host_enter();
   name n;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_UNLINK_FILE, 0, path_ptr, path_len,
                          PE_WASI_EISDIR, &n);
@@ -117,9 +121,10 @@ uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w, uint32_t fd, uin
   return e;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_symlink(pe_wasi *w, uint32_t old_path_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_symlink(pe_wasi *w, uint32_t old_path_ptr,
                                                 uint32_t old_path_len, uint32_t fd,
                                                 uint32_t new_path_ptr, uint32_t new_path_len) {
+  pe_rt_host_enter();
   /* The target is only text stored in the link, but it gets the same checks
    * as a path (no NUL, not absolute, not over-long, not empty). */
   pe_wasi_path target;
@@ -135,10 +140,11 @@ uint32_t Z_wasi_snapshot_preview1Z_path_symlink(pe_wasi *w, uint32_t old_path_pt
   return e;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_link(pe_wasi *w, uint32_t old_fd, uint32_t old_flags,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_link(pe_wasi *w, uint32_t old_fd, uint32_t old_flags,
                                              uint32_t old_path_ptr, uint32_t old_path_len,
                                              uint32_t new_fd, uint32_t new_path_ptr,
                                              uint32_t new_path_len) {
+  pe_rt_host_enter();
   if (old_flags != 0) return PE_WASI_EINVAL;
   name src, dst;
   dst.parent = -1;
@@ -160,9 +166,10 @@ uint32_t Z_wasi_snapshot_preview1Z_path_link(pe_wasi *w, uint32_t old_fd, uint32
   return e;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_path_rename(pe_wasi *w, uint32_t fd, uint32_t old_path_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_rename(pe_wasi *w, uint32_t fd, uint32_t old_path_ptr,
                                                uint32_t old_path_len, uint32_t new_fd,
                                                uint32_t new_path_ptr, uint32_t new_path_len) {
+  pe_rt_host_enter();
   name src, dst;
   dst.parent = -1;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_RENAME_SOURCE, 0, old_path_ptr, old_path_len,

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 enum { SUB_READY, SUB_CLOCK, SUB_POLL };
 
@@ -132,8 +133,9 @@ static bool polled(sub *s, const struct pollfd *p) {
   return true;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(pe_wasi *w, uint32_t in_ptr, uint32_t out_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(pe_wasi *w, uint32_t in_ptr, uint32_t out_ptr,
                                                uint32_t nsubscriptions, uint32_t nevents_ptr) {
+  pe_rt_host_enter();
   if (nsubscriptions == 0 || nsubscriptions > PE_WASI_POLL_MAX) return PE_WASI_EINVAL;
   const uint8_t *in = pe_wasi_mem(w, in_ptr, (uint64_t)nsubscriptions * PE_WASI_SUBSCRIPTION_SIZE);
   uint8_t *out = pe_wasi_mem(w, out_ptr, (uint64_t)nsubscriptions * PE_WASI_EVENT_SIZE);

@@ -13,7 +13,8 @@
 #include "pe_rt.h"
 #include "pe_wasi_int.h"
 
-void Z_wasi_snapshot_preview1Z_proc_exit(pe_wasi *w, uint32_t rval) {
+PE_RT_HOST_ENTRY void Z_wasi_snapshot_preview1Z_proc_exit(pe_wasi *w, uint32_t rval) {
+  pe_rt_host_enter();
   (void)w;
   /* WASI's u32 reinterpreted as the int C's exit() took: exit(-1) in the
    * guest is -1 here, and the embedder decides how to report it. */
@@ -22,19 +23,22 @@ void Z_wasi_snapshot_preview1Z_proc_exit(pe_wasi *w, uint32_t rval) {
   pe_rt_exit(code);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_proc_raise(pe_wasi *w, uint32_t sig) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_proc_raise(pe_wasi *w, uint32_t sig) {
+  pe_rt_host_enter();
   (void)w;
   (void)sig;
   return PE_WASI_ENOSYS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_sched_yield(pe_wasi *w) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sched_yield(pe_wasi *w) {
+  pe_rt_host_enter();
   (void)w;
   (void)sched_yield();
   return PE_WASI_ESUCCESS;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_random_get(pe_wasi *w, uint32_t buf_ptr, uint32_t buf_len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_random_get(pe_wasi *w, uint32_t buf_ptr, uint32_t buf_len) {
+  pe_rt_host_enter();
   uint8_t *p = pe_wasi_mem(w, buf_ptr, buf_len);
   if (p == NULL) return PE_WASI_EFAULT;
   size_t done = 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 struct linux_dirent64 {
   uint64_t d_ino;
@@ -50,9 +51,10 @@ static uint8_t type_of(int dirfd, const char *name, unsigned char d_type) {
   }
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint32_t fd, uint32_t buf_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint32_t fd, uint32_t buf_ptr,
                                               uint32_t buf_len, uint64_t cookie,
                                               uint32_t bufused_ptr) {
+  pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_READDIR, &f);
   if (e != PE_WASI_ESUCCESS) return e;

@@ -7,6 +7,7 @@
  * wasi-libc's shutdown() on stdout expects), and a socket ENOTSUP.
  */
 #include "pe_wasi_int.h"
+#include "pe_rt.h"
 
 static uint32_t no_sockets(pe_wasi *w, uint32_t fd) {
   pe_wasi_fd *f;
@@ -18,16 +19,18 @@ static uint32_t no_sockets(pe_wasi *w, uint32_t fd) {
   return PE_WASI_ENOTSOCK;
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_sock_accept(pe_wasi *w, uint32_t fd, uint32_t flags,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sock_accept(pe_wasi *w, uint32_t fd, uint32_t flags,
                                                uint32_t fd_ptr) {
+  pe_rt_host_enter();
   (void)flags;
   (void)fd_ptr;
   return no_sockets(w, fd);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_sock_recv(pe_wasi *w, uint32_t fd, uint32_t ri_data_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sock_recv(pe_wasi *w, uint32_t fd, uint32_t ri_data_ptr,
                                              uint32_t ri_data_len, uint32_t ri_flags,
                                              uint32_t ro_datalen_ptr, uint32_t ro_flags_ptr) {
+  pe_rt_host_enter();
   (void)ri_data_ptr;
   (void)ri_data_len;
   (void)ri_flags;
@@ -36,9 +39,10 @@ uint32_t Z_wasi_snapshot_preview1Z_sock_recv(pe_wasi *w, uint32_t fd, uint32_t r
   return no_sockets(w, fd);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_sock_send(pe_wasi *w, uint32_t fd, uint32_t si_data_ptr,
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sock_send(pe_wasi *w, uint32_t fd, uint32_t si_data_ptr,
                                              uint32_t si_data_len, uint32_t si_flags,
                                              uint32_t so_datalen_ptr) {
+  pe_rt_host_enter();
   (void)si_data_ptr;
   (void)si_data_len;
   (void)si_flags;
@@ -46,7 +50,8 @@ uint32_t Z_wasi_snapshot_preview1Z_sock_send(pe_wasi *w, uint32_t fd, uint32_t s
   return no_sockets(w, fd);
 }
 
-uint32_t Z_wasi_snapshot_preview1Z_sock_shutdown(pe_wasi *w, uint32_t fd, uint32_t how) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sock_shutdown(pe_wasi *w, uint32_t fd, uint32_t how) {
+  pe_rt_host_enter();
   (void)how;
   return no_sockets(w, fd);
 }

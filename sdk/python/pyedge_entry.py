@@ -1,0 +1,559 @@
+"""pyedge_entry: the bridge between the pyedge host and a Python HTTP app.
+
+The host calls the guest export pyedge_init("pyedge_entry") once; importing
+this module imports the app module named by the environment variable
+PYEDGE_APP (default "app") and finds its handler. Then, for each request, the
+host calls pyedge_call(<request buffer>), which reaches pyedge_call() below
+and returns the response buffer. The buffer formats are in docs/abi.md.
+
+Handlers, looked for in this order in the app module:
+  1. class IncomingHandler, a subclass of spin_sdk.http.IncomingHandler
+     (spin-sdk 3.x): handle_request(self, request) -> Response
+  2. class HttpHandler, a subclass of spin_sdk.http.Handler (spin-sdk 4.0):
+     async handle_request(self, request) -> Response
+  3. a function handle_request(request) -> Response, sync or async
+A new instance of the class is made for each request. Whenever a handler
+returns an awaitable, it is run to completion on a fresh asyncio event loop
+in the calling thread.
+
+Errors: a request buffer that does not follow the ABI gets a 400 (one line on
+stderr, the handler is not called); a handler that raises, or returns
+something that is not a valid response, gets a 500 with an empty body (the
+traceback on stderr). pyedge_call itself never raises for either.
+"""
+
+import asyncio
+import importlib
+import inspect
+import os
+import struct
+import sys
+import time
+import traceback
+
+from spin_sdk.http import Handler as _HandlerV4
+from spin_sdk.http import IncomingHandler as _HandlerV3
+from spin_sdk.http import Request, Response
+
+__all__ = [
+    "REQUEST_MAGIC",
+    "RESPONSE_MAGIC",
+    "MalformedBuffer",
+    "HandlerNotFound",
+    "decode_request",
+    "encode_request",
+    "decode_response",
+    "encode_response",
+    "normalize_response",
+    "run_async",
+    "load_app",
+    "pyedge_call",
+]
+
+REQUEST_MAGIC = b"PEQ1"
+RESPONSE_MAGIC = b"PES1"
+U32_MAX = 0xFFFFFFFF
+
+_U32 = struct.Struct("<I")
+_U32_SIZE = _U32.size
+
+# RFC 9110 token characters (methods and field names).
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789"
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+# Bytes never allowed in a header value or a request target.
+_VALUE_FORBIDDEN = frozenset("\r\n\x00")
+_URI_FORBIDDEN = frozenset([chr(c) for c in range(0x20)] + ["\x7f", " "])
+
+
+class MalformedBuffer(ValueError):
+    """A request or response buffer that does not follow docs/abi.md."""
+
+
+class HandlerNotFound(ImportError):
+    """The app module defines no handler pyedge knows how to call."""
+
+
+# ---- buffers ------------------------------------------------------------------
+
+
+class _Reader:
+    """Bounds-checked reading of a buffer; every failure is MalformedBuffer."""
+
+    __slots__ = ("data", "pos", "what")
+
+    def __init__(self, data, what):
+        self.data = data
+        self.pos = 0
+        self.what = what
+
+    def remaining(self):
+        return len(self.data) - self.pos
+
+    def take(self, n, field):
+        if n > self.remaining():
+            raise MalformedBuffer(
+                f"{self.what} truncated: {field} needs {n} bytes at offset {self.pos}, "
+                f"{self.remaining()} left"
+            )
+        start = self.pos
+        self.pos = start + n
+        return self.data[start:self.pos]
+
+    def u32(self, field):
+        return _U32.unpack(self.take(_U32_SIZE, field))[0]
+
+    def blob(self, field):
+        n = self.u32(field + " length")
+        return self.take(n, field)
+
+    def text(self, field):
+        raw = self.blob(field)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise MalformedBuffer(f"{self.what}: {field} is not valid UTF-8 ({e.reason} "
+                                  f"at byte {e.start})") from None
+
+    def count(self, field, min_item_size):
+        """A u32 item count, checked against what is left: every item takes at
+        least min_item_size bytes, so a count the buffer cannot hold is
+        rejected before anything is allocated for it."""
+        n = self.u32(field)
+        if n * min_item_size > self.remaining():
+            raise MalformedBuffer(
+                f"{self.what}: {field} {n} cannot fit in the {self.remaining()} bytes left"
+            )
+        return n
+
+    def magic(self, expected):
+        got = self.take(len(expected), "magic")
+        if got != expected:
+            raise MalformedBuffer(f"{self.what}: bad magic {bytes(got)!r}, expected {expected!r}")
+
+    def end(self):
+        if self.remaining():
+            raise MalformedBuffer(
+                f"{self.what}: {self.remaining()} unexpected bytes after the body"
+            )
+
+
+def _as_bytes(data):
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"expected a bytes-like buffer, not {type(data).__name__}")
+
+
+def _is_token(s):
+    return bool(s) and all(c in _TOKEN_CHARS for c in s)
+
+
+def _check_header_value(value, where):
+    if any(c in _VALUE_FORBIDDEN for c in value):
+        raise MalformedBuffer(f"{where}: header value contains CR, LF or NUL")
+
+
+def decode_request(data):
+    """Decodes a request buffer (docs/abi.md) into a spin_sdk.http.Request.
+
+    Raises MalformedBuffer when the buffer is truncated, has trailing bytes,
+    a bad magic, counts or lengths it cannot hold, non-UTF-8 text, an invalid
+    method, URI or header name, or a header value with CR, LF or NUL.
+    Header names are lower-cased; a repeated name keeps its last value.
+    """
+    r = _Reader(_as_bytes(data), "request")
+    r.magic(REQUEST_MAGIC)
+
+    method = r.text("method")
+    if not _is_token(method):
+        raise MalformedBuffer(f"request: invalid method {method!r}")
+
+    uri = r.text("uri")
+    if any(c in _URI_FORBIDDEN for c in uri):
+        raise MalformedBuffer(f"request: uri {uri!r} contains a control character or space")
+    if not uri:
+        uri = "/"
+
+    headers = {}
+    n = r.count("header count", 2 * _U32_SIZE)
+    for i in range(n):
+        name = r.text(f"header {i} name")
+        if not _is_token(name):
+            raise MalformedBuffer(f"request: header {i} has an invalid name {name!r}")
+        value = r.text(f"header {i} value")
+        _check_header_value(value, f"request: header {name!r}")
+        headers[name.lower()] = value
+
+    body = r.blob("body")
+    r.end()
+    return Request(method, uri, headers, body)
+
+
+def _pairs(headers):
+    if headers is None:
+        return []
+    if hasattr(headers, "items"):
+        return list(headers.items())
+    return [tuple(p) for p in headers]
+
+
+def _u32_checked(n, what):
+    if n > U32_MAX:
+        raise OverflowError(f"{what} ({n}) does not fit in a u32")
+    return _U32.pack(n)
+
+
+def _put_blob(out, b, what):
+    out.append(_u32_checked(len(b), what + " length"))
+    out.append(b)
+
+
+def encode_request(method, uri, headers, body=b""):
+    """Builds a request buffer (what the host sends) from str method and uri,
+    headers as a mapping or (name, value) pairs of str (or bytes, written
+    as they are: the host sends lower-case names) and a bytes body. No checks
+    beyond the u32 limits: for tests and tools."""
+    pairs = _pairs(headers)
+    out = [REQUEST_MAGIC]
+    for part, what in ((method, "method"), (uri, "uri")):
+        _put_blob(out, part.encode("utf-8") if isinstance(part, str) else bytes(part), what)
+    out.append(_u32_checked(len(pairs), "header count"))
+    for name, value in pairs:
+        for part, what in ((name, "header name"), (value, "header value")):
+            _put_blob(out, part.encode("utf-8") if isinstance(part, str) else bytes(part), what)
+    _put_blob(out, _as_bytes(body or b""), "body")
+    return b"".join(out)
+
+
+def encode_response(status, headers, body):
+    """Builds a response buffer from an int status, (name, value) pairs of
+    bytes and a bytes body, exactly as given (see normalize_response)."""
+    out = [RESPONSE_MAGIC, _u32_checked(status, "status")]
+    out.append(_u32_checked(len(headers), "header count"))
+    for name, value in headers:
+        _put_blob(out, name, "header name")
+        _put_blob(out, value, "header value")
+    _put_blob(out, body, "body")
+    return b"".join(out)
+
+
+def decode_response(data):
+    """Decodes a response buffer into (status, [(name, value)], body) with
+    str names and values (what the host reads). For tests and tools."""
+    r = _Reader(_as_bytes(data), "response")
+    r.magic(RESPONSE_MAGIC)
+    status = r.u32("status")
+    headers = []
+    n = r.count("header count", 2 * _U32_SIZE)
+    for i in range(n):
+        name = r.text(f"header {i} name")
+        if not _is_token(name):
+            raise MalformedBuffer(f"response: header {i} has an invalid name {name!r}")
+        value = r.text(f"header {i} value")
+        _check_header_value(value, f"response: header {name!r}")
+        headers.append((name, value))
+    body = r.blob("body")
+    r.end()
+    return status, headers, body
+
+
+# ---- responses --------------------------------------------------------------------
+
+
+def _response_value(name, value):
+    if isinstance(value, str):
+        s = value
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        try:
+            s = bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"response header {name!r}: value is not valid UTF-8") from None
+    else:
+        s = str(value)
+    if any(c in _VALUE_FORBIDDEN for c in s):
+        raise ValueError(f"response header {name!r}: value contains CR, LF or NUL")
+    return s
+
+
+def normalize_response(response):
+    """Checks and normalises what a handler returned, for encode_response.
+
+    response: a spin_sdk.http.Response (or any object with status, headers
+    and body attributes).
+      status   an int (bool excluded) from 100 to 999
+      headers  a mapping (or pairs, or None) of str names, which must be HTTP
+               tokens and are lower-cased, to values: str kept, bytes decoded
+               as UTF-8, anything else converted with str(); no CR, LF or NUL
+      body     bytes-like, None (-> b"") or str (-> UTF-8)
+    Adds content-length (the body length) when no header of that name is
+    present; a present one must be unique and a decimal number, and is left as
+    it is (a HEAD response may announce a length it does not send).
+    Returns (status, [(name bytes, value bytes)], body bytes). Raises
+    TypeError or ValueError on anything else.
+    """
+    if response is None:
+        raise TypeError("the handler returned None instead of a spin_sdk.http.Response")
+    try:
+        status = response.status
+        headers = response.headers
+        body = response.body
+    except AttributeError:
+        raise TypeError(
+            f"the handler returned a {type(response).__name__}, not a spin_sdk.http.Response"
+        ) from None
+
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise TypeError(f"response status must be an int, not {type(status).__name__}")
+    if not 100 <= status <= 999:
+        raise ValueError(f"response status {status} is not between 100 and 999")
+
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode("utf-8")
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        body = bytes(body)
+    else:
+        raise TypeError(f"response body must be bytes or None, not {type(body).__name__}")
+
+    try:
+        items = _pairs(headers)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"response headers must be a mapping of str to str, not {type(headers).__name__}"
+        ) from None
+    out = []
+    has_length = False
+    for item in items:
+        if len(item) != 2:
+            raise TypeError("response headers must be (name, value) pairs")
+        name, value = item
+        if not isinstance(name, str):
+            raise TypeError(f"response header name must be a str, not {type(name).__name__}")
+        if not _is_token(name):
+            raise ValueError(f"response header name {name!r} is not a valid HTTP field name")
+        name = name.lower()
+        value = _response_value(name, value)
+        if name == "content-length":
+            if has_length:
+                raise ValueError("response has more than one content-length header")
+            if not value.isascii() or not value.isdigit():
+                raise ValueError(f"response content-length {value!r} is not a decimal number")
+            has_length = True
+        out.append((name.encode("ascii"), value.encode("utf-8")))
+    if not has_length:
+        out.append((b"content-length", str(len(body)).encode("ascii")))
+    return status, out, body
+
+
+def _fixed_response(status):
+    return encode_response(status, [(b"content-length", b"0")], b"")
+
+
+RESPONSE_400 = _fixed_response(400)
+RESPONSE_500 = _fixed_response(500)
+
+
+# ---- asyncio without I/O --------------------------------------------------------------
+
+
+class _NoIOSelector:
+    """Stands in for a selector: the sandbox has no sockets or pipes to wait
+    on, so waiting only means sleeping until the next timer."""
+
+    def select(self, timeout):
+        if timeout is None:
+            raise RuntimeError(
+                "the coroutine waits for something that can never happen: no callback is "
+                "ready and no timer is scheduled (pyedge's event loop has no I/O)"
+            )
+        if timeout > 0:
+            time.sleep(timeout)
+        return []
+
+    def close(self):
+        pass
+
+
+class SandboxEventLoop(asyncio.BaseEventLoop):
+    """An asyncio event loop for a single-threaded sandbox without sockets:
+    callbacks, tasks, futures and timers work; socket, pipe, subprocess and
+    signal methods raise NotImplementedError. (The stock loops need a
+    socketpair, which WASI does not have.)"""
+
+    def __init__(self):
+        super().__init__()
+        self._selector = _NoIOSelector()
+
+    def _process_events(self, event_list):
+        pass
+
+    def _write_to_self(self):
+        pass
+
+
+class SandboxEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
+    """Makes asyncio.run() and asyncio.new_event_loop() use SandboxEventLoop."""
+
+    def new_event_loop(self):
+        return SandboxEventLoop()
+
+
+def _cancel_leftovers(loop):
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    if not tasks:
+        return
+    for t in tasks:
+        t.cancel()
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+    for t in tasks:
+        if not t.cancelled() and t.exception() is not None:
+            loop.call_exception_handler({
+                "message": "unhandled exception in a task left running by the handler",
+                "exception": t.exception(),
+                "task": t,
+            })
+
+
+def run_async(awaitable):
+    """Runs an awaitable to completion on a new SandboxEventLoop in this
+    thread and returns its result. Tasks still running when it completes are
+    cancelled; the loop is closed."""
+    loop = SandboxEventLoop()
+    try:
+        return loop.run_until_complete(awaitable)
+    finally:
+        try:
+            _cancel_leftovers(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+
+# ---- the app ---------------------------------------------------------------------------
+
+
+class App:
+    """An app module and its handler.
+
+    kind is "IncomingHandler" (spin-sdk 3.x class), "HttpHandler" (4.0 class)
+    or "handle_request" (module function)."""
+
+    def __init__(self, module, kind, target):
+        self.module = module
+        self.kind = kind
+        self.target = target
+
+    def handle(self, request):
+        """Calls the handler and returns what it returned (awaited if
+        awaitable). Exceptions propagate."""
+        if self.kind == "handle_request":
+            result = self.target(request)
+        else:
+            result = self.target().handle_request(request)
+        if inspect.isawaitable(result):
+            result = run_async(result)
+        return result
+
+
+def _class_of(module, name, base):
+    """(class or None, note about a near miss or None)."""
+    obj = getattr(module, name, None)
+    if obj is None:
+        return None, None
+    base_name = f"spin_sdk.http.{base.__name__}"
+    if not isinstance(obj, type):
+        return None, f"{name} is a {type(obj).__name__}, not a class"
+    if obj is base:
+        return None, f"{name} is {base_name} itself: define a subclass of it named {name}"
+    if not issubclass(obj, base):
+        return None, f"{name} does not subclass {base_name} (from {base.__module__})"
+    return obj, None
+
+
+def load_app(name):
+    """Imports the app module `name` and finds its handler (the order is in
+    this module's docstring). Raises HandlerNotFound naming what was looked
+    for when there is none, ImportError when the module itself is missing,
+    and whatever the app's own import raises."""
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as e:
+        if e.name is not None and (name == e.name or name.startswith(e.name + ".")):
+            raise ImportError(
+                f"pyedge: cannot import the app module {name!r} (PYEDGE_APP): no module "
+                f"named {e.name!r} on sys.path {sys.path}",
+                name=name,
+            ) from e
+        raise
+
+    notes = []
+    cls, note = _class_of(module, "IncomingHandler", _HandlerV3)
+    if cls is not None:
+        return App(module, "IncomingHandler", cls)
+    notes += [note] if note else []
+    cls, note = _class_of(module, "HttpHandler", _HandlerV4)
+    if cls is not None:
+        return App(module, "HttpHandler", cls)
+    notes += [note] if note else []
+    func = getattr(module, "handle_request", None)
+    if callable(func) and not isinstance(func, type):
+        return App(module, "handle_request", func)
+    if func is not None:
+        notes.append(f"handle_request is a {type(func).__name__}, not a function")
+
+    where = getattr(module, "__file__", None) or "?"
+    msg = (
+        f"pyedge: the app module {name!r} ({where}) has no HTTP handler. Looked for, in "
+        "order: a class IncomingHandler subclassing spin_sdk.http.IncomingHandler "
+        "(spin-sdk 3.x), a class HttpHandler subclassing spin_sdk.http.Handler "
+        "(spin-sdk 4.0), a function handle_request(request)."
+    )
+    if notes:
+        msg += " Found instead: " + "; ".join(notes) + "."
+    raise HandlerNotFound(msg, name=name)
+
+
+def call(app, data):
+    """One request: buffer in, buffer out; never raises (except
+    KeyboardInterrupt)."""
+    try:
+        request = decode_request(data)
+    except MalformedBuffer as e:
+        print(f"pyedge: 400: malformed request buffer: {e}", file=sys.stderr)
+        return RESPONSE_400
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        print("pyedge: 500: cannot decode the request buffer:", file=sys.stderr)
+        traceback.print_exc()
+        return RESPONSE_500
+    what = f"{request.method} {request.uri}"  # before the handler can change them
+    try:
+        response = app.handle(request)
+        return encode_response(*normalize_response(response))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:
+        print(f"pyedge: 500: {what}: the handler failed:", file=sys.stderr)
+        traceback.print_exc()
+        return RESPONSE_500
+
+
+# ---- start-up -----------------------------------------------------------------------------
+
+if sys.platform == "wasi":
+    # The default loops need a socketpair; let the app's own asyncio.run() work.
+    asyncio.set_event_loop_policy(SandboxEventLoopPolicy())
+
+APP_NAME = os.environ.get("PYEDGE_APP") or "app"
+app = load_app(APP_NAME)
+
+
+def pyedge_call(data):
+    """Called by the guest export pyedge_call with the request buffer;
+    returns the response buffer (docs/abi.md)."""
+    return call(app, data)

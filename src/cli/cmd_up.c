@@ -1,0 +1,128 @@
+/*
+ * cmd_up.c -- `pyedge up`: serve a Spin app (spin.toml) over HTTP.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pe_serve.h"
+#include "pe_util.h"
+
+static const char up_usage[] =
+    "Usage: pyedge up [OPTIONS]\n"
+    "\n"
+    "Serves the app described by spin.toml over HTTP. Each Python component is\n"
+    "started once and snapshotted; every request then runs in a fresh\n"
+    "copy-on-write sandbox made from that snapshot and discarded afterwards.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --from MANIFEST|DIR      the app (default: ./spin.toml)\n"
+    "  --listen ADDR                address to serve on (default 127.0.0.1:3000)\n"
+    "  -e, --env K=V                environment variable for every component\n"
+    "  --max-instance-memory SIZE   memory limit per request (default 128M)\n"
+    "  --request-timeout SECONDS    time limit per request (default 30); 504 past it\n"
+    "  --workers N                  requests handled at once (default: one per CPU)\n"
+    "  --quiet                      no access log\n"
+    "\n"
+    "Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight are finished first.\n";
+
+static const char *value_of(int argc, char **argv, int *i) {
+  const char *eq = strchr(argv[*i], '=');
+  if (eq && argv[*i][1] == '-') return eq + 1;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "pyedge up: %s needs a value\n", argv[*i]);
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static bool is_opt(const char *arg, const char *name) {
+  size_t n = strlen(name);
+  return !strncmp(arg, name, n) && (arg[n] == 0 || arg[n] == '=');
+}
+
+int cmd_up(int argc, char **argv) {
+  pe_serve_options o;
+  memset(&o, 0, sizeof o);
+  o.listen = "127.0.0.1:3000";
+  o.max_memory = 128ull << 20;
+  o.timeout_ns = 30ull * 1000000000ull;
+  const char *from = "spin.toml";
+  const char *env[256];
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fputs(up_usage, stdout);
+      return 0;
+    } else if (!strcmp(a, "-f") || is_opt(a, "--from") || is_opt(a, "--file")) {
+      if (!(from = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (is_opt(a, "--listen")) {
+      if (!(o.listen = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (!strcmp(a, "-e") || is_opt(a, "--env")) {
+      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+      if (!strchr(v, '=') || o.nenv == 256) {
+        fprintf(stderr, "pyedge up: --env wants K=V, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
+      env[o.nenv++] = v;
+    } else if (is_opt(a, "--max-instance-memory")) {
+      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+      if (!cli_parse_size(v, &o.max_memory) || o.max_memory < (16u << 20)) {
+        fprintf(stderr, "pyedge up: --max-instance-memory wants a size of at least 16M, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
+    } else if (is_opt(a, "--request-timeout")) {
+      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+      if (!cli_parse_duration(v, &o.timeout_ns)) {
+        fprintf(stderr, "pyedge up: --request-timeout wants seconds > 0, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
+    } else if (is_opt(a, "--workers")) {
+      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1024) {
+        fprintf(stderr, "pyedge up: --workers wants 1..1024, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
+      o.workers = (unsigned)n;
+    } else if (!strcmp(a, "--quiet")) {
+      o.quiet = true;
+    } else {
+      fprintf(stderr, "pyedge up: unknown argument '%s' (see pyedge up --help)\n", a);
+      return PE_EXIT_USAGE;
+    }
+  }
+  o.env = env;
+
+  char manifest[PATH_MAX], exe[PATH_MAX], so[PATH_MAX], lib[PATH_MAX], sdk[PATH_MAX];
+  struct stat st;
+  if (stat(from, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (!pe_path_join(manifest, sizeof manifest, from, "spin.toml")) return PE_EXIT_USAGE;
+  } else {
+    snprintf(manifest, sizeof manifest, "%s", from);
+  }
+  if (access(manifest, R_OK) != 0) {
+    fprintf(stderr, "pyedge up: no manifest at %s (use -f MANIFEST|DIR)\n", manifest);
+    return PE_EXIT_USAGE;
+  }
+  if (!pe_exe_dir(exe, sizeof exe) || !pe_path_join(so, sizeof so, exe, "lib/pyedge-python.so") ||
+      !pe_path_join(lib, sizeof lib, exe, "python/lib") || !pe_path_join(sdk, sizeof sdk, exe, "sdk")) {
+    fprintf(stderr, "pyedge: cannot locate the pyedge installation\n");
+    return PE_EXIT_HOST_ERROR;
+  }
+  if (access(so, R_OK) != 0 || access(lib, R_OK) != 0 || access(sdk, R_OK) != 0) {
+    fprintf(stderr, "pyedge: the Python runtime is not built (%s, %s, %s); run `make`\n", so, lib,
+            sdk);
+    return PE_EXIT_HOST_ERROR;
+  }
+  o.manifest = manifest;
+  o.python_so = so;
+  o.stdlib_dir = lib;
+  o.sdk_dir = sdk;
+  return pe_serve(&o);
+}

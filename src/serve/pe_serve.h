@@ -1,0 +1,113 @@
+/*
+ * pe_serve.h -- serving a Spin-style app: each request in a fresh sandbox.
+ *
+ * A *component* (serve_component.c) is one Python handler: at start-up the
+ * CPython guest is instantiated once, its interpreter started and the app
+ * imported (pyedge_init of the SDK's `pyedge_entry`), and the instance is
+ * snapshotted. Every request then runs in a clone of that snapshot
+ * (pe_instance_from_snapshot: copy-on-write memory), with a fresh WASI
+ * context holding the same preopens, and the clone is discarded afterwards:
+ * nothing a request does is seen by the next one.
+ *
+ * The *app* (serve_app.c) ties the manifest, the router and the HTTP server
+ * together: it routes each request, adds Spin's `spin-*` headers, answers
+ * the reserved /.well-known/spin/ routes and static responses itself, and
+ * hands the rest to the component.
+ *
+ * Requests and responses cross into the guest in the byte format of
+ * docs/abi.md (serve_abi.c).
+ */
+#ifndef PE_SERVE_H
+#define PE_SERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pe_util.h"
+
+/* --- serve_abi.c: docs/abi.md -------------------------------------------- */
+
+typedef struct pe_abi_header {
+  const char *name, *value;
+  size_t name_len, value_len;
+} pe_abi_header;
+
+/* Appends the encoded request to out. */
+bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri, size_t uri_len,
+                           const pe_abi_header *headers, size_t n, const uint8_t *body,
+                           size_t body_len);
+
+typedef struct pe_abi_response {
+  int status;
+  pe_abi_header *headers; /* pointing into the decoded buffer */
+  size_t n_headers;
+  const uint8_t *body;
+  size_t body_len;
+} pe_abi_response;
+
+/* Decodes a response; pointers refer into buf. false on a malformed buffer. */
+bool pe_abi_decode_response(const uint8_t *buf, size_t len, pe_abi_response *out);
+void pe_abi_response_free(pe_abi_response *r);
+
+/* --- serve_component.c ------------------------------------------------------ */
+
+typedef struct pe_component pe_component;
+
+typedef struct pe_component_config {
+  const char *id;
+  const char *python_so;   /* the compiled CPython guest */
+  const char *stdlib_dir;  /* mounted at /usr/local/lib */
+  const char *sdk_dir;     /* mounted at /usr/local/pyedge */
+  const char *app_dir;     /* mounted at /app */
+  const char *app_module;  /* PYEDGE_APP */
+  const char *const *env;  /* extra K=V */
+  int nenv;
+  uint64_t max_memory;     /* bytes */
+  uint64_t timeout_ns;     /* per request */
+} pe_component_config;
+
+/* Starts the interpreter, imports the app and snapshots it. */
+pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t errlen);
+void pe_component_free(pe_component *c);
+const char *pe_component_id(const pe_component *c);
+uint64_t pe_component_snapshot_bytes(const pe_component *c);
+
+typedef enum pe_component_status {
+  PE_COMPONENT_OK,      /* *resp_bytes holds an encoded response */
+  PE_COMPONENT_TIMEOUT, /* the deadline passed: 504 */
+  PE_COMPONENT_FAILED,  /* trap, memory exhaustion, or an unusable result: 500 */
+} pe_component_status;
+
+typedef struct pe_component_result {
+  pe_component_status status;
+  pe_buf response;      /* encoded response when OK */
+  pe_buf out, err;      /* what the guest wrote to stdout / stderr */
+  char reason[256];     /* for the log when not OK */
+  uint64_t instantiate_ns, call_ns;
+} pe_component_result;
+
+/* Runs one request (encoded per docs/abi.md) in a fresh clone. Thread-safe. */
+void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
+                         pe_component_result *res);
+void pe_component_result_free(pe_component_result *res);
+
+/* --- serve_app.c ------------------------------------------------------------ */
+
+typedef struct pe_serve_options {
+  const char *manifest;   /* spin.toml path */
+  const char *listen;     /* "127.0.0.1:3000" */
+  const char *python_so, *stdlib_dir, *sdk_dir;
+  const char *const *env; /* -e K=V for every component */
+  int nenv;
+  uint64_t max_memory;
+  uint64_t timeout_ns;
+  unsigned workers;
+  bool quiet;             /* no access log */
+} pe_serve_options;
+
+/* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit
+ * code for the process. */
+int pe_serve(const pe_serve_options *o);
+
+#endif /* PE_SERVE_H */

@@ -1,0 +1,348 @@
+/*
+ * serve_app.c -- `pyedge up`: manifest -> components -> router -> HTTP.
+ *
+ * Start-up loads spin.toml, builds the router (warnings printed), and
+ * pre-initializes every component that a trigger uses (serve_component.c).
+ * Each request is routed; Spin's reserved routes and static responses are
+ * answered here; everything else runs in its component's fresh sandbox with
+ * the `spin-*` headers added (client-sent `spin-*` headers are dropped first,
+ * so a client cannot forge them). One access-log line per request goes to
+ * stdout; the guest's stdout/stderr lines go to the terminal prefixed with
+ * the component id.
+ *
+ * Which Python module a component runs: Spin's Python template builds with
+ * `componentize-py ... componentize MODULE -o app.wasm`; pyedge reads MODULE
+ * from that command (default `app`) and serves the sources directly, from
+ * the component's build workdir (default: the manifest's directory).
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/pe_http.h"
+#include "manifest/pe_manifest.h"
+#include "pe_serve.h"
+#include "pe_version.h"
+#include "router/pe_router.h"
+
+typedef struct app {
+  const pe_serve_options *o;
+  pe_manifest *m;
+  pe_router *router;
+  pe_component **comps; /* parallel to m->components; NULL if unused */
+} app;
+
+static pe_http_server *volatile running_server;
+
+static void on_signal(int sig) {
+  (void)sig;
+  pe_http_server *s = running_server;
+  if (s) pe_http_server_shutdown(s);
+}
+
+/* MODULE in "... componentize [OPTIONS] MODULE ..." */
+static void module_from_build(const pe_manifest_component *c, char *out, size_t outlen) {
+  snprintf(out, outlen, "app");
+  if (!c->has_build || c->build.commands.len == 0) return;
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s", c->build.commands.items[0]);
+  if (!strstr(cmd, "componentize-py")) return;
+  bool after = false, skip_value = false;
+  for (char *save = NULL, *t = strtok_r(cmd, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+    if (!after) {
+      after = strcmp(t, "componentize") == 0;
+      continue;
+    }
+    if (skip_value) {
+      skip_value = false;
+      continue;
+    }
+    if (t[0] == '-') {
+      skip_value = !strcmp(t, "-p") || !strcmp(t, "--python-path") || !strcmp(t, "-o") ||
+                   !strcmp(t, "--output") || !strcmp(t, "-m") || !strcmp(t, "--module-worlds");
+      continue;
+    }
+    snprintf(out, outlen, "%s", t);
+    return;
+  }
+}
+
+static void manifest_dir(const char *manifest, char *out, size_t outlen) {
+  snprintf(out, outlen, "%s", manifest);
+  char *slash = strrchr(out, '/');
+  if (slash) *slash = 0;
+  else snprintf(out, outlen, ".");
+}
+
+static void warn(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "pyedge: warning: %s\n", msg);
+}
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Prints guest output line by line with the component's prefix. */
+static void print_prefixed(FILE *f, const char *id, const pe_buf *b) {
+  size_t s = 0;
+  for (size_t i = 0; i <= b->len; i++) {
+    if (i == b->len || b->data[i] == '\n') {
+      if (i > s) fprintf(f, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      s = i + 1;
+    }
+  }
+}
+
+static void text_response(pe_http_response *resp, int status, const char *body) {
+  pe_http_response_set_status(resp, status);
+  pe_http_response_add_header(resp, "content-type", "text/plain; charset=utf-8");
+  pe_http_response_set_body(resp, body, strlen(body));
+}
+
+static bool add_header(pe_abi_header *h, size_t *n, size_t cap, const char *name,
+                       const char *value, size_t value_len) {
+  if (*n == cap) return false;
+  h[(*n)++] = (pe_abi_header){name, value, strlen(name), value_len};
+  return true;
+}
+
+typedef struct {
+  char full_url[4096];
+  char client[128];
+  char capture_names[PE_ROUTER_MAX_CAPTURES][160];
+} spin_header_storage;
+
+static int run_component(app *a, pe_component *comp, const pe_http_request *req,
+                         const pe_router_result *rr, pe_http_response *resp) {
+  enum { CAP = 512 };
+  pe_abi_header hs[CAP];
+  size_t n = 0;
+  spin_header_storage *st = calloc(1, sizeof *st);
+  if (!st) {
+    text_response(resp, 500, "Internal Server Error\n");
+    return 500;
+  }
+  for (size_t i = 0; i < req->header_count; i++) {
+    const pe_http_header *h = &req->headers[i];
+    if (h->name_len >= 5 && memcmp(h->name, "spin-", 5) == 0) continue;
+    if (!add_header(hs, &n, CAP, h->name, h->value, h->value_len)) break;
+  }
+  const char *host = pe_http_request_header(req, "host");
+  snprintf(st->full_url, sizeof st->full_url, "http://%s%.*s", host ? host : "localhost",
+           (int)req->target_len, req->target);
+  snprintf(st->client, sizeof st->client, "%s:%u", req->client_ip, req->client_port);
+  add_header(hs, &n, CAP, "spin-full-url", st->full_url, strlen(st->full_url));
+  add_header(hs, &n, CAP, "spin-path-info", rr->path_info, rr->path_info_len);
+  add_header(hs, &n, CAP, "spin-matched-route", rr->matched_route, strlen(rr->matched_route));
+  add_header(hs, &n, CAP, "spin-base-path", rr->base_path, strlen(rr->base_path));
+  add_header(hs, &n, CAP, "spin-raw-component-route", rr->raw_route, strlen(rr->raw_route));
+  add_header(hs, &n, CAP, "spin-component-route", rr->component_route,
+             strlen(rr->component_route));
+  add_header(hs, &n, CAP, "spin-client-addr", st->client, strlen(st->client));
+  for (size_t i = 0; i < rr->n_captures; i++)
+    if (pe_router_capture_header(&rr->captures[i], st->capture_names[i],
+                                 sizeof st->capture_names[i]))
+      add_header(hs, &n, CAP, st->capture_names[i], rr->captures[i].value,
+                 rr->captures[i].value_len);
+
+  pe_buf enc = {0};
+  int status = 500;
+  if (!pe_abi_encode_request(&enc, req->method, req->target, req->target_len, hs, n, req->body,
+                             req->body_len)) {
+    text_response(resp, 500, "Internal Server Error\n");
+    free(st);
+    pe_buf_free(&enc);
+    return 500;
+  }
+  free(st);
+  pe_component_result res;
+  pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &res);
+  pe_buf_free(&enc);
+  print_prefixed(stdout, pe_component_id(comp), &res.out);
+  print_prefixed(stderr, pe_component_id(comp), &res.err);
+  pe_abi_response r;
+  if (res.status == PE_COMPONENT_TIMEOUT) {
+    fprintf(stderr, "pyedge: %s: request timed out: %s\n", pe_component_id(comp), res.reason);
+    text_response(resp, status = 504, "Gateway Timeout\n");
+  } else if (res.status != PE_COMPONENT_OK) {
+    fprintf(stderr, "pyedge: %s: %s\n", pe_component_id(comp), res.reason);
+    text_response(resp, status = 500, "Internal Server Error\n");
+  } else if (!pe_abi_decode_response((const uint8_t *)res.response.data, res.response.len, &r) ||
+             !pe_http_response_set_status(resp, r.status)) {
+    fprintf(stderr, "pyedge: %s: the handler returned a malformed response\n",
+            pe_component_id(comp));
+    text_response(resp, status = 500, "Internal Server Error\n");
+  } else {
+    status = r.status;
+    char name[256], value[8192];
+    for (size_t i = 0; i < r.n_headers; i++) {
+      if (r.headers[i].name_len >= sizeof name || r.headers[i].value_len >= sizeof value) continue;
+      memcpy(name, r.headers[i].name, r.headers[i].name_len);
+      name[r.headers[i].name_len] = 0;
+      memcpy(value, r.headers[i].value, r.headers[i].value_len);
+      value[r.headers[i].value_len] = 0;
+      /* content-length and the like are the server's to write */
+      pe_http_response_add_header(resp, name, value);
+    }
+    pe_http_response_set_body(resp, r.body, r.body_len);
+    pe_abi_response_free(&r);
+  }
+  (void)a;
+  pe_component_result_free(&res);
+  return status;
+}
+
+static void handle(const pe_http_request *req, pe_http_response *resp, void *user) {
+  app *a = user;
+  uint64_t t0 = now_us();
+  pe_router_result rr;
+  const char *who = "-";
+  int status = 404;
+  switch (pe_router_match(a->router, req->target, req->target_len, &rr)) {
+    case PE_ROUTER_HEALTH:
+      text_response(resp, status = 200, "OK");
+      break;
+    case PE_ROUTER_INFO: {
+      char body[1024];
+      snprintf(body, sizeof body, "{\"name\":\"%s\",\"version\":\"%s\",\"host\":\"pyedge %s\"}",
+               a->m->name, a->m->version, PE_VERSION);
+      pe_http_response_set_status(resp, status = 200);
+      pe_http_response_add_header(resp, "content-type", "application/json");
+      pe_http_response_set_body(resp, body, strlen(body));
+      break;
+    }
+    case PE_ROUTER_MATCH:
+      if (rr.is_static) {
+        const pe_manifest_trigger *t = &a->m->triggers[rr.index];
+        pe_http_response_set_status(resp, status = t->status_code);
+        for (size_t i = 0; i < t->n_headers; i++)
+          pe_http_response_add_header(resp, t->headers[i].key, t->headers[i].value);
+        if (t->body) pe_http_response_set_body(resp, t->body, strlen(t->body));
+        who = t->id;
+      } else {
+        pe_component *comp = NULL;
+        for (size_t i = 0; i < a->m->n_components; i++)
+          if (a->comps[i] && !strcmp(a->m->components[i].id, rr.target)) comp = a->comps[i];
+        if (!comp) {
+          text_response(resp, status = 500, "Internal Server Error\n");
+          break;
+        }
+        who = pe_component_id(comp);
+        status = run_component(a, comp, req, &rr, resp);
+      }
+      break;
+    default:
+      text_response(resp, status = 404, "Not Found\n");
+  }
+  if (!a->o->quiet)
+    fprintf(stdout, "%s %.*s %d %s %.3fms\n", req->method, (int)req->path_len, req->path, status,
+            who, (double)(now_us() - t0) / 1000.0);
+}
+
+static bool component_used(const pe_manifest *m, const char *id) {
+  for (size_t i = 0; i < m->n_triggers; i++)
+    if (m->triggers[i].component && !strcmp(m->triggers[i].component, id)) return true;
+  return false;
+}
+
+int pe_serve(const pe_serve_options *o) {
+  pe_manifest_error merr;
+  app a = {.o = o};
+  a.m = pe_manifest_load(o->manifest, &merr);
+  if (!a.m) {
+    fprintf(stderr, "pyedge: %s\n", merr.msg);
+    return 1;
+  }
+  for (size_t i = 0; i < a.m->warnings.len; i++) warn(NULL, a.m->warnings.items[i]);
+  char err[2048];
+  int code = 1;
+  pe_http_server *srv = NULL;
+  a.router = pe_router_from_manifest(a.m, warn, NULL, err, sizeof err);
+  a.comps = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.comps);
+  if (!a.router || !a.comps) {
+    fprintf(stderr, "pyedge: %s\n", a.router ? "out of memory" : err);
+    goto out;
+  }
+  char base[PATH_MAX];
+  manifest_dir(o->manifest, base, sizeof base);
+  for (size_t i = 0; i < a.m->n_components; i++) {
+    const pe_manifest_component *mc = &a.m->components[i];
+    if (!component_used(a.m, mc->id)) continue;
+    char module[256], dir[PATH_MAX * 2], real[PATH_MAX];
+    module_from_build(mc, module, sizeof module);
+    if (mc->has_build && mc->build.workdir)
+      snprintf(dir, sizeof dir, "%s/%s", base, mc->build.workdir);
+    else
+      snprintf(dir, sizeof dir, "%s", base);
+    if (!realpath(dir, real)) {
+      fprintf(stderr, "pyedge: component %s: directory %s not found\n", mc->id, dir);
+      goto out;
+    }
+    const char *env[256];
+    int nenv = 0;
+    char *owned[128];
+    int nowned = 0;
+    for (size_t k = 0; k < mc->n_environment && nowned < 128; k++) {
+      size_t len = strlen(mc->environment[k].key) + strlen(mc->environment[k].value) + 2;
+      char *kv = malloc(len);
+      if (!kv) break;
+      snprintf(kv, len, "%s=%s", mc->environment[k].key, mc->environment[k].value);
+      env[nenv++] = owned[nowned++] = kv;
+    }
+    for (int k = 0; k < o->nenv && nenv < 256; k++) env[nenv++] = o->env[k];
+    pe_component_config cc = {
+        .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
+        .sdk_dir = o->sdk_dir, .app_dir = real, .app_module = module, .env = env,
+        .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns};
+    uint64_t t0 = now_us();
+    a.comps[i] = pe_component_new(&cc, err, sizeof err);
+    for (int k = 0; k < nowned; k++) free(owned[k]);
+    if (!a.comps[i]) {
+      fprintf(stderr, "pyedge: %s\n", err);
+      goto out;
+    }
+    fprintf(stderr, "pyedge: %s ready: %s.py pre-initialized in %.1f ms, snapshot %.1f MiB\n",
+            mc->id, module, (double)(now_us() - t0) / 1000.0,
+            (double)pe_component_snapshot_bytes(a.comps[i]) / (1 << 20));
+  }
+  pe_http_config hc;
+  pe_http_config_init(&hc);
+  hc.listen = o->listen;
+  if (o->workers) hc.workers = o->workers;
+  srv = pe_http_server_new(&hc, handle, &a, err, sizeof err);
+  if (!srv) {
+    fprintf(stderr, "pyedge: %s\n", err);
+    goto out;
+  }
+  fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a.m->name, o->listen,
+          pe_http_server_port(srv));
+  for (size_t i = 0; i < pe_router_count(a.router); i++) {
+    const char *target;
+    const char *route = pe_router_route_at(a.router, i, &target);
+    fprintf(stderr, "  %s -> %s\n", route, target);
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  running_server = srv;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  code = pe_http_server_run(srv) == 0 ? 0 : 1;
+  running_server = NULL;
+  fprintf(stderr, "pyedge: stopped\n");
+out:
+  if (srv) pe_http_server_free(srv);
+  for (size_t i = 0; a.comps && i < a.m->n_components; i++) pe_component_free(a.comps[i]);
+  free(a.comps);
+  pe_router_free(a.router);
+  pe_manifest_free(a.m);
+  return code;
+}

@@ -1,0 +1,284 @@
+/*
+ * serve_component.c -- one Python component: pre-initialize once, then one
+ * fresh copy-on-write clone per request.
+ *
+ * The guest sees, in this order (the order is part of the snapshot: the
+ * guest's libc numbered these descriptors at start-up, so every clone's WASI
+ * context must open the same preopens in the same order):
+ *   fd 3  /usr/local/lib     the standard library, read-only
+ *   fd 4  /usr/local/pyedge  the SDK (spin_sdk, pyedge_entry), read-only
+ *   fd 5  /app               the component's directory, read-only
+ * and the environment PYTHONHOME, PYTHONPATH, PYEDGE_APP plus the
+ * component's own variables.
+ *
+ * Bytes cross the boundary through guest buffers: pyedge_alloc gives one,
+ * the host copies the request in after checking it lies inside linear
+ * memory, and reads the result back through pyedge_result_ptr/len with the
+ * same check (the guest controls those numbers).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pe_rt.h"
+#include "pe_serve.h"
+#include "pe_wasi.h"
+
+#define PE_COMPONENT_MAX_ENV 256
+#define PE_COMPONENT_CAPTURE (1u << 20)
+
+typedef struct {
+  const pe_export *initialize, *alloc, *init, *call, *result_ptr, *result_len;
+} guest_exports;
+
+struct pe_component {
+  char *id;
+  pe_module *module;
+  guest_exports ex;
+  pe_snapshot *snap;
+  pe_wasi_preopen preopens[3];
+  const char *env[PE_COMPONENT_MAX_ENV];
+  int nenv;
+  char *env_storage[4];
+  char *dirs[3]; /* owned copies of the preopened host directories */
+  char *owned_env[PE_COMPONENT_MAX_ENV];
+  int nowned_env;
+  uint64_t timeout_ns;
+};
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool find_exports(pe_module *m, guest_exports *ex, char *err, size_t errlen) {
+  struct {
+    const pe_export **slot;
+    const char *name, *sig;
+  } want[] = {
+      {&ex->initialize, "_initialize", ":"}, {&ex->alloc, "pyedge_alloc", "i:i"},
+      {&ex->init, "pyedge_init", "ii:i"},    {&ex->call, "pyedge_call", "ii:i"},
+      {&ex->result_ptr, "pyedge_result_ptr", ":i"},
+      {&ex->result_len, "pyedge_result_len", ":i"},
+  };
+  for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+    *want[i].slot = pe_module_find(m, want[i].name);
+    if (!*want[i].slot || strcmp((*want[i].slot)->sig, want[i].sig) != 0) {
+      snprintf(err, errlen, "the Python runtime lacks export %s(%s)", want[i].name, want[i].sig);
+      return false;
+    }
+  }
+  return true;
+}
+
+static pe_wasi *new_context(const pe_component *c, bool capture, char *err, size_t errlen) {
+  static const char *const argv[] = {"python3", NULL};
+  pe_wasi_config cfg;
+  memset(&cfg, 0, sizeof cfg);
+  cfg.argc = 1;
+  cfg.argv = argv;
+  cfg.envc = c->nenv;
+  cfg.envp = c->env;
+  cfg.npreopens = 3;
+  cfg.preopens = c->preopens;
+  cfg.stdout_mode = capture ? PE_WASI_STDIO_CAPTURE : PE_WASI_STDIO_INHERIT;
+  cfg.stderr_mode = capture ? PE_WASI_STDIO_CAPTURE : PE_WASI_STDIO_INHERIT;
+  cfg.stdin_null = true;
+  cfg.capture_limit = PE_COMPONENT_CAPTURE;
+  return pe_wasi_new(&cfg, err, errlen);
+}
+
+/* Copies bytes into a fresh guest buffer; returns its address or 0. */
+static uint32_t put_guest(pe_instance *inst, const guest_exports *ex, const void *p, size_t n,
+                          uint64_t timeout_ns, pe_outcome *o) {
+  if (n > UINT32_MAX / 2) return 0;
+  uint64_t args[1] = {n}, res[1] = {0};
+  *o = pe_instance_call(inst, ex->alloc, args, res, timeout_ns);
+  if (o->trap != WASM_RT_TRAP_NONE) return 0;
+  uint32_t ptr = (uint32_t)res[0];
+  wasm_rt_memory_t *mem = pe_instance_memory(inst);
+  if (ptr == 0 || (uint64_t)ptr + n > mem->size) return 0;
+  if (n) memcpy(mem->data + ptr, p, n);
+  return ptr;
+}
+
+static char *dup_printf(const char *fmt, const char *a, const char *b) {
+  size_t n = strlen(fmt) + strlen(a) + (b ? strlen(b) : 0) + 1;
+  char *s = malloc(n);
+  if (s) snprintf(s, n, fmt, a, b ? b : "");
+  return s;
+}
+
+void pe_component_free(pe_component *c) {
+  if (!c) return;
+  pe_snapshot_free(c->snap);
+  pe_module_close(c->module);
+  for (int i = 0; i < 4; i++) free(c->env_storage[i]);
+  for (int i = 0; i < 3; i++) free(c->dirs[i]);
+  for (int i = 0; i < c->nowned_env; i++) free(c->owned_env[i]);
+  free(c->id);
+  free(c);
+}
+
+pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t errlen) {
+  pe_component *c = calloc(1, sizeof *c);
+  if (!c || !(c->id = strdup(cfg->id))) {
+    free(c);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  c->timeout_ns = cfg->timeout_ns;
+  /* the caller's strings may not outlive this call: keep copies */
+  c->dirs[0] = strdup(cfg->stdlib_dir);
+  c->dirs[1] = strdup(cfg->sdk_dir);
+  c->dirs[2] = strdup(cfg->app_dir);
+  c->preopens[0] = (pe_wasi_preopen){c->dirs[0], "/usr/local/lib", true};
+  c->preopens[1] = (pe_wasi_preopen){c->dirs[1], "/usr/local/pyedge", true};
+  c->preopens[2] = (pe_wasi_preopen){c->dirs[2], "/app", true};
+  c->env_storage[0] = strdup("PYTHONHOME=/usr/local");
+  c->env_storage[1] = strdup("PYTHONPATH=/app:/usr/local/pyedge");
+  c->env_storage[2] = dup_printf("PYEDGE_APP=%s%s", cfg->app_module, NULL);
+  c->env_storage[3] = strdup("PYTHONDONTWRITEBYTECODE=1");
+  for (int i = 0; i < 4; i++) {
+    if (!c->env_storage[i] || (i < 3 && !c->dirs[i])) {
+      snprintf(err, errlen, "out of memory");
+      pe_component_free(c);
+      return NULL;
+    }
+    c->env[c->nenv++] = c->env_storage[i];
+  }
+  for (int i = 0; i < cfg->nenv && c->nenv < PE_COMPONENT_MAX_ENV; i++) {
+    char *kv = strdup(cfg->env[i]);
+    if (!kv) {
+      snprintf(err, errlen, "out of memory");
+      pe_component_free(c);
+      return NULL;
+    }
+    c->owned_env[c->nowned_env++] = kv;
+    c->env[c->nenv++] = kv;
+  }
+
+  c->module = pe_module_open(cfg->python_so, err, errlen);
+  if (!c->module || !find_exports(c->module, &c->ex, err, errlen)) {
+    pe_component_free(c);
+    return NULL;
+  }
+  char why[512];
+  pe_wasi *w = new_context(c, false, why, sizeof why);
+  if (!w) {
+    snprintf(err, errlen, "component %s: %s", c->id, why);
+    pe_component_free(c);
+    return NULL;
+  }
+  pe_outcome o;
+  pe_instance *inst = pe_instance_new(c->module, w, cfg->max_memory, &o, why, sizeof why);
+  bool ok = inst != NULL;
+  if (ok) {
+    pe_wasi_attach_memory(w, pe_instance_memory(inst));
+    o = pe_instance_call(inst, c->ex.initialize, NULL, NULL, 0);
+    ok = o.trap == WASM_RT_TRAP_NONE;
+    if (!ok) snprintf(why, sizeof why, "start-up trapped: %s", pe_rt_trap_name(o.trap));
+  }
+  if (ok) {
+    static const char entry[] = "pyedge_entry";
+    uint32_t name = put_guest(inst, &c->ex, entry, sizeof entry - 1, 0, &o);
+    uint64_t args[2] = {name, sizeof entry - 1}, res[1] = {0};
+    if (name) o = pe_instance_call(inst, c->ex.init, args, res, 0);
+    ok = name && o.trap == WASM_RT_TRAP_NONE && (int32_t)res[0] == 0;
+    if (!ok)
+      snprintf(why, sizeof why, "importing the app failed%s%s (see the traceback above)",
+               o.trap ? ": " : "", o.trap ? pe_rt_trap_name(o.trap) : "");
+  }
+  if (ok) {
+    c->snap = pe_snapshot_take(inst, why, sizeof why);
+    ok = c->snap != NULL;
+  }
+  pe_instance_free(inst);
+  pe_wasi_free(w);
+  if (!ok) {
+    snprintf(err, errlen, "component %s: %s", c->id, why);
+    pe_component_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+const char *pe_component_id(const pe_component *c) { return c->id; }
+uint64_t pe_component_snapshot_bytes(const pe_component *c) {
+  return pe_snapshot_memory_bytes(c->snap);
+}
+
+static void keep_output(pe_wasi *w, pe_component_result *res) {
+  size_t n;
+  const uint8_t *p = pe_wasi_captured(w, 1, &n);
+  if (p && n) pe_buf_append(&res->out, p, n);
+  p = pe_wasi_captured(w, 2, &n);
+  if (p && n) pe_buf_append(&res->err, p, n);
+}
+
+static void fail(pe_component_result *res, pe_outcome o, const char *what) {
+  res->status = o.trap == PE_RT_TRAP_TIMEOUT ? PE_COMPONENT_TIMEOUT : PE_COMPONENT_FAILED;
+  if (o.trap != WASM_RT_TRAP_NONE)
+    snprintf(res->reason, sizeof res->reason, "%s: %s", what, pe_rt_trap_name(o.trap));
+  else
+    snprintf(res->reason, sizeof res->reason, "%s", what);
+}
+
+void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
+                         pe_component_result *res) {
+  memset(res, 0, sizeof *res);
+  char err[512];
+  uint64_t t0 = now_ns();
+  pe_wasi *w = new_context(c, true, err, sizeof err);
+  pe_instance *inst = w ? pe_instance_from_snapshot(c->snap, w, err, sizeof err) : NULL;
+  if (!inst) {
+    res->status = PE_COMPONENT_FAILED;
+    snprintf(res->reason, sizeof res->reason, "cannot create a sandbox: %.200s", err);
+    pe_wasi_free(w);
+    return;
+  }
+  pe_wasi_attach_memory(w, pe_instance_memory(inst));
+  uint64_t t1 = now_ns();
+  res->instantiate_ns = t1 - t0;
+
+  pe_outcome o = {WASM_RT_TRAP_NONE, 0};
+  uint32_t ptr = put_guest(inst, &c->ex, req, len, c->timeout_ns, &o);
+  uint64_t r[1] = {0};
+  if (!ptr) {
+    fail(res, o, "cannot pass the request to the guest");
+    goto out;
+  }
+  uint64_t args[2] = {ptr, len};
+  o = pe_instance_call(inst, c->ex.call, args, r, c->timeout_ns);
+  if (o.trap != WASM_RT_TRAP_NONE || (int32_t)r[0] != 0) {
+    fail(res, o, o.trap == PE_RT_TRAP_EXIT ? "the handler exited" : "the handler failed");
+    goto out;
+  }
+  uint64_t rp[1] = {0}, rl[1] = {0};
+  o = pe_instance_call(inst, c->ex.result_ptr, NULL, rp, c->timeout_ns);
+  if (o.trap == WASM_RT_TRAP_NONE) o = pe_instance_call(inst, c->ex.result_len, NULL, rl, c->timeout_ns);
+  wasm_rt_memory_t *mem = pe_instance_memory(inst);
+  uint32_t p = (uint32_t)rp[0], n = (uint32_t)rl[0];
+  if (o.trap != WASM_RT_TRAP_NONE || (uint64_t)p + n > mem->size) {
+    fail(res, o, "the handler's result lies outside its memory");
+    goto out;
+  }
+  if (!pe_buf_append(&res->response, mem->data + p, n)) {
+    fail(res, o, "out of memory");
+    goto out;
+  }
+  res->status = PE_COMPONENT_OK;
+out:
+  res->call_ns = now_ns() - t1;
+  keep_output(w, res);
+  pe_instance_free(inst);
+  pe_wasi_free(w);
+}
+
+void pe_component_result_free(pe_component_result *res) {
+  pe_buf_free(&res->response);
+  pe_buf_free(&res->out);
+  pe_buf_free(&res->err);
+}

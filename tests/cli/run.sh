@@ -1,0 +1,421 @@
+#!/bin/bash
+# tests/cli/run.sh -- the pyedge command line: help, version, exit codes,
+# arguments, environment, stdin, option errors.
+#
+# Prints "PASS <name>" or "FAIL <name>: <why>" per case and ends with
+# "N passed, M failed" (exit 1 if any failed). The wasm modules it needs are
+# tiny and hand-assembled (their WAT is next to each), so no wasm compiler is
+# needed. No network; temp files live under one mktemp -d, removed on exit.
+#
+# Environment: PYEDGE (default build/pyedge).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+PYEDGE=${PYEDGE:-$ROOT/build/pyedge}
+
+passed=0 failed=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/pyedge-cli.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+
+if [ ! -x "$PYEDGE" ]; then
+    fail setup "$PYEDGE is not built (make)"
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+
+# --- modules ----------------------------------------------------------------
+
+wasm() { # NAME HEX: writes $WORK/NAME.wasm
+    printf "$(sed 's/../\\x&/g' <<<"$2")" >"$WORK/$1.wasm"
+}
+# (module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+#   (memory (export "memory") 1) (func (export "_start") (call $exit (i32.const 3))))
+wasm exit3 0061736d0100000001080260017f0060000002240116776173695f736e617073686f745f70726576696577310970726f635f657869740000030201010503010001071302066d656d6f72790200065f737461727400010a08010600410310000b
+# (module (memory (export "memory") 1) (func (export "_start") unreachable))
+wasm trap 0061736d01000000010401600000030201000503010001071302066d656d6f72790200065f737461727400000a05010300000b
+# (module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))
+wasm spin 0061736d01000000010401600000030201000503010001071302066d656d6f72790200065f737461727400000a0901070003400c000b0b
+# (module (memory (export "memory") 1) (func (export "_start")))
+wasm ret 0061736d01000000010401600000030201000503010001071302066d656d6f72790200065f737461727400000a040102000b
+# (module) -- valid, but not a command: no _start, no memory
+wasm empty_module 0061736d01000000
+# a module header followed by a section whose size runs past the end
+wasm truncated 0061736d0100000001ff
+echo "this is not wasm" >"$WORK/text.wasm"
+: >"$WORK/zero.wasm"
+mkdir -p "$WORK/adir" "$WORK/app"
+cat >"$WORK/app/script.py" <<'EOF'
+import sys
+print("script", sys.argv[1:])
+EOF
+
+# Compile the modules once up front, so that no case (in particular the
+# timing ones) pays for it.
+for w in exit3 trap spin ret; do
+    "$PYEDGE" compile "$WORK/$w.wasm" >/dev/null 2>"$WORK/compile.log" ||
+        fail "compile $w" "$(head -c 300 "$WORK/compile.log" | tr '\n' ' ')"
+done
+
+# --- running a case ---------------------------------------------------------
+
+# runp CMD...: stdin from $STDIN (default /dev/null), 60 s watchdog (exit 137).
+# Sets RC, MS, OUT, ERR.
+runp() {
+    local s e
+    s=$(date +%s%N)
+    (timeout --signal=KILL 60 "$@" >"$WORK/out" 2>"$WORK/err" <"${STDIN:-/dev/null}"; exit $?) 2>/dev/null
+    RC=$?
+    e=$(date +%s%N)
+    MS=$(((e - s) / 1000000))
+    OUT=$(cat "$WORK/out")
+    ERR=$(cat "$WORK/err")
+}
+pe() { runp "$PYEDGE" "$@"; }
+
+WHY=()
+why() { WHY+=("$*"); }
+finish() {
+    if [[ $ERR == *"pyedge: fatal"* ]]; then why "host crash report"; fi
+    if [ "$RC" -ge 128 ] && [ "$RC" -ne 134 ]; then why "pyedge died of signal $((RC - 128))"; fi
+    if [ ${#WHY[@]} -eq 0 ]; then pass "$1"; else
+        local IFS=';'
+        fail "$1" "${WHY[*]}"
+    fi
+    WHY=()
+}
+short() { head -c 200 <<<"$1" | tr '\n' ' '; }
+expect_rc() { [ "$RC" -eq "$1" ] || why "exit $RC, expected $1 (stderr: $(short "$ERR"))"; }
+expect_out() { [ "$OUT" == "$1" ] || why "stdout '$(short "$OUT")', expected '$1'"; }
+expect_out_has() { [[ $OUT == *"$1"* ]] || why "stdout lacks '$1' (got '$(short "$OUT")')"; }
+expect_out_re() { [[ $OUT =~ $1 ]] || why "stdout '$(short "$OUT")' does not match $1"; }
+expect_err() { [ "$ERR" == "$1" ] || why "stderr '$(short "$ERR")', expected '$1'"; }
+expect_err_has() { [[ $ERR == *"$1"* ]] || why "stderr lacks '$1' (got '$(short "$ERR")')"; }
+expect_err_empty() { [ -z "$ERR" ] || why "unexpected stderr '$(short "$ERR")'"; }
+expect_out_empty() { [ -z "$OUT" ] || why "unexpected stdout '$(short "$OUT")'"; }
+
+# =========================================================================
+# help and version
+# =========================================================================
+
+for h in --help help -h; do
+    pe "$h"
+    expect_rc 0
+    expect_out_has "Usage:"
+    expect_out_has "pyedge run [SANDBOX OPTIONS] MODULE.wasm"
+    expect_out_has "pyedge python [SANDBOX OPTIONS]"
+    expect_out_has "--max-memory SIZE"
+    expect_err_empty
+    finish "help[$h]"
+done
+
+pe
+expect_rc 2
+expect_out_empty
+expect_err_has "Usage:"
+finish no_command_usage_exit2
+
+for v in version --version; do
+    pe "$v"
+    expect_rc 0
+    expect_out_re '^pyedge [0-9]+\.[0-9]+\.[0-9]+ \(CPython 3\.13\.[0-9]+ for wasm32-wasi\)$'
+    expect_err_empty
+    finish "version[$v]"
+done
+VERSION_LINE=$OUT
+
+pe python -c 'import platform; print(platform.python_version())'
+expect_rc 0
+[[ $VERSION_LINE == *"CPython $OUT "* ]] || why "pyedge version says '$VERSION_LINE', the guest runs $OUT"
+finish version_matches_cpython
+
+pe run --help
+expect_rc 0
+expect_out_has "Usage: pyedge run [SANDBOX OPTIONS] MODULE.wasm [ARGS...]"
+expect_out_has "--ro-dir HOST[::GUEST]"
+expect_out_has "--timeout SECONDS"
+finish run_help
+
+pe python --help
+expect_rc 0
+expect_out_has "Usage: pyedge python [SANDBOX OPTIONS] [--] [PYTHON ARGS...]"
+expect_out_has "--env K=V"
+finish python_help
+
+pe compile --help
+expect_rc 0
+finish compile_help
+
+# =========================================================================
+# unknown commands and options
+# =========================================================================
+
+pe bogus
+expect_rc 2
+expect_out_empty
+expect_err "pyedge: unknown command 'bogus' (see pyedge --help)"
+finish unknown_command_exit2
+
+pe run --bogus "$WORK/ret.wasm"
+expect_rc 2
+expect_err "pyedge run: unknown option '--bogus' (see pyedge run --help)"
+finish run_unknown_option_exit2
+
+# Options that are not pyedge's go to python3, which rejects this one.
+pe python --bogus
+expect_rc 2
+expect_out_empty
+expect_err_has "unknown option --bogus"
+finish python_unknown_option_exit2
+
+pe run
+expect_rc 2
+expect_err_has "Usage: pyedge run"
+finish run_without_module_exit2
+
+# =========================================================================
+# python basics: output, exit codes, tracebacks
+# =========================================================================
+
+pe python -c "import json; print(json.dumps([1]))"
+expect_rc 0
+expect_out "[1]"
+expect_err_empty
+finish python_c_json_dumps
+
+pe python -c 'raise SystemExit(7)'
+expect_rc 7
+expect_out_empty
+expect_err_empty
+finish python_exit_code_7
+
+pe python -c 'import sys; sys.exit(0)'
+expect_rc 0
+finish python_exit_code_0
+
+pe python -c 'raise SystemExit("goodbye")'
+expect_rc 1
+expect_err "goodbye"
+finish python_exit_message_1
+
+pe python -c '1/0'
+expect_rc 1
+expect_out_empty
+expect_err_has "Traceback (most recent call last):"
+expect_err_has "ZeroDivisionError: division by zero"
+finish python_traceback_exit1
+
+pe python -c 'import sys; print("to stdout"); print("to stderr", file=sys.stderr)'
+expect_rc 0
+expect_out "to stdout"
+expect_err "to stderr"
+finish python_stdout_stderr_separate
+
+pe python --ro-dir "$WORK/app::/app" -- /app/script.py one 'two words'
+expect_rc 0
+expect_out "script ['one', 'two words']"
+finish python_script_from_ro_dir
+
+STDIN=$WORK/json.in
+echo '{"b": [1, 2], "a": null}' >"$STDIN"
+pe python -m json.tool --sort-keys
+unset STDIN
+expect_rc 0
+expect_out '{
+    "a": null,
+    "b": [
+        1,
+        2
+    ]
+}'
+finish python_m_json_tool_stdin
+
+# =========================================================================
+# run: exit codes, traps, timeouts
+# =========================================================================
+
+pe run "$WORK/exit3.wasm"
+expect_rc 3
+expect_out_empty
+expect_err_empty
+finish run_exit_code_3
+
+pe run "$WORK/ret.wasm"
+expect_rc 0
+expect_err_empty
+finish run_start_returns_0
+
+pe run -- "$WORK/exit3.wasm"
+expect_rc 3
+finish run_double_dash_module
+
+pe run "$WORK/trap.wasm"
+expect_rc 134
+expect_err "pyedge: trap.wasm: trap: unreachable executed"
+finish run_trap_134
+
+pe run --timeout 0.5 "$WORK/spin.wasm"
+expect_rc 124
+expect_err "pyedge: spin.wasm: stopped after the 0.5 s timeout"
+[ "$MS" -le 1200 ] || why "took $MS ms for a 0.5 s timeout"
+finish run_timeout_124
+
+pe python --timeout 250ms -c 'while True: pass'
+expect_rc 124
+expect_err "pyedge: python: stopped after the 0.25 s timeout"
+[ "$MS" -le 1000 ] || why "took $MS ms for a 250 ms timeout"
+finish python_timeout_124
+
+pe python --timeout=5 --max-memory=256M -c 'print("ok")'
+expect_rc 0
+expect_out ok
+finish options_with_equals
+
+# =========================================================================
+# arguments, environment, stdin
+# =========================================================================
+
+pe python -c 'import sys; print(sys.argv)' a 'b c' '' -x -- --env ü
+expect_rc 0
+expect_out "['-c', 'a', 'b c', '', '-x', '--', '--env', 'ü']"
+finish python_argv
+
+pe python -- -c 'import sys; print(sys.argv[1:])' --timeout 1
+expect_rc 0
+expect_out "['--timeout', '1']"
+finish python_double_dash
+
+# The host environment has PATH, HOME and a canary; the guest sees only
+# PYTHONHOME (set by pyedge for CPython) and the --env variables.
+runp env PYEDGE_CLI_CANARY=leaked HOME=/root PATH="$PATH" "$PYEDGE" python \
+    --env A=1 --env 'B=two words' --env 'C=x=y' -c 'import os; print(sorted(os.environ.items()))'
+expect_rc 0
+expect_out "[('A', '1'), ('B', 'two words'), ('C', 'x=y'), ('PYTHONHOME', '/usr/local')]"
+finish python_env_isolated
+
+pe python --env PATH=/guest/bin -c 'import os; print(os.environ["PATH"])'
+expect_rc 0
+expect_out "/guest/bin"
+finish python_env_path
+
+printf 'hi\n' >"$WORK/stdin.txt"
+STDIN=$WORK/stdin.txt pe python -c "import sys; print(sys.stdin.read())"
+expect_rc 0
+[ "$(od -c <"$WORK/out" | head -n 2)" == "$(printf 'hi\n\n' | od -c | head -n 2)" ] ||
+    why "stdout is '$(od -c <"$WORK/out" | head -n 1)', expected 'hi\\n\\n'"
+finish python_stdin_file
+
+# stdin from a pipe (the brief's example: echo hi | pyedge python ...)
+s=$(date +%s%N)
+OUT=$(echo hi | timeout --signal=KILL 60 "$PYEDGE" python -c "import sys; print(sys.stdin.read())" 2>"$WORK/err")
+RC=$? ERR=$(cat "$WORK/err")
+expect_rc 0
+expect_out "hi"
+finish python_stdin_pipe
+
+# =========================================================================
+# bad option values
+# =========================================================================
+
+for v in 12Q 0 -1 1.5M 65535 ''; do
+    pe python --max-memory "$v" -c 1
+    expect_rc 2
+    expect_out_empty
+    expect_err "pyedge: --max-memory wants a size of at least 64K, like 128M; got '$v'"
+    finish "bad_max_memory[$v]"
+done
+
+for v in -1 0 abc 1x inf nan 1e-12; do
+    pe python --timeout "$v" -c 1
+    expect_rc 2
+    expect_err "pyedge: --timeout wants seconds > 0, like 2 or 0.5 or 250ms; got '$v'"
+    finish "bad_timeout[$v]"
+done
+
+for o in --timeout --max-memory --dir --ro-dir --env; do
+    pe run "$o"
+    expect_rc 2
+    expect_err "pyedge: $o needs a value"
+    finish "missing_value[$o]"
+done
+
+for v in NOEQ =x; do
+    pe python --env "$v" -c 1
+    expect_rc 2
+    expect_err "pyedge: --env wants K=V, got '$v'"
+    finish "bad_env[$v]"
+done
+
+for v in '' '::/guest' 'host::'; do
+    pe python --dir "$v" -c 1
+    expect_rc 2
+    expect_err "pyedge: bad directory mapping '$v' (expected HOST[::GUEST])"
+    finish "bad_dir_mapping[$v]"
+done
+
+pe python --dir "$WORK/missing::/data" -c 1
+expect_rc 125
+expect_out_empty
+expect_err "pyedge: python: cannot open directory $WORK/missing: No such file or directory"
+finish dir_missing_125
+
+pe run --ro-dir "$WORK/missing" "$WORK/ret.wasm"
+expect_rc 125
+expect_err "pyedge: ret.wasm: cannot open directory $WORK/missing: No such file or directory"
+finish run_ro_dir_missing_125
+
+pe python --dir "$WORK/app/script.py" -c 1
+expect_rc 125
+expect_err "pyedge: python: cannot open directory $WORK/app/script.py: Not a directory"
+finish dir_is_a_file_125
+
+# =========================================================================
+# run: things that are not (runnable) wasm modules
+# =========================================================================
+
+pe run "$WORK/text.wasm"
+expect_rc 125
+expect_out_empty
+expect_err "pyedge: $WORK/text.wasm is not a WebAssembly module"
+finish run_text_file_125
+
+pe run "$WORK/zero.wasm"
+expect_rc 125
+expect_err "pyedge: $WORK/zero.wasm is not a WebAssembly module"
+finish run_empty_file_125
+
+pe run "$WORK/nonexistent.wasm"
+expect_rc 125
+expect_err "pyedge: cannot open $WORK/nonexistent.wasm: No such file or directory"
+finish run_missing_file_125
+
+pe run "$WORK/adir"
+expect_rc 125
+expect_err_has "$WORK/adir"
+finish run_directory_125
+
+pe run "$WORK/truncated.wasm"
+expect_rc 125
+expect_err_has "wasm2c rejected"
+finish run_truncated_module_125
+
+pe run "$WORK/empty_module.wasm"
+expect_rc 125
+expect_err_has "the module has no '_start' export (not a WASI command?)"
+finish run_module_without_start_125
+
+pe compile "$WORK/text.wasm"
+expect_rc 125
+expect_err "pyedge: $WORK/text.wasm is not a WebAssembly module"
+finish compile_text_file_125
+
+pe compile "$WORK/ret.wasm"
+expect_rc 0
+[ -f "$OUT" ] || why "compile printed '$OUT', not an existing file"
+finish compile_prints_object
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,2 @@
+"""An app whose import raises."""
+raise ZeroDivisionError("the app failed while importing")

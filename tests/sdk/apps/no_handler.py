@@ -1,0 +1,6 @@
+"""An app module without any handler."""
+GREETING = "hello"
+
+
+def handle(request):
+    return None
