@@ -100,16 +100,20 @@ typedef struct {
   uint64_t committed;          /* bytes made readable+writable so far */
 } wasm_rt_memory_t;
 
+/* Tables are host memory: `limit` (pyedge's) caps growth so that a table
+ * never takes more bytes than the instance's memory limit allows. */
 typedef struct {
   wasm_rt_funcref_t *data;
   uint32_t max_size;
   uint32_t size;
+  uint32_t limit;
 } wasm_rt_funcref_table_t;
 
 typedef struct {
   wasm_rt_externref_t *data;
   uint32_t max_size;
   uint32_t size;
+  uint32_t limit;
 } wasm_rt_externref_table_t;
 
 void wasm_rt_init(void);

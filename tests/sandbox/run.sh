@@ -932,10 +932,18 @@ still alive: 499500"
 done
 
 # The funcref table is host memory: table.grow must stop at the runtime's
-# bound (2^24 elements = 16 steps of 2^20) and fail, not exhaust the host.
-pe_run --max-memory 1M "$(m tablegrow)"
+# bound (2^24 elements = 16 steps of 2^20) and fail, not exhaust the host;
+# under --max-memory it may take no more bytes than that limit (24 bytes an
+# element: 1 MiB holds no step of 2^20, 64 MiB holds two).
+pe_run "$(m tablegrow)"
 expect_rc 16
 finish mem_table_grow_bounded
+pe_run --max-memory 1M "$(m tablegrow)"
+expect_rc 0
+finish mem_table_grow_within_memory_limit_1M
+pe_run --max-memory 64M "$(m tablegrow)"
+expect_rc 2
+finish mem_table_grow_within_memory_limit_64M
 
 # =========================================================================
 # 5. Stack exhaustion
