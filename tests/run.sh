@@ -64,7 +64,7 @@ run_cmocka() { # dir
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk)
+[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk serve)
 
 for s in "${suites[@]}"; do
     case $s in

@@ -32,7 +32,8 @@
 
 #include "wasm-rt.h"
 
-#define PE_MODULE_ABI_VERSION 2u
+/* Bump whenever wasm-rt.h or this header changes a layout modules rely on. */
+#define PE_MODULE_ABI_VERSION 3u
 
 /* Value types in export signatures, one char each: i32 'i', i64 'I',
  * f32 'f', f64 'F'. A signature is "params:results", e.g. "ii:i". */

@@ -120,7 +120,7 @@ typedef struct {
 } spin_header_storage;
 
 static int run_component(app *a, pe_component *comp, const pe_http_request *req,
-                         const pe_router_result *rr, pe_http_response *resp) {
+                         const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp) {
   enum { CAP = 512 };
   pe_abi_header hs[CAP];
   size_t n = 0;
@@ -135,8 +135,8 @@ static int run_component(app *a, pe_component *comp, const pe_http_request *req,
     if (!add_header(hs, &n, CAP, h->name, h->value, h->value_len)) break;
   }
   const char *host = pe_http_request_header(req, "host");
-  snprintf(st->full_url, sizeof st->full_url, "http://%s%.*s", host ? host : "localhost",
-           (int)req->target_len, req->target);
+  snprintf(st->full_url, sizeof st->full_url, "http://%s%s", host ? host : "localhost",
+           uri->data);
   snprintf(st->client, sizeof st->client, "%s:%u", req->client_ip, req->client_port);
   add_header(hs, &n, CAP, "spin-full-url", st->full_url, strlen(st->full_url));
   add_header(hs, &n, CAP, "spin-path-info", rr->path_info, rr->path_info_len);
@@ -154,7 +154,7 @@ static int run_component(app *a, pe_component *comp, const pe_http_request *req,
 
   pe_buf enc = {0};
   int status = 500;
-  if (!pe_abi_encode_request(&enc, req->method, req->target, req->target_len, hs, n, req->body,
+  if (!pe_abi_encode_request(&enc, req->method, uri->data, uri->len, hs, n, req->body,
                              req->body_len)) {
     text_response(resp, 500, "Internal Server Error\n");
     free(st);
@@ -205,7 +205,21 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   pe_router_result rr;
   const char *who = "-";
   int status = 404;
-  switch (pe_router_match(a->router, req->target, req->target_len, &rr)) {
+  /* origin-form "/path?query", also for an absolute-form target
+   * ("http://host/path?query", RFC 9112 3.2.2): routing and the guest see
+   * the path and query only */
+  pe_buf uri = {0};
+  bool ok = req->target_len && req->target[0] == '/'
+                ? pe_buf_append(&uri, req->target, req->target_len) /* as sent, "?" included */
+                : pe_buf_append(&uri, req->path, req->path_len) &&
+                      (!req->query_len || (pe_buf_puts(&uri, "?") &&
+                                           pe_buf_append(&uri, req->query, req->query_len)));
+  if (!ok) {
+    text_response(resp, 500, "Internal Server Error\n");
+    pe_buf_free(&uri);
+    return;
+  }
+  switch (pe_router_match(a->router, uri.data, uri.len, &rr)) {
     case PE_ROUTER_HEALTH:
       text_response(resp, status = 200, "OK");
       break;
@@ -235,7 +249,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
           break;
         }
         who = pe_component_id(comp);
-        status = run_component(a, comp, req, &rr, resp);
+        status = run_component(a, comp, req, &uri, &rr, resp);
       }
       break;
     default:
@@ -244,6 +258,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   if (!a->o->quiet)
     fprintf(stdout, "%s %.*s %d %s %.3fms\n", req->method, (int)req->path_len, req->path, status,
             who, (double)(now_us() - t0) / 1000.0);
+  pe_buf_free(&uri);
 }
 
 static bool component_used(const pe_manifest *m, const char *id) {
