@@ -70,19 +70,32 @@ static uint32_t host_write(const pe_wasi_fd *f, const struct iovec *iov, int n, 
   return e;
 }
 
+/* The checks every read and write starts with, in the order the spec's
+ * errors are expected: the descriptor and its rights (plus FD_SEEK for the
+ * positional forms), the result pointer, the iovec array, the offset. */
+static uint32_t begin_io(pe_wasi *w, uint32_t fd, uint64_t right, uint32_t iovs,
+                         uint32_t iovs_len, bool positional, uint64_t offset, uint32_t count_ptr,
+                         pe_wasi_fd **f, uint8_t **out, int *n, uint64_t *total) {
+  uint64_t rights = right | (positional ? PE_WASI_RIGHT_FD_SEEK : 0);
+  uint32_t e = pe_wasi_fd_get(w, fd, rights, f);
+  if (e != PE_WASI_ESUCCESS) return e;
+  *out = pe_wasi_mem(w, count_ptr, 4);
+  if (*out == NULL) return PE_WASI_EFAULT;
+  e = pe_wasi_iovecs(w, iovs, iovs_len, n, total);
+  if (e != PE_WASI_ESUCCESS) return e;
+  if (positional && offset > INT64_MAX) return PE_WASI_EINVAL;
+  return PE_WASI_ESUCCESS;
+}
+
 static uint32_t do_read(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_len, bool positional,
                         uint64_t offset, uint32_t nread_ptr) {
   pe_wasi_fd *f;
-  uint64_t rights = PE_WASI_RIGHT_FD_READ | (positional ? PE_WASI_RIGHT_FD_SEEK : 0);
-  uint32_t e = pe_wasi_fd_get(w, fd, rights, &f);
-  if (e != PE_WASI_ESUCCESS) return e;
-  uint8_t *out = pe_wasi_mem(w, nread_ptr, 4);
-  if (out == NULL) return PE_WASI_EFAULT;
+  uint8_t *out;
   int n;
   uint64_t total;
-  e = pe_wasi_iovecs(w, iovs, iovs_len, &n, &total);
+  uint32_t e = begin_io(w, fd, PE_WASI_RIGHT_FD_READ, iovs, iovs_len, positional, offset,
+                        nread_ptr, &f, &out, &n, &total);
   if (e != PE_WASI_ESUCCESS) return e;
-  if (positional && offset > INT64_MAX) return PE_WASI_EINVAL;
 
   size_t done = 0;
   switch (f->kind) {
@@ -112,16 +125,12 @@ static uint32_t do_read(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_le
 static uint32_t do_write(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
                          bool positional, uint64_t offset, uint32_t nwritten_ptr) {
   pe_wasi_fd *f;
-  uint64_t rights = PE_WASI_RIGHT_FD_WRITE | (positional ? PE_WASI_RIGHT_FD_SEEK : 0);
-  uint32_t e = pe_wasi_fd_get(w, fd, rights, &f);
-  if (e != PE_WASI_ESUCCESS) return e;
-  uint8_t *out = pe_wasi_mem(w, nwritten_ptr, 4);
-  if (out == NULL) return PE_WASI_EFAULT;
+  uint8_t *out;
   int n;
   uint64_t total;
-  e = pe_wasi_iovecs(w, iovs, iovs_len, &n, &total);
+  uint32_t e = begin_io(w, fd, PE_WASI_RIGHT_FD_WRITE, iovs, iovs_len, positional, offset,
+                        nwritten_ptr, &f, &out, &n, &total);
   if (e != PE_WASI_ESUCCESS) return e;
-  if (positional && offset > INT64_MAX) return PE_WASI_EINVAL;
 
   size_t done = 0;
   switch (f->kind) {
