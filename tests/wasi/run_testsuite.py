@@ -24,6 +24,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def find_tests(suite):
     tests = []
+    if not os.path.isdir(suite):
+        return tests
     for lang in sorted(os.listdir(suite)):
         d = os.path.join(suite, lang, "testsuite", "wasm32-wasip1")
         if not os.path.isdir(d):
