@@ -120,7 +120,8 @@ typedef struct {
 } spin_header_storage;
 
 static int run_component(app *a, pe_component *comp, const pe_http_request *req,
-                         const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp) {
+                         const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp,
+                         uint64_t *sandbox_ns) {
   enum { CAP = 512 };
   pe_abi_header hs[CAP];
   size_t n = 0;
@@ -164,6 +165,7 @@ static int run_component(app *a, pe_component *comp, const pe_http_request *req,
   free(st);
   pe_component_result res;
   pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &res);
+  *sandbox_ns = res.instantiate_ns;
   pe_buf_free(&enc);
   print_prefixed(stdout, pe_component_id(comp), &res.out);
   print_prefixed(stderr, pe_component_id(comp), &res.err);
@@ -205,6 +207,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   pe_router_result rr;
   const char *who = "-";
   int status = 404;
+  uint64_t sandbox_ns = 0; /* time to make the request's sandbox */
   /* origin-form "/path?query", also for an absolute-form target
    * ("http://host/path?query", RFC 9112 3.2.2): routing and the guest see
    * the path and query only */
@@ -249,15 +252,15 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
           break;
         }
         who = pe_component_id(comp);
-        status = run_component(a, comp, req, &uri, &rr, resp);
+        status = run_component(a, comp, req, &uri, &rr, resp, &sandbox_ns);
       }
       break;
     default:
       text_response(resp, status = 404, "Not Found\n");
   }
   if (!a->o->quiet)
-    fprintf(stdout, "%s %.*s %d %s %.3fms\n", req->method, (int)req->path_len, req->path, status,
-            who, (double)(now_us() - t0) / 1000.0);
+    fprintf(stdout, "%s %.*s %d %s %.3fms (sandbox %.3fms)\n", req->method, (int)req->path_len,
+            req->path, status, who, (double)(now_us() - t0) / 1000.0, (double)sandbox_ns / 1e6);
   pe_buf_free(&uri);
 }
 

@@ -634,7 +634,8 @@ def access_log(s):
     request(s.port, "GET", "/exact?secret=1")
     request(s.port, "GET", "/nope")
     deadline = time.monotonic() + 2
-    want = [re.compile(r"^GET /exact 200 comp-a \d+\.\d+ms$"), re.compile(r"^GET /nope 404 - \d+\.\d+ms$")]
+    want = [re.compile(r"^GET /exact 200 comp-a \d+\.\d+ms \(sandbox \d+\.\d+ms\)$"),
+            re.compile(r"^GET /nope 404 - \d+\.\d+ms \(sandbox 0\.000ms\)$")]
     while True:
         lines = s.stdout_lines()
         if all(any(w.match(l) for l in lines) for w in want):
