@@ -26,6 +26,8 @@ static const char up_usage[] =
     "  --max-instance-memory SIZE   memory limit per request (default 128M)\n"
     "  --request-timeout SECONDS    time limit per request (default 30); 504 past it\n"
     "  --workers N                  requests handled at once (default: one per CPU)\n"
+    "  --log-dir DIR                component output files (default: .spin/logs next\n"
+    "                               to the manifest; \"\" for none)\n"
     "  --quiet                      no access log\n"
     "\n"
     "Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight are finished first.\n";
@@ -90,6 +92,8 @@ int cmd_up(int argc, char **argv) {
         return PE_EXIT_USAGE;
       }
       o.workers = (unsigned)n;
+    } else if (is_opt(a, "--log-dir")) {
+      if (!(o.log_dir = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
     } else if (!strcmp(a, "--quiet")) {
       o.quiet = true;
     } else {

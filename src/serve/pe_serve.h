@@ -104,6 +104,7 @@ typedef struct pe_serve_options {
   uint64_t timeout_ns;
   unsigned workers;
   bool quiet;             /* no access log */
+  const char *log_dir;    /* NULL: <manifest dir>/.spin/logs; "": no log files */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

@@ -8,13 +8,18 @@
  * the `spin-*` headers added (client-sent `spin-*` headers are dropped first,
  * so a client cannot forge them). One access-log line per request goes to
  * stdout; the guest's stdout/stderr lines go to the terminal prefixed with
- * the component id.
+ * the component id, and are appended to <log dir>/<component>_stdout.txt and
+ * _stderr.txt (Spin's layout; one write(2) per request and stream on an
+ * O_APPEND descriptor, so concurrent requests do not interleave within a
+ * request's output).
  *
  * Which Python module a component runs: Spin's Python template builds with
  * `componentize-py ... componentize MODULE -o app.wasm`; pyedge reads MODULE
  * from that command (default `app`) and serves the sources directly, from
  * the component's build workdir (default: the manifest's directory).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http/pe_http.h"
 #include "manifest/pe_manifest.h"
@@ -34,6 +40,7 @@ typedef struct app {
   pe_manifest *m;
   pe_router *router;
   pe_component **comps; /* parallel to m->components; NULL if unused */
+  int (*logs)[2];       /* parallel: stdout, stderr log file descriptors, or -1 */
 } app;
 
 static pe_http_server *volatile running_server;
@@ -119,7 +126,35 @@ typedef struct {
   char capture_names[PE_ROUTER_MAX_CAPTURES][160];
 } spin_header_storage;
 
-static int run_component(app *a, pe_component *comp, const pe_http_request *req,
+static void append_log(int fd, const pe_buf *b) {
+  size_t off = 0;
+  while (fd >= 0 && off < b->len) {
+    ssize_t w = write(fd, b->data + off, b->len - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    off += (size_t)w;
+  }
+}
+
+/* Opens <dir>/<id>_stdout.txt and _stderr.txt for appending. */
+static bool open_logs(const char *dir, const char *id, int fds[2], char *err, size_t errlen) {
+  static const char *const names[2] = {"stdout", "stderr"};
+  for (int k = 0; k < 2; k++) {
+    char path[PATH_MAX];
+    if (!pe_path_join(path, sizeof path, dir, "%s_%s.txt", id, names[k])) {
+      snprintf(err, errlen, "log path too long");
+      return false;
+    }
+    fds[k] = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fds[k] < 0) {
+      snprintf(err, errlen, "cannot open log file %.1500s: %s", path, strerror(errno));
+      return false;
+    }
+  }
+  return true;
+}
+
+static int run_component(app *a, pe_component *comp, int logs[2], const pe_http_request *req,
                          const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp,
                          uint64_t *sandbox_ns) {
   enum { CAP = 512 };
@@ -169,6 +204,8 @@ static int run_component(app *a, pe_component *comp, const pe_http_request *req,
   pe_buf_free(&enc);
   print_prefixed(stdout, pe_component_id(comp), &res.out);
   print_prefixed(stderr, pe_component_id(comp), &res.err);
+  append_log(logs[0], &res.out);
+  append_log(logs[1], &res.err);
   pe_abi_response r;
   if (res.status == PE_COMPONENT_TIMEOUT) {
     fprintf(stderr, "pyedge: %s: request timed out: %s\n", pe_component_id(comp), res.reason);
@@ -245,14 +282,18 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
         who = t->id;
       } else {
         pe_component *comp = NULL;
+        int *logs = NULL;
         for (size_t i = 0; i < a->m->n_components; i++)
-          if (a->comps[i] && !strcmp(a->m->components[i].id, rr.target)) comp = a->comps[i];
+          if (a->comps[i] && !strcmp(a->m->components[i].id, rr.target)) {
+            comp = a->comps[i];
+            logs = a->logs[i];
+          }
         if (!comp) {
           text_response(resp, status = 500, "Internal Server Error\n");
           break;
         }
         who = pe_component_id(comp);
-        status = run_component(a, comp, req, &uri, &rr, resp, &sandbox_ns);
+        status = run_component(a, comp, logs, req, &uri, &rr, resp, &sandbox_ns);
       }
       break;
     default:
@@ -284,12 +325,20 @@ int pe_serve(const pe_serve_options *o) {
   pe_http_server *srv = NULL;
   a.router = pe_router_from_manifest(a.m, warn, NULL, err, sizeof err);
   a.comps = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.comps);
-  if (!a.router || !a.comps) {
+  a.logs = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.logs);
+  if (!a.router || !a.comps || !a.logs) {
     fprintf(stderr, "pyedge: %s\n", a.router ? "out of memory" : err);
     goto out;
   }
-  char base[PATH_MAX];
+  for (size_t i = 0; i < a.m->n_components; i++) a.logs[i][0] = a.logs[i][1] = -1;
+  char base[PATH_MAX], log_dir[PATH_MAX + 16];
   manifest_dir(o->manifest, base, sizeof base);
+  if (o->log_dir) snprintf(log_dir, sizeof log_dir, "%s", o->log_dir);
+  else snprintf(log_dir, sizeof log_dir, "%s/.spin/logs", base);
+  if (log_dir[0] && !pe_mkdir_p(log_dir, err, sizeof err)) {
+    fprintf(stderr, "pyedge: log directory: %s\n", err);
+    goto out;
+  }
   for (size_t i = 0; i < a.m->n_components; i++) {
     const pe_manifest_component *mc = &a.m->components[i];
     if (!component_used(a.m, mc->id)) continue;
@@ -322,7 +371,7 @@ int pe_serve(const pe_serve_options *o) {
     uint64_t t0 = now_us();
     a.comps[i] = pe_component_new(&cc, err, sizeof err);
     for (int k = 0; k < nowned; k++) free(owned[k]);
-    if (!a.comps[i]) {
+    if (!a.comps[i] || (log_dir[0] && !open_logs(log_dir, mc->id, a.logs[i], err, sizeof err))) {
       fprintf(stderr, "pyedge: %s\n", err);
       goto out;
     }
@@ -359,7 +408,11 @@ int pe_serve(const pe_serve_options *o) {
 out:
   if (srv) pe_http_server_free(srv);
   for (size_t i = 0; a.comps && i < a.m->n_components; i++) pe_component_free(a.comps[i]);
+  for (size_t i = 0; a.logs && i < a.m->n_components; i++)
+    for (int k = 0; k < 2; k++)
+      if (a.logs[i][k] >= 0) close(a.logs[i][k]);
   free(a.comps);
+  free(a.logs);
   pe_router_free(a.router);
   pe_manifest_free(a.m);
   return code;

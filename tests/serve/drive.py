@@ -23,6 +23,8 @@ import hashlib
 import http.client
 import json
 import os
+import tempfile
+import shutil
 import re
 import select
 import signal
@@ -1203,9 +1205,28 @@ def geo_router(s):
     expect(r, 200, GEO["FR"], "another path")
 
 
+@case("sdk-logs")
+def component_output_goes_to_log_files(s):
+    r = request(s.port, "GET", "/fail/raise")
+    expect(r, 500, what="GET /fail/raise")
+    path = os.path.join(LOG_DIR, "fail_stderr.txt")
+    deadline = time.monotonic() + 2
+    while True:
+        text = open(path).read() if os.path.exists(path) else ""
+        if "ValueError: the handler failed on purpose" in text:
+            break
+        check(time.monotonic() < deadline, f"traceback not in {path}: {text[-300:]!r}")
+        time.sleep(0.05)
+    check(os.path.exists(os.path.join(LOG_DIR, "fail_stdout.txt")), "no fail_stdout.txt")
+
+
 # --- main --------------------------------------------------------------------
 
+LOG_DIR = tempfile.mkdtemp(prefix="pe-serve-logs-")
+atexit.register(shutil.rmtree, LOG_DIR, True)
+
 SERVER_SPECS = {
+    "sdk-logs": (os.path.join(APPS, "sdk"), ["--log-dir", LOG_DIR]),
     "hello": (os.path.join(ROOT, "examples", "hello"), []),
     "routes": (os.path.join(APPS, "routes"), []),
     "sdk": (os.path.join(APPS, "sdk"), []),
