@@ -26,6 +26,9 @@ static const char up_usage[] =
     "  --max-instance-memory SIZE   memory limit per request (default 128M)\n"
     "  --request-timeout SECONDS    time limit per request (default 30); 504 past it\n"
     "  --workers N                  requests handled at once (default: one per CPU)\n"
+    "  --max-instance-reuse-count N requests one sandbox may serve before it is\n"
+    "                               discarded (default 1: a fresh sandbox for each;\n"
+    "                               above 1, module globals persist between them)\n"
     "  --log-dir DIR                component output files (default: .spin/logs next\n"
     "                               to the manifest; \"\" for none)\n"
     "  --quiet                      no access log\n"
@@ -92,6 +95,15 @@ int cmd_up(int argc, char **argv) {
         return PE_EXIT_USAGE;
       }
       o.workers = (unsigned)n;
+    } else if (is_opt(a, "--max-instance-reuse-count")) {
+      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+      char *end;
+      long n = strtol(v, &end, 10);
+      if (*end || n < 1 || n > 1000000) {
+        fprintf(stderr, "pyedge up: --max-instance-reuse-count wants 1..1000000, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
+      o.max_reuse = (unsigned)n;
     } else if (is_opt(a, "--log-dir")) {
       if (!(o.log_dir = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
     } else if (!strcmp(a, "--quiet")) {

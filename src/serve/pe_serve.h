@@ -65,6 +65,7 @@ typedef struct pe_component_config {
   int nenv;
   uint64_t max_memory;     /* bytes */
   uint64_t timeout_ns;     /* per request */
+  unsigned max_reuse;      /* requests one instance may serve; 0 or 1: fresh each time */
 } pe_component_config;
 
 /* Starts the interpreter, imports the app and snapshots it. */
@@ -105,6 +106,7 @@ typedef struct pe_serve_options {
   unsigned workers;
   bool quiet;             /* no access log */
   const char *log_dir;    /* NULL: <manifest dir>/.spin/logs; "": no log files */
+  unsigned max_reuse;     /* --max-instance-reuse-count */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

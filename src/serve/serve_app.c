@@ -367,7 +367,8 @@ int pe_serve(const pe_serve_options *o) {
     pe_component_config cc = {
         .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
         .sdk_dir = o->sdk_dir, .app_dir = real, .app_module = module, .env = env,
-        .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns};
+        .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
+        .max_reuse = o->max_reuse};
     uint64_t t0 = now_us();
     a.comps[i] = pe_component_new(&cc, err, sizeof err);
     for (int k = 0; k < nowned; k++) free(owned[k]);

@@ -11,11 +11,19 @@
  * and the environment PYTHONHOME, PYTHONPATH, PYEDGE_APP plus the
  * component's own variables.
  *
+ * Reuse (max_reuse > 1, Spin's --max-instance-reuse-count): an instance
+ * that answered cleanly goes back to a small idle list and may serve up to
+ * max_reuse requests, so module globals persist between them. An instance
+ * that trapped, timed out or failed is never reused. Reused instances keep
+ * their WASI context; only output captured since the last request is
+ * reported.
+ *
  * Bytes cross the boundary through guest buffers: pyedge_alloc gives one,
  * the host copies the request in after checking it lies inside linear
  * memory, and reads the result back through pyedge_result_ptr/len with the
  * same check (the guest controls those numbers).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +37,18 @@
 #define PE_COMPONENT_CAPTURE (1u << 20)
 
 typedef struct {
-  const pe_export *initialize, *alloc, *init, *call, *result_ptr, *result_len;
+  const pe_export *initialize, *alloc, *free, *init, *call, *result_ptr, *result_len;
 } guest_exports;
+
+#define PE_COMPONENT_MAX_IDLE 64
+
+/* A sandbox that may serve another request (reuse). */
+typedef struct {
+  pe_wasi *w;
+  pe_instance *inst;
+  unsigned uses;
+  size_t out_seen, err_seen; /* captured bytes already reported */
+} sandbox;
 
 struct pe_component {
   char *id;
@@ -45,6 +63,10 @@ struct pe_component {
   char *owned_env[PE_COMPONENT_MAX_ENV];
   int nowned_env;
   uint64_t timeout_ns;
+  unsigned max_reuse;
+  pthread_mutex_t idle_lock;
+  sandbox idle[PE_COMPONENT_MAX_IDLE];
+  int nidle;
 };
 
 static uint64_t now_ns(void) {
@@ -59,6 +81,7 @@ static bool find_exports(pe_module *m, guest_exports *ex, char *err, size_t errl
     const char *name, *sig;
   } want[] = {
       {&ex->initialize, "_initialize", ":"}, {&ex->alloc, "pyedge_alloc", "i:i"},
+      {&ex->free, "pyedge_free", "i:"},
       {&ex->init, "pyedge_init", "ii:i"},    {&ex->call, "pyedge_call", "ii:i"},
       {&ex->result_ptr, "pyedge_result_ptr", ":i"},
       {&ex->result_len, "pyedge_result_len", ":i"},
@@ -113,6 +136,11 @@ static char *dup_printf(const char *fmt, const char *a, const char *b) {
 
 void pe_component_free(pe_component *c) {
   if (!c) return;
+  for (int i = 0; i < c->nidle; i++) {
+    pe_instance_free(c->idle[i].inst);
+    pe_wasi_free(c->idle[i].w);
+  }
+  pthread_mutex_destroy(&c->idle_lock);
   pe_snapshot_free(c->snap);
   pe_module_close(c->module);
   for (int i = 0; i < 4; i++) free(c->env_storage[i]);
@@ -130,6 +158,8 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
     return NULL;
   }
   c->timeout_ns = cfg->timeout_ns;
+  c->max_reuse = cfg->max_reuse ? cfg->max_reuse : 1;
+  pthread_mutex_init(&c->idle_lock, NULL);
   /* the caller's strings may not outlive this call: keep copies */
   c->dirs[0] = strdup(cfg->stdlib_dir);
   c->dirs[1] = strdup(cfg->sdk_dir);
@@ -210,12 +240,48 @@ uint64_t pe_component_snapshot_bytes(const pe_component *c) {
   return pe_snapshot_memory_bytes(c->snap);
 }
 
-static void keep_output(pe_wasi *w, pe_component_result *res) {
+/* Appends the output captured since the last report. */
+static void keep_output(sandbox *sb, pe_component_result *res) {
   size_t n;
-  const uint8_t *p = pe_wasi_captured(w, 1, &n);
-  if (p && n) pe_buf_append(&res->out, p, n);
-  p = pe_wasi_captured(w, 2, &n);
-  if (p && n) pe_buf_append(&res->err, p, n);
+  const uint8_t *p = pe_wasi_captured(sb->w, 1, &n);
+  if (p && n > sb->out_seen) pe_buf_append(&res->out, p + sb->out_seen, n - sb->out_seen);
+  sb->out_seen = n;
+  p = pe_wasi_captured(sb->w, 2, &n);
+  if (p && n > sb->err_seen) pe_buf_append(&res->err, p + sb->err_seen, n - sb->err_seen);
+  sb->err_seen = n;
+}
+
+/* An idle sandbox, or a fresh clone of the snapshot. */
+static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen) {
+  memset(sb, 0, sizeof *sb);
+  if (c->max_reuse > 1) {
+    pthread_mutex_lock(&c->idle_lock);
+    if (c->nidle > 0) *sb = c->idle[--c->nidle];
+    pthread_mutex_unlock(&c->idle_lock);
+    if (sb->inst) return true;
+  }
+  sb->w = new_context(c, true, err, errlen);
+  sb->inst = sb->w ? pe_instance_from_snapshot(c->snap, sb->w, err, errlen) : NULL;
+  if (!sb->inst) {
+    pe_wasi_free(sb->w);
+    return false;
+  }
+  pe_wasi_attach_memory(sb->w, pe_instance_memory(sb->inst));
+  return true;
+}
+
+/* Keeps a sandbox that may serve again, or discards it. */
+static void give_back(pe_component *c, sandbox *sb, bool reusable) {
+  sb->uses++;
+  if (reusable && sb->uses < c->max_reuse) {
+    pthread_mutex_lock(&c->idle_lock);
+    bool kept = c->nidle < PE_COMPONENT_MAX_IDLE;
+    if (kept) c->idle[c->nidle++] = *sb;
+    pthread_mutex_unlock(&c->idle_lock);
+    if (kept) return;
+  }
+  pe_instance_free(sb->inst);
+  pe_wasi_free(sb->w);
 }
 
 static void fail(pe_component_result *res, pe_outcome o, const char *what) {
@@ -231,15 +297,13 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
   memset(res, 0, sizeof *res);
   char err[512];
   uint64_t t0 = now_ns();
-  pe_wasi *w = new_context(c, true, err, sizeof err);
-  pe_instance *inst = w ? pe_instance_from_snapshot(c->snap, w, err, sizeof err) : NULL;
-  if (!inst) {
+  sandbox sb;
+  if (!take_sandbox(c, &sb, err, sizeof err)) {
     res->status = PE_COMPONENT_FAILED;
     snprintf(res->reason, sizeof res->reason, "cannot create a sandbox: %.200s", err);
-    pe_wasi_free(w);
     return;
   }
-  pe_wasi_attach_memory(w, pe_instance_memory(inst));
+  pe_instance *inst = sb.inst;
   uint64_t t1 = now_ns();
   res->instantiate_ns = t1 - t0;
 
@@ -269,12 +333,16 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
     fail(res, o, "out of memory");
     goto out;
   }
-  res->status = PE_COMPONENT_OK;
+  /* a reused instance must not keep every request's buffer */
+  if (c->max_reuse > 1) {
+    uint64_t fargs[1] = {ptr};
+    o = pe_instance_call(inst, c->ex.free, fargs, NULL, c->timeout_ns);
+  }
+  res->status = o.trap == WASM_RT_TRAP_NONE ? PE_COMPONENT_OK : PE_COMPONENT_FAILED;
 out:
   res->call_ns = now_ns() - t1;
-  keep_output(w, res);
-  pe_instance_free(inst);
-  pe_wasi_free(w);
+  keep_output(&sb, res);
+  give_back(c, &sb, res->status == PE_COMPONENT_OK);
 }
 
 void pe_component_result_free(pe_component_result *res) {

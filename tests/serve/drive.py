@@ -1220,6 +1220,16 @@ def component_output_goes_to_log_files(s):
     check(os.path.exists(os.path.join(LOG_DIR, "fail_stdout.txt")), "no fail_stdout.txt")
 
 
+@case("sdk-reuse")
+def reuse_count_keeps_globals_for_n_requests(s):
+    got = [request(s.port, "GET", "/counter").body.decode() for _ in range(7)]
+    eq(got, ["count=1 seen=1", "count=2 seen=2", "count=3 seen=3", "count=1 seen=1",
+             "count=2 seen=2", "count=3 seen=3", "count=1 seen=1"], "counter with reuse 3")
+    # a handler exception (answered 500 by the SDK) leaves the sandbox usable
+    expect(request(s.port, "GET", "/fail/raise"), 500, what="GET /fail/raise")
+    expect(request(s.port, "GET", "/fail/ok"), 200, what="GET /fail/ok after a failure")
+
+
 # --- main --------------------------------------------------------------------
 
 LOG_DIR = tempfile.mkdtemp(prefix="pe-serve-logs-")
@@ -1227,6 +1237,7 @@ atexit.register(shutil.rmtree, LOG_DIR, True)
 
 SERVER_SPECS = {
     "sdk-logs": (os.path.join(APPS, "sdk"), ["--log-dir", LOG_DIR]),
+    "sdk-reuse": (os.path.join(APPS, "sdk"), ["--max-instance-reuse-count", "3", "--workers", "1"]),
     "hello": (os.path.join(ROOT, "examples", "hello"), []),
     "routes": (os.path.join(APPS, "routes"), []),
     "sdk": (os.path.join(APPS, "sdk"), []),
