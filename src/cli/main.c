@@ -24,6 +24,8 @@ static const char usage[] =
     "  pyedge up [-f MANIFEST|DIR] [--listen ADDR] [...]\n"
     "      serve a Spin app (spin.toml) over HTTP, each request in a fresh\n"
     "      sandbox (see pyedge up --help)\n"
+    "  pyedge new TEMPLATE NAME | pyedge watch [UP OPTIONS]\n"
+    "      create an app from a template; serve one, restarting on changes\n"
     "  pyedge compile MODULE.wasm\n"
     "      compile a module ahead of time and print the cached object's path\n"
     "  pyedge version\n"
@@ -73,6 +75,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "python")) return cmd_python(argc - 1, argv + 1);
   if (!strcmp(cmd, "compile")) return cmd_compile(argc - 1, argv + 1);
   if (!strcmp(cmd, "up")) return cmd_up(argc - 1, argv + 1);
+  if (!strcmp(cmd, "new")) return cmd_new(argc - 1, argv + 1);
+  if (!strcmp(cmd, "watch")) return cmd_watch(argc - 1, argv + 1);
   fprintf(stderr, "pyedge: unknown command '%s' (see pyedge --help)\n", cmd);
   return PE_EXIT_USAGE;
 }
