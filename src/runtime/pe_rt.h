@@ -124,6 +124,15 @@ pe_instance *pe_instance_from_snapshot(const pe_snapshot *s, void *host, char *e
 uint64_t pe_snapshot_memory_bytes(const pe_snapshot *s);
 void pe_snapshot_free(pe_snapshot *s);
 
+/* A pre-initialized instance on disk (rt_snapshot_file.c): only the pages
+ * that differ from a fresh instance of the module, and the instance struct.
+ * Load gives a live instance (its memory under max_memory) ready for
+ * pe_snapshot_take. */
+bool pe_snapshot_save_file(pe_instance *inst, const char *path, uint64_t *bytes_written, char *err,
+                           size_t errlen);
+pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
+                                   uint64_t max_memory, char *err, size_t errlen);
+
 /* Asks the call running on `inst` (from any thread) to stop with
  * PE_RT_TRAP_TIMEOUT as soon as it is in guest code or a blocking host call. */
 void pe_instance_interrupt(pe_instance *inst);

@@ -22,6 +22,7 @@
 
 #include "pe_aot.h"
 #include "pe_rt.h"
+#include "pe_util.h"
 #include "pe_version.h"
 
 static char tmpdir[] = "/tmp/pe-test-rt-XXXXXX";
@@ -444,6 +445,50 @@ static void test_snapshot_clones_are_independent(void **state) {
   pe_snapshot_free(snap);
 }
 
+static void test_snapshot_file_round_trip(void **state) {
+  (void)state;
+  char err[256], path[PATH_MAX];
+  uint64_t r, bytes = 0;
+  pe_instance *a = new_instance(0);
+  assert_int_equal(call2(a, "store", 100, 123, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "store", 65536 + 8, 77, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  snprintf(path, sizeof path, "%s/basic.snap", tmpdir);
+  assert_true(pe_snapshot_save_file(a, path, &bytes, err, sizeof err));
+  pe_instance_free(a);
+  /* two changed 4 KiB pages and the header: nothing else of 128 KiB */
+  assert_true(bytes > 2 * 4096 && bytes < 3 * 4096);
+
+  pe_instance *b = pe_snapshot_load_file(basic, path, NULL, 0, err, sizeof err);
+  assert_non_null(b);
+  assert_int_equal(call2(b, "load", 100, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 123);
+  assert_int_equal(call2(b, "load", 65536 + 8, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 77);
+  assert_int_equal(call2(b, "size", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 2);
+  assert_int_equal(call2(b, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 3);
+  assert_int_equal(call2(b, "indirect", 1, 100, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 123);
+  pe_instance_free(b);
+
+  /* a memory limit below the saved size refuses the file */
+  assert_null(pe_snapshot_load_file(basic, path, NULL, 65536, err, sizeof err));
+  /* truncated, and not a snapshot at all */
+  pe_buf f = {0};
+  assert_true(pe_read_file(path, &f, err, sizeof err));
+  assert_true(pe_write_file(path, f.data, f.len - 9, err, sizeof err));
+  assert_null(pe_snapshot_load_file(basic, path, NULL, 0, err, sizeof err));
+  assert_non_null(strstr(err, "truncated"));
+  assert_true(pe_write_file(path, "hello", 5, err, sizeof err));
+  assert_null(pe_snapshot_load_file(basic, path, NULL, 0, err, sizeof err));
+  assert_non_null(strstr(err, "not a snapshot"));
+  pe_buf_free(&f);
+}
+
 static void test_refuses_unknown_import(void **state) {
   (void)state;
   char so[PATH_MAX], err[4096];
@@ -502,6 +547,7 @@ int main(void) {
       cmocka_unit_test(test_host_import_validates_pointers),
       cmocka_unit_test(test_host_fault_is_not_a_guest_trap),
       cmocka_unit_test(test_snapshot_clones_are_independent),
+      cmocka_unit_test(test_snapshot_file_round_trip),
       cmocka_unit_test(test_refuses_unknown_import),
       cmocka_unit_test(test_refuses_mismatched_import_signature),
       cmocka_unit_test(test_compile_cache_hit),

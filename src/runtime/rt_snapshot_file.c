@@ -1,0 +1,222 @@
+/*
+ * rt_snapshot_file.c -- a pre-initialized instance saved to disk, small.
+ *
+ * A file holds only what pre-initialization changed: the pages of linear
+ * memory that differ from a freshly instantiated copy of the same module
+ * (which the loader can always recreate), and the module's instance struct
+ * (globals, memory sizes). Loading instantiates the module afresh, grows its
+ * memory to the saved size, writes the saved pages over it and copies the
+ * instance struct back, keeping the fields that hold this process's
+ * pointers (memories, tables, imports: pe_instance_layout). Tables are not
+ * saved: they hold code addresses and signature ids that are only valid in
+ * one process, so the file is refused if pre-initialization changed a
+ * table's size (CPython never does).
+ *
+ * Layout, little-endian:
+ *   "PESNAP1\0"  u32 abi  u32 instance_size  u32 nmemories  u32 ntables
+ *   instance struct bytes
+ *   per memory: u32 pages  u32 nruns, then nruns x (u32 first_page4k,
+ *               u32 count4k, count4k * 4096 bytes)
+ *   per table: u32 size
+ *   "PEEND\0\0\0"
+ * Everything read is checked against the module (ABI, sizes, bounds) before
+ * it is used: a file from another module or a truncated one is refused.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "pe_util.h"
+#include "rt_internal.h"
+
+#define SNAP_MAGIC "PESNAP1"
+#define SNAP_END "PEEND\0\0"
+#define SNAP_PAGE 4096u
+
+static bool put32(pe_buf *b, uint32_t v) { return pe_buf_append(b, &v, 4); }
+
+static bool is_zero(const uint8_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+
+/* Whether page `off` of m is what a fresh instance has there: the
+ * baseline's bytes, or zeros past the baseline's size (memory.grow gives
+ * zeroed pages). */
+static bool unchanged(const wasm_rt_memory_t *m, const wasm_rt_memory_t *bm, uint64_t base_size,
+                      uint64_t off) {
+  if (off + SNAP_PAGE <= base_size) return !memcmp(m->data + off, bm->data + off, SNAP_PAGE);
+  return is_zero(m->data + off, SNAP_PAGE);
+}
+
+static uint8_t *mem_at(pe_instance *inst, uint32_t off) { return inst->state + off; }
+
+bool pe_snapshot_save_file(pe_instance *inst, const char *path, uint64_t *bytes_written, char *err,
+                           size_t errlen) {
+  const pe_module_desc *d = inst->module->desc;
+  const pe_instance_layout *lay = &d->layout;
+  pe_outcome o;
+  char why[256];
+  pe_instance *base = pe_instance_new(inst->module, NULL, 0, &o, why, sizeof why);
+  if (!base) {
+    snprintf(err, errlen, "cannot instantiate a baseline: %s", why);
+    return false;
+  }
+  pe_buf b = {0};
+  bool ok = pe_buf_append(&b, SNAP_MAGIC, 8) && put32(&b, PE_MODULE_ABI_VERSION) &&
+            put32(&b, d->instance_size) && put32(&b, lay->nmemories) &&
+            put32(&b, lay->nfuncref_tables) && pe_buf_append(&b, inst->state, d->instance_size);
+  for (uint32_t i = 0; ok && i < lay->nmemories; i++) {
+    const wasm_rt_memory_t *m = (const wasm_rt_memory_t *)mem_at(inst, lay->memories[i]);
+    const wasm_rt_memory_t *bm = (const wasm_rt_memory_t *)mem_at(base, lay->memories[i]);
+    uint64_t size = (uint64_t)m->pages * PE_RT_PAGE_SIZE;
+    uint64_t base_size = (uint64_t)bm->pages * PE_RT_PAGE_SIZE;
+    ok = put32(&b, m->pages);
+    size_t count_at = b.len;
+    uint32_t nruns = 0;
+    ok = ok && put32(&b, 0);
+    uint64_t npages = size / SNAP_PAGE;
+    for (uint64_t p = 0; ok && p < npages;) {
+      uint64_t off = p * SNAP_PAGE;
+      if (unchanged(m, bm, base_size, off)) {
+        p++;
+        continue;
+      }
+      uint64_t q = p + 1;
+      while (q < npages) {
+        if (unchanged(m, bm, base_size, q * SNAP_PAGE)) break;
+        q++;
+      }
+      ok = put32(&b, (uint32_t)p) && put32(&b, (uint32_t)(q - p)) &&
+           pe_buf_append(&b, m->data + off, (size_t)((q - p) * SNAP_PAGE));
+      nruns++;
+      p = q;
+    }
+    if (ok) memcpy(b.data + count_at, &nruns, 4);
+  }
+  for (uint32_t i = 0; ok && i < lay->nfuncref_tables; i++) {
+    const wasm_rt_funcref_table_t *t =
+        (const wasm_rt_funcref_table_t *)mem_at(inst, lay->funcref_tables[i]);
+    ok = put32(&b, t->size);
+  }
+  ok = ok && pe_buf_append(&b, SNAP_END, 8);
+  pe_instance_free(base);
+  if (!ok) {
+    snprintf(err, errlen, "out of memory writing a snapshot");
+    pe_buf_free(&b);
+    return false;
+  }
+  ok = pe_write_file(path, b.data, b.len, err, errlen);
+  if (ok && bytes_written) *bytes_written = b.len;
+  pe_buf_free(&b);
+  return ok;
+}
+
+typedef struct {
+  const uint8_t *p;
+  size_t left;
+} reader;
+
+static bool get(reader *r, void *out, size_t n) {
+  if (r->left < n) return false;
+  memcpy(out, r->p, n);
+  r->p += n;
+  r->left -= n;
+  return true;
+}
+
+pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
+                                   uint64_t max_memory, char *err, size_t errlen) {
+  const pe_module_desc *d = m->desc;
+  const pe_instance_layout *lay = &d->layout;
+  pe_buf file = {0};
+  if (!pe_read_file(path, &file, err, errlen)) return NULL;
+  reader r = {(const uint8_t *)file.data, file.len};
+  char magic[8];
+  uint32_t abi, isize, nmem, ntab;
+  pe_instance *inst = NULL;
+  uint8_t *state = NULL;
+  if (!get(&r, magic, 8) || memcmp(magic, SNAP_MAGIC, 8) || !get(&r, &abi, 4) ||
+      abi != PE_MODULE_ABI_VERSION || !get(&r, &isize, 4) || isize != d->instance_size ||
+      !get(&r, &nmem, 4) || nmem != lay->nmemories || !get(&r, &ntab, 4) ||
+      ntab != lay->nfuncref_tables || !(state = malloc(isize ? isize : 1)) ||
+      !get(&r, state, isize)) {
+    snprintf(err, errlen, "%s is not a snapshot of this module", path);
+    goto fail;
+  }
+  pe_outcome o;
+  char why[256];
+  inst = pe_instance_new(m, host, max_memory, &o, why, sizeof why);
+  if (!inst) {
+    snprintf(err, errlen, "cannot instantiate: %s", why);
+    goto fail;
+  }
+  for (uint32_t i = 0; i < nmem; i++) {
+    wasm_rt_memory_t *mem = (wasm_rt_memory_t *)mem_at(inst, lay->memories[i]);
+    uint32_t pages = 0, nruns = 0;
+    if (!get(&r, &pages, 4) || !get(&r, &nruns, 4) || pages < mem->pages ||
+        (pages > mem->pages &&
+         wasm_rt_grow_memory(mem, pages - mem->pages) == UINT32_MAX)) {
+      snprintf(err, errlen, "%s: memory of %u pages does not fit the limit", path, pages);
+      goto fail;
+    }
+    uint64_t npages = (uint64_t)pages * (PE_RT_PAGE_SIZE / SNAP_PAGE);
+    for (uint32_t k = 0; k < nruns; k++) {
+      uint32_t first, count;
+      if (!get(&r, &first, 4) || !get(&r, &count, 4) || (uint64_t)first + count > npages ||
+          r.left < (uint64_t)count * SNAP_PAGE) {
+        snprintf(err, errlen, "%s is truncated or corrupt", path);
+        goto fail;
+      }
+      get(&r, mem->data + (uint64_t)first * SNAP_PAGE, (size_t)count * SNAP_PAGE);
+    }
+  }
+  for (uint32_t i = 0; i < ntab; i++) {
+    const wasm_rt_funcref_table_t *t =
+        (const wasm_rt_funcref_table_t *)mem_at(inst, lay->funcref_tables[i]);
+    uint32_t size;
+    if (!get(&r, &size, 4)) {
+      snprintf(err, errlen, "%s is truncated or corrupt", path);
+      goto fail;
+    }
+    if (size != t->size) {
+      snprintf(err, errlen, "%s: a table changed size during pre-initialization", path);
+      goto fail;
+    }
+  }
+  if (!get(&r, magic, 8) || memcmp(magic, SNAP_END, 8) || r.left != 0) {
+    snprintf(err, errlen, "%s is truncated or corrupt", path);
+    goto fail;
+  }
+  /* Globals and the rest from the file; this process's pointers (and the
+   * memory descriptors as grown above) stay. */
+  {
+    uint8_t *live = inst->state;
+    uint8_t *keep = malloc(isize ? isize : 1);
+    if (!keep) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    memcpy(keep, live, isize);
+    memcpy(live, state, isize);
+    for (uint32_t i = 0; i < lay->nmemories; i++)
+      memcpy(live + lay->memories[i], keep + lay->memories[i], sizeof(wasm_rt_memory_t));
+    for (uint32_t i = 0; i < lay->nfuncref_tables; i++)
+      memcpy(live + lay->funcref_tables[i], keep + lay->funcref_tables[i],
+             sizeof(wasm_rt_funcref_table_t));
+    for (uint32_t i = 0; i < lay->nexternref_tables; i++)
+      memcpy(live + lay->externref_tables[i], keep + lay->externref_tables[i],
+             sizeof(wasm_rt_externref_table_t));
+    for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
+      memcpy(live + lay->import_ptrs[i], keep + lay->import_ptrs[i], sizeof(void *));
+    free(keep);
+  }
+  free(state);
+  pe_buf_free(&file);
+  return inst;
+fail:
+  pe_instance_free(inst);
+  free(state);
+  pe_buf_free(&file);
+  return NULL;
+}
