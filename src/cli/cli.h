@@ -58,6 +58,7 @@ int cmd_run(int argc, char **argv);
 int cmd_python(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_up(int argc, char **argv);
+int cmd_build(int argc, char **argv);
 int cmd_new(int argc, char **argv), cmd_watch(int argc, char **argv);
 
 #endif /* PE_CLI_H */

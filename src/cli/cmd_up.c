@@ -50,7 +50,21 @@ static bool is_opt(const char *arg, const char *name) {
   return !strncmp(arg, name, n) && (arg[n] == 0 || arg[n] == '=');
 }
 
-int cmd_up(int argc, char **argv) {
+static const char build_usage[] =
+    "Usage: pyedge build [--up] [OPTIONS]\n"
+    "\n"
+    "Pre-initializes every component of the app (starts the interpreter and\n"
+    "imports the app, once) and saves a snapshot file per component under\n"
+    ".spin/pyedge/ next to spin.toml, named by a hash of the component's files,\n"
+    "the SDK, the runtime and its environment. `pyedge up` starts from these\n"
+    "files when they match, instead of importing the app again. A snapshot\n"
+    "holds only the memory pages the start-up changed.\n"
+    "\n"
+    "  --up    serve the app afterwards (the options of pyedge up apply)\n"
+    "\n";
+
+static int up_or_build(int argc, char **argv, bool build) {
+  bool then_up = false;
   pe_serve_options o;
   memset(&o, 0, sizeof o);
   o.listen = "127.0.0.1:3000";
@@ -61,8 +75,11 @@ int cmd_up(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      if (build) fputs(build_usage, stdout);
       fputs(up_usage, stdout);
       return 0;
+    } else if (build && !strcmp(a, "--up")) {
+      then_up = true;
     } else if (!strcmp(a, "-f") || is_opt(a, "--from") || is_opt(a, "--file")) {
       if (!(from = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
     } else if (is_opt(a, "--listen")) {
@@ -140,5 +157,13 @@ int cmd_up(int argc, char **argv) {
   o.python_so = so;
   o.stdlib_dir = lib;
   o.sdk_dir = sdk;
+  if (!build) return pe_serve(&o);
+  o.build_only = true;
+  int code = pe_serve(&o);
+  if (code != 0 || !then_up) return code;
+  o.build_only = false;
   return pe_serve(&o);
 }
+
+int cmd_up(int argc, char **argv) { return up_or_build(argc, argv, false); }
+int cmd_build(int argc, char **argv) { return up_or_build(argc, argv, true); }

@@ -26,6 +26,8 @@ static const char usage[] =
     "      sandbox (see pyedge up --help)\n"
     "  pyedge new TEMPLATE NAME | pyedge watch [UP OPTIONS]\n"
     "      create an app from a template; serve one, restarting on changes\n"
+    "  pyedge build [--up] [-f MANIFEST|DIR]\n"
+    "      pre-initialize each component and save its snapshot file\n"
     "  pyedge compile MODULE.wasm\n"
     "      compile a module ahead of time and print the cached object's path\n"
     "  pyedge version\n"
@@ -75,6 +77,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "python")) return cmd_python(argc - 1, argv + 1);
   if (!strcmp(cmd, "compile")) return cmd_compile(argc - 1, argv + 1);
   if (!strcmp(cmd, "up")) return cmd_up(argc - 1, argv + 1);
+  if (!strcmp(cmd, "build")) return cmd_build(argc - 1, argv + 1);
   if (!strcmp(cmd, "new")) return cmd_new(argc - 1, argv + 1);
   if (!strcmp(cmd, "watch")) return cmd_watch(argc - 1, argv + 1);
   fprintf(stderr, "pyedge: unknown command '%s' (see pyedge --help)\n", cmd);

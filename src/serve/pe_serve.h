@@ -66,13 +66,19 @@ typedef struct pe_component_config {
   uint64_t max_memory;     /* bytes */
   uint64_t timeout_ns;     /* per request */
   unsigned max_reuse;      /* requests one instance may serve; 0 or 1: fresh each time */
+  const char *snapshot_file; /* start from this file when it loads (pyedge build made it) */
+  bool save_snapshot;        /* pre-initialize and write snapshot_file */
 } pe_component_config;
 
-/* Starts the interpreter, imports the app and snapshots it. */
+/* Starts the interpreter, imports the app and snapshots it; or, when
+ * cfg->snapshot_file loads, starts from that file instead. */
 pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t errlen);
 void pe_component_free(pe_component *c);
 const char *pe_component_id(const pe_component *c);
 uint64_t pe_component_snapshot_bytes(const pe_component *c);
+/* Whether it started from a snapshot file; its size when saved or loaded. */
+bool pe_component_from_file(const pe_component *c);
+uint64_t pe_component_file_bytes(const pe_component *c);
 
 typedef enum pe_component_status {
   PE_COMPONENT_OK,      /* *resp_bytes holds an encoded response */
@@ -107,6 +113,7 @@ typedef struct pe_serve_options {
   bool quiet;             /* no access log */
   const char *log_dir;    /* NULL: <manifest dir>/.spin/logs; "": no log files */
   unsigned max_reuse;     /* --max-instance-reuse-count */
+  bool build_only;        /* pyedge build: pre-initialize, save snapshot files, exit */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

@@ -18,6 +18,7 @@
  * from that command (default `app`) and serves the sources directly, from
  * the component's build workdir (default: the manifest's directory).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -305,6 +307,78 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   pe_buf_free(&uri);
 }
 
+/* Adds every regular file under dir (names and bytes, in sorted order) to
+ * h, skipping hidden entries (.spin/ among them) and __pycache__. */
+static int name_cmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool hash_tree(pe_sha256 *h, const char *dir, int depth) {
+  if (depth > 32) return false;
+  DIR *d = opendir(dir);
+  if (!d) return false;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  bool ok = true;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__")) continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      char **nn = realloc(names, cap * sizeof *nn);
+      if (!nn) {
+        ok = false;
+        break;
+      }
+      names = nn;
+    }
+    if (!(names[n] = strdup(e->d_name))) {
+      ok = false;
+      break;
+    }
+    n++;
+  }
+  closedir(d);
+  if (n) qsort(names, n, sizeof *names, name_cmp);
+  for (size_t i = 0; ok && i < n; i++) {
+    char path[PATH_MAX];
+    struct stat st;
+    if (!pe_path_join(path, sizeof path, dir, "%s", names[i]) || stat(path, &st) != 0) continue;
+    pe_sha256_update(h, names[i], strlen(names[i]) + 1);
+    if (S_ISDIR(st.st_mode)) {
+      ok = hash_tree(h, path, depth + 1);
+    } else if (S_ISREG(st.st_mode)) {
+      pe_buf b = {0};
+      char e2[64];
+      if (pe_read_file(path, &b, e2, sizeof e2)) pe_sha256_update(h, b.data, b.len);
+      pe_buf_free(&b);
+    }
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  return ok;
+}
+
+/* <base>/.spin/pyedge/<component>-<key>.snap, the key covering everything
+ * that decides what pre-initialization produces. */
+static bool snapshot_path(const pe_serve_options *o, const char *base, const char *id,
+                          const char *module, const char *app_dir, const char *const *env,
+                          int nenv, char *out, size_t outlen) {
+  pe_sha256 *h = pe_sha256_begin();
+  if (!h) return false;
+  char so[PATH_MAX];
+  const char *parts[] = {PE_VERSION, realpath(o->python_so, so) ? so : o->python_so, module};
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+    pe_sha256_update(h, parts[i], strlen(parts[i]) + 1);
+  for (int i = 0; i < nenv; i++) pe_sha256_update(h, env[i], strlen(env[i]) + 1);
+  char max[32];
+  snprintf(max, sizeof max, "%llu", (unsigned long long)o->max_memory);
+  pe_sha256_update(h, max, strlen(max) + 1);
+  bool ok = hash_tree(h, app_dir, 0) && hash_tree(h, o->sdk_dir, 0);
+  char key[65];
+  pe_sha256_end(h, key);
+  return ok && (size_t)snprintf(out, outlen, "%s/.spin/pyedge/%s-%.16s.snap", base, id, key) < outlen;
+}
+
 static bool component_used(const pe_manifest *m, const char *id) {
   for (size_t i = 0; i < m->n_triggers; i++)
     if (m->triggers[i].component && !strcmp(m->triggers[i].component, id)) return true;
@@ -368,7 +442,19 @@ int pe_serve(const pe_serve_options *o) {
         .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
         .sdk_dir = o->sdk_dir, .app_dir = real, .app_module = module, .env = env,
         .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
-        .max_reuse = o->max_reuse};
+        .max_reuse = o->max_reuse, .save_snapshot = o->build_only};
+    char snap[PATH_MAX + 64], snap_dir[PATH_MAX + 16];
+    if (snapshot_path(o, base, mc->id, module, real, env, nenv, snap, sizeof snap)) {
+      cc.snapshot_file = snap;
+      snprintf(snap_dir, sizeof snap_dir, "%s/.spin/pyedge", base);
+      if (o->build_only && !pe_mkdir_p(snap_dir, err, sizeof err)) {
+        fprintf(stderr, "pyedge: %s\n", err);
+        goto out;
+      }
+    } else if (o->build_only) {
+      fprintf(stderr, "pyedge: component %s: cannot read its files to build a snapshot\n", mc->id);
+      goto out;
+    }
     uint64_t t0 = now_us();
     a.comps[i] = pe_component_new(&cc, err, sizeof err);
     for (int k = 0; k < nowned; k++) free(owned[k]);
@@ -376,9 +462,20 @@ int pe_serve(const pe_serve_options *o) {
       fprintf(stderr, "pyedge: %s\n", err);
       goto out;
     }
-    fprintf(stderr, "pyedge: %s ready: %s.py pre-initialized in %.1f ms, snapshot %.1f MiB\n",
-            mc->id, module, (double)(now_us() - t0) / 1000.0,
-            (double)pe_component_snapshot_bytes(a.comps[i]) / (1 << 20));
+    double ms = (double)(now_us() - t0) / 1000.0;
+    if (o->build_only)
+      fprintf(stderr, "pyedge: %s built: %s.py pre-initialized in %.1f ms; snapshot %s (%.1f KiB)\n",
+              mc->id, module, ms, snap, (double)pe_component_file_bytes(a.comps[i]) / 1024);
+    else if (pe_component_from_file(a.comps[i]))
+      fprintf(stderr, "pyedge: %s ready: %s.py from its snapshot file in %.1f ms (%.1f KiB)\n",
+              mc->id, module, ms, (double)pe_component_file_bytes(a.comps[i]) / 1024);
+    else
+      fprintf(stderr, "pyedge: %s ready: %s.py pre-initialized in %.1f ms, snapshot %.1f MiB\n",
+              mc->id, module, ms, (double)pe_component_snapshot_bytes(a.comps[i]) / (1 << 20));
+  }
+  if (o->build_only) {
+    code = 0;
+    goto out;
   }
   pe_http_config hc;
   pe_http_config_init(&hc);

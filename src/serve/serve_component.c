@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pe_rt.h"
 #include "pe_serve.h"
@@ -64,6 +66,8 @@ struct pe_component {
   int nowned_env;
   uint64_t timeout_ns;
   unsigned max_reuse;
+  bool from_file;
+  uint64_t file_bytes;
   pthread_mutex_t idle_lock;
   sandbox idle[PE_COMPONENT_MAX_IDLE];
   int nidle;
@@ -203,9 +207,26 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
     return NULL;
   }
   pe_outcome o;
-  pe_instance *inst = pe_instance_new(c->module, w, cfg->max_memory, &o, why, sizeof why);
-  bool ok = inst != NULL;
-  if (ok) {
+  pe_instance *inst = NULL;
+  bool ok = false;
+  if (cfg->snapshot_file && !cfg->save_snapshot && access(cfg->snapshot_file, R_OK) == 0) {
+    inst = pe_snapshot_load_file(c->module, cfg->snapshot_file, w, cfg->max_memory, why,
+                                 sizeof why);
+    if (inst) {
+      pe_wasi_attach_memory(w, pe_instance_memory(inst));
+      c->from_file = true;
+      struct stat st;
+      if (stat(cfg->snapshot_file, &st) == 0) c->file_bytes = (uint64_t)st.st_size;
+      ok = true;
+    } else {
+      fprintf(stderr, "pyedge: %s: not using %s: %s\n", c->id, cfg->snapshot_file, why);
+    }
+  }
+  if (!inst) {
+    inst = pe_instance_new(c->module, w, cfg->max_memory, &o, why, sizeof why);
+    ok = inst != NULL;
+  }
+  if (ok && !c->from_file) {
     pe_wasi_attach_memory(w, pe_instance_memory(inst));
     o = pe_instance_call(inst, c->ex.initialize, NULL, NULL, 0);
     ok = o.trap == WASM_RT_TRAP_NONE;
@@ -220,6 +241,9 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
     if (!ok)
       snprintf(why, sizeof why, "importing the app failed%s%s (see the traceback above)",
                o.trap ? ": " : "", o.trap ? pe_rt_trap_name(o.trap) : "");
+  }
+  if (ok && !c->from_file && cfg->save_snapshot) {
+    ok = pe_snapshot_save_file(inst, cfg->snapshot_file, &c->file_bytes, why, sizeof why);
   }
   if (ok) {
     c->snap = pe_snapshot_take(inst, why, sizeof why);
@@ -236,6 +260,8 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
 }
 
 const char *pe_component_id(const pe_component *c) { return c->id; }
+bool pe_component_from_file(const pe_component *c) { return c->from_file; }
+uint64_t pe_component_file_bytes(const pe_component *c) { return c->file_bytes; }
 uint64_t pe_component_snapshot_bytes(const pe_component *c) {
   return pe_snapshot_memory_bytes(c->snap);
 }

@@ -1,0 +1,104 @@
+#!/bin/bash
+# tests/serve/build.sh -- `pyedge build`: snapshot files, and `pyedge up`
+# starting from them only while they match the app.
+# One PASS/FAIL line per case; the last line is "N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.."
+PYEDGE=${PYEDGE:-build/pyedge}
+WORK=$(mktemp -d /tmp/pe-build-test-XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "PASS $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# serve DIR: starts pyedge up, waits for it, sets PORT and LOG
+serve() {
+    PORT=$(free_port)
+    LOG=$WORK/up-$PORT.log
+    "$PYEDGE" up -f "$1" --listen "127.0.0.1:$PORT" --quiet >"$LOG" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do
+        grep -q '^pyedge: serving' "$LOG" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+stop() { kill -TERM "${PIDS[-1]}" 2>/dev/null; wait "${PIDS[-1]}" 2>/dev/null; }
+
+cp -r examples/hello "$WORK/app"
+rm -rf "$WORK/app/.spin"
+
+# 1. build writes one small snapshot file per component
+if "$PYEDGE" build -f "$WORK/app" >"$WORK/build.log" 2>&1; then
+    snap=$(ls "$WORK"/app/.spin/pyedge/hello-*.snap 2>/dev/null)
+    size=$(stat -c %s "$snap" 2>/dev/null || echo 0)
+    if [ -n "$snap" ] && [ "$size" -gt 0 ] && [ "$size" -lt $((16 << 20)) ] &&
+        grep -q "hello built: app.py pre-initialized" "$WORK/build.log"; then
+        ok build_writes_a_small_snapshot
+    else
+        bad build_writes_a_small_snapshot "snapshot '$snap' of $size bytes; $(tail -2 "$WORK/build.log")"
+    fi
+else
+    bad build_writes_a_small_snapshot "exit $?: $(tail -3 "$WORK/build.log")"
+fi
+
+# 2. up starts from it and serves
+if serve "$WORK/app"; then
+    body=$(curl -s "http://127.0.0.1:$PORT/")
+    if grep -q "from its snapshot file" "$LOG" && grep -q '"service": "hello"' <<<"$body"; then
+        ok up_starts_from_the_snapshot
+    else
+        bad up_starts_from_the_snapshot "log: $(head -2 "$LOG"); body: $body"
+    fi
+    # every request still gets a fresh sandbox: two requests, same answer shape
+    b2=$(curl -s "http://127.0.0.1:$PORT/")
+    grep -q '"ok": true' <<<"$b2" && ok requests_after_a_file_start || bad requests_after_a_file_start "$b2"
+    stop
+else
+    bad up_starts_from_the_snapshot "server did not start: $(tail -3 "$LOG")"
+fi
+
+# 3. a changed app does not use the stale snapshot
+sed -i 's/"service": "hello"/"service": "changed"/' "$WORK/app/app.py"
+if serve "$WORK/app"; then
+    body=$(curl -s "http://127.0.0.1:$PORT/")
+    if grep -q "pre-initialized" "$LOG" && ! grep -q "from its snapshot file" "$LOG" &&
+        grep -q '"service": "changed"' <<<"$body"; then
+        ok stale_snapshot_not_used
+    else
+        bad stale_snapshot_not_used "log: $(head -2 "$LOG"); body: $body"
+    fi
+    stop
+else
+    bad stale_snapshot_not_used "server did not start: $(tail -3 "$LOG")"
+fi
+
+# 4. a corrupt snapshot is refused with a message, and up still serves
+"$PYEDGE" build -f "$WORK/app" >"$WORK/build2.log" 2>&1
+snap=$(ls -t "$WORK"/app/.spin/pyedge/hello-*.snap | head -n 1)
+head -c 1000 "$snap" >"$snap.tmp" && mv "$snap.tmp" "$snap"
+if serve "$WORK/app"; then
+    body=$(curl -s "http://127.0.0.1:$PORT/")
+    if grep -q "not using" "$LOG" && grep -q '"service": "changed"' <<<"$body"; then
+        ok corrupt_snapshot_refused
+    else
+        bad corrupt_snapshot_refused "log: $(head -3 "$LOG"); body: $body"
+    fi
+    stop
+else
+    bad corrupt_snapshot_refused "server did not start: $(tail -3 "$LOG")"
+fi
+
+# 5. build --help explains itself
+"$PYEDGE" build --help | grep -q "snapshot file" && ok build_help || bad build_help "no help text"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
