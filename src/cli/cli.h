@@ -29,6 +29,13 @@ typedef struct cli_sandbox {
   uint64_t timeout_ns; /* 0 = none */
 } cli_sandbox;
 
+/* Whether arg is the option `name`, alone or as "name=value". */
+bool cli_is_option(const char *arg, const char *name);
+/* The value of the option at argv[*i]: after '=' in "--name=value", else the
+ * next argument (*i advances). NULL when missing, with "WHO: OPT needs a
+ * value" on stderr unless who is NULL. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *who);
+
 /* If argv[*i] is a sandbox option, consumes it (and its value) and returns
  * 1; returns 0 if it is not one, -1 after printing an error. */
 int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i);

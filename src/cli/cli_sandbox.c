@@ -58,26 +58,11 @@ void cli_sandbox_free(cli_sandbox *s) {
   s->ndirs = 0;
 }
 
-static const char *option_value(int argc, char **argv, int *i, const char *name) {
-  size_t n = strlen(name);
-  if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "pyedge: %s needs a value\n", name);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static bool is_option(const char *arg, const char *name) {
-  size_t n = strlen(name);
-  return !strncmp(arg, name, n) && (arg[n] == 0 || arg[n] == '=');
-}
-
 int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
   const char *a = argv[*i], *v;
-  if (is_option(a, "--dir") || is_option(a, "--ro-dir")) {
-    bool ro = is_option(a, "--ro-dir");
-    if (!(v = option_value(argc, argv, i, ro ? "--ro-dir" : "--dir"))) return -1;
+  if (cli_is_option(a, "--dir") || cli_is_option(a, "--ro-dir")) {
+    bool ro = cli_is_option(a, "--ro-dir");
+    if (!(v = cli_option_value(argc, argv, i, "pyedge"))) return -1;
     if (s->ndirs == PE_CLI_MAX_DIRS) {
       fprintf(stderr, "pyedge: at most %d directories\n", PE_CLI_MAX_DIRS);
       return -1;
@@ -89,8 +74,8 @@ int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
     s->owned[s->ndirs++] = true;
     return 1;
   }
-  if (is_option(a, "--env")) {
-    if (!(v = option_value(argc, argv, i, "--env"))) return -1;
+  if (cli_is_option(a, "--env")) {
+    if (!(v = cli_option_value(argc, argv, i, "pyedge"))) return -1;
     if (!strchr(v, '=') || v[0] == '=') {
       fprintf(stderr, "pyedge: --env wants K=V, got '%s'\n", v);
       return -1;
@@ -102,16 +87,16 @@ int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
     s->env[s->nenv++] = v;
     return 1;
   }
-  if (is_option(a, "--max-memory")) {
-    if (!(v = option_value(argc, argv, i, "--max-memory"))) return -1;
+  if (cli_is_option(a, "--max-memory")) {
+    if (!(v = cli_option_value(argc, argv, i, "pyedge"))) return -1;
     if (!cli_parse_size(v, &s->max_memory) || s->max_memory < PE_RT_PAGE_SIZE) {
       fprintf(stderr, "pyedge: --max-memory wants a size of at least 64K, like 128M; got '%s'\n", v);
       return -1;
     }
     return 1;
   }
-  if (is_option(a, "--timeout")) {
-    if (!(v = option_value(argc, argv, i, "--timeout"))) return -1;
+  if (cli_is_option(a, "--timeout")) {
+    if (!(v = cli_option_value(argc, argv, i, "pyedge"))) return -1;
     if (!cli_parse_duration(v, &s->timeout_ns)) {
       fprintf(stderr, "pyedge: --timeout wants seconds > 0, like 2 or 0.5 or 250ms; got '%s'\n", v);
       return -1;

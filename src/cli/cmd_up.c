@@ -35,21 +35,6 @@ static const char up_usage[] =
     "\n"
     "Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight are finished first.\n";
 
-static const char *value_of(int argc, char **argv, int *i) {
-  const char *eq = strchr(argv[*i], '=');
-  if (eq && argv[*i][1] == '-') return eq + 1;
-  if (*i + 1 >= argc) {
-    fprintf(stderr, "pyedge up: %s needs a value\n", argv[*i]);
-    return NULL;
-  }
-  return argv[++*i];
-}
-
-static bool is_opt(const char *arg, const char *name) {
-  size_t n = strlen(name);
-  return !strncmp(arg, name, n) && (arg[n] == 0 || arg[n] == '=');
-}
-
 static const char build_usage[] =
     "Usage: pyedge build [--up] [OPTIONS]\n"
     "\n"
@@ -80,31 +65,31 @@ static int up_or_build(int argc, char **argv, bool build) {
       return 0;
     } else if (build && !strcmp(a, "--up")) {
       then_up = true;
-    } else if (!strcmp(a, "-f") || is_opt(a, "--from") || is_opt(a, "--file")) {
-      if (!(from = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
-    } else if (is_opt(a, "--listen")) {
-      if (!(o.listen = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
-    } else if (!strcmp(a, "-e") || is_opt(a, "--env")) {
-      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (!strcmp(a, "-f") || cli_is_option(a, "--from") || cli_is_option(a, "--file")) {
+      if (!(from = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--listen")) {
+      if (!(o.listen = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+    } else if (!strcmp(a, "-e") || cli_is_option(a, "--env")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
       if (!strchr(v, '=') || o.nenv == 256) {
         fprintf(stderr, "pyedge up: --env wants K=V, got '%s'\n", v);
         return PE_EXIT_USAGE;
       }
       env[o.nenv++] = v;
-    } else if (is_opt(a, "--max-instance-memory")) {
-      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--max-instance-memory")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
       if (!cli_parse_size(v, &o.max_memory) || o.max_memory < (16u << 20)) {
         fprintf(stderr, "pyedge up: --max-instance-memory wants a size of at least 16M, got '%s'\n", v);
         return PE_EXIT_USAGE;
       }
-    } else if (is_opt(a, "--request-timeout")) {
-      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--request-timeout")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
       if (!cli_parse_duration(v, &o.timeout_ns)) {
         fprintf(stderr, "pyedge up: --request-timeout wants seconds > 0, got '%s'\n", v);
         return PE_EXIT_USAGE;
       }
-    } else if (is_opt(a, "--workers")) {
-      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--workers")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
       char *end;
       long n = strtol(v, &end, 10);
       if (*end || n < 1 || n > 1024) {
@@ -112,8 +97,8 @@ static int up_or_build(int argc, char **argv, bool build) {
         return PE_EXIT_USAGE;
       }
       o.workers = (unsigned)n;
-    } else if (is_opt(a, "--max-instance-reuse-count")) {
-      if (!(v = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--max-instance-reuse-count")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
       char *end;
       long n = strtol(v, &end, 10);
       if (*end || n < 1 || n > 1000000) {
@@ -121,8 +106,8 @@ static int up_or_build(int argc, char **argv, bool build) {
         return PE_EXIT_USAGE;
       }
       o.max_reuse = (unsigned)n;
-    } else if (is_opt(a, "--log-dir")) {
-      if (!(o.log_dir = value_of(argc, argv, &i))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--log-dir")) {
+      if (!(o.log_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
     } else if (!strcmp(a, "--quiet")) {
       o.quiet = true;
     } else {

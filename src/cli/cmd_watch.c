@@ -193,17 +193,6 @@ static void stop_up(pid_t pid) {
   }
 }
 
-static const char *value_of(int argc, char **argv, int *i) {
-  const char *eq = strchr(argv[*i], '=');
-  if (eq && argv[*i][1] == '-') return eq + 1;
-  return *i + 1 < argc ? argv[++*i] : NULL;
-}
-
-static bool is_opt(const char *arg, const char *name) {
-  size_t n = strlen(name);
-  return !strncmp(arg, name, n) && (arg[n] == 0 || arg[n] == '=');
-}
-
 int cmd_watch(int argc, char **argv) {
   /* Only -f/--from matters here (it names the directory to watch); every
    * argument, including that one, is checked by `pyedge up` itself. */
@@ -214,8 +203,8 @@ int cmd_watch(int argc, char **argv) {
       fputs(watch_usage, stdout);
       return 0;
     }
-    if (!strcmp(a, "-f") || is_opt(a, "--from") || is_opt(a, "--file")) {
-      const char *v = value_of(argc, argv, &i);
+    if (!strcmp(a, "-f") || cli_is_option(a, "--from") || cli_is_option(a, "--file")) {
+      const char *v = cli_option_value(argc, argv, &i, NULL);
       if (v) from = v;
     }
   }
