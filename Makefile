@@ -20,7 +20,7 @@ CC := gcc
 CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 OPT ?= -O2 -g
-INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi -Isrc/serve
+INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi -Isrc/serve -Isrc/services
 CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
 LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser
 # Generated module code resolves its imports (WASI, pyedge host calls) and

@@ -65,10 +65,22 @@
  *                                        UTF-8 version string at buf, returns the
  *                                        full length (the guest retries with a
  *                                        bigger buffer when it is > cap)
- * Both are used only by the builtin module `_pyedge` (pyedge_module.c), which
+ *   pyedge.call(svc: i32, svc_len: i32, in: i32, in_len: i32) -> i32
+ *                                        runs one request to the host service
+ *                                        named by the UTF-8 [svc, svc+svc_len)
+ *                                        with payload [in, in+in_len); returns
+ *                                        the reply's length (the host keeps the
+ *                                        reply), or -1: no services here
+ *   pyedge.reply(buf: i32, cap: i32) -> i32
+ *                                        copies the kept reply to buf if it fits
+ *                                        in cap, drops it either way; returns the
+ *                                        bytes copied (-1: none kept)
+ * All are used only by the builtin module `_pyedge` (pyedge_module.c), which
  * is registered (PyImport_AppendInittab) before the interpreter starts, in both
  * modes:  _pyedge.log(level: int, message: str) -> None
  *         _pyedge.version() -> str
+ *         _pyedge.call(service: str, payload: bytes) -> bytes
+ *         _pyedge.freeze() -> int
  */
 #ifndef PYEDGE_GUEST_H
 #define PYEDGE_GUEST_H
@@ -81,6 +93,9 @@
 /* Host imports (module "pyedge"). */
 PYEDGE_IMPORT(log) void pyedge_host_log(int32_t level, int32_t ptr, int32_t len);
 PYEDGE_IMPORT(version) int32_t pyedge_host_version(int32_t buf, int32_t cap);
+PYEDGE_IMPORT(call) int32_t pyedge_host_call(int32_t svc, int32_t svc_len, int32_t in,
+                                             int32_t in_len);
+PYEDGE_IMPORT(reply) int32_t pyedge_host_reply(int32_t buf, int32_t cap);
 
 /* Registers the builtin module `_pyedge`; call before the interpreter starts.
  * Returns 0, or -1 (message on stderr). */

@@ -5,6 +5,21 @@
  *       hands the UTF-8 message to the host import pyedge.log
  *   _pyedge.version() -> str
  *       the host's version string (host import pyedge.version)
+ *   _pyedge.call(service: str, payload: bytes) -> bytes
+ *       one request to a host service (outbound HTTP, key-value, ...): the
+ *       host import pyedge.call runs it and keeps the reply, which
+ *       pyedge.reply then copies into a new bytes object. What the payload
+ *       and reply mean is each service's business (docs/hostcall.md); this
+ *       module only moves bytes. RuntimeError when the host offers no
+ *       services (pyedge python / run).
+ *   _pyedge.freeze() -> int
+ *       called once at the end of start-up, before the host snapshots the
+ *       instance: collects garbage, then makes every live object immortal
+ *       and moves it to the collector's permanent generation. Requests run
+ *       in copy-on-write clones, so a reference count change or a collector
+ *       pass over a start-up object would copy its page for nothing; after
+ *       freeze() neither happens. Objects are never freed in a clone anyway
+ *       (the clone is discarded). Returns how many objects it made immortal.
  *
  * The module has no state, so it is safe in subinterpreters and without the
  * GIL. See pyedge_guest.h for the ABI of the host imports.
@@ -88,7 +103,149 @@ pyedge_version(PyObject *module, PyObject *Py_UNUSED(ignored))
     return res;
 }
 
+PyDoc_STRVAR(call_doc,
+"call($module, service, payload, /)\n--\n\n"
+"Send payload (bytes) to the host service named service (str); return its reply (bytes).");
+
+static PyObject *
+pyedge_call_host(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)module;
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "call() takes exactly 2 arguments (%zd given)", nargs);
+        return NULL;
+    }
+    if (!PyUnicode_Check(args[0])) {
+        PyErr_Format(PyExc_TypeError, "call() argument 1 must be str, not %T", args[0]);
+        return NULL;
+    }
+    Py_ssize_t svc_len;
+    const char *svc = PyUnicode_AsUTF8AndSize(args[0], &svc_len);
+    if (svc == NULL) {
+        return NULL;
+    }
+    Py_buffer in;
+    if (PyObject_GetBuffer(args[1], &in, PyBUF_SIMPLE) != 0) {
+        return NULL;
+    }
+    if (svc_len > INT32_MAX || in.len > INT32_MAX) {
+        PyBuffer_Release(&in);
+        PyErr_SetString(PyExc_OverflowError, "host call payload too large");
+        return NULL;
+    }
+    int32_t n = pyedge_host_call(PYEDGE_I32(svc), (int32_t)svc_len, PYEDGE_I32(in.buf),
+                                 (int32_t)in.len);
+    PyBuffer_Release(&in);
+    if (n < 0) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "pyedge: the host service '%s' is not available here "
+                     "(host services exist under `pyedge up`)", svc);
+        return NULL;
+    }
+    PyObject *reply = PyBytes_FromStringAndSize(NULL, n);
+    if (reply == NULL) {
+        (void)pyedge_host_reply(0, 0);   /* let the host drop it */
+        return NULL;
+    }
+    int32_t m = pyedge_host_reply(PYEDGE_I32(PyBytes_AS_STRING(reply)), n);
+    if (m != n) {
+        Py_DECREF(reply);
+        PyErr_SetString(PyExc_RuntimeError, "pyedge: the host lost a service reply");
+        return NULL;
+    }
+    return reply;
+}
+
+/* ---- freeze: see the module comment ---------------------------------------- */
+
+typedef struct {
+    PyObject **items;
+    size_t len, cap;
+    Py_ssize_t made;
+    int failed;
+} object_stack;
+
+static void
+make_immortal(object_stack *st, PyObject *op)
+{
+    if (_Py_IsImmortal(op)) {
+        return;
+    }
+    op->ob_refcnt = _Py_IMMORTAL_REFCNT;
+    st->made++;
+    if (Py_TYPE(op)->tp_traverse == NULL) {
+        return;
+    }
+    if (st->len == st->cap) {
+        size_t cap = st->cap ? st->cap * 2 : 4096;
+        PyObject **items = realloc(st->items, cap * sizeof *items);
+        if (items == NULL) {
+            st->failed = 1;
+            return;
+        }
+        st->items = items;
+        st->cap = cap;
+    }
+    st->items[st->len++] = op;
+}
+
+static int
+visit_referent(PyObject *op, void *arg)
+{
+    if (op != NULL) {
+        make_immortal(arg, op);
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(freeze_doc,
+"freeze($module, /)\n--\n\n"
+"Collect garbage, make every live object immortal and freeze the collector.");
+
+static PyObject *
+pyedge_freeze(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    (void)module;
+    PyObject *gc = PyImport_ImportModule("gc");
+    if (gc == NULL) {
+        return NULL;
+    }
+    PyObject *r = PyObject_CallMethod(gc, "collect", NULL);
+    Py_XDECREF(r);
+    PyObject *all = r ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    if (all == NULL || !PyList_Check(all)) {
+        Py_XDECREF(all);
+        Py_DECREF(gc);
+        return NULL;
+    }
+    object_stack st = {0};
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(all) && !st.failed; i++) {
+        make_immortal(&st, PyList_GET_ITEM(all, i));
+        /* depth-first over what it refers to; containers the collector does
+         * not track (tuples and dicts of atoms) are reached only this way */
+        while (st.len > 0 && !st.failed) {
+            PyObject *op = st.items[--st.len];
+            Py_TYPE(op)->tp_traverse(op, visit_referent, &st);
+        }
+    }
+    free(st.items);
+    Py_DECREF(all);
+    if (st.failed) {
+        Py_DECREF(gc);
+        return PyErr_NoMemory();
+    }
+    r = PyObject_CallMethod(gc, "freeze", NULL);
+    Py_DECREF(gc);
+    if (r == NULL) {
+        return NULL;
+    }
+    Py_DECREF(r);
+    return PyLong_FromSsize_t(st.made);
+}
+
 static PyMethodDef pyedge_methods[] = {
+    {"call", (PyCFunction)(void (*)(void))pyedge_call_host, METH_FASTCALL, call_doc},
+    {"freeze", pyedge_freeze, METH_NOARGS, freeze_doc},
     {"log", (PyCFunction)(void (*)(void))pyedge_log, METH_FASTCALL, log_doc},
     {"version", pyedge_version, METH_NOARGS, version_doc},
     {NULL, NULL, 0, NULL},

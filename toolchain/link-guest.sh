@@ -22,5 +22,5 @@ exports=$(sed -n 's/^ - \(func\|memory\)\[[0-9]*\] .*-> "\([^"]*\)"$/\2/p' "$OUT
 want="_initialize memory pyedge_alloc pyedge_call pyedge_command pyedge_free pyedge_init pyedge_result_len pyedge_result_ptr "
 [ "$exports" = "$want" ] || pe_die "pyedge-python.wasm exports '$exports', expected '$want' (see $OUT/exports.txt)"
 imports=$(sed -n 's/^ - func\[[0-9]*\] .*<- \([^.]*\)\.\([^ ]*\)$/\1.\2/p' "$OUT/exports.txt" | { grep -v '^wasi_snapshot_preview1\.' || true; } | sort | tr '\n' ' ')
-[ "$imports" = "pyedge.log pyedge.version " ] \
-    || pe_die "pyedge-python.wasm imports '$imports' besides WASI, expected 'pyedge.log pyedge.version' (see $OUT/exports.txt)"
+[ "$imports" = "pyedge.call pyedge.log pyedge.reply pyedge.version " ] \
+    || pe_die "pyedge-python.wasm imports '$imports' besides WASI, expected 'pyedge.call pyedge.log pyedge.reply pyedge.version' (see $OUT/exports.txt)"

@@ -6,13 +6,20 @@
  * thread, and every (ptr, len) is checked against the live memory size with
  * 64-bit arithmetic before it is touched. A bad pointer is a guest bug, not a
  * host one: log() ignores the line, version() returns 0.
+ *
+ * call()/reply(): the service runs inside call(); its reply waits in a
+ * per-thread buffer until reply() copies it out (a thread runs one guest
+ * call at a time, and the guest asks for the reply right away). A reply the
+ * guest never collects is dropped by the next call() on the thread.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "pe_host_abi.h"
+#include "pe_hostcall.h"
 #include "pe_rt.h"
 #include "pe_version.h"
+#include "pe_wasi.h"
 
 #define PE_LOG_MAX 65536u
 
@@ -57,4 +64,50 @@ PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, ui
   if (!dst) return 0;
   memcpy(dst, PE_VERSION, cap < n ? cap : n);
   return n;
+}
+
+static _Thread_local pe_buf pending_reply;
+static _Thread_local bool reply_pending;
+
+PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_call(struct Z_pyedge_instance_t *host, uint32_t svc_ptr,
+                                         uint32_t svc_len, uint32_t in_ptr, uint32_t in_len) {
+  pe_rt_host_enter();
+  pending_reply.len = 0;
+  reply_pending = false;
+  pe_host_services *hs = pe_wasi_host_data((pe_wasi *)host);
+  if (!hs || !hs->call) return UINT32_MAX;
+  const uint8_t *svc = guest_span(svc_ptr, svc_len);
+  const uint8_t *in = guest_span(in_ptr, in_len);
+  if (!svc || !in || svc_len > 256) {
+    pe_hc_error(&pending_reply, PE_HC_INVALID, "service name or payload outside guest memory");
+  } else {
+    /* the service may block and the guest's memory stays put meanwhile:
+     * the guest is suspended inside this call */
+    hs->call(hs->ctx, (const char *)svc, svc_len, in, in_len, &pending_reply);
+    if (pending_reply.len == 0) pe_hc_error(&pending_reply, PE_HC_BACKEND, "out of memory");
+  }
+  if (pending_reply.len > INT32_MAX) pe_hc_error(&pending_reply, PE_HC_LIMIT, "reply too large");
+  reply_pending = true;
+  return (uint32_t)pending_reply.len;
+}
+
+PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_reply(struct Z_pyedge_instance_t *host, uint32_t buf,
+                                          uint32_t cap) {
+  pe_rt_host_enter();
+  (void)host;
+  if (!reply_pending) return UINT32_MAX;
+  reply_pending = false;
+  uint32_t n = (uint32_t)pending_reply.len;
+  uint32_t copied = 0;
+  if (n <= cap) {
+    uint8_t *dst = guest_span(buf, n);
+    if (dst) {
+      memcpy(dst, pending_reply.data, n);
+      copied = n;
+    }
+  }
+  pending_reply.len = 0;
+  /* do not keep a large reply's buffer alive on this thread */
+  if (pending_reply.cap > (1u << 20)) pe_buf_free(&pending_reply);
+  return copied;
 }

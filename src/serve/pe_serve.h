@@ -94,9 +94,11 @@ typedef struct pe_component_result {
   uint64_t instantiate_ns, call_ns;
 } pe_component_result;
 
-/* Runs one request (encoded per docs/abi.md) in a fresh clone. Thread-safe. */
+/* Runs one request (encoded per docs/abi.md) in a fresh clone. Thread-safe.
+ * hs (may be NULL) answers the guest's host-service calls during it. */
+struct pe_host_services;
 void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
-                         pe_component_result *res);
+                         const struct pe_host_services *hs, pe_component_result *res);
 void pe_component_result_free(pe_component_result *res);
 
 /* --- serve_app.c ------------------------------------------------------------ */

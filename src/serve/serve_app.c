@@ -34,6 +34,7 @@
 #include "http/pe_http.h"
 #include "manifest/pe_manifest.h"
 #include "pe_serve.h"
+#include "pe_services.h"
 #include "pe_version.h"
 #include "router/pe_router.h"
 
@@ -41,6 +42,7 @@ typedef struct app {
   const pe_serve_options *o;
   pe_manifest *m;
   pe_router *router;
+  pe_services *services;
   pe_component **comps; /* parallel to m->components; NULL if unused */
   int (*logs)[2];       /* parallel: stdout, stderr log file descriptors, or -1 */
 } app;
@@ -156,7 +158,8 @@ static bool open_logs(const char *dir, const char *id, int fds[2], char *err, si
   return true;
 }
 
-static int run_component(app *a, pe_component *comp, int logs[2], const pe_http_request *req,
+static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp, int logs[2],
+                         const pe_http_request *req,
                          const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp,
                          uint64_t *sandbox_ns) {
   enum { CAP = 512 };
@@ -201,7 +204,9 @@ static int run_component(app *a, pe_component *comp, int logs[2], const pe_http_
   }
   free(st);
   pe_component_result res;
-  pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &res);
+  pe_svc_request svc;
+  pe_svc_request_init(&svc, a->services, mc);
+  pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &svc.hs, &res);
   *sandbox_ns = res.instantiate_ns;
   pe_buf_free(&enc);
   print_prefixed(stdout, pe_component_id(comp), &res.out);
@@ -284,10 +289,12 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
         who = t->id;
       } else {
         pe_component *comp = NULL;
+        const pe_manifest_component *mc = NULL;
         int *logs = NULL;
         for (size_t i = 0; i < a->m->n_components; i++)
           if (a->comps[i] && !strcmp(a->m->components[i].id, rr.target)) {
             comp = a->comps[i];
+            mc = &a->m->components[i];
             logs = a->logs[i];
           }
         if (!comp) {
@@ -295,7 +302,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
           break;
         }
         who = pe_component_id(comp);
-        status = run_component(a, comp, logs, req, &uri, &rr, resp, &sandbox_ns);
+        status = run_component(a, mc, comp, logs, req, &uri, &rr, resp, &sandbox_ns);
       }
       break;
     default:
@@ -477,6 +484,14 @@ int pe_serve(const pe_serve_options *o) {
     code = 0;
     goto out;
   }
+  {
+    pe_services_options so = {.listen = o->listen};
+    a.services = pe_services_new(a.m, base, &so, err, sizeof err);
+    if (!a.services) {
+      fprintf(stderr, "pyedge: %s\n", err);
+      goto out;
+    }
+  }
   pe_http_config hc;
   pe_http_config_init(&hc);
   hc.listen = o->listen;
@@ -511,6 +526,7 @@ out:
       if (a.logs[i][k] >= 0) close(a.logs[i][k]);
   free(a.comps);
   free(a.logs);
+  pe_services_free(a.services);
   pe_router_free(a.router);
   pe_manifest_free(a.m);
   return code;

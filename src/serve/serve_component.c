@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pe_hostcall.h"
 #include "pe_rt.h"
 #include "pe_serve.h"
 #include "pe_wasi.h"
@@ -319,7 +320,7 @@ static void fail(pe_component_result *res, pe_outcome o, const char *what) {
 }
 
 void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
-                         pe_component_result *res) {
+                         const pe_host_services *hs, pe_component_result *res) {
   memset(res, 0, sizeof *res);
   char err[512];
   uint64_t t0 = now_ns();
@@ -330,6 +331,9 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
     return;
   }
   pe_instance *inst = sb.inst;
+  /* the services answer for this request only: a reused sandbox must not
+   * keep a pointer to a finished request's grants */
+  pe_wasi_set_host_data(sb.w, (void *)hs);
   uint64_t t1 = now_ns();
   res->instantiate_ns = t1 - t0;
 
@@ -367,6 +371,7 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
   res->status = o.trap == WASM_RT_TRAP_NONE ? PE_COMPONENT_OK : PE_COMPONENT_FAILED;
 out:
   res->call_ns = now_ns() - t1;
+  pe_wasi_set_host_data(sb.w, NULL);
   keep_output(&sb, res);
   give_back(c, &sb, res->status == PE_COMPONENT_OK);
 }

@@ -1,0 +1,65 @@
+/*
+ * pe_services.h -- the platform services a component reaches from Python
+ * (outbound HTTP, key-value, SQLite, variables, crypto for JWT), served by
+ * the host behind the guest's one generic call (src/hostapi/pe_hostcall.h).
+ *
+ * Two lifetimes:
+ *   pe_services     one per app (pyedge up): the manifest, the stores and
+ *                   databases opened, resolved variables, outbound rules.
+ *                   Shared by every worker thread; each service guards its
+ *                   own shared state.
+ *   pe_svc_request  one per inbound request to a component: what that
+ *                   request may use (its component's grants) and what it
+ *                   has used (outbound calls made). Lives on the worker's
+ *                   stack for the length of the request; its `hs` is what
+ *                   the sandbox's WASI context points at.
+ *
+ * Dispatch: the service name is "<area>.<op>" ("kv.get", "http.send");
+ * services.c routes by <area> to one svc_<area>.c file, which parses the
+ * payload blobs (pe_hc_reader) and writes the reply. A name nobody serves
+ * gets PE_HC_NO_SERVICE. Access checks (a store label the component was not
+ * granted, a host not allowed) are made by the service, per request, from
+ * the component's manifest entry.
+ */
+#ifndef PE_SERVICES_H
+#define PE_SERVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pe_hostcall.h"
+#include "manifest/pe_manifest.h"
+
+typedef struct pe_services pe_services;
+
+/* Set by `pyedge up` options; zeroed means defaults. */
+typedef struct pe_services_options {
+  const char *state_dir;          /* default stores live here (.spin); NULL: <app>/.spin */
+  const char *runtime_config;     /* --runtime-config-file, or NULL */
+  const char *const *variables;   /* --variable k=v */
+  int nvariables;
+  const char *const *kv_seed;     /* --key-value k=v, into the default store */
+  int nkv_seed;
+  const char *const *sqlite_stmts; /* --sqlite "stmt" or "@file.sql" */
+  int nsqlite_stmts;
+  const char *listen;             /* the server's own address, for `self` */
+} pe_services_options;
+
+/* Opens what the app's components were granted; false (with a message that
+ * names the variable, store or file) when the app cannot be served. */
+pe_services *pe_services_new(const pe_manifest *m, const char *app_dir,
+                             const pe_services_options *o, char *err, size_t errlen);
+void pe_services_free(pe_services *s);
+
+typedef struct pe_svc_request {
+  pe_host_services hs; /* hs.ctx points back at this struct */
+  pe_services *app;
+  const pe_manifest_component *component;
+  unsigned outbound_calls;
+} pe_svc_request;
+
+/* Ready to install on a sandbox (pe_component_handle takes &r->hs). */
+void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_component *c);
+
+#endif /* PE_SERVICES_H */

@@ -1,0 +1,64 @@
+/*
+ * services.c -- the app-wide service set and the dispatcher that routes a
+ * guest's "<area>.<op>" call to its area (see pe_services.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "services_int.h"
+
+typedef struct {
+  const char *area;
+  pe_svc_call_fn call;
+} area_entry;
+
+/* Areas register here as they are built. */
+static const area_entry areas[] = {
+    {NULL, NULL},
+};
+
+static void dispatch(void *ctx, const char *svc, size_t svc_len, const uint8_t *in,
+                     size_t in_len, pe_buf *out) {
+  pe_svc_request *rq = ctx;
+  const char *dot = memchr(svc, '.', svc_len);
+  char op[128];
+  if (dot && (size_t)(svc + svc_len - dot - 1) < sizeof op) {
+    size_t area_len = (size_t)(dot - svc), op_len = (size_t)(svc + svc_len - dot - 1);
+    memcpy(op, dot + 1, op_len);
+    op[op_len] = 0;
+    for (const area_entry *a = areas; a->area; a++)
+      if (strlen(a->area) == area_len && memcmp(a->area, svc, area_len) == 0) {
+        a->call(rq, op, in, in_len, out);
+        return;
+      }
+  }
+  pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named '%.*s'", (int)(svc_len > 100 ? 100 : svc_len), svc);
+}
+
+void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_component *c) {
+  memset(r, 0, sizeof *r);
+  r->hs.call = dispatch;
+  r->hs.ctx = r;
+  r->app = s;
+  r->component = c;
+}
+
+pe_services *pe_services_new(const pe_manifest *m, const char *app_dir,
+                             const pe_services_options *o, char *err, size_t errlen) {
+  pe_services *s = calloc(1, sizeof *s);
+  if (!s || !(s->app_dir = strdup(app_dir))) {
+    free(s);
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->m = m;
+  if (o) s->o = *o;
+  return s;
+}
+
+void pe_services_free(pe_services *s) {
+  if (!s) return;
+  free(s->app_dir);
+  free(s);
+}
