@@ -8,7 +8,7 @@
 # one failure, so a broken runner can never pass silently.
 #
 # Usage: tests/run.sh [SUITE...]
-#   suites: unit unit-asan cli wasi sandbox cpython sdk serve new build
+#   suites: unit unit-asan cli wasi sandbox cpython sdk serve new build platform
 set -u
 cd "$(dirname "$0")/.."
 LOG_DIR=build/test-logs
@@ -64,7 +64,7 @@ run_cmocka() { # dir
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk serve new build)
+[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk serve new build platform)
 
 for s in "${suites[@]}"; do
     case $s in
@@ -78,6 +78,7 @@ for s in "${suites[@]}"; do
         cpython) run_suite cpython tests/cpython/run.sh ;;
         sdk) run_suite sdk tests/sdk/run.sh ;;
         serve) run_suite serve tests/serve/run.sh ;;
+        platform) run_suite platform tests/platform/run.sh ;;
         build) run_suite build tests/serve/build.sh ;;
         new) run_suite new tests/cli/new.sh ;;
         *) echo "unknown suite $s"; total_fail=$((total_fail + 1)) ;;

@@ -32,6 +32,16 @@ static const char up_usage[] =
     "  --log-dir DIR                component output files (default: .spin/logs next\n"
     "                               to the manifest; \"\" for none)\n"
     "  --quiet                      no access log\n"
+    "  --state-dir DIR              where default key-value and SQLite stores live\n"
+    "                               (default: .spin next to the manifest)\n"
+    "  --runtime-config-file FILE   TOML mapping store labels to backends, e.g.\n"
+    "                               [key_value_store.shared] type = \"redis\"\n"
+    "  --variable K=V               value for an app variable (repeatable; also\n"
+    "                               SPIN_VARIABLE_<NAME> in the environment)\n"
+    "  --key-value K=V              put K=V in the default key-value store first\n"
+    "  --sqlite STATEMENT|@FILE     run SQL on the default database first\n"
+    "  --geoip-db FILE.mmdb         set x-user-location from the client address\n"
+    "  --trusted-proxy CIDR         peers whose own x-user-location is kept\n"
     "\n"
     "Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight are finished first.\n";
 
@@ -57,6 +67,8 @@ static int up_or_build(int argc, char **argv, bool build) {
   o.timeout_ns = 30ull * 1000000000ull;
   const char *from = "spin.toml";
   const char *env[256];
+  static const char *variables[256], *kv_seed[256], *sqlite_stmts[256], *proxies[64];
+  pe_services_options *svc = &o.services;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -110,12 +122,46 @@ static int up_or_build(int argc, char **argv, bool build) {
       if (!(o.log_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
     } else if (!strcmp(a, "--quiet")) {
       o.quiet = true;
+    } else if (cli_is_option(a, "--state-dir")) {
+      if (!(svc->state_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--runtime-config-file")) {
+      if (!(svc->runtime_config = cli_option_value(argc, argv, &i, "pyedge up")))
+        return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--geoip-db")) {
+      if (!(svc->geoip_db = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--variable") || cli_is_option(a, "--key-value")) {
+      bool var = cli_is_option(a, "--variable");
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      int *n = var ? &svc->nvariables : &svc->nkv_seed;
+      if (!strchr(v, '=') || v[0] == '=' || *n == 256) {
+        fprintf(stderr, "pyedge up: %s wants K=V, got '%s'\n", var ? "--variable" : "--key-value", v);
+        return PE_EXIT_USAGE;
+      }
+      (var ? variables : kv_seed)[(*n)++] = v;
+    } else if (cli_is_option(a, "--sqlite")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      if (svc->nsqlite_stmts == 256) {
+        fprintf(stderr, "pyedge up: too many --sqlite options\n");
+        return PE_EXIT_USAGE;
+      }
+      sqlite_stmts[svc->nsqlite_stmts++] = v;
+    } else if (cli_is_option(a, "--trusted-proxy")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      if (svc->ntrusted_proxies == 64) {
+        fprintf(stderr, "pyedge up: too many --trusted-proxy options\n");
+        return PE_EXIT_USAGE;
+      }
+      proxies[svc->ntrusted_proxies++] = v;
     } else {
       fprintf(stderr, "pyedge up: unknown argument '%s' (see pyedge up --help)\n", a);
       return PE_EXIT_USAGE;
     }
   }
   o.env = env;
+  svc->variables = variables;
+  svc->kv_seed = kv_seed;
+  svc->sqlite_stmts = sqlite_stmts;
+  svc->trusted_proxies = proxies;
 
   char manifest[PATH_MAX], exe[PATH_MAX], so[PATH_MAX], lib[PATH_MAX], sdk[PATH_MAX];
   struct stat st;

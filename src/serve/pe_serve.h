@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pe_services.h"
 #include "pe_util.h"
 
 /* --- serve_abi.c: docs/abi.md -------------------------------------------- */
@@ -116,6 +117,7 @@ typedef struct pe_serve_options {
   const char *log_dir;    /* NULL: <manifest dir>/.spin/logs; "": no log files */
   unsigned max_reuse;     /* --max-instance-reuse-count */
   bool build_only;        /* pyedge build: pre-initialize, save snapshot files, exit */
+  pe_services_options services; /* platform services (state dir, stores, variables...) */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

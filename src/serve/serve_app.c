@@ -485,7 +485,8 @@ int pe_serve(const pe_serve_options *o) {
     goto out;
   }
   {
-    pe_services_options so = {.listen = o->listen};
+    pe_services_options so = o->services;
+    so.listen = o->listen;
     a.services = pe_services_new(a.m, base, &so, err, sizeof err);
     if (!a.services) {
       fprintf(stderr, "pyedge: %s\n", err);

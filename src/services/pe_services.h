@@ -44,6 +44,9 @@ typedef struct pe_services_options {
   const char *const *sqlite_stmts; /* --sqlite "stmt" or "@file.sql" */
   int nsqlite_stmts;
   const char *listen;             /* the server's own address, for `self` */
+  const char *geoip_db;           /* --geoip-db FILE.mmdb, or NULL */
+  const char *const *trusted_proxies; /* --trusted-proxy CIDR */
+  int ntrusted_proxies;
 } pe_services_options;
 
 /* Opens what the app's components were granted; false (with a message that
