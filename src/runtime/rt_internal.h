@@ -30,6 +30,14 @@ struct pe_instance {
   wasm_rt_memory_t *memory; /* the exported memory, or NULL */
   atomic_int interrupt_requested;
   atomic_int running_tid; /* kernel tid of the thread in a call, or 0 */
+  /* recycling (pe_rt_reuse.h): the runs of pages this clone owns, as last
+   * found in /proc/self/pagemap, and the fault count of the thread using it
+   * when its use began */
+  struct pe_page_run *owned_runs;
+  uint32_t nowned_runs, owned_runs_cap;
+  bool owned_runs_valid;
+  int use_tid;
+  long use_minflt;
   /* the module's own instance struct follows, 16-byte aligned */
   _Alignas(16) unsigned char state[];
 };

@@ -228,5 +228,6 @@ pe_outcome pe_instance_call(pe_instance *inst, const pe_export *fn, const uint64
 void pe_instance_free(pe_instance *inst) {
   if (!inst) return;
   inst->module->desc->free_instance(inst->state);
+  free(inst->owned_runs);
   free(inst);
 }

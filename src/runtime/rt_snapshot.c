@@ -25,8 +25,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "pe_rt_reuse.h"
 #include "rt_internal.h"
 
 #define PE_RT_MAX_SNAPSHOT_MEMORIES 4
@@ -35,6 +37,7 @@
 typedef struct {
   int fd;         /* sealed memfd holding the bytes */
   uint64_t bytes; /* pages * 64 KiB at snapshot time */
+  const uint8_t *view; /* the memfd mapped read-only: the source for resets */
 } snap_memory;
 
 typedef struct {
@@ -63,8 +66,10 @@ static bool write_all(int fd, const uint8_t *p, uint64_t n) {
 
 void pe_snapshot_free(pe_snapshot *s) {
   if (!s) return;
-  for (int i = 0; i < PE_RT_MAX_SNAPSHOT_MEMORIES; i++)
+  for (int i = 0; i < PE_RT_MAX_SNAPSHOT_MEMORIES; i++) {
+    if (s->mem[i].view) munmap((void *)s->mem[i].view, s->mem[i].bytes);
     if (s->mem[i].fd > 0) close(s->mem[i].fd);
+  }
   for (int i = 0; i < PE_RT_MAX_SNAPSHOT_TABLES; i++) {
     free(s->ftab[i].data);
     free(s->etab[i].data);
@@ -119,6 +124,15 @@ pe_snapshot *pe_snapshot_take(pe_instance *inst, char *err, size_t errlen) {
     }
     s->mem[i].fd = fd;
     s->mem[i].bytes = bytes;
+    if (bytes) {
+      void *view = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+      if (view == MAP_FAILED) {
+        snprintf(err, errlen, "cannot map the snapshot: %s", strerror(errno));
+        pe_snapshot_free(s);
+        return NULL;
+      }
+      s->mem[i].view = view;
+    }
   }
   for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
     const wasm_rt_funcref_table_t *t =
@@ -208,4 +222,230 @@ fail:
   d->free_instance(inst->state);
   free(inst);
   return NULL;
+}
+
+/* Page accounting of a clone, from /proc/self/pagemap: a page of the
+ * linear memory is *resident* when mapped at all, and *dirty* when it is an
+ * anonymous page (bit 61 clear) -- the clone's private copy made by a write
+ * (or, past the snapshot's end, a page the guest grew into and touched). */
+#define PAGEMAP_PRESENT (1ull << 63)
+#define PAGEMAP_FILE_OR_SHARED (1ull << 61)
+
+static int pagemap_fd(void) {
+  static _Atomic int fd = -1;
+  int f = atomic_load(&fd);
+  if (f >= 0) return f;
+  int n = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (n < 0) return -1;
+  int expected = -1;
+  if (!atomic_compare_exchange_strong(&fd, &expected, n)) {
+    close(n);
+    return expected;
+  }
+  return n;
+}
+
+/* Calls fn(first_page, count) for each run of dirty pages in [0, pages). */
+static bool for_dirty_runs(const uint8_t *base, uint64_t pages,
+                           void (*fn)(void *, uint64_t, uint64_t), void *arg,
+                           uint64_t *resident, uint64_t *dirty) {
+  int fd = pagemap_fd();
+  if (fd < 0) return false;
+  long psz = sysconf(_SC_PAGESIZE);
+  uint64_t entries[512];
+  uint64_t run_start = 0, run_len = 0;
+  for (uint64_t done = 0; done < pages;) {
+    uint64_t n = pages - done < 512 ? pages - done : 512;
+    off_t off = (off_t)(((uintptr_t)base / (uint64_t)psz + done) * sizeof(uint64_t));
+    ssize_t got = pread(fd, entries, n * sizeof(uint64_t), off);
+    if (got <= 0) return false;
+    n = (uint64_t)got / sizeof(uint64_t);
+    for (uint64_t i = 0; i < n; i++) {
+      uint64_t e = entries[i];
+      bool present = e & PAGEMAP_PRESENT;
+      bool is_dirty = present && !(e & PAGEMAP_FILE_OR_SHARED);
+      if (present && resident) (*resident)++;
+      if (is_dirty) {
+        if (dirty) (*dirty)++;
+        if (run_len == 0) run_start = done + i;
+        run_len++;
+      } else if (run_len) {
+        if (fn) fn(arg, run_start, run_len);
+        run_len = 0;
+      }
+    }
+    done += n;
+  }
+  if (run_len && fn) fn(arg, run_start, run_len);
+  return true;
+}
+
+bool pe_instance_page_stats(pe_instance *inst, uint64_t *resident, uint64_t *dirty) {
+  *resident = *dirty = 0;
+  wasm_rt_memory_t *m = inst ? inst->memory : NULL;
+  if (!m || !m->data) return true;
+  long psz = sysconf(_SC_PAGESIZE);
+  return for_dirty_runs(m->data, m->committed / (uint64_t)psz, NULL, NULL, resident, dirty);
+}
+
+struct pe_page_run {
+  uint32_t first, count;
+};
+
+static long thread_minor_faults(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_THREAD, &ru) != 0) return -1;
+  return ru.ru_minflt + ru.ru_majflt;
+}
+
+void pe_instance_begin_use(pe_instance *inst) {
+  inst->use_tid = (int)gettid();
+  inst->use_minflt = thread_minor_faults();
+}
+
+static void note_run(void *arg, uint64_t first, uint64_t count) {
+  pe_instance *inst = arg;
+  if (!inst->owned_runs_valid) return;
+  if (inst->nowned_runs == inst->owned_runs_cap) {
+    uint32_t cap = inst->owned_runs_cap ? inst->owned_runs_cap * 2 : 64;
+    struct pe_page_run *runs = realloc(inst->owned_runs, cap * sizeof *runs);
+    if (!runs) {
+      inst->owned_runs_valid = false;
+      return;
+    }
+    inst->owned_runs = runs;
+    inst->owned_runs_cap = cap;
+  }
+  inst->owned_runs[inst->nowned_runs++] = (struct pe_page_run){(uint32_t)first, (uint32_t)count};
+}
+
+typedef struct {
+  uint8_t *base;
+  const uint8_t *source;
+  long page_size;
+} restore_ctx;
+
+/* Copies the snapshot's bytes over a run of the clone's own pages. The
+ * pages stay the clone's (private, writable), so the next request writing
+ * them takes no fault at all; dropping them instead (MADV_DONTNEED) costs a
+ * TLB shootdown per run now and a copy-on-write fault per page later. */
+static void restore_run(void *arg, uint64_t first, uint64_t count) {
+  restore_ctx *r = arg;
+  uint64_t off = first * (uint64_t)r->page_size, len = count * (uint64_t)r->page_size;
+  memcpy(r->base + off, r->source + off, len);
+}
+
+/* Back to the snapshot's bytes and size: the clone's own pages get the
+ * snapshot's bytes again, memory grown past the snapshot is dropped and
+ * sealed. */
+static bool reset_memory(pe_instance *inst, wasm_rt_memory_t *m, const snap_memory *sm) {
+  long psz = sysconf(_SC_PAGESIZE);
+  restore_ctx r = {m->data, sm->view, psz};
+  bool quiet = inst->owned_runs_valid && m->committed == sm->bytes &&
+               inst->use_tid == (int)gettid() && inst->use_minflt >= 0 &&
+               thread_minor_faults() == inst->use_minflt;
+  if (quiet) {
+    for (uint32_t i = 0; i < inst->nowned_runs; i++)
+      restore_run(&r, inst->owned_runs[i].first, inst->owned_runs[i].count);
+    return true;
+  }
+  if (m->committed > sm->bytes) {
+    uint8_t *extra = m->data + sm->bytes;
+    uint64_t len = m->committed - sm->bytes;
+    if (madvise(extra, len, MADV_DONTNEED) != 0 || mprotect(extra, len, PROT_NONE) != 0)
+      return false;
+  }
+  uint64_t live = m->committed < sm->bytes ? m->committed : sm->bytes;
+  inst->nowned_runs = 0;
+  inst->owned_runs_valid = true;
+  if (live && !for_dirty_runs(m->data, live / (uint64_t)psz, note_run, inst, NULL, NULL)) {
+    inst->owned_runs_valid = false;
+    return false;
+  }
+  for (uint32_t i = 0; i < inst->nowned_runs; i++)
+    restore_run(&r, inst->owned_runs[i].first, inst->owned_runs[i].count);
+  if (!inst->owned_runs_valid) { /* out of memory for the list: restore by walking */
+    if (!for_dirty_runs(m->data, live / (uint64_t)psz, restore_run, &r, NULL, NULL)) return false;
+  }
+  m->committed = sm->bytes;
+  return true;
+}
+
+bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
+  const pe_module_desc *d = s->module->desc;
+  const pe_instance_layout *lay = &d->layout;
+  if (inst->module != s->module || atomic_load(&inst->running_tid) != 0) return false;
+  uint8_t *mem_data[PE_RT_MAX_SNAPSHOT_MEMORIES];
+  void *ftab[PE_RT_MAX_SNAPSHOT_TABLES], *etab[PE_RT_MAX_SNAPSHOT_TABLES];
+  uint32_t ftab_cap[PE_RT_MAX_SNAPSHOT_TABLES], etab_cap[PE_RT_MAX_SNAPSHOT_TABLES];
+  for (uint32_t i = 0; i < lay->nmemories; i++) {
+    wasm_rt_memory_t *m = (wasm_rt_memory_t *)(inst->state + lay->memories[i]);
+    /* the fast path knows one memory's pages only */
+    if (lay->nmemories != 1) inst->owned_runs_valid = false;
+    if (!reset_memory(inst, m, &s->mem[i])) return false;
+    mem_data[i] = m->data;
+  }
+  for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
+    wasm_rt_funcref_table_t *t = (wasm_rt_funcref_table_t *)(inst->state + lay->funcref_tables[i]);
+    ftab[i] = t->data;
+    ftab_cap[i] = t->size;
+  }
+  for (uint32_t i = 0; i < lay->nexternref_tables; i++) {
+    wasm_rt_externref_table_t *t =
+        (wasm_rt_externref_table_t *)(inst->state + lay->externref_tables[i]);
+    etab[i] = t->data;
+    etab_cap[i] = t->size;
+  }
+  /* globals, descriptors and flags as snapshotted; then our own pointers */
+  memcpy(inst->state, s->state, d->instance_size);
+  inst->host = host;
+  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
+    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
+  for (uint32_t i = 0; i < lay->nmemories; i++) {
+    wasm_rt_memory_t *m = (wasm_rt_memory_t *)(inst->state + lay->memories[i]);
+    m->data = mem_data[i];
+    m->committed = s->mem[i].bytes;
+  }
+  bool ok = true;
+  for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
+    wasm_rt_funcref_table_t *t = (wasm_rt_funcref_table_t *)(inst->state + lay->funcref_tables[i]);
+    const snap_table *st = &s->ftab[i];
+    void *data = ftab[i];
+    if (ftab_cap[i] < st->size) {
+      void *bigger = realloc(data, (size_t)st->size * sizeof *t->data);
+      if (!bigger) ok = false;
+      else data = bigger;
+    }
+    t->data = data;
+    if (ok) {
+      memcpy(t->data, st->data, (size_t)st->size * sizeof *t->data);
+      for (uint32_t k = 0; k < st->size; k++)
+        if (t->data[k].module_instance == s->old_state) t->data[k].module_instance = inst->state;
+    } else {
+      t->size = ftab_cap[i]; /* keep free_instance's view consistent */
+    }
+  }
+  for (uint32_t i = 0; i < lay->nexternref_tables; i++) {
+    wasm_rt_externref_table_t *t =
+        (wasm_rt_externref_table_t *)(inst->state + lay->externref_tables[i]);
+    const snap_table *st = &s->etab[i];
+    void *data = etab[i];
+    if (etab_cap[i] < st->size) {
+      void *bigger = realloc(data, (size_t)st->size * sizeof *t->data);
+      if (!bigger) ok = false;
+      else data = bigger;
+    }
+    t->data = data;
+    if (ok) memcpy(t->data, st->data, (size_t)st->size * sizeof *t->data);
+    else t->size = etab_cap[i];
+  }
+  atomic_store(&inst->interrupt_requested, 0);
+  return ok;
+}
+
+void pe_instance_set_host(pe_instance *inst, void *host) {
+  const pe_instance_layout *lay = &inst->module->desc->layout;
+  inst->host = host;
+  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
+    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
 }
