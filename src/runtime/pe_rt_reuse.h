@@ -50,7 +50,10 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host);
 void pe_instance_set_host(pe_instance *inst, void *host);
 
 /* Call on the thread that will use inst, before anything touches its
- * memory (the request is copied in, the guest runs); see pe_instance_reset. */
+ * memory (the request is copied in, the guest runs); see pe_instance_reset.
+ * Until the reset, the host must touch inst's memory only on that thread or
+ * through guest calls (a call on another thread is noticed and makes the
+ * reset walk pagemap). */
 void pe_instance_begin_use(pe_instance *inst);
 
 #endif /* PE_RT_REUSE_H */

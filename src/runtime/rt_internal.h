@@ -36,6 +36,7 @@ struct pe_instance {
   struct pe_page_run *owned_runs;
   uint32_t nowned_runs, owned_runs_cap;
   bool owned_runs_valid;
+  bool used_elsewhere; /* a call ran on another thread than use_tid's */
   int use_tid;
   long use_minflt;
   /* the module's own instance struct follows, 16-byte aligned */

@@ -146,6 +146,8 @@ static pe_outcome run_guarded(pe_instance *inst, guest_thunk fn, void *arg, uint
   pe_outcome out = {WASM_RT_TRAP_NONE, 0};
 
   atomic_store(&inst->running_tid, t->tid);
+  /* see pe_instance_reset: its no-fault shortcut trusts one thread's count */
+  if (t->tid != inst->use_tid) inst->used_elsewhere = true;
   t->current = inst;
   t->stop = 0;
   t->unwind_target = NULL;

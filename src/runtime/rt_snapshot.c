@@ -300,6 +300,7 @@ static long thread_minor_faults(void) {
 
 void pe_instance_begin_use(pe_instance *inst) {
   inst->use_tid = (int)gettid();
+  inst->used_elsewhere = false;
   inst->use_minflt = thread_minor_faults();
 }
 
@@ -341,7 +342,7 @@ static void restore_run(void *arg, uint64_t first, uint64_t count) {
 static bool reset_memory(pe_instance *inst, wasm_rt_memory_t *m, const snap_memory *sm) {
   long psz = sysconf(_SC_PAGESIZE);
   restore_ctx r = {m->data, sm->view, psz};
-  bool quiet = inst->owned_runs_valid && m->committed == sm->bytes &&
+  bool quiet = inst->owned_runs_valid && m->committed == sm->bytes && !inst->used_elsewhere &&
                inst->use_tid == (int)gettid() && inst->use_minflt >= 0 &&
                thread_minor_faults() == inst->use_minflt;
   if (quiet) {

@@ -22,6 +22,7 @@
 
 #include "pe_aot.h"
 #include "pe_rt.h"
+#include "pe_rt_reuse.h"
 #include "pe_util.h"
 #include "pe_version.h"
 
@@ -387,6 +388,16 @@ static void test_host_fault_is_not_a_guest_trap(void **state) {
   assert_non_null(strstr(out, "fatal: SIGSEGV in host code"));
 }
 
+static pthread_barrier_t store_barrier;
+
+static void *store_on_thread(void *arg) {
+  pthread_barrier_wait(&store_barrier); /* the use begins on the main thread */
+  call2(arg, "store", 100, 99, NULL, 0);
+  call2(arg, "store", 60000, 99, NULL, 0);
+  pthread_barrier_wait(&store_barrier);
+  return NULL;
+}
+
 static void test_snapshot_clones_are_independent(void **state) {
   (void)state;
   char err[256];
@@ -442,6 +453,84 @@ static void test_snapshot_clones_are_independent(void **state) {
     assert_int_equal((uint32_t)r, 3);
     pe_instance_free(x);
   }
+  pe_snapshot_free(snap);
+}
+
+/* A recycled clone must be indistinguishable from a fresh one, whatever the
+ * request before did: memory written (on pages found by the pagemap walk and
+ * on pages only the no-fault fast path would see), memory grown, globals
+ * changed, a trap. */
+static void expect_pristine(pe_instance *x) {
+  uint64_t r;
+  assert_int_equal(call2(x, "load", 100, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 123);
+  for (uint32_t page = 1; page < 16; page++) {
+    assert_int_equal(call2(x, "load", page * 4096 + 8, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 0);
+  }
+  assert_int_equal(call2(x, "load", 60000, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0);
+  assert_int_equal(call2(x, "size", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(x, "load", 65536, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+}
+
+static void test_snapshot_reset_restores_everything(void **state) {
+  (void)state;
+  char err[256];
+  uint64_t r, resident, dirty;
+  pe_instance *a = new_instance(3 * 65536);
+  assert_int_equal(call2(a, "store", 100, 123, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(a, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  pe_snapshot *snap = pe_snapshot_take(a, err, sizeof err);
+  assert_non_null(snap);
+  pe_instance_free(a);
+
+  pe_instance *x = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  assert_non_null(x);
+  for (int round = 0; round < 50; round++) {
+    pe_instance_begin_use(x);
+    expect_pristine(x);
+    assert_int_equal(call2(x, "bump", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 2); /* the global as snapshotted, plus one */
+    /* the same page every round (after the first, no fault: fast path) */
+    assert_int_equal(call2(x, "store", 100, 1000 + round, NULL, 0).trap, WASM_RT_TRAP_NONE);
+    if (round % 3 == 1 && round / 3 < 10) /* now and then a page never written before */
+      assert_int_equal(call2(x, "store", (uint32_t)(round / 3 + 1) * 4096 + 8, 7, NULL, 0).trap,
+                       WASM_RT_TRAP_NONE);
+    if (round % 7 == 0) {
+      assert_int_equal(call2(x, "grow", 2, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+      assert_int_equal(call2(x, "store", 2 * 65536, 5, NULL, 0).trap, WASM_RT_TRAP_NONE);
+    }
+    if (round % 3 == 0) /* a request that ends in a trap */
+      assert_int_equal(call2(x, "load", 5 * 65536, 0, NULL, 0).trap, WASM_RT_TRAP_OOB);
+    assert_true(pe_instance_page_stats(x, &resident, &dirty));
+    assert_true(dirty >= 1);
+    assert_true(pe_instance_reset(x, snap, NULL));
+  }
+  pe_instance_begin_use(x);
+  expect_pristine(x);
+  /* memory grown and dropped by resets can be grown again */
+  assert_int_equal(call2(x, "grow", 2, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 1);
+  assert_int_equal(call2(x, "load", 2 * 65536, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0);
+  assert_true(pe_instance_reset(x, snap, NULL));
+
+  /* a page written on another thread than the one that began the use is
+   * still found: the fast path applies only to the same thread */
+  pthread_t t;
+  assert_int_equal(pthread_barrier_init(&store_barrier, NULL, 2), 0);
+  assert_int_equal(pthread_create(&t, NULL, store_on_thread, x), 0);
+  pe_instance_begin_use(x);
+  pthread_barrier_wait(&store_barrier);
+  pthread_barrier_wait(&store_barrier);
+  assert_true(pe_instance_reset(x, snap, NULL));
+  pthread_join(t, NULL);
+  pthread_barrier_destroy(&store_barrier);
+  pe_instance_begin_use(x);
+  expect_pristine(x);
+  pe_instance_free(x);
   pe_snapshot_free(snap);
 }
 
@@ -547,6 +636,7 @@ int main(void) {
       cmocka_unit_test(test_host_import_validates_pointers),
       cmocka_unit_test(test_host_fault_is_not_a_guest_trap),
       cmocka_unit_test(test_snapshot_clones_are_independent),
+      cmocka_unit_test(test_snapshot_reset_restores_everything),
       cmocka_unit_test(test_snapshot_file_round_trip),
       cmocka_unit_test(test_refuses_unknown_import),
       cmocka_unit_test(test_refuses_mismatched_import_signature),
