@@ -1,7 +1,8 @@
 """geo-router: a greeting chosen by the visitor's location.
 
-The country code comes in the `x-user-location` request header (an edge
-proxy or CDN in front of the app sets it): GB gets a British greeting, FR a
+The country code comes in the `x-user-location` request header, set by
+`pyedge up --geoip-db FILE.mmdb` from the client's address (or by an edge
+proxy or CDN in front of the app): GB gets a British greeting, FR a
 French one, and everyone else, or a request without the header, the US one.
 The code is matched case-insensitively, surrounding blanks ignored.
 

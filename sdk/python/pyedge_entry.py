@@ -12,6 +12,9 @@ Handlers, looked for in this order in the app module:
   2. class HttpHandler, a subclass of spin_sdk.http.Handler (spin-sdk 4.0):
      async handle_request(self, request) -> Response
   3. a function handle_request(request) -> Response, sync or async
+  4. class Default, a subclass of workers.WorkerEntrypoint (Cloudflare
+     Python Workers): async fetch(self, request) -> workers.Response
+  5. a function on_fetch(request[, env[, ctx]]) (older Workers form)
 A new instance of the class is made for each request. Whenever a handler
 returns an awaitable, it is run to completion on a fresh asyncio event loop
 in the calling thread.
@@ -34,6 +37,7 @@ import traceback
 from spin_sdk.http import Handler as _HandlerV4
 from spin_sdk.http import IncomingHandler as _HandlerV3
 from spin_sdk.http import Request, Response
+import pyedge_http_client  # noqa: F401  http.client and urllib over the host, before the app imports them
 
 __all__ = [
     "REQUEST_MAGIC",
@@ -439,8 +443,9 @@ def run_async(awaitable):
 class App:
     """An app module and its handler.
 
-    kind is "IncomingHandler" (spin-sdk 3.x class), "HttpHandler" (4.0 class)
-    or "handle_request" (module function)."""
+    kind is "IncomingHandler" (spin-sdk 3.x class), "HttpHandler" (4.0 class),
+    "handle_request" (module function), or "Default" / "on_fetch" (Workers
+    style, workers._entry: target takes the Request and returns a coroutine)."""
 
     def __init__(self, module, kind, target):
         self.module = module
@@ -450,7 +455,7 @@ class App:
     def handle(self, request):
         """Calls the handler and returns what it returned (awaited if
         awaitable). Exceptions propagate."""
-        if self.kind == "handle_request":
+        if self.kind in ("handle_request", "Default", "on_fetch"):
             result = self.target(request)
         else:
             result = self.target().handle_request(request)
@@ -504,13 +509,21 @@ def load_app(name):
         return App(module, "handle_request", func)
     if func is not None:
         notes.append(f"handle_request is a {type(func).__name__}, not a function")
+    if getattr(module, "Default", None) is not None or getattr(module, "on_fetch", None) is not None:
+        from workers._entry import find_handler as _find_workers_handler
+
+        kind, target = _find_workers_handler(module)
+        if kind is not None:
+            return App(module, kind, target)
+        notes += [target] if target else []
 
     where = getattr(module, "__file__", None) or "?"
     msg = (
         f"pyedge: the app module {name!r} ({where}) has no HTTP handler. Looked for, in "
         "order: a class IncomingHandler subclassing spin_sdk.http.IncomingHandler "
         "(spin-sdk 3.x), a class HttpHandler subclassing spin_sdk.http.Handler "
-        "(spin-sdk 4.0), a function handle_request(request)."
+        "(spin-sdk 4.0), a function handle_request(request), a class Default "
+        "subclassing workers.WorkerEntrypoint, a function on_fetch(request, env)."
     )
     if notes:
         msg += " Found instead: " + "; ".join(notes) + "."
@@ -568,6 +581,36 @@ def _freeze_start_up_objects():
     _pyedge.freeze()
 
 
+def _warm_up_sdk(app):
+    """Runs pyedge's own request path (decode, Request, Response,
+    normalise, encode) a few dozen times on a stand-in handler before the
+    snapshot. CPython specialises bytecode as it runs it, writing into the
+    code objects; done here, every request starts from specialised code
+    instead of redoing that work and copying those pages. The app's handler
+    is never called: its code runs only for real requests.
+    PYEDGE_NO_WARMUP=1 turns this off (to measure)."""
+    if sys.platform != "wasi" or os.environ.get("PYEDGE_NO_WARMUP"):
+        return
+    body = b'{"warm": true}'
+
+    def plain(request):
+        return Response(200, {"content-type": "application/json"}, body)
+
+    async def coroutine(request):
+        return Response(200, {"content-type": "application/json"}, body)
+
+    target = app.target if app.kind == "handle_request" else getattr(app.target, "handle_request", None)
+    stand_in = App(None, "handle_request", coroutine if inspect.iscoroutinefunction(target) else plain)
+    data = encode_request(
+        "GET", "/pyedge-warm-up?x=1",
+        [("host", "localhost"), ("user-agent", "pyedge"), ("accept", "*/*"),
+         ("spin-full-url", "http://localhost/pyedge-warm-up?x=1"), ("spin-path-info", "")],
+        b"")
+    for _ in range(48):
+        call(stand_in, data)
+
+
+_warm_up_sdk(app)
 _freeze_start_up_objects()
 
 

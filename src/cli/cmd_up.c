@@ -29,11 +29,16 @@ static const char up_usage[] =
     "  --max-instance-reuse-count N requests one sandbox may serve before it is\n"
     "                               discarded (default 1: a fresh sandbox for each;\n"
     "                               above 1, module globals persist between them)\n"
-    "  --log-dir DIR                component output files (default: .spin/logs next\n"
-    "                               to the manifest; \"\" for none)\n"
+    "  --log-dir DIR                component output files (default: logs/ in the\n"
+    "                               state directory; \"\" for none)\n"
     "  --quiet                      no access log\n"
-    "  --state-dir DIR              where default key-value and SQLite stores live\n"
+    "  --state-dir DIR              where pyedge keeps the app's state: logs/, the\n"
+    "                               default key-value and SQLite stores, and pyedge/\n"
+    "                               (snapshots, pip bundles, `files` trees)\n"
     "                               (default: .spin next to the manifest)\n"
+    "  --max-bundle-size SIZE       refuse a component whose files and installed\n"
+    "                               packages exceed SIZE (default 512M; a warning\n"
+    "                               above 50M)\n"
     "  --runtime-config-file FILE   TOML mapping store labels to backends, e.g.\n"
     "                               [key_value_store.shared] type = \"redis\"\n"
     "  --variable K=V               value for an app variable (repeatable; also\n"
@@ -48,12 +53,22 @@ static const char up_usage[] =
 static const char build_usage[] =
     "Usage: pyedge build [--up] [OPTIONS]\n"
     "\n"
-    "Pre-initializes every component of the app (starts the interpreter and\n"
-    "imports the app, once) and saves a snapshot file per component under\n"
-    ".spin/pyedge/ next to spin.toml, named by a hash of the component's files,\n"
-    "the SDK, the runtime and its environment. `pyedge up` starts from these\n"
-    "files when they match, instead of importing the app again. A snapshot\n"
-    "holds only the memory pages the start-up changed.\n"
+    "Builds every component of the app the way pyedge runs it, in place of its\n"
+    "`componentize-py ... componentize MODULE -o app.wasm` build command (from\n"
+    "which it takes MODULE and the -p paths):\n"
+    "  - requirements.txt: spin-sdk and componentize-py lines are skipped (pyedge\n"
+    "    provides both); anything else is installed with the host's pip\n"
+    "    (python3 -m pip, honouring PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX)\n"
+    "    into a bundle cached under pyedge/bundles/ in the state directory.\n"
+    "    Only pure-Python packages run; native ones are refused by name.\n"
+    "  - `files` of each component are gathered under pyedge/files/ and\n"
+    "    mounted read-only at / in the sandbox, as Spin does.\n"
+    "Then it pre-initializes each component (starts the interpreter and imports\n"
+    "the app, once) and saves a snapshot file under pyedge/ in the state\n"
+    "directory (default .spin next to spin.toml), named by a hash of the\n"
+    "component's files, packages, SDK, runtime and environment. `pyedge up`\n"
+    "starts from these files when they match, instead of importing the app\n"
+    "again. A snapshot holds only the memory pages the start-up changed.\n"
     "\n"
     "  --up    serve the app afterwards (the options of pyedge up apply)\n"
     "\n";
@@ -65,6 +80,15 @@ static int up_or_build(int argc, char **argv, bool build) {
   o.listen = "127.0.0.1:3000";
   o.max_memory = 128ull << 20;
   o.timeout_ns = 30ull * 1000000000ull;
+  o.max_bundle = 512ull << 20;
+  o.warn_bundle = 50ull << 20;
+  /* for tests only (README, "Testing"): the size above which a bundle is
+   * warned about, so a test need not write 50 MB */
+  const char *warn_at = getenv("PYEDGE_TEST_BUNDLE_WARN_SIZE");
+  if (warn_at && *warn_at && !cli_parse_size(warn_at, &o.warn_bundle)) {
+    fprintf(stderr, "pyedge: PYEDGE_TEST_BUNDLE_WARN_SIZE wants a size, got '%s'\n", warn_at);
+    return PE_EXIT_USAGE;
+  }
   const char *from = "spin.toml";
   const char *env[256];
   static const char *variables[256], *kv_seed[256], *sqlite_stmts[256], *proxies[64];
@@ -122,6 +146,12 @@ static int up_or_build(int argc, char **argv, bool build) {
       if (!(o.log_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
     } else if (!strcmp(a, "--quiet")) {
       o.quiet = true;
+    } else if (cli_is_option(a, "--max-bundle-size")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      if (!cli_parse_size(v, &o.max_bundle) || o.max_bundle == 0) {
+        fprintf(stderr, "pyedge up: --max-bundle-size wants a size like 512M, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
     } else if (cli_is_option(a, "--state-dir")) {
       if (!(svc->state_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
     } else if (cli_is_option(a, "--runtime-config-file")) {

@@ -55,6 +55,11 @@ void pe_abi_response_free(pe_abi_response *r);
 
 typedef struct pe_component pe_component;
 
+/* A host directory the guest sees read-only at guest_path. */
+typedef struct pe_component_mount {
+  const char *host_dir, *guest_path;
+} pe_component_mount;
+
 typedef struct pe_component_config {
   const char *id;
   const char *python_so;   /* the compiled CPython guest */
@@ -62,6 +67,9 @@ typedef struct pe_component_config {
   const char *sdk_dir;     /* mounted at /usr/local/pyedge */
   const char *app_dir;     /* mounted at /app */
   const char *app_module;  /* PYEDGE_APP */
+  const pe_component_mount *mounts; /* more read-only directories, after /app */
+  size_t nmounts;
+  const char *python_path; /* PYTHONPATH; NULL: /app:/usr/local/pyedge */
   const char *const *env;  /* extra K=V */
   int nenv;
   uint64_t max_memory;     /* bytes */
@@ -93,6 +101,9 @@ typedef struct pe_component_result {
   pe_buf out, err;      /* what the guest wrote to stdout / stderr */
   char reason[256];     /* for the log when not OK */
   uint64_t instantiate_ns, call_ns;
+  /* with PYEDGE_TRACE_PAGES=1 in pyedge's environment: the sandbox's mapped
+   * and dirty (privately copied) pages after the request; else 0 */
+  uint64_t resident_pages, dirty_pages;
 } pe_component_result;
 
 /* Runs one request (encoded per docs/abi.md) in a fresh clone. Thread-safe.
@@ -114,9 +125,11 @@ typedef struct pe_serve_options {
   uint64_t timeout_ns;
   unsigned workers;
   bool quiet;             /* no access log */
-  const char *log_dir;    /* NULL: <manifest dir>/.spin/logs; "": no log files */
+  const char *log_dir;    /* NULL: <state dir>/logs; "": no log files */
   unsigned max_reuse;     /* --max-instance-reuse-count */
   bool build_only;        /* pyedge build: pre-initialize, save snapshot files, exit */
+  uint64_t max_bundle;    /* --max-bundle-size: refuse a component above (bytes; 0: none) */
+  uint64_t warn_bundle;   /* warn above (bytes; 0: never) */
   pe_services_options services; /* platform services (state dir, stores, variables...) */
 } pe_serve_options;
 

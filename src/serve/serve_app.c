@@ -13,10 +13,12 @@
  * O_APPEND descriptor, so concurrent requests do not interleave within a
  * request's output).
  *
- * Which Python module a component runs: Spin's Python template builds with
- * `componentize-py ... componentize MODULE -o app.wasm`; pyedge reads MODULE
- * from that command (default `app`) and serves the sources directly, from
- * the component's build workdir (default: the manifest's directory).
+ * What a component's sandbox holds (module, component directory, -p paths,
+ * pip bundle, `files`) is decided by src/build/build_plan.c from the
+ * manifest and the componentize-py build command; its key names the
+ * snapshot file. Everything pyedge keeps for an app lives in the state
+ * directory (--state-dir, default .spin next to spin.toml): logs/,
+ * pyedge/<component>-<key>.snap, pyedge/bundles/, pyedge/files/.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,9 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build/pe_build.h"
 #include "http/pe_http.h"
 #include "manifest/pe_manifest.h"
 #include "pe_serve.h"
+#include "geo.h"
 #include "pe_services.h"
 #include "pe_version.h"
 #include "router/pe_router.h"
@@ -44,6 +48,7 @@ typedef struct app {
   pe_router *router;
   pe_services *services;
   pe_component **comps; /* parallel to m->components; NULL if unused */
+  pe_geo *geo;          /* x-user-location (geo.h); NULL: pass it through */
   int (*logs)[2];       /* parallel: stdout, stderr log file descriptors, or -1 */
 } app;
 
@@ -55,38 +60,30 @@ static void on_signal(int sig) {
   if (s) pe_http_server_shutdown(s);
 }
 
-/* MODULE in "... componentize [OPTIONS] MODULE ..." */
-static void module_from_build(const pe_manifest_component *c, char *out, size_t outlen) {
-  snprintf(out, outlen, "app");
-  if (!c->has_build || c->build.commands.len == 0) return;
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "%s", c->build.commands.items[0]);
-  if (!strstr(cmd, "componentize-py")) return;
-  bool after = false, skip_value = false;
-  for (char *save = NULL, *t = strtok_r(cmd, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
-    if (!after) {
-      after = strcmp(t, "componentize") == 0;
-      continue;
-    }
-    if (skip_value) {
-      skip_value = false;
-      continue;
-    }
-    if (t[0] == '-') {
-      skip_value = !strcmp(t, "-p") || !strcmp(t, "--python-path") || !strcmp(t, "-o") ||
-                   !strcmp(t, "--output") || !strcmp(t, "-m") || !strcmp(t, "--module-worlds");
-      continue;
-    }
-    snprintf(out, outlen, "%s", t);
-    return;
-  }
-}
-
 static void manifest_dir(const char *manifest, char *out, size_t outlen) {
   snprintf(out, outlen, "%s", manifest);
   char *slash = strrchr(out, '/');
   if (slash) *slash = 0;
   else snprintf(out, outlen, ".");
+}
+
+/* --state-dir, else <manifest dir>/.spin; created, and made absolute. */
+static bool state_dir(const pe_serve_options *o, const char *base, char *out, size_t outlen,
+                      char *err, size_t errlen) {
+  char want[PATH_MAX];
+  if (o->services.state_dir && o->services.state_dir[0])
+    snprintf(want, sizeof want, "%s", o->services.state_dir);
+  else if (!pe_path_join(want, sizeof want, base, ".spin")) {
+    snprintf(err, errlen, "path too long");
+    return false;
+  }
+  char real[PATH_MAX];
+  if (!pe_mkdir_p(want, err, errlen)) return false;
+  if (!realpath(want, real)) {
+    snprintf(err, errlen, "%.1500s: %s", want, strerror(errno));
+    return false;
+  }
+  return (size_t)snprintf(out, outlen, "%s", real) < outlen;
 }
 
 static void warn(void *ctx, const char *msg) {
@@ -127,6 +124,7 @@ static bool add_header(pe_abi_header *h, size_t *n, size_t cap, const char *name
 typedef struct {
   char full_url[4096];
   char client[128];
+  char location[16]; /* x-user-location set by pe_geo_decide */
   char capture_names[PE_ROUTER_MAX_CAPTURES][160];
 } spin_header_storage;
 
@@ -170,9 +168,12 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     text_response(resp, 500, "Internal Server Error\n");
     return 500;
   }
+  pe_geo_verdict geo = pe_geo_decide(a->geo, req->client_ip, st->location, sizeof st->location);
   for (size_t i = 0; i < req->header_count; i++) {
     const pe_http_header *h = &req->headers[i];
     if (h->name_len >= 5 && memcmp(h->name, "spin-", 5) == 0) continue;
+    if (geo != PE_GEO_PASS && h->name_len == 15 && memcmp(h->name, "x-user-location", 15) == 0)
+      continue;
     if (!add_header(hs, &n, CAP, h->name, h->value, h->value_len)) break;
   }
   const char *host = pe_http_request_header(req, "host");
@@ -187,6 +188,8 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   add_header(hs, &n, CAP, "spin-component-route", rr->component_route,
              strlen(rr->component_route));
   add_header(hs, &n, CAP, "spin-client-addr", st->client, strlen(st->client));
+  if (geo == PE_GEO_SET)
+    add_header(hs, &n, CAP, "x-user-location", st->location, strlen(st->location));
   for (size_t i = 0; i < rr->n_captures; i++)
     if (pe_router_capture_header(&rr->captures[i], st->capture_names[i],
                                  sizeof st->capture_names[i]))
@@ -207,7 +210,11 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   pe_svc_request svc;
   pe_svc_request_init(&svc, a->services, mc);
   pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &svc.hs, &res);
+  pe_svc_request_finish(&svc);
   *sandbox_ns = res.instantiate_ns;
+  if (res.resident_pages)
+    fprintf(stderr, "pyedge: %s: pages mapped %llu, dirty %llu\n", pe_component_id(comp),
+            (unsigned long long)res.resident_pages, (unsigned long long)res.dirty_pages);
   pe_buf_free(&enc);
   print_prefixed(stdout, pe_component_id(comp), &res.out);
   print_prefixed(stderr, pe_component_id(comp), &res.err);
@@ -243,6 +250,32 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   (void)a;
   pe_component_result_free(&res);
   return status;
+}
+
+/* Service chaining (pe_services_set_chain): runs an encoded request on a
+ * component of this app, in this thread, nested in the caller's host call. */
+static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size_t len,
+                             pe_svc_request *child, pe_buf *response, char *why, size_t whylen) {
+  app *a = ctx;
+  for (size_t i = 0; i < a->m->n_components; i++) {
+    if (!a->comps[i] || strcmp(a->m->components[i].id, id) != 0) continue;
+    pe_component_result res;
+    pe_component_handle(a->comps[i], req, len, &child->hs, &res);
+    print_prefixed(stdout, id, &res.out);
+    print_prefixed(stderr, id, &res.err);
+    append_log(a->logs[i][0], &res.out);
+    append_log(a->logs[i][1], &res.err);
+    pe_chain_status st = res.status == PE_COMPONENT_OK ? PE_CHAIN_OK
+                         : res.status == PE_COMPONENT_TIMEOUT ? PE_CHAIN_TIMEOUT
+                                                              : PE_CHAIN_FAILED;
+    if (st != PE_CHAIN_OK) fprintf(stderr, "pyedge: %s (chained): %s\n", id, res.reason);
+    snprintf(why, whylen, "%s", res.reason);
+    *response = res.response;
+    res.response = (pe_buf){0};
+    pe_component_result_free(&res);
+    return st;
+  }
+  return PE_CHAIN_NO_COMPONENT;
 }
 
 static void handle(const pe_http_request *req, pe_http_response *resp, void *user) {
@@ -314,76 +347,32 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   pe_buf_free(&uri);
 }
 
-/* Adds every regular file under dir (names and bytes, in sorted order) to
- * h, skipping hidden entries (.spin/ among them) and __pycache__. */
-static int name_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool hash_tree(pe_sha256 *h, const char *dir, int depth) {
-  if (depth > 32) return false;
-  DIR *d = opendir(dir);
-  if (!d) return false;
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  bool ok = true;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    if (e->d_name[0] == '.' || !strcmp(e->d_name, "__pycache__")) continue;
-    if (n == cap) {
-      cap = cap ? cap * 2 : 64;
-      char **nn = realloc(names, cap * sizeof *nn);
-      if (!nn) {
-        ok = false;
-        break;
-      }
-      names = nn;
-    }
-    if (!(names[n] = strdup(e->d_name))) {
-      ok = false;
-      break;
-    }
-    n++;
-  }
-  closedir(d);
-  if (n) qsort(names, n, sizeof *names, name_cmp);
-  for (size_t i = 0; ok && i < n; i++) {
-    char path[PATH_MAX];
-    struct stat st;
-    if (!pe_path_join(path, sizeof path, dir, "%s", names[i]) || stat(path, &st) != 0) continue;
-    pe_sha256_update(h, names[i], strlen(names[i]) + 1);
-    if (S_ISDIR(st.st_mode)) {
-      ok = hash_tree(h, path, depth + 1);
-    } else if (S_ISREG(st.st_mode)) {
-      pe_buf b = {0};
-      char e2[64];
-      if (pe_read_file(path, &b, e2, sizeof e2)) pe_sha256_update(h, b.data, b.len);
-      pe_buf_free(&b);
-    }
-  }
-  for (size_t i = 0; i < n; i++) free(names[i]);
-  free(names);
-  return ok;
-}
-
-/* <base>/.spin/pyedge/<component>-<key>.snap, the key covering everything
- * that decides what pre-initialization produces. */
-static bool snapshot_path(const pe_serve_options *o, const char *base, const char *id,
-                          const char *module, const char *app_dir, const char *const *env,
-                          int nenv, char *out, size_t outlen) {
+/* <state>/pyedge/<component>-<key>.snap, the key covering everything that
+ * decides what pre-initialization produces: the runtime, the module, the
+ * environment, the memory limit and the plan's key (build_plan.c: the
+ * component's files, -p paths, bundle, `files` tree, SDK and mounts). */
+static bool snapshot_path(const pe_serve_options *o, const char *state, const char *id,
+                          const pe_plan *plan, const char *const *env, int nenv, char *out,
+                          size_t outlen) {
   pe_sha256 *h = pe_sha256_begin();
   if (!h) return false;
   char so[PATH_MAX];
-  const char *parts[] = {PE_VERSION, realpath(o->python_so, so) ? so : o->python_so, module};
+  const char *parts[] = {PE_VERSION, realpath(o->python_so, so) ? so : o->python_so,
+                         plan->module, plan->key};
   for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
     pe_sha256_update(h, parts[i], strlen(parts[i]) + 1);
   for (int i = 0; i < nenv; i++) pe_sha256_update(h, env[i], strlen(env[i]) + 1);
   char max[32];
   snprintf(max, sizeof max, "%llu", (unsigned long long)o->max_memory);
   pe_sha256_update(h, max, strlen(max) + 1);
-  bool ok = hash_tree(h, app_dir, 0) && hash_tree(h, o->sdk_dir, 0);
   char key[65];
   pe_sha256_end(h, key);
-  return ok && (size_t)snprintf(out, outlen, "%s/.spin/pyedge/%s-%.16s.snap", base, id, key) < outlen;
+  return (size_t)snprintf(out, outlen, "%s/pyedge/%s-%.16s.snap", state, id, key) < outlen;
+}
+
+/* Build notes (requirements skipped, warnings) with the component's name. */
+static void build_note(void *ctx, bool warning, const char *msg) {
+  fprintf(stderr, "pyedge: %s%s: %s\n", warning ? "warning: " : "", (const char *)ctx, msg);
 }
 
 static bool component_used(const pe_manifest *m, const char *id) {
@@ -412,27 +401,47 @@ int pe_serve(const pe_serve_options *o) {
     goto out;
   }
   for (size_t i = 0; i < a.m->n_components; i++) a.logs[i][0] = a.logs[i][1] = -1;
-  char base[PATH_MAX], log_dir[PATH_MAX + 16];
+  if (!o->build_only && !pe_geo_open(&o->services, &a.geo, err, sizeof err)) {
+    fprintf(stderr, "pyedge: %s\n", err);
+    goto out;
+  }
+  char base[PATH_MAX], log_dir[PATH_MAX + 16], state[PATH_MAX];
   manifest_dir(o->manifest, base, sizeof base);
+  if (!state_dir(o, base, state, sizeof state, err, sizeof err)) {
+    fprintf(stderr, "pyedge: state directory: %s\n", err);
+    goto out;
+  }
   if (o->log_dir) snprintf(log_dir, sizeof log_dir, "%s", o->log_dir);
-  else snprintf(log_dir, sizeof log_dir, "%s/.spin/logs", base);
+  else snprintf(log_dir, sizeof log_dir, "%s/logs", state);
   if (log_dir[0] && !pe_mkdir_p(log_dir, err, sizeof err)) {
     fprintf(stderr, "pyedge: log directory: %s\n", err);
     goto out;
   }
+  if (!o->build_only) { /* a missing required variable stops us before the slow part */
+    pe_services_options so = o->services;
+    so.listen = o->listen;
+    so.request_timeout_ns = o->timeout_ns;
+    a.services = pe_services_new(a.m, base, &so, err, sizeof err);
+    if (!a.services) {
+      fprintf(stderr, "pyedge: %s\n", err);
+      goto out;
+    }
+    pe_services_set_chain(a.services, chain, &a);
+  }
   for (size_t i = 0; i < a.m->n_components; i++) {
     const pe_manifest_component *mc = &a.m->components[i];
     if (!component_used(a.m, mc->id)) continue;
-    char module[256], dir[PATH_MAX * 2], real[PATH_MAX];
-    module_from_build(mc, module, sizeof module);
-    if (mc->has_build && mc->build.workdir)
-      snprintf(dir, sizeof dir, "%s/%s", base, mc->build.workdir);
-    else
-      snprintf(dir, sizeof dir, "%s", base);
-    if (!realpath(dir, real)) {
-      fprintf(stderr, "pyedge: component %s: directory %s not found\n", mc->id, dir);
+    /* what the sandbox is made of: module, mounts, bundle, files, key */
+    pe_plan plan;
+    pe_plan_options po = {.manifest_dir = base, .state_dir = state, .sdk_dir = o->sdk_dir,
+                          .stdlib_dir = o->stdlib_dir, .max_bundle = o->max_bundle,
+                          .warn_bundle = o->warn_bundle, .note = build_note,
+                          .note_ctx = (void *)mc->id};
+    if (!pe_plan_component(&po, mc, &plan, err, sizeof err)) {
+      fprintf(stderr, "pyedge: component %s: %s\n", mc->id, err);
       goto out;
     }
+    const char *module = plan.module;
     const char *env[256];
     int nenv = 0;
     char *owned[128];
@@ -447,23 +456,30 @@ int pe_serve(const pe_serve_options *o) {
     for (int k = 0; k < o->nenv && nenv < 256; k++) env[nenv++] = o->env[k];
     pe_component_config cc = {
         .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
-        .sdk_dir = o->sdk_dir, .app_dir = real, .app_module = module, .env = env,
-        .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
+        .sdk_dir = o->sdk_dir, .app_dir = plan.app_dir, .app_module = module,
+        .mounts = plan.mounts, .nmounts = plan.nmounts, .python_path = plan.python_path,
+        .env = env, .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
         .max_reuse = o->max_reuse, .save_snapshot = o->build_only};
     char snap[PATH_MAX + 64], snap_dir[PATH_MAX + 16];
-    if (snapshot_path(o, base, mc->id, module, real, env, nenv, snap, sizeof snap)) {
+    if (snapshot_path(o, state, mc->id, &plan, env, nenv, snap, sizeof snap)) {
       cc.snapshot_file = snap;
-      snprintf(snap_dir, sizeof snap_dir, "%s/.spin/pyedge", base);
+      snprintf(snap_dir, sizeof snap_dir, "%s/pyedge", state);
       if (o->build_only && !pe_mkdir_p(snap_dir, err, sizeof err)) {
         fprintf(stderr, "pyedge: %s\n", err);
+        pe_plan_free(&plan);
         goto out;
       }
     } else if (o->build_only) {
-      fprintf(stderr, "pyedge: component %s: cannot read its files to build a snapshot\n", mc->id);
+      fprintf(stderr, "pyedge: component %s: snapshot path too long\n", mc->id);
+      pe_plan_free(&plan);
       goto out;
     }
     uint64_t t0 = now_us();
     a.comps[i] = pe_component_new(&cc, err, sizeof err);
+    char shown_module[256];
+    snprintf(shown_module, sizeof shown_module, "%s", module);
+    module = shown_module;
+    pe_plan_free(&plan);
     for (int k = 0; k < nowned; k++) free(owned[k]);
     if (!a.comps[i] || (log_dir[0] && !open_logs(log_dir, mc->id, a.logs[i], err, sizeof err))) {
       fprintf(stderr, "pyedge: %s\n", err);
@@ -483,15 +499,6 @@ int pe_serve(const pe_serve_options *o) {
   if (o->build_only) {
     code = 0;
     goto out;
-  }
-  {
-    pe_services_options so = o->services;
-    so.listen = o->listen;
-    a.services = pe_services_new(a.m, base, &so, err, sizeof err);
-    if (!a.services) {
-      fprintf(stderr, "pyedge: %s\n", err);
-      goto out;
-    }
   }
   pe_http_config hc;
   pe_http_config_init(&hc);
@@ -528,6 +535,7 @@ out:
   free(a.comps);
   free(a.logs);
   pe_services_free(a.services);
+  pe_geo_free(a.geo);
   pe_router_free(a.router);
   pe_manifest_free(a.m);
   return code;

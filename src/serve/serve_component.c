@@ -8,6 +8,8 @@
  *   fd 3  /usr/local/lib     the standard library, read-only
  *   fd 4  /usr/local/pyedge  the SDK (spin_sdk, pyedge_entry), read-only
  *   fd 5  /app               the component's directory, read-only
+ *   fd 6+ cfg->mounts          -p paths, the pip bundle, the `files` tree
+ *                              (src/build/build_plan.c), read-only
  * and the environment PYTHONHOME, PYTHONPATH, PYEDGE_APP plus the
  * component's own variables.
  *
@@ -23,6 +25,7 @@
  * memory, and reads the result back through pyedge_result_ptr/len with the
  * same check (the guest controls those numbers).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +36,7 @@
 
 #include "pe_hostcall.h"
 #include "pe_rt.h"
+#include "pe_rt_reuse.h"
 #include "pe_serve.h"
 #include "pe_wasi.h"
 
@@ -58,20 +62,26 @@ struct pe_component {
   pe_module *module;
   guest_exports ex;
   pe_snapshot *snap;
-  pe_wasi_preopen preopens[3];
+  pe_wasi_preopen *preopens; /* npreopens; guest fds 3, 4, ... in this order */
+  int npreopens;
   const char *env[PE_COMPONENT_MAX_ENV];
   int nenv;
   char *env_storage[4];
-  char *dirs[3]; /* owned copies of the preopened host directories */
+  char **dirs; /* owned copies of the preopens' host and guest paths (2 per preopen) */
   char *owned_env[PE_COMPONENT_MAX_ENV];
   int nowned_env;
   uint64_t timeout_ns;
   unsigned max_reuse;
   bool from_file;
+  bool trace_pages;
   uint64_t file_bytes;
   pthread_mutex_t idle_lock;
   sandbox idle[PE_COMPONENT_MAX_IDLE];
   int nidle;
+  /* clones already reset to the snapshot (pe_instance_reset), ready for a
+   * fresh request; guarded by idle_lock */
+  pe_instance *spare[PE_COMPONENT_MAX_IDLE];
+  int nspare;
 };
 
 static uint64_t now_ns(void) {
@@ -109,7 +119,7 @@ static pe_wasi *new_context(const pe_component *c, bool capture, char *err, size
   cfg.argv = argv;
   cfg.envc = c->nenv;
   cfg.envp = c->env;
-  cfg.npreopens = 3;
+  cfg.npreopens = c->npreopens;
   cfg.preopens = c->preopens;
   cfg.stdout_mode = capture ? PE_WASI_STDIO_CAPTURE : PE_WASI_STDIO_INHERIT;
   cfg.stderr_mode = capture ? PE_WASI_STDIO_CAPTURE : PE_WASI_STDIO_INHERIT;
@@ -145,11 +155,16 @@ void pe_component_free(pe_component *c) {
     pe_instance_free(c->idle[i].inst);
     pe_wasi_free(c->idle[i].w);
   }
+  for (int i = 0; i < c->nspare; i++) pe_instance_free(c->spare[i]);
   pthread_mutex_destroy(&c->idle_lock);
   pe_snapshot_free(c->snap);
   pe_module_close(c->module);
   for (int i = 0; i < 4; i++) free(c->env_storage[i]);
-  for (int i = 0; i < 3; i++) free(c->dirs[i]);
+  for (int i = 0; c->preopens && i < c->npreopens; i++)
+    if (c->preopens[i].has_dir_fd) close(c->preopens[i].dir_fd);
+  for (int i = 0; c->dirs && i < 2 * c->npreopens; i++) free(c->dirs[i]);
+  free(c->dirs);
+  free(c->preopens);
   for (int i = 0; i < c->nowned_env; i++) free(c->owned_env[i]);
   free(c->id);
   free(c);
@@ -164,20 +179,43 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
   }
   c->timeout_ns = cfg->timeout_ns;
   c->max_reuse = cfg->max_reuse ? cfg->max_reuse : 1;
+  const char *tp = getenv("PYEDGE_TRACE_PAGES");
+  c->trace_pages = tp && *tp && strcmp(tp, "0") != 0;
   pthread_mutex_init(&c->idle_lock, NULL);
-  /* the caller's strings may not outlive this call: keep copies */
-  c->dirs[0] = strdup(cfg->stdlib_dir);
-  c->dirs[1] = strdup(cfg->sdk_dir);
-  c->dirs[2] = strdup(cfg->app_dir);
-  c->preopens[0] = (pe_wasi_preopen){c->dirs[0], "/usr/local/lib", true};
-  c->preopens[1] = (pe_wasi_preopen){c->dirs[1], "/usr/local/pyedge", true};
-  c->preopens[2] = (pe_wasi_preopen){c->dirs[2], "/app", true};
+  /* the caller's strings may not outlive this call: keep copies. The
+   * order is fixed per component: stdlib, SDK, app, then cfg->mounts. */
+  int np = 3 + (int)(cfg->nmounts < 1000 ? cfg->nmounts : 1000);
+  c->preopens = calloc((size_t)np, sizeof *c->preopens);
+  c->dirs = calloc(2 * (size_t)np, sizeof *c->dirs);
+  bool dirs_ok = c->preopens && c->dirs;
+  for (int i = 0; dirs_ok && i < np; i++) {
+    const char *host = i == 0 ? cfg->stdlib_dir : i == 1 ? cfg->sdk_dir : i == 2 ? cfg->app_dir
+                                                                     : cfg->mounts[i - 3].host_dir;
+    const char *guest = i == 0 ? "/usr/local/lib" : i == 1 ? "/usr/local/pyedge"
+                        : i == 2 ? "/app" : cfg->mounts[i - 3].guest_path;
+    c->dirs[2 * i] = strdup(host);
+    c->dirs[2 * i + 1] = strdup(guest);
+    c->npreopens = i + 1;
+    dirs_ok = c->dirs[2 * i] && c->dirs[2 * i + 1];
+    c->preopens[i] = (pe_wasi_preopen){
+        .host_path = c->dirs[2 * i], .guest_path = c->dirs[2 * i + 1], .read_only = true};
+    /* each request's context opens these relative to a descriptor held
+     * here, not by path: no path walk per request, and the directory the
+     * component started with is the one every request sees */
+    int fd = dirs_ok ? open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+      c->preopens[i].has_dir_fd = true;
+      c->preopens[i].dir_fd = fd;
+    }
+  }
   c->env_storage[0] = strdup("PYTHONHOME=/usr/local");
-  c->env_storage[1] = strdup("PYTHONPATH=/app:/usr/local/pyedge");
+  c->env_storage[1] =
+      dup_printf("PYTHONPATH=%s%s", cfg->python_path ? cfg->python_path : "/app:/usr/local/pyedge",
+                 NULL);
   c->env_storage[2] = dup_printf("PYEDGE_APP=%s%s", cfg->app_module, NULL);
   c->env_storage[3] = strdup("PYTHONDONTWRITEBYTECODE=1");
   for (int i = 0; i < 4; i++) {
-    if (!c->env_storage[i] || (i < 3 && !c->dirs[i])) {
+    if (!c->env_storage[i] || !dirs_ok) {
       snprintf(err, errlen, "out of memory");
       pe_component_free(c);
       return NULL;
@@ -288,11 +326,18 @@ static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen)
     if (sb->inst) return true;
   }
   sb->w = new_context(c, true, err, errlen);
-  sb->inst = sb->w ? pe_instance_from_snapshot(c->snap, sb->w, err, errlen) : NULL;
+  if (!sb->w) return false;
+  pe_instance *spare = NULL;
+  pthread_mutex_lock(&c->idle_lock);
+  if (c->nspare > 0) spare = c->spare[--c->nspare];
+  pthread_mutex_unlock(&c->idle_lock);
+  if (spare) pe_instance_set_host(spare, sb->w);
+  sb->inst = spare ? spare : pe_instance_from_snapshot(c->snap, sb->w, err, errlen);
   if (!sb->inst) {
     pe_wasi_free(sb->w);
     return false;
   }
+  pe_instance_begin_use(sb->inst);
   pe_wasi_attach_memory(sb->w, pe_instance_memory(sb->inst));
   return true;
 }
@@ -307,8 +352,21 @@ static void give_back(pe_component *c, sandbox *sb, bool reusable) {
     pthread_mutex_unlock(&c->idle_lock);
     if (kept) return;
   }
-  pe_instance_free(sb->inst);
   pe_wasi_free(sb->w);
+  /* A fresh request needs a sandbox equal to the snapshot: recycling this
+   * one costs only the pages it wrote, where a new clone would fault in
+   * every page again. Whatever this request did -- trapped, timed out,
+   * grew memory -- is undone by the reset, made here on the thread that ran
+   * it (see pe_instance_reset). */
+  if (!pe_instance_reset(sb->inst, c->snap, NULL)) {
+    pe_instance_free(sb->inst);
+    return;
+  }
+  pthread_mutex_lock(&c->idle_lock);
+  bool kept = c->nspare < PE_COMPONENT_MAX_IDLE;
+  if (kept) c->spare[c->nspare++] = sb->inst;
+  pthread_mutex_unlock(&c->idle_lock);
+  if (!kept) pe_instance_free(sb->inst);
 }
 
 static void fail(pe_component_result *res, pe_outcome o, const char *what) {
@@ -371,6 +429,7 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
   res->status = o.trap == WASM_RT_TRAP_NONE ? PE_COMPONENT_OK : PE_COMPONENT_FAILED;
 out:
   res->call_ns = now_ns() - t1;
+  if (c->trace_pages) pe_instance_page_stats(inst, &res->resident_pages, &res->dirty_pages);
   pe_wasi_set_host_data(sb.w, NULL);
   keep_output(&sb, res);
   give_back(c, &sb, res->status == PE_COMPONENT_OK);

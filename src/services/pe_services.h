@@ -47,6 +47,7 @@ typedef struct pe_services_options {
   const char *geoip_db;           /* --geoip-db FILE.mmdb, or NULL */
   const char *const *trusted_proxies; /* --trusted-proxy CIDR */
   int ntrusted_proxies;
+  uint64_t request_timeout_ns;    /* inbound time limit: outbound calls end by then; 0 none */
 } pe_services_options;
 
 /* Opens what the app's components were granted; false (with a message that
@@ -60,9 +61,31 @@ typedef struct pe_svc_request {
   pe_services *app;
   const pe_manifest_component *component;
   unsigned outbound_calls;
+  unsigned chain_depth; /* 0 from outside; +1 per service-chaining hop */
+  uint64_t deadline_ns; /* CLOCK_MONOTONIC end of the inbound request; 0 none */
+  void *kv, *sqlite;    /* the request's open stores and connections (svc_kv.c, svc_sqlite.c) */
 } pe_svc_request;
 
 /* Ready to install on a sandbox (pe_component_handle takes &r->hs). */
 void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_component *c);
+/* Releases what the request still holds: open stores, database connections
+ * (an open transaction is rolled back). Call once the guest is done with
+ * the request; the struct may then be initialised again. */
+void pe_svc_request_finish(pe_svc_request *r);
+
+/* Service chaining (http://<id>.spin.internal, svc_http_chain.c): the
+ * server runs one request, encoded per docs/abi.md, on its component `id`
+ * in this thread with `child` as its services, and leaves the encoded
+ * response in *response. */
+typedef enum pe_chain_status {
+  PE_CHAIN_OK,
+  PE_CHAIN_NO_COMPONENT, /* not served (no trigger uses it) */
+  PE_CHAIN_TIMEOUT,
+  PE_CHAIN_FAILED, /* trapped, or an unusable result */
+} pe_chain_status;
+typedef pe_chain_status (*pe_chain_fn)(void *ctx, const char *id, const uint8_t *req, size_t len,
+                                       pe_svc_request *child, pe_buf *response, char *why,
+                                       size_t whylen);
+void pe_services_set_chain(pe_services *s, pe_chain_fn fn, void *ctx);
 
 #endif /* PE_SERVICES_H */

@@ -5,8 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "services_int.h"
+#include "svc_crypto.h"
+#include "svc_http.h"
+#include "svc_kv.h"
+#include "svc_sqlite.h"
+#include "svc_vars.h"
 
 typedef struct {
   const char *area;
@@ -15,6 +21,11 @@ typedef struct {
 
 /* Areas register here as they are built. */
 static const area_entry areas[] = {
+    {"crypto", pe_svc_crypto_call},
+    {"http", pe_svc_http_call},
+    {"kv", pe_svc_kv_call},
+    {"sqlite", pe_svc_sqlite_call},
+    {"vars", pe_svc_vars_call},
     {NULL, NULL},
 };
 
@@ -42,6 +53,22 @@ void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_co
   r->hs.ctx = r;
   r->app = s;
   r->component = c;
+  if (s && s->o.request_timeout_ns) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    r->deadline_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec +
+                     s->o.request_timeout_ns;
+  }
+}
+
+void pe_svc_request_finish(pe_svc_request *r) {
+  pe_svc_kv_request_end(r);
+  pe_svc_sqlite_request_end(r);
+}
+
+void pe_services_set_chain(pe_services *s, pe_chain_fn fn, void *ctx) {
+  s->chain = fn;
+  s->chain_ctx = ctx;
 }
 
 pe_services *pe_services_new(const pe_manifest *m, const char *app_dir,
@@ -54,11 +81,29 @@ pe_services *pe_services_new(const pe_manifest *m, const char *app_dir,
   }
   s->m = m;
   if (o) s->o = *o;
+  /* vars first: http rules may use {{ variables }} */
+  if (!pe_svc_vars_open(s, err, errlen) || !pe_svc_http_open(s, err, errlen)) {
+    pe_services_free(s);
+    return NULL;
+  }
+  if (!pe_svc_crypto_open(s, err, errlen)) {
+    pe_services_free(s);
+    return NULL;
+  }
+  if (!pe_svc_kv_open(s, err, errlen) || !pe_svc_sqlite_open(s, err, errlen)) {
+    pe_services_free(s);
+    return NULL;
+  }
   return s;
 }
 
 void pe_services_free(pe_services *s) {
   if (!s) return;
+  pe_svc_sqlite_close(s);
+  pe_svc_kv_close(s);
+  pe_svc_crypto_close(s);
+  pe_svc_http_close(s);
+  pe_svc_vars_close(s);
   free(s->app_dir);
   free(s);
 }

@@ -19,6 +19,8 @@ struct pe_services {
   pe_services_options o;
   /* each area's own state, opaque to the others */
   void *http, *kv, *sqlite, *vars, *crypto;
+  pe_chain_fn chain; /* service chaining, set by the server */
+  void *chain_ctx;
 };
 
 typedef void (*pe_svc_call_fn)(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,

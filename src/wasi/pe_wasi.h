@@ -52,6 +52,11 @@ typedef struct {
   const char *host_path;  /* directory on the host */
   const char *guest_path; /* the name the guest sees; NULL: host_path */
   bool read_only;
+  /* when has_dir_fd: open the directory as openat(dir_fd, ".") instead of
+   * by host_path (cheaper per context, and immune to the path being
+   * swapped on the host after start-up); host_path stays for messages */
+  bool has_dir_fd;
+  int dir_fd;
 } pe_wasi_preopen;
 
 typedef struct {

@@ -66,7 +66,10 @@ static bool preopen(pe_wasi *w, int i, const pe_wasi_preopen *po, char *err, siz
     snprintf(err, errlen, "bad guest name for directory %s", po->host_path);
     return false;
   }
-  int h = open(po->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* a fresh open file description either way: contexts never share a
+   * directory offset */
+  int h = po->has_dir_fd ? openat(po->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+                         : open(po->host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (h < 0) {
     snprintf(err, errlen, "cannot open directory %s: %s", po->host_path, strerror(errno));
     return false;

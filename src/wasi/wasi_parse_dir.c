@@ -25,5 +25,7 @@ int pe_wasi_parse_dir(const char *spec, bool read_only, pe_wasi_preopen *out) {
   out->host_path = buf;
   out->guest_path = buf + host_len + 1;
   out->read_only = read_only;
+  out->has_dir_fd = false;
+  out->dir_fd = -1;
   return 0;
 }

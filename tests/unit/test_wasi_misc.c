@@ -3,6 +3,8 @@
  * clocks, random, stdio modes and capture, the descriptor table (renumber,
  * close, limits, prestat), sockets, the public API's edge cases.
  */
+#include <fcntl.h>
+#include <sys/stat.h>
 #include "test_wasi.h"
 
 #include <sys/resource.h>
@@ -376,6 +378,40 @@ static void test_parse_dir(void **state) {
   assert_int_equal(pe_wasi_parse_dir(NULL, false, &po), -1);
 }
 
+/* A preopen given as a directory descriptor opens that directory, even
+ * after its host path was renamed and replaced, and each context gets its
+ * own open file description (no shared directory offset). */
+static void test_preopen_by_dir_fd(void **state) {
+  tw *t = *state;
+  char *orig = strdup(tw_path(t, "sb/held"));
+  assert_int_equal(mkdir(orig, 0755), 0);
+  char *file = strdup(tw_path(t, "sb/held/inside.txt"));
+  tw_write_file(file, "kept");
+  int dfd = open(orig, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(dfd >= 0);
+  char *moved = strdup(tw_path(t, "sb/moved"));
+  assert_int_equal(rename(orig, moved), 0);
+  assert_int_equal(mkdir(orig, 0755), 0); /* an impostor at the old path */
+  pe_wasi_preopen po = {.host_path = orig, .guest_path = "/d", .read_only = true,
+                        .has_dir_fd = true, .dir_fd = dfd};
+  pe_wasi_config cfg = {.npreopens = 1, .preopens = &po, .stdin_null = true};
+  pe_wasi *old = t->w;
+  for (int round = 0; round < 2; round++) {
+    t->w = tw_new_ctx(t, &cfg);
+    uint32_t fd;
+    assert_int_equal(tw_open_simple(t, 3, "inside.txt", 0, &fd), 0);
+    char buf[16] = {0};
+    assert_int_equal(tw_read(t, fd, sizeof buf - 1, buf), 0);
+    assert_string_equal(buf, "kept");
+    pe_wasi_free(t->w);
+  }
+  t->w = old;
+  close(dfd);
+  free(orig);
+  free(file);
+  free(moved);
+}
+
 static void test_new_errors(void **state) {
   tw *t = *state;
   char err[256];
@@ -435,7 +471,7 @@ int main(void) {
       TW_TEST(test_args_environ),  TW_TEST(test_clocks_random), TW_TEST(test_capture),
       TW_TEST(test_capture_limit), TW_TEST(test_stdin),         TW_TEST(test_inherited_stdio),
       TW_TEST(test_renumber_close), TW_TEST(test_prestat),      TW_TEST(test_fd_limit),
-      TW_TEST(test_sockets),       TW_TEST(test_parse_dir),     TW_TEST(test_new_errors),
+      TW_TEST(test_sockets),       TW_TEST(test_parse_dir),     TW_TEST(test_new_errors), TW_TEST(test_preopen_by_dir_fd),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

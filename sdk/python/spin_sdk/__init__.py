@@ -4,9 +4,15 @@ for pyedge's WebAssembly sandbox.
 Modules:
     spin_sdk.http        Request, Response, the handler base classes
                          (IncomingHandler for spin-sdk 3.x, Handler for 4.0)
+    spin_sdk.key_value   key-value stores (open, open_default, Store)
+    spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
+                         Value_*, QueryResult, RowResult)
+    spin_sdk.variables   component variables (get)
+    spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
-Planned (not available yet): spin_sdk.key_value, spin_sdk.sqlite,
-spin_sdk.variables.
+key_value and sqlite answer in the shape of the SDK generation the app's
+handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
+4.0.
 
 Only the interface follows spin-sdk; the implementation is pyedge's own. The
 request/response plumbing between the host and these classes lives in the

@@ -26,6 +26,9 @@ an empty body.
 from dataclasses import dataclass
 from typing import MutableMapping, Optional
 
+import pyedge_hostcall as _hc
+from spin_sdk.wit.types import Err
+
 __all__ = [
     "Request",
     "Response",
@@ -33,7 +36,9 @@ __all__ = [
     "Handler",
     "send",
     "send_async",
+    "send_to_origin",
     "strip_forbidden_headers",
+    "HttpError",
 ]
 
 
@@ -85,23 +90,189 @@ class Handler:
         )
 
 
-_OUTBOUND_UNAVAILABLE = "outbound HTTP is not available yet"
+# ---- outbound requests -----------------------------------------------------------
+
+
+@dataclass
+class ErrorCode_HttpRequestDenied:
+    """No allowed_outbound_hosts rule of the component allows the URL."""
+
+
+@dataclass
+class ErrorCode_HttpRequestUriInvalid:
+    """The URL (or method, or a header) cannot be sent."""
+
+
+@dataclass
+class ErrorCode_ConnectionTimeout:
+    """No response in time (30 s, or what is left of the inbound request's time)."""
+
+
+@dataclass
+class ErrorCode_ConnectionRefused:
+    pass
+
+
+@dataclass
+class ErrorCode_TlsCertificateError:
+    pass
+
+
+@dataclass
+class ErrorCode_DestinationNotFound:
+    """Service chaining to a component the app does not have."""
+
+
+@dataclass
+class ErrorCode_HttpResponseBodySize:
+    value: Optional[int]
+
+
+@dataclass
+class ErrorCode_ConnectionLimitReached:
+    """Too many outbound requests for one inbound request, or a service
+    chain nested too deep."""
+
+
+@dataclass
+class ErrorCode_InternalError:
+    value: Optional[str]
+
+
+class HttpError(Err):
+    """Raised by send() when the request could not be made (as spin-sdk
+    raises `Err(ErrorCode_...)`): `.value` is the wasi:http error code,
+    `.message` and str() say what happened, naming the URL."""
+
+    def __init__(self, value, message):
+        super().__init__(value)
+        self.message = message
+
+    def __str__(self):
+        return self.message
+
+
+def _error_code(e):
+    msg = e.message
+    if isinstance(e, _hc.Denied):
+        return ErrorCode_HttpRequestDenied()
+    if isinstance(e, _hc.Timeout):
+        return ErrorCode_ConnectionTimeout()
+    if isinstance(e, _hc.NotFound):
+        return ErrorCode_DestinationNotFound()
+    if isinstance(e, _hc.Limit):
+        if "response body" in msg:
+            return ErrorCode_HttpResponseBodySize(None)
+        return ErrorCode_ConnectionLimitReached()
+    if isinstance(e, _hc.Invalid):
+        return ErrorCode_HttpRequestUriInvalid()
+    if "connect" in msg.lower() and "refused" in msg.lower() or "Couldn't connect" in msg:
+        return ErrorCode_ConnectionRefused()
+    if "certificate" in msg or "SSL" in msg or "TLS" in msg:
+        return ErrorCode_TlsCertificateError()
+    return ErrorCode_InternalError(msg)
+
+
+class _SentResponse(Response):
+    """What send() returns: a Response that can also be awaited, so that
+    spin-sdk 3.x code (`send(req)`) and 4.0 code (`await send(req)`) both
+    work. Awaiting it gives a plain Response. Hashed by identity, so that
+    asyncio.gather() and friends accept it."""
+
+    __hash__ = object.__hash__
+
+    def __await__(self):
+        return Response(self.status, self.headers, self.body)
+        yield  # a generator: `await` runs it and gets the Response
+
+
+def _as_bytes(v, what):
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return bytes(v)
+    raise TypeError(f"{what} must be str or bytes, not {type(v).__name__}")
+
+
+def _exchange(method, url, headers, body, timeout_ms=0):
+    """One outbound request through the host: (status, [(name, value)], body)
+    with names lower-case and values bytes. Raises pyedge_hostcall errors."""
+    blobs = [_as_bytes(method, "the method"), _as_bytes(url, "the URL"), _hc.u64(timeout_ms),
+             _hc.u64(len(headers))]
+    for name, value in headers:
+        blobs.append(_as_bytes(name, "a header name"))
+        blobs.append(_as_bytes(value, f"header {name!r}"))
+    blobs.append(_as_bytes(body if body is not None else b"", "the body"))
+    reply = _hc.call("http.send", *blobs)
+    if len(reply) < 3:
+        raise _hc.Backend("http.send", _hc.BACKEND, "malformed reply from the host")
+    status = _hc.from_u64(reply[0])
+    n = _hc.from_u64(reply[1])
+    if len(reply) != 3 + 2 * n:
+        raise _hc.Backend("http.send", _hc.BACKEND, "malformed reply from the host")
+    pairs = [(reply[2 + 2 * i].decode("latin-1"), reply[3 + 2 * i]) for i in range(n)]
+    return status, pairs, reply[-1]
 
 
 def send(request: Request) -> Response:
-    """Send an outbound request (spin-sdk 3.x: synchronous).
+    """Send an outbound request and return the whole response.
 
-    Not available yet in pyedge: always raises NotImplementedError.
-    """
-    raise NotImplementedError(_OUTBOUND_UNAVAILABLE)
+    `request.uri` is a full URL ("https://api.example.com/v1?x=1"; no
+    scheme means http), or a path ("/api") for a request to this app itself
+    (allowed by "http://self"), or "http://<component>.spin.internal/..."
+    for service chaining. The host must be allowed by the component's
+    allowed_outbound_hosts. Response headers are a dict of lower-case names
+    (a repeated header keeps its last value), the body is bytes.
+
+    spin-sdk 3.x calls it synchronously; 4.0 code may `await` it. Failures
+    raise HttpError (a spin_sdk.wit.types.Err) naming the URL."""
+    uri = request.uri
+    if not isinstance(uri, str):
+        raise TypeError(f"request.uri must be a str, not {type(uri).__name__}")
+    if uri.startswith("//"):
+        uri = "http:" + uri
+    elif "://" not in uri and not uri.startswith("/"):
+        uri = "http://" + uri
+    headers = request.headers or {}
+    items = list(headers.items())
+    try:
+        status, pairs, body = _exchange(request.method, uri, items, request.body)
+    except _hc.HostCallError as e:
+        raise HttpError(_error_code(e), e.message) from None
+    return _SentResponse(status, {k: v.decode("utf-8", "replace") for k, v in pairs}, body)
 
 
 async def send_async(request: Request) -> Response:
-    """Send an outbound request (coroutine).
+    """send() as a coroutine (spin-sdk 3.x's `send_async`)."""
+    return send(request)
 
-    Not available yet in pyedge: always raises NotImplementedError.
-    """
-    raise NotImplementedError(_OUTBOUND_UNAVAILABLE)
+
+def send_to_origin(request: Request) -> Response:
+    """Forward `request` to the app's origin server and return its response.
+
+    The origin is the component variable `origin` (for example
+    "https://backend.example.com" or "http://10.0.0.5:8080/base"); the URL
+    sent is that base joined with the path and query of `request.uri`. The
+    method, the headers as they are now (minus hop-by-hop headers and
+    `host`) and the body are forwarded. The origin must be allowed by
+    allowed_outbound_hosts like any other outbound request."""
+    from urllib.parse import urlsplit
+
+    from spin_sdk import variables
+
+    try:
+        origin = str(variables.get("origin"))
+    except Err as e:
+        raise HttpError(ErrorCode_InternalError(str(e.value)),
+                        "send_to_origin needs the component variable 'origin' (the origin's "
+                        f"base URL) in [component.<id>.variables]: {e.value.value}") from None
+    parts = urlsplit(request.uri)
+    path = parts.path or "/"
+    target = path + ("?" + parts.query if parts.query else "")
+    url = origin.rstrip("/") + target
+    headers = {k: v for k, v in (request.headers or {}).items()
+               if k.lower() not in _FORBIDDEN_HEADERS and k.lower() not in ("te", "trailer")}
+    return send(Request(request.method, url, headers, request.body))
 
 
 _FORBIDDEN_HEADERS = frozenset((

@@ -1,0 +1,190 @@
+"""jwt.api_jws: JWS compact serialization (RFC 7515): header.payload.signature.
+
+PyJWS splits and assembles tokens and checks signatures; the claims of a
+JWT are api_jwt's business. The rules, as in PyJWT:
+  - decode() with signature verification needs `algorithms`, the list of
+    algorithms the caller accepts; the token's own "alg" must be in it
+    (InvalidAlgorithmError otherwise), so a token cannot choose a weaker or
+    different algorithm than the application expects;
+  - "none" only ever verifies as False (InvalidSignatureError); a token
+    without a signature is only readable with verify_signature=False;
+  - the header must be a JSON object; "kid", when present, a string.
+"""
+
+import binascii
+import json
+
+from .algorithms import MAX_SIGNING_INPUT, get_default_algorithms
+from .exceptions import (
+    DecodeError,
+    InvalidAlgorithmError,
+    InvalidSignatureError,
+    InvalidTokenError,
+)
+from .utils import base64url_decode, base64url_encode
+
+__all__ = ["PyJWS", "encode", "decode", "decode_complete", "get_unverified_header",
+           "get_algorithm_by_name", "register_algorithm", "unregister_algorithm"]
+
+
+class PyJWS:
+    header_typ = "JWT"
+
+    def __init__(self, algorithms=None, options=None):
+        self._algorithms = get_default_algorithms()
+        self._valid_algs = set(algorithms) if algorithms is not None else set(self._algorithms)
+        for name in list(self._algorithms):
+            if name not in self._valid_algs:
+                del self._algorithms[name]
+        self.options = {"verify_signature": True, **(options or {})}
+
+    def register_algorithm(self, alg_id, alg_obj):
+        from .algorithms import Algorithm
+
+        if alg_id in self._algorithms:
+            raise ValueError("Algorithm already has a handler.")
+        if not isinstance(alg_obj, Algorithm):
+            raise TypeError("Object is not of type `Algorithm`")
+        self._algorithms[alg_id] = alg_obj
+        self._valid_algs.add(alg_id)
+
+    def unregister_algorithm(self, alg_id):
+        if alg_id not in self._algorithms:
+            raise KeyError("The specified algorithm could not be removed because it is not "
+                           "registered.")
+        del self._algorithms[alg_id]
+        self._valid_algs.discard(alg_id)
+
+    def get_algorithms(self):
+        return list(self._valid_algs)
+
+    def get_algorithm_by_name(self, alg_name):
+        try:
+            return self._algorithms[alg_name]
+        except (KeyError, TypeError):
+            raise NotImplementedError("Algorithm not supported") from None
+
+    # ---- encoding -----------------------------------------------------------------
+
+    def encode(self, payload, key, algorithm="HS256", headers=None, json_encoder=None,
+               is_payload_detached=False):
+        alg = algorithm if algorithm is not None else "none"
+        if headers:
+            if headers.get("alg"):
+                alg = headers["alg"]
+            if headers.get("b64") is False:
+                is_payload_detached = True
+        header = {"typ": self.header_typ, "alg": alg}
+        if headers:
+            self._validate_headers(headers)
+            header.update(headers)
+        if not header["typ"]:
+            del header["typ"]
+        if is_payload_detached:
+            header["b64"] = False
+        else:
+            header.pop("b64", None)
+        json_header = json.dumps(header, separators=(",", ":"), cls=json_encoder,
+                                 sort_keys=True).encode()
+        segments = [base64url_encode(json_header)]
+        segments.append(payload if is_payload_detached else base64url_encode(payload))
+        signing_input = b".".join(segments)
+        alg_obj = self.get_algorithm_by_name(alg)
+        signature = alg_obj.sign(signing_input, alg_obj.prepare_key(key))
+        segments.append(base64url_encode(signature))
+        if is_payload_detached:
+            segments[1] = b""
+        return b".".join(segments).decode("utf-8")
+
+    # ---- decoding -----------------------------------------------------------------
+
+    def decode_complete(self, jwt, key="", algorithms=None, options=None,
+                        detached_payload=None, **kwargs):
+        merged = {**self.options, **(options or {})}
+        if isinstance(algorithms, str):  # "RS256" must not also allow "RS2"
+            algorithms = [algorithms]
+        verify_signature = merged["verify_signature"]
+        if verify_signature and not algorithms:
+            raise DecodeError('It is required that you pass in a value for the "algorithms" '
+                              "argument when calling decode().")
+        payload, signing_input, header, signature = self._load(jwt)
+        if header.get("b64", True) is False:
+            if detached_payload is None:
+                raise DecodeError('It is required that you pass in a value for the '
+                                  '"detached_payload" argument to decode a message having the '
+                                  "b64 header set to false.")
+            payload = detached_payload
+            signing_input = b".".join([signing_input.rsplit(b".", 1)[0], payload])
+        if verify_signature:
+            self._verify_signature(signing_input, header, signature, key, algorithms)
+        return {"payload": payload, "header": header, "signature": signature}
+
+    def decode(self, jwt, key="", algorithms=None, options=None, detached_payload=None,
+               **kwargs):
+        return self.decode_complete(jwt, key, algorithms, options,
+                                    detached_payload=detached_payload)["payload"]
+
+    def get_unverified_header(self, jwt):
+        """The token's header, NOT verified: do not trust it before decode()."""
+        header = self._load(jwt)[2]
+        self._validate_headers(header)
+        return header
+
+    def _load(self, jwt):
+        if isinstance(jwt, str):
+            jwt = jwt.encode("utf-8")
+        if not isinstance(jwt, bytes):
+            raise DecodeError(f"Invalid token type. Token must be a {bytes}")
+        try:
+            signing_input, crypto_segment = jwt.rsplit(b".", 1)
+            header_segment, payload_segment = signing_input.split(b".", 1)
+        except ValueError:
+            raise DecodeError("Not enough segments") from None
+        try:
+            header_data = base64url_decode(header_segment)
+        except (TypeError, binascii.Error):
+            raise DecodeError("Invalid header padding") from None
+        try:
+            header = json.loads(header_data)
+        except ValueError as e:
+            raise DecodeError(f"Invalid header string: {e}") from None
+        if not isinstance(header, dict):
+            raise DecodeError("Invalid header string: must be a json object")
+        try:
+            payload = base64url_decode(payload_segment)
+        except (TypeError, binascii.Error):
+            raise DecodeError("Invalid payload padding") from None
+        try:
+            signature = base64url_decode(crypto_segment)
+        except (TypeError, binascii.Error):
+            raise DecodeError("Invalid crypto padding") from None
+        return payload, signing_input, header, signature
+
+    def _verify_signature(self, signing_input, header, signature, key="", algorithms=None):
+        alg = header.get("alg")
+        if not isinstance(alg, str) or not alg or (algorithms is not None and
+                                                   alg not in algorithms):
+            raise InvalidAlgorithmError("The specified alg value is not allowed")
+        try:
+            alg_obj = self.get_algorithm_by_name(alg)
+        except NotImplementedError:
+            raise InvalidAlgorithmError("Algorithm not supported") from None
+        if len(signing_input) > MAX_SIGNING_INPUT:
+            raise DecodeError("Token too large")
+        prepared = alg_obj.prepare_key(key)
+        if not alg_obj.verify(signing_input, prepared, signature):
+            raise InvalidSignatureError("Signature verification failed")
+
+    def _validate_headers(self, headers):
+        if "kid" in headers and not isinstance(headers["kid"], str):
+            raise InvalidTokenError("Key ID header parameter must be a string")
+
+
+_jws = PyJWS()
+encode = _jws.encode
+decode = _jws.decode
+decode_complete = _jws.decode_complete
+get_unverified_header = _jws.get_unverified_header
+get_algorithm_by_name = _jws.get_algorithm_by_name
+register_algorithm = _jws.register_algorithm
+unregister_algorithm = _jws.unregister_algorithm

@@ -1,0 +1,12 @@
+"""spin_sdk.wit.imports.fermyon_spin_key_value: the same Store and error variants as
+spin_sdk.wit.imports.key_value (one implementation serves every
+generation of the interface; see its docstring)."""
+
+from spin_sdk.wit.imports.key_value import (  # noqa: F401
+    Error,
+    Error_AccessDenied,
+    Error_NoSuchStore,
+    Error_Other,
+    Error_StoreTableFull,
+    Store,
+)

@@ -1,0 +1,179 @@
+"""spin_sdk.wit.imports.key_value: Spin's key-value interface over pyedge's
+host calls ("kv.*", docs/hostcall.md).
+
+`Store` serves both spin-sdk generations (spin_sdk._mode): in a 3.x app its
+methods return values, in a 4.0 app they return coroutines to await;
+`get_keys` gives a list in 3.x and a (StreamReader, FutureReader) pair in
+4.0. A store is a context manager; leaving the `with` block closes it, and
+the host closes whatever is still open when the request ends.
+
+Errors are raised as `spin_sdk.wit.types.Err` with `.value` one of
+    Error_AccessDenied    the component's `key_value_stores` lacks the label
+    Error_NoSuchStore     no store has that label
+    Error_StoreTableFull  too many stores open at once in this request
+    Error_Other(str)      anything else: a key over 256 bytes, a value over
+                          1 MiB, a closed store, a backend failure
+"""
+
+from dataclasses import dataclass
+from typing import List, Optional, Union
+
+import pyedge_hostcall as _hc
+from componentize_py_async_support.futures import FutureReader
+from componentize_py_async_support.streams import StreamReader
+from spin_sdk import _mode
+from spin_sdk.wit.types import Err, Ok
+
+__all__ = ["Store", "Error", "Error_StoreTableFull", "Error_NoSuchStore", "Error_AccessDenied",
+           "Error_Other"]
+
+
+@dataclass
+class Error_StoreTableFull:
+    pass
+
+
+@dataclass
+class Error_NoSuchStore:
+    pass
+
+
+@dataclass
+class Error_AccessDenied:
+    pass
+
+
+@dataclass
+class Error_Other:
+    value: str
+
+
+Error = Union[Error_StoreTableFull, Error_NoSuchStore, Error_AccessDenied, Error_Other]
+
+
+def _key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"a key-value store key must be a str, not {type(key).__name__}")
+    return key.encode("utf-8")
+
+
+def _value(value):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"a key-value store value must be bytes, not {type(value).__name__}")
+
+
+def _call(op, *blobs):
+    try:
+        return _hc.call("kv." + op, *blobs)
+    except _hc.HostCallError as e:
+        raise Err(Error_Other(e.message)) from None
+
+
+class Store:
+    """An open key-value store."""
+
+    __slots__ = ("_handle", "label")
+
+    def __init__(self, handle, label):
+        self._handle = handle
+        self.label = label
+
+    # --- opening ---------------------------------------------------------------
+
+    @classmethod
+    def _open_now(cls, label):
+        if not isinstance(label, str):
+            raise TypeError(f"a store label must be a str, not {type(label).__name__}")
+        try:
+            (handle,) = _hc.call("kv.open", label)
+        except _hc.Denied:
+            raise Err(Error_AccessDenied()) from None
+        except _hc.NotFound:
+            raise Err(Error_NoSuchStore()) from None
+        except _hc.Limit:
+            raise Err(Error_StoreTableFull()) from None
+        except _hc.HostCallError as e:
+            raise Err(Error_Other(e.message)) from None
+        return cls(handle, label)
+
+    @classmethod
+    def open(cls, label: str) -> "Store":
+        """Opens the store `label` (it must be in the component's
+        key_value_stores)."""
+        return _mode.returns(cls._open_now, label)
+
+    # --- operations -------------------------------------------------------------
+
+    def _h(self):
+        if self._handle is None:
+            raise Err(Error_Other(f"key-value store '{self.label}' is closed"))
+        return self._handle
+
+    def _get(self, key):
+        blobs = _call("get", self._h(), _key(key))
+        return blobs[0] if blobs else None
+
+    def _set(self, key, value):
+        _call("set", self._h(), _key(key), _value(value))
+
+    def _delete(self, key):
+        _call("delete", self._h(), _key(key))
+
+    def _exists(self, key):
+        (flag,) = _call("exists", self._h(), _key(key))
+        return _hc.from_u64(flag) != 0
+
+    def _keys(self):
+        return [k.decode("utf-8", "replace") for k in _call("get_keys", self._h())]
+
+    def _keys_stream(self):
+        return StreamReader(self._keys()), FutureReader(Ok(None))
+
+    def get(self, key: str) -> Optional[bytes]:
+        """The value of `key`, or None when there is none."""
+        return _mode.returns(self._get, key)
+
+    def set(self, key: str, value: bytes) -> None:
+        """Sets `key` to `value`, replacing any value it had."""
+        return _mode.returns(self._set, key, value)
+
+    def delete(self, key: str) -> None:
+        """Removes `key`; no error if it is absent."""
+        return _mode.returns(self._delete, key)
+
+    def exists(self, key: str) -> bool:
+        """Whether `key` has a value."""
+        return _mode.returns(self._exists, key)
+
+    def get_keys(self) -> List[str]:
+        """Every key: a list (3.x), or a (StreamReader, FutureReader) pair to
+        give to spin_sdk.util.collect (4.0)."""
+        if _mode.is_async():
+            return _mode.returns(self._keys_stream)
+        return self._keys()
+
+    # --- closing ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Releases the store (also done by `with` and at the end of the
+        request). Closing twice is harmless."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                _hc.call("kv.close", handle)
+            except _hc.HostCallError:
+                pass
+
+    drop = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+        return None
+
+    def __repr__(self):
+        state = "closed" if self._handle is None else "open"
+        return f"<spin_sdk key-value Store {self.label!r} ({state})>"

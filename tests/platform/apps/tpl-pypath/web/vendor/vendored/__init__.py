@@ -1,0 +1,2 @@
+"""A package vendored into the component directory (-p vendor)."""
+NAME = "vendored 1.0"

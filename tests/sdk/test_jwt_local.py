@@ -1,0 +1,223 @@
+"""sdk/python/jwt without the host: HS256/384/512, the token format, claim
+checks and errors, exactly as PyJWT 2.6 behaves (the asymmetric algorithms
+need the host's crypto service: tests/platform/test_jwt.py)."""
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import time
+import unittest
+
+import jwt
+from jwt import algorithms, utils
+
+SECRET = "s3cret"
+
+
+def b64(d):
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+
+def signed(header, payload, secret=SECRET):
+    si = f"{b64(header)}.{b64(payload)}".encode()
+    sig = hmac.new(secret.encode(), si, hashlib.sha256).digest()
+    return si.decode() + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+
+
+class Hmac(unittest.TestCase):
+    def test_round_trip_every_hash(self):
+        for alg in ("HS256", "HS384", "HS512"):
+            tok = jwt.encode({"sub": "x"}, SECRET, algorithm=alg)
+            self.assertEqual(jwt.decode(tok, SECRET, algorithms=[alg]), {"sub": "x"})
+            self.assertEqual(jwt.get_unverified_header(tok), {"alg": alg, "typ": "JWT"})
+
+    def test_known_token(self):
+        # made by hand with hmac: the same bytes PyJWT produces
+        tok = signed({"alg": "HS256", "typ": "JWT"}, {"a": 1})
+        self.assertEqual(jwt.decode(tok, SECRET, algorithms=["HS256"]), {"a": 1})
+        # and encode() writes compact JSON, the header's keys sorted, as PyJWT
+        h, p, s = jwt.encode({"a": 1}, SECRET).split(".")
+        self.assertEqual(utils.base64url_decode(h), b'{"alg":"HS256","typ":"JWT"}')
+        self.assertEqual(utils.base64url_decode(p), b'{"a":1}')
+        want = hmac.new(SECRET.encode(), f"{h}.{p}".encode(), hashlib.sha256).digest()
+        self.assertEqual(utils.base64url_decode(s), want)
+
+    def test_wrong_secret_and_tampering(self):
+        tok = jwt.encode({"sub": "x"}, SECRET)
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(tok, "other", algorithms=["HS256"])
+        h, p, s = tok.split(".")
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(f"{h}.{b64({'sub': 'admin'})}.{s}", SECRET, algorithms=["HS256"])
+
+    def test_pem_and_ssh_keys_are_not_secrets(self):
+        tok = jwt.encode({"sub": "x"}, SECRET)
+        for key in ("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n",
+                    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+                    "ssh-rsa AAAAB3NzaC1yc2E user@host", b"ssh-ed25519 AAAA"):
+            with self.assertRaises(jwt.InvalidKeyError):
+                jwt.decode(tok, key, algorithms=["HS256"])
+            with self.assertRaises(jwt.InvalidKeyError):
+                jwt.encode({"a": 1}, key, algorithm="HS256")
+
+
+class Format(unittest.TestCase):
+    def test_malformed(self):
+        good = jwt.encode({"a": 1}, SECRET)
+        h, p, s = good.split(".")
+        cases = ["", "a", "a.b", f"{h}.{p}.{s}=x", f"{h}+.{p}.{s}", f"{b64([1])}.{p}.{s}",
+                 f"{h}.{p}.{s[:-1]}/", f"{h}.{p}.{s} ", 5]
+        for tok in cases:
+            with self.assertRaises(jwt.DecodeError, msg=repr(tok)):
+                jwt.decode(tok, SECRET, algorithms=["HS256"])
+        bad_payload = signed({"alg": "HS256"}, [1, 2])
+        with self.assertRaises(jwt.DecodeError):
+            jwt.decode(bad_payload, SECRET, algorithms=["HS256"])
+
+    def test_base64url_is_strict(self):
+        self.assertEqual(utils.base64url_decode("YQ"), b"a")
+        self.assertEqual(utils.base64url_decode("YQ=="), b"a")
+        for bad in ("Y", "Y Q", "YQ=a", "Y+Q", "YQ/", "Y\nQ"):
+            with self.assertRaises(Exception, msg=bad):
+                utils.base64url_decode(bad)
+
+    def test_algorithms_required_and_checked(self):
+        tok = jwt.encode({"a": 1}, SECRET)
+        with self.assertRaises(jwt.DecodeError):
+            jwt.decode(tok, SECRET)
+        with self.assertRaises(jwt.InvalidAlgorithmError):
+            jwt.decode(tok, SECRET, algorithms=["HS512"])
+        with self.assertRaises(jwt.InvalidAlgorithmError):
+            jwt.decode(tok, SECRET, algorithms="HS2")  # not a substring test
+        self.assertEqual(jwt.decode(tok, SECRET, algorithms="HS256"), {"a": 1})
+        unknown = signed({"alg": "XS256"}, {"a": 1})
+        with self.assertRaises(jwt.InvalidAlgorithmError):
+            jwt.decode(unknown, SECRET, algorithms=["XS256"])
+        for alg in (None, 5, ["HS256"]):
+            with self.assertRaises(jwt.InvalidAlgorithmError):
+                jwt.decode(signed({"alg": alg}, {"a": 1}), SECRET, algorithms=["HS256"])
+
+    def test_alg_none(self):
+        tok = jwt.encode({"a": 1}, None, algorithm=None)
+        self.assertTrue(tok.endswith("."))
+        with self.assertRaises(jwt.InvalidAlgorithmError):
+            jwt.decode(tok, SECRET, algorithms=["HS256"])
+        with self.assertRaises(jwt.InvalidSignatureError):
+            jwt.decode(tok, None, algorithms=["none"])
+        with self.assertRaises(jwt.InvalidKeyError):
+            jwt.decode(tok, "key", algorithms=["none"])
+        self.assertEqual(jwt.decode(tok, options={"verify_signature": False}), {"a": 1})
+
+    def test_kid_must_be_a_string(self):
+        with self.assertRaises(jwt.InvalidTokenError):
+            jwt.encode({"a": 1}, SECRET, headers={"kid": 5})
+        tok = signed({"alg": "HS256", "kid": 5}, {"a": 1})
+        with self.assertRaises(jwt.InvalidTokenError):
+            jwt.get_unverified_header(tok)
+
+    def test_payload_must_be_a_mapping(self):
+        with self.assertRaises(TypeError):
+            jwt.encode([1], SECRET)
+
+
+class Claims(unittest.TestCase):
+    def dec(self, claims, **kw):
+        return jwt.decode(jwt.encode(claims, SECRET), SECRET, algorithms=["HS256"], **kw)
+
+    def test_time_claims(self):
+        now = int(time.time())
+        with self.assertRaises(jwt.ExpiredSignatureError):
+            self.dec({"exp": now - 1})
+        self.assertEqual(self.dec({"exp": now - 5}, leeway=10)["exp"], now - 5)
+        self.dec({"exp": now - 5}, leeway=datetime.timedelta(seconds=10))
+        with self.assertRaises(jwt.ImmatureSignatureError):
+            self.dec({"nbf": now + 60})
+        with self.assertRaises(jwt.ImmatureSignatureError):
+            self.dec({"iat": now + 60})
+        with self.assertRaises(jwt.InvalidIssuedAtError):
+            self.dec({"iat": "x"})
+        for claim in ("exp", "nbf"):
+            for bad in ("x", [1], None, True, float("nan")):
+                with self.assertRaises(jwt.DecodeError, msg=f"{claim}={bad!r}"):
+                    self.dec({claim: bad})
+        self.dec({"exp": now - 1}, options={"verify_exp": False})
+        exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        self.assertIsInstance(self.dec({"exp": exp})["exp"], int)
+
+    def test_audience_issuer_require(self):
+        with self.assertRaises(jwt.InvalidAudienceError):
+            self.dec({"aud": "a"})
+        self.assertEqual(self.dec({"aud": ["a", "b"]}, audience="b")["aud"], ["a", "b"])
+        self.dec({"aud": "a"}, audience=["x", "a"])
+        with self.assertRaises(jwt.InvalidAudienceError):
+            self.dec({"aud": "a"}, audience="b")
+        with self.assertRaises(jwt.InvalidAudienceError):
+            self.dec({"aud": [1]}, audience="a")
+        with self.assertRaises(jwt.MissingRequiredClaimError) as cm:
+            self.dec({}, audience="a")
+        self.assertEqual(str(cm.exception), 'Token is missing the "aud" claim')
+        with self.assertRaises(jwt.InvalidIssuerError):
+            self.dec({"iss": "a"}, issuer="b")
+        with self.assertRaises(jwt.MissingRequiredClaimError):
+            self.dec({}, issuer="b")
+        with self.assertRaises(jwt.MissingRequiredClaimError):
+            self.dec({"a": 1}, options={"require": ["exp"]})
+
+    def test_exception_hierarchy_matches_pyjwt(self):
+        expect = {
+            "InvalidTokenError": "PyJWTError", "DecodeError": "InvalidTokenError",
+            "InvalidSignatureError": "DecodeError", "ExpiredSignatureError": "InvalidTokenError",
+            "InvalidAudienceError": "InvalidTokenError", "InvalidIssuerError": "InvalidTokenError",
+            "InvalidIssuedAtError": "InvalidTokenError",
+            "ImmatureSignatureError": "InvalidTokenError", "InvalidKeyError": "PyJWTError",
+            "InvalidAlgorithmError": "InvalidTokenError",
+            "MissingRequiredClaimError": "InvalidTokenError", "PyJWKError": "PyJWTError",
+            "PyJWKSetError": "PyJWTError", "PyJWTError": "Exception",
+        }
+        for name, base in expect.items():
+            self.assertEqual(getattr(jwt, name).__bases__[0].__name__, base, name)
+
+
+class Jwk(unittest.TestCase):
+    def test_oct_jwk(self):
+        jwk = {"kty": "oct", "k": base64.urlsafe_b64encode(b"k3y").rstrip(b"=").decode()}
+        key = jwt.PyJWK(jwk)
+        self.assertEqual((key.key, key.key_type, key.Algorithm.name), (b"k3y", "oct", "HS256"))
+        tok = jwt.encode({"a": 1}, b"k3y")
+        self.assertEqual(jwt.decode(tok, key.key, algorithms=["HS256"]), {"a": 1})
+
+    def test_bad_jwks(self):
+        for bad, err in (({}, jwt.InvalidKeyError), ({"kty": "XYZ"}, jwt.InvalidKeyError),
+                         ({"kty": "EC", "crv": "P-1"}, jwt.InvalidKeyError),
+                         ({"kty": "OKP"}, jwt.InvalidKeyError),
+                         ({"kty": "RSA", "alg": "XX1"}, jwt.PyJWKError),
+                         ({"kty": "RSA", "n": "AQAB"}, jwt.InvalidKeyError),
+                         ({"kty": "EC", "crv": "P-256", "x": "A" * 60, "y": "AA"},
+                          jwt.InvalidKeyError),
+                         ({"kty": "OKP", "crv": "Ed25519", "x": "AAAA"}, jwt.InvalidKeyError),
+                         ({"kty": "oct", "k": "***"}, jwt.InvalidKeyError)):
+            with self.assertRaises(err, msg=repr(bad)):
+                jwt.PyJWK(bad)
+        with self.assertRaises(jwt.PyJWKSetError):
+            jwt.PyJWKSet([])
+        with self.assertRaises(jwt.PyJWKSetError):
+            jwt.PyJWKSet({"keys": 1})
+
+    def test_public_jwk_components(self):
+        x = base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()
+        key = algorithms.OKPAlgorithm.from_jwk({"kty": "OKP", "crv": "Ed25519", "x": x, "d": x})
+        self.assertEqual((key.fmt, key.kty, key.private_jwk), ("jwk", "OKP", True))
+        self.assertEqual(json.loads(algorithms.OKPAlgorithm.to_jwk(key)),
+                         {"kty": "OKP", "crv": "Ed25519", "x": x})
+        with self.assertRaises(jwt.InvalidKeyError):  # signing with a JWK private key
+            jwt.encode({"a": 1}, key, algorithm="EdDSA")
+        set_ = jwt.PyJWKSet.from_dict({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": x,
+                                                 "kid": "k1"}]})
+        self.assertEqual(set_["k1"].key.kty, "OKP")
+        with self.assertRaises(KeyError):
+            set_["nope"]
+
+
+if __name__ == "__main__":
+    unittest.main()
