@@ -37,6 +37,8 @@ struct pe_instance {
   uint32_t nowned_runs, owned_runs_cap;
   bool owned_runs_valid;
   bool used_elsewhere; /* a call ran on another thread than use_tid's */
+  bool memory_from_snapshot; /* memory maps a snapshot (else anonymous:
+                                pages never touched read as zero) */
   int use_tid;
   long use_minflt;
   /* the module's own instance struct follows, 16-byte aligned */

@@ -15,6 +15,7 @@ Errors are raised as `spin_sdk.wit.types.Err` with `.value` one of
                           1 MiB, a closed store, a backend failure
 """
 
+import struct
 from dataclasses import dataclass
 from typing import List, Optional, Union
 
@@ -70,6 +71,28 @@ def _call(op, *blobs):
         raise Err(Error_Other(e.message)) from None
 
 
+_U32 = struct.Struct("<I").pack
+_HANDLE_LEN = _U32(8)
+
+
+def _keyed(service, handle, key, value=None):
+    """One call on a key (and a value), packed by hand: this is the path
+    every get/set/delete/exists takes. Returns the reply after its status
+    byte; raises Err(Error_Other) on any other status."""
+    k = _key(key)
+    if value is None:
+        payload = b"".join((_HANDLE_LEN, handle, _U32(len(k)), k))
+    else:
+        payload = b"".join((_HANDLE_LEN, handle, _U32(len(k)), k, _U32(len(value)), value))
+    try:
+        status, rest = _hc.call_raw(service, payload)
+    except _hc.HostCallError as e:
+        raise Err(Error_Other(e.message)) from None
+    if status != _hc.OK:
+        raise Err(Error_Other(bytes(rest).decode("utf-8", "replace")))
+    return rest
+
+
 class Store:
     """An open key-value store."""
 
@@ -111,18 +134,24 @@ class Store:
         return self._handle
 
     def _get(self, key):
-        blobs = _call("get", self._h(), _key(key))
-        return blobs[0] if blobs else None
+        rest = _keyed("kv.get", self._h(), key)
+        if not rest:
+            return None
+        if len(rest) < 4 or int.from_bytes(rest[:4], "little") != len(rest) - 4:
+            raise Err(Error_Other("malformed kv.get reply from the host"))
+        return rest[4:]
 
     def _set(self, key, value):
-        _call("set", self._h(), _key(key), _value(value))
+        _keyed("kv.set", self._h(), key, _value(value))
 
     def _delete(self, key):
-        _call("delete", self._h(), _key(key))
+        _keyed("kv.delete", self._h(), key)
 
     def _exists(self, key):
-        (flag,) = _call("exists", self._h(), _key(key))
-        return _hc.from_u64(flag) != 0
+        rest = _keyed("kv.exists", self._h(), key)
+        if len(rest) != 12:
+            raise Err(Error_Other("malformed kv.exists reply from the host"))
+        return rest[4:] != bytes(8)
 
     def _keys(self):
         return [k.decode("utf-8", "replace") for k in _call("get_keys", self._h())]
