@@ -120,6 +120,8 @@ measure() {
 }
 
 # --- pyedge ------------------------------------------------------------------
+# the user's path: `pyedge build` makes the snapshot file, `up` starts from it
+"$PYEDGE" build -f examples/hello >"$OUT/pyedge.build.log" 2>&1 || log "pyedge build failed (see $OUT/pyedge.build.log)"
 PORT=$(freeport)
 URL=http://127.0.0.1:$PORT/
 if launch pyedge "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --quiet; then
@@ -143,10 +145,12 @@ if launch pyedge "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT
         wait "$wpid"
     fi
     stop "$SPID"
-    # a short pass with the access log on, for the per-request sandbox time
+    # a short pass with the access log on, for the per-request sandbox time,
+    # and with PYEDGE_TRACE_PAGES=1: the pages each request's sandbox mapped
+    # and copied (dirty) -- the cost that recycling and freezing keep down
     PORT=$(freeport)
     URL=http://127.0.0.1:$PORT/
-    if launch pyedge-log "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT"; then
+    if PYEDGE_TRACE_PAGES=1 launch pyedge-log "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT"; then
         wrk -t1 -c1 -d3s "$URL" >"$OUT/pyedge-log.wrk-c1.txt" 2>&1
         sleep 0.3
         n1=$(wc -l <"$OUT/pyedge-log.server.log")
@@ -161,6 +165,8 @@ if launch pyedge "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT
         SBN=$(tail -n +"$((n1 + 1))" "$OUT/pyedge-log.server.log" | med)
         RT1=$(head -n "$n1" "$OUT/pyedge-log.server.log" | medt)
         RTN=$(tail -n +"$((n1 + 1))" "$OUT/pyedge-log.server.log" | medt)
+        PAGES=$(sed -n 's/.*pages mapped \([0-9]*\), dirty \([0-9]*\).*/\1 \2/p' "$OUT/pyedge-log.server.log" |
+                sort -n -k2 | awk '{ m[NR] = $1; d[NR] = $2 } END { if (NR) printf "median dirty %d of %d mapped 4 KiB pages (n=%d)", d[int((NR + 1) / 2)], m[int((NR + 1) / 2)], NR; else print "n/a" }')
     fi
 else
     NOTE[pyedge]="did not start"
@@ -270,6 +276,7 @@ if [ -n "${SB1:-}" ]; then
     echo "== pyedge per request (access log pass, 3 s each): median sandbox creation / whole request"
     echo "  c1:  sandbox $SB1, request $RT1"
     echo "  c$CONNS: sandbox $SBN, request $RTN"
+    echo "  pages per request: ${PAGES:-n/a}"
 fi
 if [ -s "$OUT/pyedge.perf-symbols.txt" ]; then
     echo "== pyedge perf (cpu-clock, 5 s at c$CONNS), top symbols (self)"

@@ -509,6 +509,14 @@ int pe_serve(const pe_serve_options *o) {
     fprintf(stderr, "pyedge: %s\n", err);
     goto out;
   }
+  /* before the ready line: whoever waits for it may stop us right away
+   * (a shutdown asked for before the loop runs is kept until it does) */
+  running_server = srv;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
   fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a.m->name, o->listen,
           pe_http_server_port(srv));
   for (size_t i = 0; i < pe_router_count(a.router); i++) {
@@ -517,12 +525,6 @@ int pe_serve(const pe_serve_options *o) {
     fprintf(stderr, "  %s -> %s\n", route, target);
   }
   setvbuf(stdout, NULL, _IOLBF, 0);
-  running_server = srv;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
   code = pe_http_server_run(srv) == 0 ? 0 : 1;
   running_server = NULL;
   fprintf(stderr, "pyedge: stopped\n");

@@ -585,6 +585,18 @@ static bool read_request(const uint8_t *in, size_t n, ob_request *req, const uin
   return true;
 }
 
+/* A scheme ("file:", "gopher:", "data:"...) other than http and https, named
+ * in *scheme; false when there is none or it is supported. */
+static bool unsupported_scheme(const uint8_t *p, size_t n, char *scheme, size_t cap) {
+  size_t i = 0;
+  if (n == 0 || !isalpha(p[0])) return false;
+  while (i < n && (isalnum(p[i]) || p[i] == '+' || p[i] == '-' || p[i] == '.')) i++;
+  if (i == n || p[i] != ':' || i >= cap) return false;
+  for (size_t k = 0; k < i; k++) scheme[k] = (char)tolower(p[k]);
+  scheme[i] = 0;
+  return strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0;
+}
+
 static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *out) {
   http_state *st = rq->app->http;
   ob_request req;
@@ -616,13 +628,14 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
     goto done;
   }
   req.url = u;
-  if (!pe_outbound_url_parse((const char *)url_p, url_len, u, msg, sizeof msg)) {
+  char scheme[16];
+  if (unsupported_scheme(url_p, url_len, scheme, sizeof scheme)) {
+    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)",
+             scheme);
     fail(rq, out, PE_HC_INVALID, shown, msg);
     goto done;
   }
-  if (!u->relative && strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0) {
-    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)",
-             u->scheme);
+  if (!pe_outbound_url_parse((const char *)url_p, url_len, u, msg, sizeof msg)) {
     fail(rq, out, PE_HC_INVALID, shown, msg);
     goto done;
   }

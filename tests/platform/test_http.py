@@ -65,7 +65,7 @@ def setup():
     O["bad"] = Origin(tls=(os.path.join(TMP, "bad.pem"), os.path.join(TMP, "bad.key")))
     p = O["plain"].port
     O["excl_lo"] = max(1, p - 10)
-    os.environ["SSL_CERT_FILE"] = os.path.join(TMP, "ca.pem")
+    os.environ["CURL_CA_BUNDLE"] = os.environ["SSL_CERT_FILE"] = os.path.join(TMP, "ca.pem")
     args = ["--variable", f"origin_port={p}", "--variable", f"tls_port={O['tls'].port}",
             "--variable", f"bad_tls_port={O['bad'].port}", "--variable", f"range_lo={p}",
             "--variable", f"range_hi={p + 1}", "--variable", f"excl_lo={O['excl_lo']}",

@@ -1,5 +1,5 @@
 """What a handler returns and what goes back: normalisation, content-length,
-exceptions (500, empty body, traceback on stderr), and outbound HTTP stubs."""
+exceptions (500, empty body, traceback on stderr), and outbound HTTP without host services."""
 import unittest
 
 from sdk_testlib import IN_SANDBOX, call, load_entry
@@ -94,8 +94,10 @@ class Responses(unittest.TestCase):
         self.fails("/cl-twice", "more than one content-length")
 
     def test_outbound_send_not_available(self):
-        self.fails("/send", "NotImplementedError: outbound HTTP is not available yet")
-        self.fails("/send-async", "NotImplementedError: outbound HTTP is not available yet")
+        # outside `pyedge up` there are no host services (tests/platform/test_http.py
+        # covers outbound HTTP for real)
+        self.fails("/send", "RuntimeError: pyedge: the host service 'http.send' is not available here")
+        self.fails("/send-async", "RuntimeError: pyedge: the host service 'http.send' is not available here")
 
     def test_asyncio_run_inside_sync_handler(self):
         self.assertEqual(self.ok("/asyncio-run")[2], b"slept")
@@ -158,15 +160,15 @@ class SdkApi(unittest.TestCase):
         self.assertFalse(issubclass(Handler, IncomingHandler))
         del asyncio
 
-    def test_send_stubs(self):
+    def test_send_without_host_services(self):
         import inspect
         from spin_sdk import http
         req = http.Request("GET", "http://example.com/", {}, None)
-        with self.assertRaisesRegex(NotImplementedError, "outbound HTTP is not available yet"):
+        with self.assertRaisesRegex(RuntimeError, "'http.send' is not available here"):
             http.send(req)
         self.assertTrue(inspect.iscoroutinefunction(http.send_async))
         coro = http.send_async(req)
-        with self.assertRaisesRegex(NotImplementedError, "outbound HTTP is not available yet"):
+        with self.assertRaisesRegex(RuntimeError, "'http.send' is not available here"):
             coro.send(None)
         coro.close()
 

@@ -3,7 +3,8 @@ for pyedge's WebAssembly sandbox.
 
 Modules:
     spin_sdk.http        Request, Response, the handler base classes
-                         (IncomingHandler for spin-sdk 3.x, Handler for 4.0)
+                         (IncomingHandler for spin-sdk 3.x, Handler for 4.0),
+                         outbound send / send_async / send_to_origin
     spin_sdk.key_value   key-value stores (open, open_default, Store)
     spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
                          Value_*, QueryResult, RowResult)
