@@ -1,9 +1,12 @@
 """pyedge_http_client: http.client (and so urllib.request) inside the sandbox.
 
 WASI preview 1 has no sockets, so the standard library's HTTP client cannot
-connect anywhere. pyedge_entry imports this module at start-up (before the
-snapshot), and it replaces http.client.HTTPConnection and HTTPSConnection
-with subclasses whose "socket" is the host's outbound HTTP service
+connect anywhere. Whenever http.client is imported (by the app, by
+urllib.request...), the import hook in pyedge_http_hook (installed by
+pyedge_entry at start-up) imports this module and calls install(), which
+replaces http.client's HTTPConnection and HTTPSConnection, right after that
+module runs, by subclasses whose "socket" is the host's outbound HTTP
+service
 (`http.send`, the same call spin_sdk.http.send makes, under the same
 allowed_outbound_hosts rules and limits). urllib.request looks the classes
 up in http.client when it opens a URL, so `urllib.request.urlopen` works
@@ -28,17 +31,16 @@ certificates; TLS is always verified by the host against its CA store, so
 an SSLContext passed in is accepted and ignored.
 """
 
-import http
-import http.client as _client
 import io
 import socket
 import sys
 
 import pyedge_hostcall as _hc
 
-__all__ = ["HTTPConnection", "HTTPSConnection", "install"]
+__all__ = ["install"]
 
-_StdHTTPConnection = _client.HTTPConnection
+_client = None  # the http.client module, once installed into
+HTTPConnection = HTTPSConnection = None  # the classes, once defined
 
 
 def _timeout_ms(timeout):
@@ -146,12 +148,14 @@ class _HostSocket:
         self._out = bytearray()
         self._response = None  # bytes, ready for makefile()
         self._error = None
+        self._parsed = None  # the buffered request, once complete
 
     # -- what http.client calls ----------------------------------------------
     def sendall(self, data):
         if self._response is not None or self._error is not None:
             raise OSError("pyedge: the previous response was not read before a new request")
         self._out += data
+        self._parsed = None
         return None
 
     def send(self, data):
@@ -174,12 +178,14 @@ class _HostSocket:
 
     # -- the exchange -----------------------------------------------------------
     def ready(self):
-        return _Request(self._out).complete() is not None
+        self._parsed = _Request(self._out).complete()
+        return self._parsed is not None
 
     def finish(self):
         """Performs the buffered request now (if not yet done); raises its error."""
         if self._response is None and self._error is None:
-            req = _Request(self._out).complete()
+            req = self._parsed or _Request(self._out).complete()
+            self._parsed = None
             if req is None:
                 raise OSError("pyedge: getresponse() before the whole request was sent")
             self._out = bytearray()
@@ -192,84 +198,6 @@ class _HostSocket:
         if self._error is not None:
             e, self._error = self._error, None
             raise e
-
-
-class HTTPConnection(_StdHTTPConnection):
-    """http.client.HTTPConnection over pyedge's outbound HTTP."""
-
-    _pyedge_scheme = "http"
-
-    def connect(self):
-        if self._tunnel_host:
-            raise OSError("pyedge: proxies and CONNECT tunnels are not supported; "
-                          "request the URL directly")
-        sys.audit("http.client.connect", self, self.host, self.port)
-        self.sock = _HostSocket(self)
-
-    def endheaders(self, message_body=None, *, encode_chunked=False):
-        super().endheaders(message_body, encode_chunked=encode_chunked)
-        sock = self.sock
-        if isinstance(sock, _HostSocket) and sock.ready():
-            sock.finish()
-
-    def getresponse(self):
-        sock = self.sock
-        if isinstance(sock, _HostSocket):
-            sock.finish()
-        return super().getresponse()
-
-    def _pyedge_url(self, target):
-        if "://" in target:  # absolute-form (what a proxy would get)
-            return target
-        host = self.host
-        if ":" in host:
-            host = f"[{host}]"
-        port = "" if self.port == self.default_port else f":{self.port}"
-        if not target.startswith("/"):
-            target = "/" + target
-        return f"{self._pyedge_scheme}://{host}{port}{target}"
-
-    def _pyedge_exchange(self, method, target, headers, body):
-        from spin_sdk.http import _exchange
-
-        url = self._pyedge_url(target)
-        try:
-            status, pairs, data = _exchange(method, url, headers, body,
-                                            _timeout_ms(self.timeout))
-        except _hc.HostCallError as e:
-            raise _os_error(e) from None
-        try:
-            reason = http.HTTPStatus(status).phrase
-        except ValueError:
-            reason = ""
-        head = [f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")]
-        no_body = method == "HEAD" or status in (204, 304) or 100 <= status < 200
-        for name, value in pairs:
-            if name in ("transfer-encoding", "connection", "keep-alive"):
-                continue
-            if name == "content-length" and not no_body:
-                continue
-            head.append(name.encode("latin-1") + b": " + value + b"\r\n")
-        if not no_body:
-            head.append(b"content-length: %d\r\n" % len(data))
-            head.append(b"\r\n")
-            head.append(data)
-        else:
-            head.append(b"\r\n")
-        return b"".join(head)
-
-
-class HTTPSConnection(HTTPConnection):
-    """http.client.HTTPSConnection over pyedge's outbound HTTP (the host
-    verifies the server's certificate; `context` is accepted and ignored)."""
-
-    default_port = _client.HTTPS_PORT
-    _pyedge_scheme = "https"
-
-    def __init__(self, host, port=None, *, timeout=socket._GLOBAL_DEFAULT_TIMEOUT,
-                 source_address=None, context=None, blocksize=8192, **legacy):
-        super().__init__(host, port, timeout, source_address, blocksize=blocksize)
-        self._context = context
 
 
 class _HostTLSContext:
@@ -294,17 +222,99 @@ def _create_https_context(http_version):
     return _HostTLSContext()
 
 
-def install():
-    """Puts the classes into http.client (idempotent)."""
-    _client.HTTPConnection = HTTPConnection
-    _client.HTTPSConnection = HTTPSConnection
-    if "HTTPSConnection" not in _client.__all__:
-        _client.__all__.append("HTTPSConnection")
+def _define(client):
+    """The replacement classes, subclassing `client`'s own."""
+
+    class HTTPConnection(client.HTTPConnection):
+        """http.client.HTTPConnection over pyedge's outbound HTTP."""
+
+        _pyedge_scheme = "http"
+
+        def connect(self):
+            if self._tunnel_host:
+                raise OSError("pyedge: proxies and CONNECT tunnels are not supported; "
+                              "request the URL directly")
+            sys.audit("http.client.connect", self, self.host, self.port)
+            self.sock = _HostSocket(self)
+
+        def endheaders(self, message_body=None, *, encode_chunked=False):
+            super().endheaders(message_body, encode_chunked=encode_chunked)
+            sock = self.sock
+            if isinstance(sock, _HostSocket) and sock.ready():
+                sock.finish()
+
+        def getresponse(self):
+            sock = self.sock
+            if isinstance(sock, _HostSocket):
+                sock.finish()
+            return super().getresponse()
+
+        def _pyedge_url(self, target):
+            if "://" in target:  # absolute-form (what a proxy would get)
+                return target
+            host = self.host
+            if ":" in host:
+                host = f"[{host}]"
+            port = "" if self.port == self.default_port else f":{self.port}"
+            if not target.startswith("/"):
+                target = "/" + target
+            return f"{self._pyedge_scheme}://{host}{port}{target}"
+
+        def _pyedge_exchange(self, method, target, headers, body):
+            from spin_sdk.http import _exchange
+
+            url = self._pyedge_url(target)
+            try:
+                status, pairs, data = _exchange(method, url, headers, body,
+                                                _timeout_ms(self.timeout))
+            except _hc.HostCallError as e:
+                raise _os_error(e) from None
+            reason = client.responses.get(status, "")
+            head = [f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")]
+            no_body = method == "HEAD" or status in (204, 304) or 100 <= status < 200
+            for name, value in pairs:
+                if name in ("transfer-encoding", "connection", "keep-alive"):
+                    continue
+                if name == "content-length" and not no_body:
+                    continue
+                head.append(name.encode("latin-1") + b": " + value + b"\r\n")
+            if not no_body:
+                head.append(b"content-length: %d\r\n" % len(data))
+                head.append(b"\r\n")
+                head.append(data)
+            else:
+                head.append(b"\r\n")
+            return b"".join(head)
+
+
+    class HTTPSConnection(HTTPConnection):
+        """http.client.HTTPSConnection over pyedge's outbound HTTP (the host
+        verifies the server's certificate; `context` is accepted and ignored)."""
+
+        default_port = client.HTTPS_PORT
+        _pyedge_scheme = "https"
+
+        def __init__(self, host, port=None, *, timeout=socket._GLOBAL_DEFAULT_TIMEOUT,
+                     source_address=None, context=None, blocksize=8192, **legacy):
+            super().__init__(host, port, timeout, source_address, blocksize=blocksize)
+            self._context = context
+
+    return HTTPConnection, HTTPSConnection
+
+
+def install(client):
+    """Puts the classes into the http.client module `client` (idempotent)."""
+    global _client, HTTPConnection, HTTPSConnection
+    if getattr(client, "_pyedge_installed", False):
+        return
+    _client = client
+    HTTPConnection, HTTPSConnection = _define(client)
+    client.HTTPConnection = HTTPConnection
+    client.HTTPSConnection = HTTPSConnection
+    if "HTTPSConnection" not in client.__all__:
+        client.__all__.append("HTTPSConnection")
     try:
         import ssl  # noqa: F401  (absent in the sandbox)
     except ImportError:
-        _client._create_https_context = _create_https_context
-
-
-if sys.platform == "wasi":
-    install()
+        client._create_https_context = _create_https_context
+    client._pyedge_installed = True

@@ -105,7 +105,7 @@ const char *pe_svc_vars_component(const pe_services *s, const char *component, c
 static void redact_one(char *msg, const char *secret) {
   size_t sl = strlen(secret);
   if (sl < 3) return;
-  for (char *at; (at = strstr(msg, secret)) != NULL;) {
+  for (char *p = msg, *at; (at = strstr(p, secret)) != NULL; p = at + 3) {
     memcpy(at, "***", 3);
     memmove(at + 3, at + sl, strlen(at + sl) + 1);
   }

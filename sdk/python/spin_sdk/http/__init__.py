@@ -21,6 +21,12 @@ Responses: `status` an int, `headers` a mapping of str names to str values,
 `body` bytes or None. A missing content-length header is added. If the
 handler raises, the traceback goes to stderr and the client gets a 500 with
 an empty body.
+
+Outbound requests: send(Request) -> Response (call it, or await it in
+spin-sdk 4.0 style code), send_async, and send_to_origin (forward the
+inbound request to the component variable `origin`). They go through the
+host's "http.send" call (docs/hostcall.md), under the component's
+allowed_outbound_hosts; failures raise HttpError.
 """
 
 from dataclasses import dataclass
