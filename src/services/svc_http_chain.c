@@ -137,7 +137,6 @@ bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id
   char why[256] = "";
   pe_chain_status cs = s->chain(s->chain_ctx, mc->id, (const uint8_t *)enc.data, enc.len, &child,
                                 &out, why, sizeof why);
-  pe_svc_request_finish(&child);
   pe_svc_request_finish(&child); /* the callee's open stores and connections */
   rq->outbound_calls = child.outbound_calls;
   free(lower);
