@@ -19,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <curl/curl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "curl_lazy.h"
 #include "pe_rt.h"
 #include "svc_http.h"
 #include "svc_vars.h"
@@ -118,12 +118,19 @@ static bool curl_ready;
 
 static void curl_handle_free(void *h) { curl_easy_cleanup(h); }
 
+static char curl_error[256];
+
+/* On the first outbound request, not at start-up: see curl_lazy.h. */
 static void curl_setup(void) {
+  if (!pe_curl_load(curl_error, sizeof curl_error)) return;
   curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK &&
                pthread_key_create(&curl_key, curl_handle_free) == 0;
+  if (!curl_ready) snprintf(curl_error, sizeof curl_error, "libcurl failed to initialize");
 }
 
 static CURL *thread_curl(void) {
+  pthread_once(&curl_once, curl_setup);
+  if (!curl_ready) return NULL;
   CURL *h = pthread_getspecific(curl_key);
   if (h) {
     curl_easy_reset(h);
@@ -170,11 +177,6 @@ static bool add_rule(pe_services *s, pe_outbound_rules *rs, const pe_manifest_co
 }
 
 bool pe_svc_http_open(pe_services *s, char *err, size_t errlen) {
-  pthread_once(&curl_once, curl_setup);
-  if (!curl_ready) {
-    snprintf(err, errlen, "outbound HTTP: libcurl failed to initialize");
-    return false;
-  }
   http_state *st = calloc(1, sizeof *st);
   if (!st) {
     snprintf(err, errlen, "out of memory");
@@ -324,7 +326,8 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
   CURL *h = thread_curl();
   if (!h) {
     *code = PE_HC_BACKEND;
-    snprintf(msg, msglen, "cannot start an HTTP client (out of memory)");
+    snprintf(msg, msglen, "cannot start an HTTP client: %s",
+             curl_ready ? "out of memory" : curl_error);
     return false;
   }
   struct curl_slist *hdrs = NULL, *resolve = NULL;
