@@ -15,7 +15,7 @@ set -euo pipefail
 
 host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev libhttp-parser-dev
            libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libmaxminddb-dev ca-certificates  # platform services
-           redis-server python3-jwt python3-cryptography openssl   # service tests: a real Redis, tokens made by PyJWT, a test CA
+           redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
            python3)                                     # python3: the test runners (tests/)
 bench_pkgs=(hyperfine python3)
 python_pkgs=(
