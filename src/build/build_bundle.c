@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,18 +41,6 @@
 #include "pe_build.h"
 
 extern char **environ;
-
-static void note(const pe_bundle_options *o, bool warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void note(const pe_bundle_options *o, bool warning, const char *fmt, ...) {
-  if (!o->note) return;
-  char msg[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  o->note(o->note_ctx, warning, msg);
-}
 
 /* Runs pip; returns its exit status (127 when it cannot start). */
 static int run_pip(const pe_bundle_options *o, const char *target, const char *reqs,
@@ -202,9 +189,10 @@ bool pe_bundle_prepare(const pe_bundle_options *o, char *site, size_t sitelen, c
     char norm[64];
     pe_req_normalize(req.skipped.items[i], strcspn(req.skipped.items[i], " \t[(<>=!~;@,"), norm,
                      sizeof norm);
-    note(o, false, "requirements.txt: '%s' skipped: %s", req.skipped.items[i],
-         !strcmp(norm, "spin-sdk") ? "pyedge provides spin_sdk itself"
-                                   : "pyedge builds the component itself");
+    pe_build_notef(o->note, o->note_ctx, false, "requirements.txt: '%s' skipped: %s",
+                   req.skipped.items[i],
+                   !strcmp(norm, "spin-sdk") ? "pyedge provides spin_sdk itself"
+                                             : "pyedge builds the component itself");
   }
   if (req.kept.len == 0) {
     pe_req_free(&req);
@@ -246,8 +234,9 @@ bool pe_bundle_prepare(const pe_bundle_options *o, char *site, size_t sitelen, c
     pe_req_free(&req);
     return true;
   }
-  note(o, false, "installing %zu requirement%s from requirements.txt with pip into %s",
-       req.kept.len, req.kept.len == 1 ? "" : "s", final);
+  pe_build_notef(o->note, o->note_ctx, false,
+                 "installing %zu requirement%s from requirements.txt with pip into %s",
+                 req.kept.len, req.kept.len == 1 ? "" : "s", final);
   pe_tree_remove(tmp);
   unlink(log);
   ok = pe_mkdir_p(tmp, err, errlen) &&

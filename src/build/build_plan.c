@@ -26,25 +26,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "pe_build.h"
-
-static void plan_note(const pe_plan_options *o, bool warning, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void plan_note(const pe_plan_options *o, bool warning, const char *fmt, ...) {
-  if (!o->note) return;
-  char msg[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  o->note(o->note_ctx, warning, msg);
-}
 
 /* "3.13" from <stdlib>/python3.13 */
 static void guest_python_version(const char *stdlib_dir, char *out, size_t outlen) {
@@ -158,7 +145,8 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   if (mc->has_build && mc->build.commands.len > 0) {
     pe_cz_status st = pe_cz_parse(mc->build.commands.items, mc->build.commands.len, &cz, err, errlen);
     if (st != PE_CZ_OK) goto out;
-    for (size_t i = 0; i < cz.warnings.len; i++) plan_note(o, true, "%s", cz.warnings.items[i]);
+    for (size_t i = 0; i < cz.warnings.len; i++)
+      pe_build_notef(o->note, o->note_ctx, true, "%s", cz.warnings.items[i]);
     snprintf(p->module, sizeof p->module, "%s", cz.module);
     paths = &cz.python_paths;
   } else {
@@ -242,10 +230,10 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   }
   if (o->warn_bundle && p->bundle_bytes > o->warn_bundle) {
     fmt_mb(o->warn_bundle, limit, sizeof limit);
-    plan_note(o, true,
-              "its bundle (component files and installed packages) is %s, above %s: every "
-              "request's imports read from it; consider trimming requirements.txt",
-              have, limit);
+    pe_build_notef(o->note, o->note_ctx, true,
+                   "its bundle (component files and installed packages) is %s, above %s: every "
+                   "request's imports read from it; consider trimming requirements.txt",
+                   have, limit);
   }
   if (!(p->python_path = strdup(pythonpath.data))) goto oom;
   pe_sha256_end(key, p->key);

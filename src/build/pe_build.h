@@ -57,6 +57,10 @@ void pe_strs_free(pe_strs *l);
 /* Informational and warning lines go through one callback ("info: ..."
  * lines are printed by the caller with the component's name). */
 typedef void (*pe_build_note_fn)(void *ctx, bool warning, const char *msg);
+/* build_note.c: formats and sends one note; nothing when note is NULL. */
+#define PE_BUILD_NOTE_MAX 2048
+void pe_build_notef(pe_build_note_fn note, void *ctx, bool warning, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* --- build_cmdline.c -------------------------------------------------------- */
 

@@ -38,11 +38,13 @@ def tempdir(prefix):
 
 def copy_app(name):
     """A private copy of tests/platform/apps/<name> (so .spin state and
-    runtime configs written by a case stay out of the tree)."""
-    dst = os.path.join(tempdir(f"pe-{name}-"), name)
-    shutil.copytree(os.path.join(APPS, name), dst,
-                    ignore=shutil.ignore_patterns(".spin", "__pycache__"))
-    return dst
+    runtime configs written by a case stay out of the tree), with a copy of
+    apps/common next to it for apps that build with -p ../common."""
+    base = tempdir(f"pe-{name}-")
+    for n in (name, "common"):
+        shutil.copytree(os.path.join(APPS, n), os.path.join(base, n),
+                        ignore=shutil.ignore_patterns(".spin", "__pycache__"))
+    return os.path.join(base, name)
 
 
 def copy_example(name):

@@ -23,6 +23,7 @@ import pyedge_hostcall as _hc
 from componentize_py_async_support.futures import FutureReader
 from componentize_py_async_support.streams import StreamReader
 from spin_sdk import _mode
+from spin_sdk._handle import Handle, open_handle
 from spin_sdk.wit.types import Err, Ok
 
 __all__ = ["Store", "Error", "Error_StoreTableFull", "Error_NoSuchStore", "Error_AccessDenied",
@@ -93,32 +94,22 @@ def _keyed(service, handle, key, value=None):
     return rest
 
 
-class Store:
-    """An open key-value store."""
+_OPEN_ERRORS = {_hc.DENIED: Error_AccessDenied, _hc.NOT_FOUND: Error_NoSuchStore,
+                _hc.LIMIT: Error_StoreTableFull}
 
-    __slots__ = ("_handle", "label")
 
-    def __init__(self, handle, label):
-        self._handle = handle
-        self.label = label
+class Store(Handle):
+    """An open key-value store (close(), `with`: spin_sdk._handle.Handle)."""
+
+    __slots__ = ()
+    _close_service = "kv.close"
+    _what = "key-value Store"
 
     # --- opening ---------------------------------------------------------------
 
     @classmethod
     def _open_now(cls, label):
-        if not isinstance(label, str):
-            raise TypeError(f"a store label must be a str, not {type(label).__name__}")
-        try:
-            (handle,) = _hc.call("kv.open", label)
-        except _hc.Denied:
-            raise Err(Error_AccessDenied()) from None
-        except _hc.NotFound:
-            raise Err(Error_NoSuchStore()) from None
-        except _hc.Limit:
-            raise Err(Error_StoreTableFull()) from None
-        except _hc.HostCallError as e:
-            raise Err(Error_Other(e.message)) from None
-        return cls(handle, label)
+        return cls(open_handle("kv.open", label, "store label", _OPEN_ERRORS, Error_Other), label)
 
     @classmethod
     def open(cls, label: str) -> "Store":
@@ -181,28 +172,3 @@ class Store:
         if _mode.is_async():
             return _mode.returns(self._keys_stream)
         return self._keys()
-
-    # --- closing ---------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Releases the store (also done by `with` and at the end of the
-        request). Closing twice is harmless."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("kv.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        self.close()
-        return None
-
-    def __repr__(self):
-        state = "closed" if self._handle is None else "open"
-        return f"<spin_sdk key-value Store {self.label!r} ({state})>"

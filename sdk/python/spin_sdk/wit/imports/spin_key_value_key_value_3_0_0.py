@@ -2,11 +2,5 @@
 spin_sdk.wit.imports.key_value (one implementation serves every
 generation of the interface; see its docstring)."""
 
-from spin_sdk.wit.imports.key_value import (  # noqa: F401
-    Error,
-    Error_AccessDenied,
-    Error_NoSuchStore,
-    Error_Other,
-    Error_StoreTableFull,
-    Store,
-)
+from spin_sdk.wit.imports.key_value import *  # noqa: F401,F403
+from spin_sdk.wit.imports.key_value import __all__  # noqa: F401

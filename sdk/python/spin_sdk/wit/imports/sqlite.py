@@ -32,6 +32,7 @@ import pyedge_hostcall as _hc
 from componentize_py_async_support.futures import FutureReader
 from componentize_py_async_support.streams import StreamReader
 from spin_sdk import _mode
+from spin_sdk._handle import Handle, open_handle
 from spin_sdk.wit.types import Err, Ok
 
 __all__ = ["Connection", "QueryResult", "RowResult", "Value", "Value_Integer", "Value_Real",
@@ -195,14 +196,20 @@ def _parse(reply):
     return columns, values
 
 
-class Connection:
-    """An open connection to a Spin SQLite database."""
+_OPEN_ERRORS = {_hc.DENIED: Error_AccessDenied, _hc.NOT_FOUND: Error_NoSuchDatabase,
+                _hc.INVALID: Error_InvalidConnection}
 
-    __slots__ = ("_handle", "label", "_changes", "_last_rowid")
+
+class Connection(Handle):
+    """An open connection to a Spin SQLite database (close(), `with`:
+    spin_sdk._handle.Handle; closing rolls back an open transaction)."""
+
+    __slots__ = ("_changes", "_last_rowid")
+    _close_service = "sqlite.close"
+    _what = "sqlite Connection"
 
     def __init__(self, handle, label):
-        self._handle = handle
-        self.label = label
+        super().__init__(handle, label)
         self._changes = 0
         self._last_rowid = 0
 
@@ -210,18 +217,7 @@ class Connection:
 
     @classmethod
     def _open_now(cls, name):
-        if not isinstance(name, str):
-            raise TypeError(f"a database label must be a str, not {type(name).__name__}")
-        try:
-            (handle,) = _hc.call("sqlite.open", name)
-        except _hc.Denied:
-            raise Err(Error_AccessDenied()) from None
-        except _hc.NotFound:
-            raise Err(Error_NoSuchDatabase()) from None
-        except _hc.Invalid:
-            raise Err(Error_InvalidConnection()) from None
-        except _hc.HostCallError as e:
-            raise Err(Error_Io(e.message)) from None
+        handle = open_handle("sqlite.open", name, "database label", _OPEN_ERRORS, Error_Io)
         return cls(handle, name)
 
     @classmethod
@@ -291,28 +287,3 @@ class Connection:
 
     async def changes_async(self) -> int:
         return self._changes
-
-    # --- closing ---------------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Releases the connection (also done by `with` and at the end of
-        the request); an open transaction is rolled back."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("sqlite.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        self.close()
-        return None
-
-    def __repr__(self):
-        state = "closed" if self._handle is None else "open"
-        return f"<spin_sdk sqlite Connection {self.label!r} ({state})>"

@@ -1,5 +1,8 @@
-"""Raw host calls for the adversarial tests: a JSON script of calls sent
-straight through _pyedge.call, bypassing the SDK.
+"""Raw host calls for the adversarial tests of the kv and sqlite apps: a
+JSON script of calls sent straight through _pyedge.call, bypassing the SDK.
+The apps reach this one copy through `-p ../common` in their build command
+(a directory outside the app gets its own mount on sys.path; copy_app in
+platform_util.py copies common/ next to each app it copies).
 
     [{"svc": "kv.get", "raw": "<base64 payload>"},
      {"svc": "kv.get", "blobs": [{"ref": 0}, {"b64": "..."}, {"u64": 7}, {"str": "x"}]}]

@@ -1,0 +1,68 @@
+"""spin_sdk._handle: what the key-value Store and the SQLite Connection
+share -- a host resource opened by label and held through a handle that
+lasts one request (the host side is src/services/svc_labels.c).
+
+`open_handle` asks the host for the handle and turns a refusal into the
+interface's own Err variant; `Handle` holds the handle and the label and
+gives close() (also `drop` and the end of a `with` block; closing twice is
+harmless, and the host closes whatever is still open when the request
+ends) and the repr. The two interfaces need exactly this; one copy keeps
+them behaving the same.
+"""
+
+import pyedge_hostcall as _hc
+from spin_sdk.wit.types import Err
+
+__all__ = ["open_handle", "Handle"]
+
+
+def open_handle(service, label, what, errors, other):
+    """The handle `service` ("kv.open", "sqlite.open") gives for `label`.
+    A refusal raises Err(errors[status]()) when its status is in `errors`,
+    else Err(other(message)); a label that is not a str raises TypeError
+    naming it `what` ("store label")."""
+    if not isinstance(label, str):
+        raise TypeError(f"a {what} must be a str, not {type(label).__name__}")
+    try:
+        (handle,) = _hc.call(service, label)
+    except _hc.HostCallError as e:
+        variant = errors.get(e.status)
+        raise Err(variant() if variant is not None else other(e.message)) from None
+    return handle
+
+
+class Handle:
+    """Base of Store and Connection: subclasses set _close_service (the
+    host call that releases the handle) and _what (for the repr)."""
+
+    __slots__ = ("_handle", "label")
+    _close_service = ""
+    _what = ""
+
+    def __init__(self, handle, label):
+        self._handle = handle
+        self.label = label
+
+    def close(self) -> None:
+        """Releases the handle (also done by `with` and at the end of the
+        request; for a database, an open transaction is rolled back).
+        Closing twice is harmless."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            try:
+                _hc.call(self._close_service, handle)
+            except _hc.HostCallError:
+                pass
+
+    drop = close
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self.close()
+        return None
+
+    def __repr__(self):
+        state = "closed" if self._handle is None else "open"
+        return f"<spin_sdk {self._what} {self.label!r} ({state})>"
