@@ -804,6 +804,23 @@ def isolation_module_state(s):
 
 
 @case("sdk")
+def isolation_recycled_sandbox(s):
+    # sandboxes are recycled (reset in place): poison one in every way a
+    # handler can, on one keep-alive connection and on new ones, with and
+    # without growing memory, and check each next request sees the snapshot
+    conn = http.client.HTTPConnection(HOST, s.port, timeout=IO_TIMEOUT)
+    try:
+        for i in range(12):
+            path = "/poison/big" if i % 3 == 0 else "/poison/small"
+            expect(request(s.port, "GET", path, conn=conn if i % 2 else None), 200, b"poisoned",
+                   f"poison {i}")
+            expect(request(s.port, "GET", "/poison/check", conn=conn), 200, b"clean",
+                   f"after poison {i}")
+    finally:
+        conn.close()
+
+
+@case("sdk")
 def isolation_no_writable_dir(s):
     marker = "pyedge-serve-isolation.txt"
     host_paths = ["/tmp/" + marker, os.path.join(APPS, "sdk", marker), os.path.join(ROOT, marker)]
