@@ -167,6 +167,58 @@ def _check_header_value(value, where):
         raise MalformedBuffer(f"{where}: header value contains CR, LF or NUL")
 
 
+def _decode_request_fast(data):
+    """decode_request for a well-formed buffer, in one pass with few calls
+    (it runs for every request: the checked _Reader path costs ~4x more).
+    Returns None at the first thing it does not like; decode_request then
+    decodes again, carefully, to say what is wrong."""
+    if data[:4] != REQUEST_MAGIC:
+        return None
+    end = len(data)
+    unpack = _U32.unpack_from
+    try:
+        fields = []
+        pos = 4
+        for _ in range(2):  # method, uri
+            (n,) = unpack(data, pos)
+            pos += 4 + n
+            if pos > end:
+                return None
+            fields.append(data[pos - n:pos].decode("utf-8"))
+        method, uri = fields
+        if _TOKEN_RE.match(method) is None or _URI_FORBIDDEN_RE.search(uri) is not None:
+            return None
+        (count,) = unpack(data, pos)
+        pos += 4
+        if count * 8 > end - pos:
+            return None
+        headers = {}
+        token = _TOKEN_RE.match
+        forbidden = _VALUE_FORBIDDEN_RE.search
+        for _ in range(count):
+            (n,) = unpack(data, pos)
+            pos += 4 + n
+            if pos > end:
+                return None
+            name = data[pos - n:pos].decode("utf-8")
+            (n,) = unpack(data, pos)
+            pos += 4 + n
+            if pos > end:
+                return None
+            value = data[pos - n:pos].decode("utf-8")
+            if token(name) is None or forbidden(value) is not None:
+                return None
+            headers[name.lower()] = value
+        (n,) = unpack(data, pos)
+        pos += 4 + n
+        if pos != end:
+            return None
+        body = data[pos - n:pos]
+    except (struct.error, UnicodeDecodeError):
+        return None
+    return Request(method, uri or "/", headers, body)
+
+
 def decode_request(data):
     """Decodes a request buffer (docs/abi.md) into a spin_sdk.http.Request.
 
@@ -175,7 +227,11 @@ def decode_request(data):
     method, URI or header name, or a header value with CR, LF or NUL.
     Header names are lower-cased; a repeated name keeps its last value.
     """
-    r = _Reader(_as_bytes(data), "request")
+    data = _as_bytes(data)
+    request = _decode_request_fast(data)
+    if request is not None:
+        return request
+    r = _Reader(data, "request")
     r.magic(REQUEST_MAGIC)
 
     method = r.text("method")

@@ -93,6 +93,62 @@ class RequestRoundTrip(unittest.TestCase):
                          ("GET", "/hi?x=1", {"accept": "*/*"}, b""))
 
 
+class FastDecodeAgrees(unittest.TestCase):
+    """decode_request's one-pass path must accept exactly what the checked
+    path accepts, with the same result: compared on valid buffers and on
+    thousands of mutations of them (bytes flipped, cut, inserted)."""
+
+    def setUp(self):
+        self.e = entry()
+
+    def slow(self, data):
+        e = self.e
+        fast = e._decode_request_fast
+        e._decode_request_fast = lambda d: None
+        try:
+            return e.decode_request(data)
+        finally:
+            e._decode_request_fast = fast
+
+    def same(self, a, b):
+        return (a.method, a.uri, a.headers, a.body) == (b.method, b.uri, b.headers, b.body)
+
+    def test_agrees_on_valid_and_mutated_buffers(self):
+        rng = random.Random(7)
+        seeds = [
+            raw_request(),
+            raw_request(b"POST", b"/a?b=c", [(b"Host", b"x"), (b"x-y", b"\xc3\xa9")], b"body"),
+            raw_request(b"GET", b"", [(b"a", b"")], b""),
+            raw_request(b"PUT", b"/p", [(b"n%d" % i, b"v" * i) for i in range(20)], bytes(300)),
+        ]
+        checked = accepted = 0
+        for seed in seeds:
+            for i in range(1500):
+                data = bytearray(seed)
+                for _ in range(rng.randint(0 if i == 0 else 1, 3)):
+                    op = rng.randrange(3)
+                    if op == 0 and data:
+                        data[rng.randrange(len(data))] = rng.randrange(256)
+                    elif op == 1 and data:
+                        del data[rng.randrange(len(data)):]
+                    else:
+                        data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
+                data = bytes(data)
+                fast = self.e._decode_request_fast(data)
+                try:
+                    slow = self.slow(data)
+                except self.e.MalformedBuffer:
+                    slow = None
+                checked += 1
+                if fast is not None:
+                    accepted += 1
+                    self.assertIsNotNone(slow, f"fast accepted what the checked path refuses: {data!r}")
+                    self.assertTrue(self.same(fast, slow), f"different results for {data!r}")
+                elif slow is not None:
+                    self.fail(f"fast refused a buffer the checked path accepts: {data!r}")
+        self.assertGreater(accepted, len(seeds))  # the mutations did not only break things
+
+
 class ResponseEncoding(unittest.TestCase):
     def setUp(self):
         self.e = entry()
