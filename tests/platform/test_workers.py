@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tempfile
 import threading
 
@@ -157,13 +158,26 @@ def variables_by_any_case():
     drive.expect(r, 200, b"https://api.example.test/v1|https://api.example.test/v1")
 
 
+def stderr_since(server, before, *needles, timeout=5.0):
+    """The server's stderr lines after index `before`, joined, once all the
+    needles are in it or the timeout passed: another thread reads the pipe,
+    so a line can arrive after the response it belongs to."""
+    deadline = time.monotonic() + timeout
+    while True:
+        err = "\n".join(server.stderr[before:])
+        if all(n in err for n in needles) or time.monotonic() > deadline:
+            return err
+        time.sleep(0.02)
+
+
 @case
 def missing_binding_is_a_clear_error():
     s = servers["probe"]
     before = len(s.stderr)
     drive.expect(probe("/missing-binding"), 500)
-    err = "\n".join(s.stderr[before:])
-    check("AttributeError: env has no binding 'NO_SUCH_BINDING'" in err, f"stderr: {err[-600:]}")
+    want = "AttributeError: env has no binding 'NO_SUCH_BINDING'"
+    err = stderr_since(s, before, want)
+    check(want in err, f"stderr: {err[-600:]}")
 
 
 @case
@@ -191,7 +205,7 @@ def wait_until_runs_before_the_response_ends():
     s = servers["probe"]
     before = len(s.stderr)
     drive.expect(probe("/wait-until-fails"), 200, b"scheduled")
-    err = "\n".join(s.stderr[before:])
+    err = stderr_since(s, before, "a ctx.waitUntil() task failed", "on purpose")
     check("a ctx.waitUntil() task failed" in err and "on purpose" in err, f"stderr: {err[-400:]}")
 
 
