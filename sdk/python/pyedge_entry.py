@@ -298,11 +298,13 @@ def encode_request(method, uri, headers, body=b""):
 def encode_response(status, headers, body):
     """Builds a response buffer from an int status, (name, value) pairs of
     bytes and a bytes body, exactly as given (see normalize_response)."""
-    out = [RESPONSE_MAGIC, _u32_checked(status, "status")]
-    out.append(_u32_checked(len(headers), "header count"))
+    out = [RESPONSE_MAGIC, _u32_checked(status, "status"),
+           _u32_checked(len(headers), "header count")]
+    pack = _U32.pack  # every response: one call per field, not three
     for name, value in headers:
-        _put_blob(out, name, "header name")
-        _put_blob(out, value, "header value")
+        if len(name) > U32_MAX or len(value) > U32_MAX:
+            _u32_checked(max(len(name), len(value)), "header name or value length")
+        out += (pack(len(name)), name, pack(len(value)), value)
     _put_blob(out, body, "body")
     return b"".join(out)
 
