@@ -62,17 +62,11 @@ U32_MAX = 0xFFFFFFFF
 _U32 = struct.Struct("<I")
 _U32_SIZE = _U32.size
 
-# RFC 9110 token characters (methods and field names).
-_TOKEN_CHARS = frozenset(
-    "!#$%&'*+-.^_`|~0123456789"
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-)
-# Bytes never allowed in a header value or a request target.
-_VALUE_FORBIDDEN = frozenset("\r\n\x00")
-_URI_FORBIDDEN = frozenset([chr(c) for c in range(0x20)] + ["\x7f", " "])
-# The same rules as compiled patterns: every request runs these checks on
-# every header, and a regular expression scans in C where a generator over
-# the characters costs a bytecode round per character.
+# RFC 9110 token characters (methods and field names); characters never
+# allowed in a header value (CR, LF, NUL) or a request target (controls,
+# space, DEL). Compiled patterns: every request runs these checks on every
+# header, and a regular expression scans in C where a loop over the
+# characters costs a bytecode round per character.
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _VALUE_FORBIDDEN_RE = re.compile("[\r\n\x00]")
 _URI_FORBIDDEN_RE = re.compile("[\x00-\x20\x7f]")

@@ -92,6 +92,13 @@ static void *copy_of(const void *p, size_t n) {
 
 static bool write_present_pages(int fd, const uint8_t *base, uint64_t bytes);
 
+void pe_instance_set_host(pe_instance *inst, void *host) {
+  const pe_instance_layout *lay = &inst->module->desc->layout;
+  inst->host = host;
+  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
+    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
+}
+
 pe_snapshot *pe_snapshot_take(pe_instance *inst, char *err, size_t errlen) {
   const pe_module_desc *d = inst->module->desc;
   const pe_instance_layout *lay = &d->layout;
@@ -197,8 +204,7 @@ pe_instance *pe_instance_from_snapshot(const pe_snapshot *s, void *host, char *e
     ((wasm_rt_funcref_table_t *)(inst->state + lay->funcref_tables[i]))->data = NULL;
   for (uint32_t i = 0; i < lay->nexternref_tables; i++)
     ((wasm_rt_externref_table_t *)(inst->state + lay->externref_tables[i]))->data = NULL;
-  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
-    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
+  pe_instance_set_host(inst, host);
 
   for (uint32_t i = 0; i < lay->nmemories; i++) {
     wasm_rt_memory_t *m = (wasm_rt_memory_t *)(inst->state + lay->memories[i]);
@@ -426,9 +432,7 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
   }
   /* globals, descriptors and flags as snapshotted; then our own pointers */
   memcpy(inst->state, s->state, d->instance_size);
-  inst->host = host;
-  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
-    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
+  pe_instance_set_host(inst, host);
   for (uint32_t i = 0; i < lay->nmemories; i++) {
     wasm_rt_memory_t *m = (wasm_rt_memory_t *)(inst->state + lay->memories[i]);
     m->data = mem_data[i];
@@ -469,13 +473,6 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
   }
   atomic_store(&inst->interrupt_requested, 0);
   return ok;
-}
-
-void pe_instance_set_host(pe_instance *inst, void *host) {
-  const pe_instance_layout *lay = &inst->module->desc->layout;
-  inst->host = host;
-  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
-    memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
 }
 
 typedef struct {
