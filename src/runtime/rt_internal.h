@@ -57,6 +57,9 @@ typedef struct pe_rt_thread {
   void *altstack;
   timer_t timer;
   int timer_ready;
+  /* when the timer will fire (CLOCK_MONOTONIC ns), 0 when it is off; see
+   * pe_rt_deadline_arm */
+  volatile uint64_t timer_due_ns;
   int tid;
   /* wasm exception being thrown (exception-handling proposal) */
   sigjmp_buf *unwind_target;
@@ -68,6 +71,8 @@ extern __thread pe_rt_thread pe_rt_tls __attribute__((tls_model("initial-exec"))
 
 /* rt_thread.c */
 void pe_rt_thread_init(void);
+/* After a trap's siglongjmp: the signals whose handlers trap, unblocked. */
+void pe_rt_unblock_trap_signals(void);
 void pe_rt_deadline_arm(uint64_t timeout_ns);
 void pe_rt_deadline_disarm(void);
 uint64_t pe_rt_now_ns(void);

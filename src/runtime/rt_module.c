@@ -152,11 +152,15 @@ static pe_outcome run_guarded(pe_instance *inst, guest_thunk fn, void *arg, uint
   t->stop = 0;
   t->unwind_target = NULL;
   if (timeout_ns) pe_rt_deadline_arm(timeout_ns);
-  int kind = sigsetjmp(jb, 1);
+  /* The mask is not saved (that is a system call on every guest call):
+   * only the handlers of the signals below jump here, and a trap taken in
+   * one of them leaves that signal blocked, so a trap unblocks them. */
+  int kind = sigsetjmp(jb, 0);
   if (kind == 0) {
     t->jmp = &jb;
     fn(inst, arg);
   } else {
+    pe_rt_unblock_trap_signals();
     out.trap = (wasm_rt_trap_t)kind;
     if (out.trap == PE_RT_TRAP_EXIT) out.exit_code = t->exit_code;
   }

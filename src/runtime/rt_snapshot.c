@@ -331,8 +331,13 @@ static long thread_minor_faults(void) {
   return ru.ru_minflt + ru.ru_majflt;
 }
 
+static int this_tid(void) {
+  pe_rt_thread_init();
+  return pe_rt_tls.tid;
+}
+
 void pe_instance_begin_use(pe_instance *inst) {
-  inst->use_tid = (int)gettid();
+  inst->use_tid = this_tid();
   inst->used_elsewhere = false;
   inst->use_minflt = thread_minor_faults();
 }
@@ -376,7 +381,7 @@ static bool reset_memory(pe_instance *inst, wasm_rt_memory_t *m, const snap_memo
   long psz = sysconf(_SC_PAGESIZE);
   restore_ctx r = {m->data, sm->view, psz};
   bool quiet = inst->owned_runs_valid && m->committed == sm->bytes && !inst->used_elsewhere &&
-               inst->use_tid == (int)gettid() && inst->use_minflt >= 0 &&
+               inst->use_tid == this_tid() && inst->use_minflt >= 0 &&
                thread_minor_faults() == inst->use_minflt;
   if (quiet) {
     for (uint32_t i = 0; i < inst->nowned_runs; i++)

@@ -10,8 +10,9 @@
  * Writing to a pipe whose reader is gone raises SIGPIPE, which by default
  * kills the whole host. Writes to anything but regular files therefore run
  * with SIGPIPE blocked in this thread and a SIGPIPE they cause is consumed,
- * so the guest just sees EPIPE. (If a trap unwinds meanwhile, the runtime's
- * sigsetjmp restores the signal mask.)
+ * so the guest just sees EPIPE. A deadline that interrupts such a write
+ * traps only after the mask is restored: the runtime does not save masks
+ * around guest calls.
  */
 #include <errno.h>
 #include <signal.h>
@@ -46,6 +47,7 @@ static uint32_t host_write(const pe_wasi_fd *f, const struct iovec *iov, int n, 
     was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
   }
   uint32_t e;
+  bool stop = false;
   for (;;) {
     ssize_t r = off < 0 ? writev(f->host_fd, iov, n) : pwritev(f->host_fd, iov, n, off);
     if (r >= 0) {
@@ -57,7 +59,11 @@ static uint32_t host_write(const pe_wasi_fd *f, const struct iovec *iov, int n, 
       e = pe_wasi_errno(errno);
       break;
     }
-    pe_wasi_interrupted();
+    if (pe_rt_should_stop()) {
+      stop = true;
+      e = PE_WASI_EINTR;
+      break;
+    }
   }
   if (guard) {
     if (e == PE_WASI_EPIPE && !was_pending) {
@@ -67,6 +73,7 @@ static uint32_t host_write(const pe_wasi_fd *f, const struct iovec *iov, int n, 
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
   }
+  if (stop) pe_wasi_interrupted();
   return e;
 }
 

@@ -234,6 +234,45 @@ static void test_deadline(void **state) {
   pe_instance_free(inst);
 }
 
+/* The timer is armed lazily (rt_thread.c): it only ever moves earlier, and
+ * a tick that comes before the running call's deadline re-arms for the
+ * rest. Each case below fails if one of those rules is broken. */
+static void test_deadline_lazy_timer(void **state) {
+  (void)state;
+  pe_instance *inst = new_instance(0);
+  uint64_t r;
+  /* a long deadline first, then a short one: the timer must move earlier */
+  assert_int_equal(call2(inst, "sum", 10, 0, &r, 60000 * 1000000ull).trap, WASM_RT_TRAP_NONE);
+  uint64_t t0 = now_ms();
+  assert_int_equal(call2(inst, "spin", 0, 0, NULL, 80 * 1000000ull).trap, PE_RT_TRAP_TIMEOUT);
+  uint64_t took = now_ms() - t0;
+  assert_true(took >= 80 && took < 2000);
+  /* a short deadline that passes unused leaves the timer due early; the
+   * next call's later deadline must be neither cut short by that early
+   * tick nor forgotten after it */
+  assert_int_equal(call2(inst, "sum", 10, 0, &r, 50 * 1000000ull).trap, WASM_RT_TRAP_NONE);
+  t0 = now_ms();
+  assert_int_equal(call2(inst, "spin", 0, 0, NULL, 300 * 1000000ull).trap, PE_RT_TRAP_TIMEOUT);
+  took = now_ms() - t0;
+  assert_true(took >= 300 && took < 3000);
+  /* timeouts in a row: the trap leaves the deadline signal unblocked */
+  for (int i = 0; i < 3; i++) {
+    t0 = now_ms();
+    assert_int_equal(call2(inst, "spin", 0, 0, NULL, 30 * 1000000ull).trap, PE_RT_TRAP_TIMEOUT);
+    assert_true(now_ms() - t0 < 2000);
+  }
+  sigset_t mask;
+  pthread_sigmask(SIG_BLOCK, NULL, &mask);
+  assert_false(sigismember(&mask, SIGRTMIN + 3));
+  assert_false(sigismember(&mask, SIGSEGV));
+  /* a tick due while no call runs is harmless */
+  assert_int_equal(call2(inst, "sum", 10, 0, &r, 20 * 1000000ull).trap, WASM_RT_TRAP_NONE);
+  usleep(60000);
+  assert_int_equal(call2(inst, "sum", 100, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 5050);
+  pe_instance_free(inst);
+}
+
 typedef struct {
   pe_instance *inst;
   pe_outcome out;
@@ -631,6 +670,7 @@ int main(void) {
       cmocka_unit_test(test_trap_kinds),
       cmocka_unit_test(test_stack_exhaustion),
       cmocka_unit_test(test_deadline),
+      cmocka_unit_test(test_deadline_lazy_timer),
       cmocka_unit_test(test_interrupt_from_another_thread),
       cmocka_unit_test(test_concurrent_instances),
       cmocka_unit_test(test_host_import_validates_pointers),
