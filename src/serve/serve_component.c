@@ -79,8 +79,13 @@ struct pe_component {
   sandbox idle[PE_COMPONENT_MAX_IDLE];
   int nidle;
   /* clones already reset to the snapshot (pe_instance_reset), ready for a
-   * fresh request; guarded by idle_lock */
-  pe_instance *spare[PE_COMPONENT_MAX_IDLE];
+   * fresh request, each with its WASI context reset too (pe_wasi_reset) or
+   * none (w NULL: the request changed stdio or a preopen, so the next one
+   * gets a new context); guarded by idle_lock */
+  struct spare {
+    pe_instance *inst;
+    pe_wasi *w;
+  } spare[PE_COMPONENT_MAX_IDLE];
   int nspare;
 };
 
@@ -155,7 +160,10 @@ void pe_component_free(pe_component *c) {
     pe_instance_free(c->idle[i].inst);
     pe_wasi_free(c->idle[i].w);
   }
-  for (int i = 0; i < c->nspare; i++) pe_instance_free(c->spare[i]);
+  for (int i = 0; i < c->nspare; i++) {
+    pe_instance_free(c->spare[i].inst);
+    pe_wasi_free(c->spare[i].w);
+  }
   pthread_mutex_destroy(&c->idle_lock);
   pe_snapshot_free(c->snap);
   pe_module_close(c->module);
@@ -325,14 +333,17 @@ static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen)
     pthread_mutex_unlock(&c->idle_lock);
     if (sb->inst) return true;
   }
-  sb->w = new_context(c, true, err, errlen);
-  if (!sb->w) return false;
-  pe_instance *spare = NULL;
+  struct spare spare = {NULL, NULL};
   pthread_mutex_lock(&c->idle_lock);
   if (c->nspare > 0) spare = c->spare[--c->nspare];
   pthread_mutex_unlock(&c->idle_lock);
-  if (spare) pe_instance_set_host(spare, sb->w);
-  sb->inst = spare ? spare : pe_instance_from_snapshot(c->snap, sb->w, err, errlen);
+  sb->w = spare.w ? spare.w : new_context(c, true, err, errlen);
+  if (!sb->w) {
+    pe_instance_free(spare.inst);
+    return false;
+  }
+  if (spare.inst && !spare.w) pe_instance_set_host(spare.inst, sb->w);
+  sb->inst = spare.inst ? spare.inst : pe_instance_from_snapshot(c->snap, sb->w, err, errlen);
   if (!sb->inst) {
     pe_wasi_free(sb->w);
     return false;
@@ -352,21 +363,28 @@ static void give_back(pe_component *c, sandbox *sb, bool reusable) {
     pthread_mutex_unlock(&c->idle_lock);
     if (kept) return;
   }
-  pe_wasi_free(sb->w);
   /* A fresh request needs a sandbox equal to the snapshot: recycling this
    * one costs only the pages it wrote, where a new clone would fault in
    * every page again. Whatever this request did -- trapped, timed out,
-   * grew memory -- is undone by the reset, made here on the thread that ran
-   * it (see pe_instance_reset). */
-  if (!pe_instance_reset(sb->inst, c->snap, NULL)) {
+   * grew memory, opened files -- is undone by the resets, made here on the
+   * thread that ran it (see pe_instance_reset). */
+  if (!pe_wasi_reset(sb->w)) {
+    pe_wasi_free(sb->w);
+    sb->w = NULL;
+  }
+  if (!pe_instance_reset(sb->inst, c->snap, sb->w)) {
     pe_instance_free(sb->inst);
+    pe_wasi_free(sb->w);
     return;
   }
   pthread_mutex_lock(&c->idle_lock);
   bool kept = c->nspare < PE_COMPONENT_MAX_IDLE;
-  if (kept) c->spare[c->nspare++] = sb->inst;
+  if (kept) c->spare[c->nspare++] = (struct spare){sb->inst, sb->w};
   pthread_mutex_unlock(&c->idle_lock);
-  if (!kept) pe_instance_free(sb->inst);
+  if (!kept) {
+    pe_instance_free(sb->inst);
+    pe_wasi_free(sb->w);
+  }
 }
 
 static void fail(pe_component_result *res, pe_outcome o, const char *what) {

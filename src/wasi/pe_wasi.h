@@ -92,6 +92,15 @@ const uint8_t *pe_wasi_captured(const pe_wasi *w, int fd, size_t *len);
 /* True if output to captured stream `fd` was dropped at the limit. */
 bool pe_wasi_capture_truncated(const pe_wasi *w, int fd);
 
+/* Makes a used context equal to a new one made with the same configuration,
+ * without reopening anything: descriptors the guest opened are closed,
+ * captured output and stdin's position start over, the host data is
+ * cleared. Only possible while stdio and the preopens are as they were made
+ * (not closed, renumbered, restricted, or changed in offset or flags): false
+ * otherwise, and then the context must be freed. Costs nothing per preopen,
+ * where pe_wasi_new opens each. */
+bool pe_wasi_reset(pe_wasi *w);
+
 /* Closes every descriptor the guest still holds. NULL is fine. */
 void pe_wasi_free(pe_wasi *w);
 

@@ -52,6 +52,8 @@ typedef struct pe_wasi_fd {
   uint64_t rights_base, rights_inheriting;
   char *preopen_name;    /* non-NULL: a preopen, under this guest name */
   uint32_t preopen_name_len;
+  bool touched;          /* the open file description's own state (offset,
+                            status flags) was changed: see pe_wasi_reset */
 } pe_wasi_fd;
 
 typedef struct {
@@ -72,6 +74,10 @@ struct Z_wasi_snapshot_preview1_instance_t {
   void *host_data;
   pe_wasi_strings args, env;
   pe_wasi_fd *fds; /* PE_WASI_MAX_FDS slots */
+  uint32_t fd_top; /* slots at and above it have never been used */
+  uint32_t nbase;  /* stdio and preopens: the slots a new context has */
+  pe_wasi_fd *base; /* those slots as made, for pe_wasi_reset */
+  bool base_moved;  /* one of them was closed or renumbered */
   pe_wasi_capture capture[2];
   uint8_t *stdin_buf;
   size_t stdin_len, stdin_pos;

@@ -132,6 +132,14 @@ pe_wasi *pe_wasi_new(const pe_wasi_config *cfg, char *err, size_t errlen) {
   if (pe_wasi_stdio_init(w, cfg, err, errlen) != PE_WASI_ESUCCESS) goto fail;
   for (int i = 0; i < cfg->npreopens; i++)
     if (!preopen(w, i, &cfg->preopens[i], err, errlen)) goto fail;
+  w->nbase = 3 + (uint32_t)cfg->npreopens;
+  w->fd_top = w->nbase;
+  w->base = malloc(w->nbase * sizeof *w->base);
+  if (w->base == NULL) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  memcpy(w->base, w->fds, w->nbase * sizeof *w->base);
   return w;
 fail:
   pe_wasi_free(w);
@@ -157,12 +165,38 @@ bool pe_wasi_capture_truncated(const pe_wasi *w, int fd) {
   return w != NULL && (fd == 1 || fd == 2) && w->capture[fd - 1].truncated;
 }
 
+static bool same_slot(const pe_wasi_fd *a, const pe_wasi_fd *b) {
+  return a->kind == b->kind && a->filetype == b->filetype && a->shared == b->shared &&
+         a->mem_flags == b->mem_flags && a->host_fd == b->host_fd && a->stream == b->stream &&
+         a->rights_base == b->rights_base && a->rights_inheriting == b->rights_inheriting &&
+         a->preopen_name == b->preopen_name && a->preopen_name_len == b->preopen_name_len &&
+         !a->touched;
+}
+
+bool pe_wasi_reset(pe_wasi *w) {
+  if (w == NULL || w->base == NULL) return false;
+  for (uint32_t i = w->nbase; i < w->fd_top; i++)
+    if (w->fds[i].kind != PE_WASI_FD_FREE) pe_wasi_fd_release(&w->fds[i]);
+  w->fd_top = w->nbase;
+  if (w->base_moved) return false;
+  for (uint32_t i = 0; i < w->nbase; i++)
+    if (!same_slot(&w->fds[i], &w->base[i])) return false;
+  for (int s = 0; s < 2; s++) {
+    w->capture[s].len = 0;
+    w->capture[s].truncated = false;
+  }
+  w->stdin_pos = 0;
+  w->host_data = NULL;
+  return true;
+}
+
 void pe_wasi_free(pe_wasi *w) {
   if (w == NULL) return;
   if (w->fds != NULL)
     for (uint32_t i = 0; i < PE_WASI_MAX_FDS; i++)
       if (w->fds[i].kind != PE_WASI_FD_FREE) pe_wasi_fd_release(&w->fds[i]);
   free(w->fds);
+  free(w->base);
   free(w->args.buf);
   free(w->args.offsets);
   free(w->env.buf);

@@ -46,6 +46,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_close(pe_wasi *w, uint32_
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
   if (e != PE_WASI_ESUCCESS) return e;
+  if (fd < w->nbase) w->base_moved = true;
   pe_wasi_fd_release(f);
   return PE_WASI_ESUCCESS;
 }
@@ -57,6 +58,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint
   if (e == PE_WASI_ESUCCESS) e = pe_wasi_fd_get(w, to, 0, &dst);
   if (e != PE_WASI_ESUCCESS) return e;
   if (fd == to) return PE_WASI_ESUCCESS;
+  if (fd < w->nbase || to < w->nbase) w->base_moved = true;
   pe_wasi_fd_release(dst);
   *dst = *from;
   *from = (pe_wasi_fd){.kind = PE_WASI_FD_FREE, .host_fd = -1}; /* moved, not closed */
@@ -102,6 +104,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi 
   fl &= ~(O_APPEND | O_NONBLOCK);
   if (flags & PE_WASI_FDFLAG_APPEND) fl |= O_APPEND;
   if (flags & PE_WASI_FDFLAG_NONBLOCK) fl |= O_NONBLOCK;
+  f->touched = true;
   if (fcntl(f->host_fd, F_SETFL, fl) != 0) return pe_wasi_errno(errno);
   return PE_WASI_ESUCCESS;
 }

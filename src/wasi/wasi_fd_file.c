@@ -49,6 +49,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t
   if (out == NULL) return PE_WASI_EFAULT;
   int64_t delta; /* filedelta is s64 carried in a u64 */
   memcpy(&delta, &offset, sizeof delta);
+  w->fds[fd].touched = true; /* host_file checked fd */
   off_t r = lseek(h, (off_t)delta, how);
   if (r < 0) return pe_wasi_errno(errno);
   pe_wasi_st64(out, (uint64_t)r);

@@ -24,6 +24,7 @@ uint32_t pe_wasi_fd_slot(pe_wasi *w, uint32_t *fd) {
   for (uint32_t i = 0; i < PE_WASI_MAX_FDS; i++) {
     if (w->fds[i].kind == PE_WASI_FD_FREE) {
       *fd = i;
+      if (w->fd_top <= i) w->fd_top = i + 1;
       return PE_WASI_ESUCCESS;
     }
   }

@@ -64,6 +64,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint3
   uint8_t *used = pe_wasi_mem(w, bufused_ptr, 4);
   if (buf == NULL || used == NULL) return PE_WASI_EFAULT;
   if (cookie > INT64_MAX) return PE_WASI_EINVAL;
+  f->touched = true;
   if (lseek(f->host_fd, (off_t)cookie, SEEK_SET) < 0) return pe_wasi_errno(errno);
 
   uint32_t pos = 0;

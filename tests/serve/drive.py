@@ -811,7 +811,7 @@ def isolation_recycled_sandbox(s):
     conn = http.client.HTTPConnection(HOST, s.port, timeout=IO_TIMEOUT)
     try:
         for i in range(12):
-            path = "/poison/big" if i % 3 == 0 else "/poison/small"
+            path = "/poison/big" if i % 3 == 0 else "/poison/closeapp" if i % 4 == 1 else "/poison/small"
             expect(request(s.port, "GET", path, conn=conn if i % 2 else None), 200, b"poisoned",
                    f"poison {i}")
             expect(request(s.port, "GET", "/poison/check", conn=conn), 200, b"clean",

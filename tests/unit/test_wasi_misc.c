@@ -5,6 +5,8 @@
  */
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <dirent.h>
+
 #include "test_wasi.h"
 
 #include <sys/resource.h>
@@ -412,6 +414,93 @@ static void test_preopen_by_dir_fd(void **state) {
   free(moved);
 }
 
+/* pe_wasi_reset: a recycled context must be indistinguishable from a new
+ * one, or refuse (and then the caller makes a new one). */
+static int open_host_fds(void) {
+  int n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  assert_non_null(d);
+  while (readdir(d)) n++;
+  closedir(d);
+  return n;
+}
+
+static void test_reset(void **state) {
+  tw *t = *state;
+  pe_wasi_config cfg;
+  pe_wasi_preopen po[2];
+  tw_default_config(t, &cfg, po);
+  pe_wasi *old = t->w;
+  t->w = tw_new_ctx(t, &cfg);
+  int fds_at_start = open_host_fds();
+  /* files opened and left open, output written, stdin read, host data set */
+  uint32_t a, b, n;
+  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", 0, &a), 0);
+  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", 0, &b), 0);
+  assert_int_equal(Z(fd_renumber)(t->w, a, b), 0); /* among the guest's own: allowed */
+  assert_int_equal(tw_write(t, 1, "out", &n), 0);
+  assert_int_equal(tw_write(t, 2, "err", &n), 0);
+  pe_wasi_set_host_data(t->w, t);
+  assert_true(open_host_fds() > fds_at_start);
+  assert_true(pe_wasi_reset(t->w));
+  assert_int_equal(open_host_fds(), fds_at_start); /* the guest's files are closed */
+  char buf[32];
+  assert_int_equal(tw_read(t, b, sizeof buf, buf), PE_WASI_EBADF);
+  size_t len;
+  pe_wasi_captured(t->w, 1, &len);
+  assert_int_equal(len, 0);
+  pe_wasi_captured(t->w, 2, &len);
+  assert_int_equal(len, 0);
+  assert_null(pe_wasi_host_data(t->w));
+  /* the lowest free number is handed out again, as in a new context */
+  uint32_t again;
+  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", 0, &again), 0);
+  assert_int_equal(again, TW_RO + 1);
+  assert_int_equal(tw_read(t, again, sizeof buf, buf), 0);
+  assert_string_equal(buf, "hello world");
+  assert_true(pe_wasi_reset(t->w));
+  /* the preopens still work */
+  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", 0, &a), 0);
+  assert_true(pe_wasi_reset(t->w));
+
+  /* whatever changes stdio or a preopen makes the context unusable */
+  struct {
+    const char *what;
+    int op;
+  } spoil[] = {{"close a preopen", 0},    {"renumber onto a preopen", 1},
+               {"restrict a preopen", 2}, {"read a preopen's directory", 3},
+               {"close stdout", 4},       {"move a preopen", 5},
+               {"stdin flags", 6}};
+  for (size_t i = 0; i < sizeof spoil / sizeof spoil[0]; i++) {
+    uint32_t f;
+    switch (spoil[i].op) {
+      case 0: assert_int_equal(tw_close(t, TW_SB), 0); break;
+      case 1:
+        assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", 0, &f), 0);
+        assert_int_equal(Z(fd_renumber)(t->w, f, TW_RO), 0);
+        break;
+      case 2: assert_int_equal(Z(fd_fdstat_set_rights)(t->w, TW_RO, 0, 0), 0); break;
+      case 3: {
+        uint32_t rbuf = tw_alloc(t, 256), used = tw_alloc(t, 4);
+        assert_int_equal(Z(fd_readdir)(t->w, TW_RO, rbuf, 256, 0, used), 0);
+        break;
+      }
+      case 4: assert_int_equal(tw_close(t, 1), 0); break;
+      case 5:
+        assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", 0, &f), 0);
+        assert_int_equal(Z(fd_renumber)(t->w, TW_SB, f), 0);
+        break;
+      case 6: assert_int_equal(Z(fd_fdstat_set_flags)(t->w, 0, PE_WASI_FDFLAG_NONBLOCK), 0); break;
+    }
+    if (pe_wasi_reset(t->w)) fail_msg("reset accepted a context after: %s", spoil[i].what);
+    pe_wasi_free(t->w);
+    assert_int_equal(open_host_fds(), fds_at_start - 2); /* its preopens closed too */
+    t->w = tw_new_ctx(t, &cfg);
+  }
+  pe_wasi_free(t->w);
+  t->w = old;
+}
+
 static void test_new_errors(void **state) {
   tw *t = *state;
   char err[256];
@@ -472,6 +561,7 @@ int main(void) {
       TW_TEST(test_capture_limit), TW_TEST(test_stdin),         TW_TEST(test_inherited_stdio),
       TW_TEST(test_renumber_close), TW_TEST(test_prestat),      TW_TEST(test_fd_limit),
       TW_TEST(test_sockets),       TW_TEST(test_parse_dir),     TW_TEST(test_new_errors), TW_TEST(test_preopen_by_dir_fd),
+      TW_TEST(test_reset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
