@@ -20,7 +20,7 @@
 
 /* Bump when the C that pyedge derives from wasm2c's output changes
  * (aot_split.c, aot_glue.c): it is part of every cache key. */
-#define PE_AOT_CODEGEN_VERSION 3
+#define PE_AOT_CODEGEN_VERSION 4
 
 typedef struct pe_aot_options {
   const char *cc;    /* NULL: $PYEDGE_CC, else clang-19 if on PATH, else cc */

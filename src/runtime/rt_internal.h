@@ -22,6 +22,9 @@ struct pe_module {
   void *dl;
   const pe_module_desc *desc;
   char *path;
+  /* no guest code can change its tables (pe_module_tables_fixed, defined by
+   * src/aot/aot_split.c): resets leave them alone */
+  bool tables_fixed;
 };
 
 struct pe_instance {

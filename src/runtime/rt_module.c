@@ -110,6 +110,8 @@ pe_module *pe_module_open(const char *so_path, char *err, size_t errlen) {
   }
   m->dl = dl;
   m->desc = desc;
+  const int *fixed = dlsym(dl, "pe_module_tables_fixed");
+  m->tables_fixed = fixed && *fixed == 1;
   /* init_module registers function types; dlopen returns the same handle
    * for the same object, and registration is idempotent per signature. */
   desc->init_module();

@@ -444,6 +444,16 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
     m->committed = s->mem[i].bytes;
   }
   bool ok = true;
+  if (s->module->tables_fixed) {
+    /* no guest code can have changed them: same contents, same sizes (the
+     * instance state just copied back says so too) */
+    for (uint32_t i = 0; i < lay->nfuncref_tables; i++)
+      ((wasm_rt_funcref_table_t *)(inst->state + lay->funcref_tables[i]))->data = ftab[i];
+    for (uint32_t i = 0; i < lay->nexternref_tables; i++)
+      ((wasm_rt_externref_table_t *)(inst->state + lay->externref_tables[i]))->data = etab[i];
+    atomic_store(&inst->interrupt_requested, 0);
+    return true;
+  }
   for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
     wasm_rt_funcref_table_t *t = (wasm_rt_funcref_table_t *)(inst->state + lay->funcref_tables[i]);
     const snap_table *st = &s->ftab[i];

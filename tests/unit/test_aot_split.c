@@ -74,6 +74,51 @@ static void test_split_two_parts(void **state) {
   for (int i = 0; i < 4; i++) pe_buf_free(&parts[i]);
 }
 
+/* pe_module_tables_fixed is defined only when no body changes a table; the
+ * table set up by the initialisers and memory.grow do not count. */
+static void test_split_marks_fixed_tables(void **state) {
+  (void)state;
+  static const char *const changers[] = {
+      "  funcref_table_set(&instance->w2c_T0, w2c_i0, w2c_r1);\n",
+      "  w2c_i0 = wasm_rt_grow_funcref_table(&instance->w2c_T0, w2c_i1, w2c_r0);\n",
+      "  w2c_i0 = wasm_rt_grow_externref_table(&instance->w2c_T1, w2c_i1, w2c_r0);\n",
+      "  funcref_table_fill(&instance->w2c_T0, w2c_i0, w2c_r1, w2c_i2);\n",
+      "  funcref_table_copy(&instance->w2c_T0, &instance->w2c_T0, w2c_i0, w2c_i1, w2c_i2);\n",
+      "  funcref_table_init(&instance->w2c_T0, elem_segment_exprs_w2c_e0, 2, w2c_i0, w2c_i1, "
+      "w2c_i2, instance, func_types);\n",
+      "  externref_table_set(&instance->w2c_T1, w2c_i0, w2c_r1);\n",
+  };
+  const char *marker = "const int pe_module_tables_fixed = 1;";
+  const char *body = "  memory_fill(&instance->w2c_memory, 0, 0, 1);\n";
+  for (size_t i = 0; i <= sizeof changers / sizeof changers[0]; i++) {
+    /* the body line of w2c_b replaced by a table change (or, last, by a
+     * memory.grow: not a change) */
+    const char *line = i < sizeof changers / sizeof changers[0]
+                           ? changers[i]
+                           : "  w2c_i0 = wasm_rt_grow_memory(&instance->w2c_memory, w2c_i0);\n";
+    const char *at = strstr(generated, body);
+    assert_non_null(at);
+    pe_buf text = {0};
+    assert_true(pe_buf_append(&text, generated, (size_t)(at - generated)));
+    assert_true(pe_buf_puts(&text, line));
+    assert_true(pe_buf_puts(&text, at + strlen(body)));
+    for (int nparts = 1; nparts <= 2; nparts++) {
+      pe_buf parts[2];
+      memset(parts, 0, sizeof parts);
+      char err[256];
+      assert_int_equal(pe_aot_split((const char *)text.data, text.len, nparts, parts, err,
+                                    sizeof err),
+                       nparts);
+      bool fixed = strstr((const char *)parts[0].data, marker) != NULL;
+      if (fixed != (i == sizeof changers / sizeof changers[0]))
+        fail_msg("%s: tables %s", line, fixed ? "marked fixed" : "not marked fixed");
+      if (nparts == 2) assert_null(strstr((const char *)parts[1].data, marker));
+      for (int k = 0; k < 2; k++) pe_buf_free(&parts[k]);
+    }
+    pe_buf_free(&text);
+  }
+}
+
 static void test_split_bases_memory_accesses(void **state) {
   (void)state;
   pe_buf parts[1];
@@ -205,6 +250,7 @@ static void test_glue_escapes_export_names(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_split_two_parts),
+      cmocka_unit_test(test_split_marks_fixed_tables),
       cmocka_unit_test(test_split_bases_memory_accesses),
       cmocka_unit_test(test_split_one_part_keeps_everything),
       cmocka_unit_test(test_split_more_parts_than_functions),

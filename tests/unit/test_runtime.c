@@ -495,6 +495,44 @@ static void test_snapshot_clones_are_independent(void **state) {
   pe_snapshot_free(snap);
 }
 
+/* A module that changes its own table: a reset must undo table.set and
+ * table.grow (its tables are not marked fixed, see aot_split.c). */
+static void test_snapshot_reset_restores_tables(void **state) {
+  (void)state;
+  char so[4096], err[512];
+  if (!compile_wat("rt_table", so, sizeof so, err, sizeof err)) fail_msg("%s", err);
+  pe_module *m = pe_module_open(so, err, sizeof err);
+  assert_non_null(m);
+  pe_instance *a = pe_instance_new(m, NULL, 0, NULL, err, sizeof err);
+  assert_non_null(a);
+  uint64_t r;
+  const pe_export *call = pe_module_find(m, "call"), *set = pe_module_find(m, "set"),
+                  *grow = pe_module_find(m, "grow"), *size = pe_module_find(m, "size");
+  assert_true(call && set && grow && size);
+  pe_snapshot *snap = pe_snapshot_take(a, err, sizeof err);
+  assert_non_null(snap);
+  pe_instance_free(a);
+  pe_instance *x = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  assert_non_null(x);
+  for (int round = 0; round < 3; round++) {
+    pe_instance_begin_use(x);
+    uint64_t arg = 0;
+    assert_int_equal(pe_instance_call(x, call, &arg, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 1);
+    assert_int_equal(pe_instance_call(x, size, NULL, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 2);
+    assert_int_equal(pe_instance_call(x, set, &arg, NULL, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal(pe_instance_call(x, call, &arg, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 2);
+    assert_int_equal(pe_instance_call(x, grow, NULL, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, 2);
+    assert_true(pe_instance_reset(x, snap, NULL));
+  }
+  pe_instance_free(x);
+  pe_snapshot_free(snap);
+  pe_module_close(m);
+}
+
 /* A recycled clone must be indistinguishable from a fresh one, whatever the
  * request before did: memory written (on pages found by the pagemap walk and
  * on pages only the no-fault fast path would see), memory grown, globals
@@ -677,6 +715,7 @@ int main(void) {
       cmocka_unit_test(test_host_fault_is_not_a_guest_trap),
       cmocka_unit_test(test_snapshot_clones_are_independent),
       cmocka_unit_test(test_snapshot_reset_restores_everything),
+      cmocka_unit_test(test_snapshot_reset_restores_tables),
       cmocka_unit_test(test_snapshot_file_round_trip),
       cmocka_unit_test(test_refuses_unknown_import),
       cmocka_unit_test(test_refuses_mismatched_import_signature),
