@@ -7,6 +7,8 @@
  *                (store, key) -> value, as Spin lays it out, so a Spin state
  *                directory works unchanged; WAL, synchronous=FULL
  *   kv_redis.c   type "redis": one Redis database; keys are used as given
+ *   kv_backend.c what does not depend on the storage (allocation, the
+ *                byte limit on a keys() reply)
  *
  * Contract: every operation runs on a worker thread, concurrently with the
  * others, and returns PE_HC_OK or an error status with a message (never
@@ -48,6 +50,16 @@ typedef struct pe_kv_ops {
 struct pe_kv_backend {
   const pe_kv_ops *ops;
 };
+
+/* What the backends share (kv_backend.c). */
+
+/* A zeroed backend of `size` bytes (its struct, which starts with a
+ * pe_kv_backend) wired to ops; NULL with a message when out of memory. */
+void *pe_kv_backend_alloc(size_t size, const pe_kv_ops *ops, char *err, size_t errlen);
+/* One key of a keys() reply: appends it, or says why not (PE_HC_LIMIT once
+ * the reply would pass max_bytes, PE_HC_BACKEND when out of memory). */
+pe_hc_status pe_kv_put_key(pe_buf *out, const char *store, const void *key, size_t len,
+                           size_t max_bytes, char *err, size_t errlen);
 
 /* path NULL: a private in-memory database. */
 pe_kv_backend *pe_kv_sqlite_open(const char *path, char *err, size_t errlen);

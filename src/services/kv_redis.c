@@ -367,12 +367,8 @@ static pe_hc_status kv_keys(pe_kv_backend *bb, const char *store, pe_buf *out, s
     if (!k || k->type != REDIS_REPLY_STRING) {
       snprintf(err, errlen, "redis %s: KEYS returned a non-string", b->where);
       st = PE_HC_BACKEND;
-    } else if (out->len + 4 + k->len > max_bytes) {
-      snprintf(err, errlen, "the keys of store '%s' take more than %zu bytes", store, max_bytes);
-      st = PE_HC_LIMIT;
-    } else if (!pe_hc_put_blob(out, k->str ? k->str : "", k->len)) {
-      snprintf(err, errlen, "out of memory");
-      st = PE_HC_BACKEND;
+    } else {
+      st = pe_kv_put_key(out, store, k->str, k->len, max_bytes, err, errlen);
     }
   }
   freeReplyObject(r);
@@ -404,16 +400,12 @@ static const pe_kv_ops redis_ops = {
 };
 
 pe_kv_backend *pe_kv_redis_open(const char *url, char *err, size_t errlen) {
-  kv_redis *b = calloc(1, sizeof *b);
-  if (!b) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
+  kv_redis *b = pe_kv_backend_alloc(sizeof *b, &redis_ops, err, errlen);
+  if (!b) return NULL;
   if (!pe_redis_url_parse(url, &b->url, err, errlen)) {
     free(b);
     return NULL;
   }
-  b->base.ops = &redis_ops;
   pthread_mutex_init(&b->mu, NULL);
   snprintf(b->where, sizeof b->where, "%s:%d/%ld", b->url.host, b->url.port, b->url.db);
   return &b->base;

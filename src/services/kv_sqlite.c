@@ -125,16 +125,10 @@ static pe_hc_status kv_keys(pe_kv_backend *bb, const char *store, pe_buf *out, s
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     const unsigned char *k = sqlite3_column_text(s, 0);
     int n = sqlite3_column_bytes(s, 0);
-    size_t len = (size_t)(n > 0 ? n : 0);
-    if (out->len + 4 + len > max_bytes) {
-      finish(c, s, SQLITE_DONE, err, errlen);
-      snprintf(err, errlen, "the keys of store '%s' take more than %zu bytes", store, max_bytes);
-      return PE_HC_LIMIT;
-    }
-    if (!pe_hc_put_blob(out, k ? (const void *)k : "", len)) {
-      finish(c, s, SQLITE_DONE, err, errlen);
-      snprintf(err, errlen, "out of memory");
-      return PE_HC_BACKEND;
+    pe_hc_status st = pe_kv_put_key(out, store, k, (size_t)(n > 0 ? n : 0), max_bytes, err, errlen);
+    if (st != PE_HC_OK) {
+      finish(c, s, SQLITE_DONE, err, errlen); /* SQLITE_DONE: keeps err */
+      return st;
     }
   }
   return finish(c, s, rc, err, errlen);
@@ -158,12 +152,8 @@ static const pe_kv_ops sqlite_ops = {
 };
 
 pe_kv_backend *pe_kv_sqlite_open(const char *path, char *err, size_t errlen) {
-  kv_sqlite *b = calloc(1, sizeof *b);
-  if (!b) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  b->base.ops = &sqlite_ops;
+  kv_sqlite *b = pe_kv_backend_alloc(sizeof *b, &sqlite_ops, err, errlen);
+  if (!b) return NULL;
   if (!(b->pool = pe_sql_pool_new(path, PE_SQL_HOST, err, errlen)) ||
       !pe_sql_exec_trusted(b->pool,
                            "CREATE TABLE IF NOT EXISTS spin_key_value ("

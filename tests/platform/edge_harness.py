@@ -54,16 +54,8 @@ class Cases:
 
     def run(self, setup=None, teardown=None):
         only = [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "-k"]
-        passed = failed = 0
-
-        def report(name, why):
-            nonlocal passed, failed
-            if why is None:
-                passed += 1
-                print(f"PASS {name}", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {name}: {why}", flush=True)
+        tally = drive.Tally()
+        report = tally.report
 
         if not os.access(drive.PYEDGE, os.X_OK):
             report("setup", f"{drive.PYEDGE} is not built (make)")
@@ -73,8 +65,7 @@ class Cases:
                     setup()
             except Exception as e:
                 report("setup", f"{type(e).__name__}: {e}")
-                print(f"{passed} passed, {failed} failed")
-                return 1
+                return tally.close()
             for name, fn in self.cases:
                 if only and not any(k in name for k in only):
                     continue
@@ -92,8 +83,7 @@ class Cases:
                 except Exception as e:
                     report("servers_stop_cleanly", f"{type(e).__name__}: {e}")
         drive.stop_all()
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+        return tally.close()
 
 
 def start(app, args=(), name=None):

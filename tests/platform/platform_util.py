@@ -192,11 +192,10 @@ class Runner:
         ap.add_argument("-k", action="append", default=[], help="only cases containing this")
         ap.add_argument("-v", action="store_true", help="print server stderr on failures")
         opts = ap.parse_args()
-        passed = failed = 0
+        tally = drive.Tally()
         if not os.access(drive.PYEDGE, os.X_OK):
-            print(f"FAIL setup: {drive.PYEDGE} is not built (make)")
-            print("0 passed, 1 failed")
-            return 1
+            tally.report("setup", f"{drive.PYEDGE} is not built (make)")
+            return tally.close()
         for name, fn in self.cases:
             if opts.k and not any(k in name for k in opts.k):
                 continue
@@ -208,15 +207,10 @@ class Runner:
                 why = str(e)
             except Exception as e:  # a bug in the case, or an I/O error
                 why = f"{type(e).__name__}: {e}"
-            if why is None:
-                passed += 1
-                print(f"PASS {name} ({time.monotonic() - t0:.1f} s)", flush=True)
-            else:
-                failed += 1
-                print(f"FAIL {name}: {why}", flush=True)
-                if opts.v:
-                    for s in drive._servers:
-                        print(f"  --- {s.name} stderr:\n    " + "\n    ".join(s.stderr[-20:]))
+            tally.report(name, why, note=f" ({time.monotonic() - t0:.1f} s)")
+            if why is not None and opts.v:
+                for s in drive._servers:
+                    print(f"  --- {s.name} stderr:\n    " + "\n    ".join(s.stderr[-20:]))
         for fn in reversed(self.cleanups):
             try:
                 fn()
@@ -225,5 +219,4 @@ class Runner:
         drive.stop_all()
         for d in _temps:
             shutil.rmtree(d, ignore_errors=True)
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+        return tally.close()

@@ -64,6 +64,28 @@ def short(v, n=300):
     return s if len(s) <= n else s[:n] + f"... ({len(s)} chars)"
 
 
+class Tally:
+    """The lines a suite prints, also for the platform tests: tests/run.sh
+    adds up the closing "N passed, M failed", so every suite words it alike."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def report(self, name, why=None, note=""):
+        """why None is a pass; note follows the name on a PASS line."""
+        if why is None:
+            self.passed += 1
+            print(f"PASS {name}{note}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {name}: {why}", flush=True)
+
+    def close(self):
+        """Prints the closing line; returns the exit status."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
+
 # --- servers -----------------------------------------------------------------
 
 _servers = []
@@ -1273,21 +1295,12 @@ def main():
     ap.add_argument("-k", action="append", default=[], help="only cases containing this")
     opts = ap.parse_args()
 
-    passed = failed = 0
-
-    def report(name, why=None):
-        nonlocal passed, failed
-        if why is None:
-            passed += 1
-            print(f"PASS {name}", flush=True)
-        else:
-            failed += 1
-            print(f"FAIL {name}: {why}", flush=True)
+    tally = Tally()
+    report = tally.report
 
     if not os.access(PYEDGE, os.X_OK):
         report("setup", f"{PYEDGE} is not built (make)")
-        print(f"{passed} passed, {failed} failed")
-        return 1
+        return tally.close()
 
     selected = [c for c in CASES if not opts.k or any(k in c[1] for k in opts.k)]
     order = []
@@ -1349,8 +1362,7 @@ def main():
     stop_all()
     if any(k in servers and not k.startswith("shutdown") for k in order):
         report("servers_stop_cleanly", "; ".join(bad) if bad else None)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return tally.close()
 
 
 if __name__ == "__main__":
