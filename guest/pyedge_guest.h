@@ -101,6 +101,11 @@ PYEDGE_IMPORT(reply) int32_t pyedge_host_reply(int32_t buf, int32_t cap);
  * Returns 0, or -1 (message on stderr). */
 int pyedge_register_builtin_module(void);
 
+/* Adds decode_request and encode_response (pyedge_codec.c) to `_pyedge`.
+ * struct _object is CPython's PyObject. Returns 0, or -1 with an exception. */
+struct _object;
+int pyedge_add_codec_functions(struct _object *module);
+
 /* wasm32 pointers are 32-bit linear-memory offsets. */
 #define PYEDGE_PTR(i32) ((void *)(uintptr_t)(uint32_t)(i32))
 #define PYEDGE_I32(ptr) ((int32_t)(uint32_t)(uintptr_t)(ptr))

@@ -20,6 +20,8 @@
  *       pass over a start-up object would copy its page for nothing; after
  *       freeze() neither happens. Objects are never freed in a clone anyway
  *       (the clone is discarded). Returns how many objects it made immortal.
+ *   _pyedge.decode_request(buf), _pyedge.encode_response(status, headers, body)
+ *       the request and response buffers in C (pyedge_codec.c).
  *
  * The module has no state, so it is safe in subinterpreters and without the
  * GIL. See pyedge_guest.h for the ABI of the host imports.
@@ -251,7 +253,14 @@ static PyMethodDef pyedge_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static int
+pyedge_exec(PyObject *module)
+{
+    return pyedge_add_codec_functions(module);
+}
+
 static PyModuleDef_Slot pyedge_slots[] = {
+    {Py_mod_exec, pyedge_exec},
     {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
     {Py_mod_gil, Py_MOD_GIL_NOT_USED},
     {0, NULL},

@@ -40,6 +40,12 @@ from spin_sdk.http import IncomingHandler as _HandlerV3
 from spin_sdk.http import Request, Response
 import pyedge_http_hook  # noqa: F401  http.client and urllib over the host, once imported
 
+try:  # in the sandbox: the buffer codecs in C (guest/pyedge_codec.c), same results
+    from _pyedge import decode_request as _decode_request_c
+    from _pyedge import encode_response as _encode_response_c
+except ImportError:  # host Python (tools, `tests/sdk/run.sh --host`): Python only
+    _decode_request_c = _encode_response_c = None
+
 __all__ = [
     "REQUEST_MAGIC",
     "RESPONSE_MAGIC",
@@ -50,6 +56,7 @@ __all__ = [
     "decode_response",
     "encode_response",
     "normalize_response",
+    "respond",
     "run_async",
     "load_app",
     "pyedge_call",
@@ -178,7 +185,8 @@ def _check_header_value(value, where):
 
 def _decode_request_fast(data):
     """decode_request for a well-formed buffer, in one pass with few calls
-    (it runs for every request: the checked _Reader path costs ~4x more).
+    (host Python's fast path; the sandbox uses the same logic in C,
+    _pyedge.decode_request; the checked _Reader path costs ~4x more).
     Returns None at the first thing it does not like; decode_request then
     decodes again, carefully, to say what is wrong."""
     if data[:4] != REQUEST_MAGIC:
@@ -239,9 +247,14 @@ def decode_request(data):
     Header names are lower-cased; a repeated name keeps its last value.
     """
     data = _as_bytes(data)
-    request = _decode_request_fast(data)
-    if request is not None:
-        return request
+    if _decode_request_c is not None:
+        fields = _decode_request_c(data)
+        if fields is not None:
+            return Request(*fields)
+    else:
+        request = _decode_request_fast(data)
+        if request is not None:
+            return request
     r = _Reader(data, "request")
     r.magic(REQUEST_MAGIC)
 
@@ -429,6 +442,18 @@ def normalize_response(response):
     return status, out, body
 
 
+def respond(response):
+    """The response buffer for what a handler returned: normalize_response
+    then encode_response, done in C for a plain spin_sdk Response whose
+    headers are a dict of str (the C code leaves anything else, and every
+    error, to the Python functions). Raises as normalize_response does."""
+    if _encode_response_c is not None and type(response) is Response:
+        data = _encode_response_c(response.status, response.headers, response.body)
+        if data is not None:
+            return data
+    return encode_response(*normalize_response(response))
+
+
 def _fixed_response(status):
     return encode_response(status, [(b"content-length", b"0")], b"")
 
@@ -535,7 +560,7 @@ class App:
             result = self.target(request)
         else:
             result = self.target().handle_request(request)
-        if inspect.isawaitable(result):
+        if type(result) is not Response and inspect.isawaitable(result):
             result = run_async(result)
         return result
 
@@ -620,14 +645,13 @@ def call(app, data):
         print("pyedge: 500: cannot decode the request buffer:", file=sys.stderr)
         traceback.print_exc()
         return RESPONSE_500
-    what = f"{request.method} {request.uri}"  # before the handler can change them
+    method, uri = request.method, request.uri  # before the handler can change them
     try:
-        response = app.handle(request)
-        return encode_response(*normalize_response(response))
+        return respond(app.handle(request))
     except KeyboardInterrupt:
         raise
     except BaseException:
-        print(f"pyedge: 500: {what}: the handler failed:", file=sys.stderr)
+        print(f"pyedge: 500: {method} {uri}: the handler failed:", file=sys.stderr)
         traceback.print_exc()
         return RESPONSE_500
 

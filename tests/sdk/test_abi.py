@@ -5,7 +5,7 @@ import struct
 import time
 import unittest
 
-from sdk_testlib import entry, request
+from sdk_testlib import IN_SANDBOX, entry, request
 
 U32 = struct.Struct("<I")
 
@@ -93,60 +93,176 @@ class RequestRoundTrip(unittest.TestCase):
                          ("GET", "/hi?x=1", {"accept": "*/*"}, b""))
 
 
+def mutations(seeds, per_seed, seed=7):
+    """Each seed as it is, then per_seed - 1 copies with one to three bytes
+    flipped, cut or inserted."""
+    rng = random.Random(seed)
+    for base in seeds:
+        for i in range(per_seed):
+            data = bytearray(base)
+            for _ in range(rng.randint(0 if i == 0 else 1, 3)):
+                op = rng.randrange(3)
+                if op == 0 and data:
+                    data[rng.randrange(len(data))] = rng.randrange(256)
+                elif op == 1 and data:
+                    del data[rng.randrange(len(data)):]
+                else:
+                    data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
+            yield bytes(data)
+
+
 class FastDecodeAgrees(unittest.TestCase):
-    """decode_request's one-pass path must accept exactly what the checked
-    path accepts, with the same result: compared on valid buffers and on
-    thousands of mutations of them (bytes flipped, cut, inserted)."""
+    """decode_request's fast paths (one pass in Python for host Python; C,
+    _pyedge.decode_request, in the sandbox) must accept exactly what the
+    checked path accepts, with the same result: compared on valid buffers
+    and on thousands of mutations of them (bytes flipped, cut, inserted)."""
+
+    SEEDS = [
+        raw_request(),
+        raw_request(b"POST", b"/a?b=c", [(b"Host", b"x"), (b"x-y", b"\xc3\xa9")], b"body"),
+        raw_request(b"GET", b"", [(b"a", b"")], b""),
+        raw_request(b"PUT", b"/p", [(b"n%d" % i, b"v" * i) for i in range(20)], bytes(300)),
+        raw_request(b"GET", b"/\xe2\x98\x83?q", [(b"X-A", b"1"), (b"x-a", b"2"), (b"~!", b"\t")]),
+    ]
 
     def setUp(self):
         self.e = entry()
 
     def slow(self, data):
         e = self.e
-        fast = e._decode_request_fast
+        saved = e._decode_request_fast, e._decode_request_c
         e._decode_request_fast = lambda d: None
+        e._decode_request_c = None
         try:
             return e.decode_request(data)
+        except e.MalformedBuffer:
+            return None
         finally:
-            e._decode_request_fast = fast
+            e._decode_request_fast, e._decode_request_c = saved
 
-    def same(self, a, b):
-        return (a.method, a.uri, a.headers, a.body) == (b.method, b.uri, b.headers, b.body)
+    def agree(self, fast, to_fields):
+        accepted = 0
+        for data in mutations(self.SEEDS, 1500):
+            got = fast(data)
+            slow = self.slow(data)
+            if got is None:
+                self.assertIsNone(slow, f"fast refused a buffer the checked path accepts: {data!r}")
+                continue
+            accepted += 1
+            self.assertIsNotNone(slow, f"fast accepted what the checked path refuses: {data!r}")
+            want = (slow.method, slow.uri, slow.headers, slow.body)
+            self.assertEqual(to_fields(got), want, f"different results for {data!r}")
+            self.assertEqual([type(x) for x in to_fields(got)], [str, str, dict, bytes])
+        self.assertGreater(accepted, len(self.SEEDS))  # the mutations did not only break things
 
-    def test_agrees_on_valid_and_mutated_buffers(self):
-        rng = random.Random(7)
-        seeds = [
-            raw_request(),
-            raw_request(b"POST", b"/a?b=c", [(b"Host", b"x"), (b"x-y", b"\xc3\xa9")], b"body"),
-            raw_request(b"GET", b"", [(b"a", b"")], b""),
-            raw_request(b"PUT", b"/p", [(b"n%d" % i, b"v" * i) for i in range(20)], bytes(300)),
-        ]
-        checked = accepted = 0
-        for seed in seeds:
-            for i in range(1500):
-                data = bytearray(seed)
-                for _ in range(rng.randint(0 if i == 0 else 1, 3)):
-                    op = rng.randrange(3)
-                    if op == 0 and data:
-                        data[rng.randrange(len(data))] = rng.randrange(256)
-                    elif op == 1 and data:
-                        del data[rng.randrange(len(data)):]
-                    else:
-                        data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
-                data = bytes(data)
-                fast = self.e._decode_request_fast(data)
-                try:
-                    slow = self.slow(data)
-                except self.e.MalformedBuffer:
-                    slow = None
-                checked += 1
-                if fast is not None:
-                    accepted += 1
-                    self.assertIsNotNone(slow, f"fast accepted what the checked path refuses: {data!r}")
-                    self.assertTrue(self.same(fast, slow), f"different results for {data!r}")
-                elif slow is not None:
-                    self.fail(f"fast refused a buffer the checked path accepts: {data!r}")
-        self.assertGreater(accepted, len(seeds))  # the mutations did not only break things
+    def test_python_fast_path_agrees(self):
+        self.agree(self.e._decode_request_fast, lambda r: (r.method, r.uri, r.headers, r.body))
+
+    def test_c_fast_path_agrees(self):
+        if not IN_SANDBOX:
+            self.skipTest("_pyedge exists only in the sandbox")
+        self.assertIsNotNone(self.e._decode_request_c)
+        self.agree(self.e._decode_request_c, tuple)
+
+    def test_c_fast_path_takes_other_buffers(self):
+        if not IN_SANDBOX:
+            self.skipTest("_pyedge exists only in the sandbox")
+        data = raw_request(b"GET", b"/x", [(b"A", b"b")], b"z")
+        want = ("GET", "/x", {"a": "b"}, b"z")
+        self.assertEqual(self.e._decode_request_c(bytearray(data)), want)
+        self.assertEqual(self.e._decode_request_c(memoryview(data)), want)
+        with self.assertRaises(TypeError):
+            self.e._decode_request_c("PEQ1")
+
+
+class _IntSub(int):
+    pass
+
+
+class _StrSub(str):
+    pass
+
+
+class CEncodeAgrees(unittest.TestCase):
+    """_pyedge.encode_response (the sandbox's fast path for respond()) must
+    give byte for byte what normalize_response + encode_response give, and
+    answer None, never a buffer, for whatever those refuse: compared over
+    thousands of combinations of statuses, header names and values, and
+    bodies, valid and not."""
+
+    STATUSES = [200, 404, 100, 999, 99, 1000, -1, 2**70, True, 200.0, _IntSub(201), "200"]
+    NAMES = ["content-type", "X-Mixed-Case", "a", "!#$%&'*+-.^_`|~", "", "bad name", "caf\u00e9",
+             "x:y", "Content-Length", "content-length", _StrSub("x-sub"), b"bytes-name", 7]
+    VALUES = ["text/plain", "", "\u2603 snow", "a\rb", "a\nb", "a\x00b", "\ud800", "\tq",
+              b"bytes", 12, None, _StrSub("sub"), "5", "05", "x", "\uff15", " 5"]
+    BODIES = [b"", b"hello", None, "str \u00e9", "\ud800", bytearray(b"ba"), 5, bytes(1000)]
+
+    def setUp(self):
+        self.e = entry()
+        if not IN_SANDBOX:
+            self.skipTest("_pyedge exists only in the sandbox")
+        self.c = self.e._encode_response_c
+        self.assertIsNotNone(self.c)
+
+    def python(self, status, headers, body):
+        from spin_sdk.http import Response
+        try:
+            return self.e.encode_response(*self.e.normalize_response(Response(status, headers, body)))
+        except (TypeError, ValueError, OverflowError):
+            return None
+
+    def check(self, status, headers, body):
+        got = self.c(status, headers, body)
+        want = self.python(status, headers, body)
+        if got is not None:
+            self.assertIsNotNone(want, f"C accepted what Python refuses: {status!r} {headers!r} {body!r}")
+            self.assertEqual(got, want, f"{status!r} {headers!r} {body!r}")
+        return got is not None
+
+    def test_agrees_on_combinations(self):
+        rng = random.Random(11)
+        handled = 0
+        for _ in range(4000):
+            headers = {}
+            for _ in range(rng.randrange(4)):
+                headers[rng.choice(self.NAMES)] = rng.choice(self.VALUES)
+            handled += self.check(rng.choice(self.STATUSES), headers, rng.choice(self.BODIES))
+        self.assertGreater(handled, 200)  # not all refused (281 with this seed)
+
+    def test_plain_responses_are_handled(self):
+        for status, headers, body in [
+            (200, {"content-type": "application/json", "cache-control": "no-store"}, b"{}"),
+            (204, {}, None),
+            (200, None, "text"),
+            (302, {"Location": "/x", "content-length": "0"}, b""),
+            (200, {"x-u": "\u2603"}, bytes(70000)),
+        ]:
+            self.assertTrue(self.check(status, headers, body), f"{status} {headers}")
+
+    def test_left_to_python(self):
+        for status, headers, body in [
+            (_IntSub(200), {}, b""),                         # accepted by Python, not by C
+            (200, [("a", "b")], b""),                         # pairs
+            (200, {"a": b"b"}, b""),                          # bytes value
+            (200, {}, bytearray(b"x")),
+            (200, {"content-length": "1", "Content-Length": "1"}, b"x"),
+            (200, {"a\r": "b"}, b""),
+        ]:
+            self.assertIsNone(self.c(status, headers, body))
+        with self.assertRaises(TypeError):
+            self.c(200, {})
+
+    def test_respond_uses_both_paths(self):
+        from spin_sdk.http import Response
+
+        class Sub(Response):
+            pass
+
+        for r in (Response(200, {"a": "b"}, b"x"), Sub(200, {"a": "b"}, b"x"),
+                  Response(200, [("a", "b")], b"x")):
+            self.assertEqual(self.e.respond(r), self.python(r.status, r.headers, r.body))
+        with self.assertRaises(ValueError):
+            self.e.respond(Response(200, {"a": "b\n"}, b""))
 
 
 class ResponseEncoding(unittest.TestCase):
