@@ -15,6 +15,8 @@ Handlers, looked for in this order in the app module:
   4. class Default, a subclass of workers.WorkerEntrypoint (Cloudflare
      Python Workers): async fetch(self, request) -> workers.Response
   5. a function on_fetch(request[, env[, ctx]]) (older Workers form)
+An app may also define pyedge_warm_up, a list of request paths that run
+through the handler before the snapshot (_warm_up_app below).
 A new instance of the class is made for each request. Whenever a handler
 returns an awaitable, it is run to completion on a fresh asyncio event loop
 in the calling thread.
@@ -58,6 +60,7 @@ __all__ = [
     "normalize_response",
     "respond",
     "run_async",
+    "warm_up_request",
     "load_app",
     "pyedge_call",
 ]
@@ -710,7 +713,69 @@ def _warm_up_sdk(app):
         call(stand_in, data)
 
 
+WARM_UP_ROUNDS = 48
+WARM_UP_ATTRIBUTE = "pyedge_warm_up"
+
+
+def warm_up_request(path):
+    """The request buffer a warm-up sends for path: a GET with the headers
+    pyedge adds for a component routed at "/..." and a client on localhost."""
+    route_path, _, _ = path.partition("?")
+    headers = [
+        ("host", "localhost"),
+        ("spin-full-url", "http://localhost" + path),
+        ("spin-path-and-query", path),
+        ("spin-path-info", route_path),
+        ("spin-matched-route", "/..."),
+        ("spin-raw-component-route", "/..."),
+        ("spin-component-route", ""),
+        ("spin-base-path", "/"),
+        ("spin-client-addr", "127.0.0.1:0"),
+    ]
+    return encode_request("GET", path, headers, b"")
+
+
+def _warm_up_paths(module):
+    paths = getattr(module, WARM_UP_ATTRIBUTE, None)
+    if paths is None:
+        return []
+    where = f"{module.__name__}.{WARM_UP_ATTRIBUTE}"
+    if isinstance(paths, (str, bytes)) or not isinstance(paths, (list, tuple)):
+        raise TypeError(f"{where} must be a list of request paths such as [\"/\"], "
+                        f"not {type(paths).__name__}")
+    for p in paths:
+        if not isinstance(p, str) or not p.startswith("/") or \
+                _URI_FORBIDDEN_RE.search(p) is not None:
+            raise ValueError(f"{where}: {p!r} is not a request path (a str that starts "
+                             "with '/', without spaces or control characters)")
+    return list(paths)
+
+
+def _warm_up_app(app):
+    """The app's own warm-up, when it asks for one with a module attribute
+    pyedge_warm_up = ["/", "/items?id=1"]: each path goes as a GET through
+    the whole request path (decode, the handler, encode) WARM_UP_ROUNDS
+    times before the snapshot. Then the handler's bytecode, and the library
+    code it runs (json, ...), start every request specialised instead of
+    being specialised again, and their pages copied, in each request.
+    Opt-in, because the handler runs during start-up: whatever it changes
+    (globals, caches) is part of the snapshot, exactly like the module's
+    top-level code, and host services (key-value, outbound HTTP, ...) are
+    not available yet. A warm-up request answered with a 5xx stops start-up
+    (RuntimeError; the handler's traceback is on stderr before it)."""
+    for path in _warm_up_paths(app.module):
+        data = warm_up_request(path)
+        for _ in range(WARM_UP_ROUNDS):
+            status = _U32.unpack_from(call(app, data), 4)[0]
+            if status >= 500:
+                raise RuntimeError(
+                    f"pyedge: {app.module.__name__}.{WARM_UP_ATTRIBUTE}: the warm-up request "
+                    f"GET {path} was answered {status}; warm-up runs at start-up, before any "
+                    "request and without host services")
+
+
 _warm_up_sdk(app)
+_warm_up_app(app)
 _freeze_start_up_objects()
 
 

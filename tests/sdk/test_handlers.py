@@ -6,7 +6,7 @@ import sys
 import unittest
 
 import sdk_testlib
-from sdk_testlib import IN_SANDBOX, call, load_entry
+from sdk_testlib import IN_SANDBOX, call, captured_stderr, load_entry
 
 HEADERS = [("accept", "*/*"), ("X-Mixed-Case", "Keep Value"), ("spin-full-url",
            "http://localhost:3000/echo/x?y=1")]
@@ -76,6 +76,52 @@ class HandlerStyles(unittest.TestCase):
         data = mod.encode_request("GET", "/", [], b"")
         self.assertEqual(mod.decode_response(mod.pyedge_call(bytearray(data)))[2], b"1")
         self.assertEqual(mod.decode_response(mod.pyedge_call(memoryview(data)))[2], b"2")
+
+
+class WarmUp(unittest.TestCase):
+    """pyedge_warm_up: paths the SDK sends through the handler at start-up,
+    before the snapshot."""
+
+    def load(self, mode=""):
+        os.environ["WARM_MODE"] = mode
+        try:
+            return load_entry("apps.warm")
+        finally:
+            del os.environ["WARM_MODE"]
+
+    def test_each_path_runs_the_real_request_path(self):
+        mod = self.load()
+        seen = mod.app.module.seen
+        rounds = mod.WARM_UP_ROUNDS
+        self.assertEqual(len(seen), 2 * rounds)
+        self.assertEqual(seen[0], ("GET", "/", "/", "http://localhost/"))
+        self.assertEqual(seen[rounds], ("GET", "/items?id=1", "/items",
+                                        "http://localhost/items?id=1"))
+        # requests after it are ordinary ones
+        self.assertEqual(call(mod, uri="/x")[2], str(2 * rounds + 1).encode())
+
+    def test_no_attribute_no_warm_up(self):
+        mod = load_entry("apps.counter")
+        self.assertEqual(mod.app.module.count, 0)
+
+    def test_not_a_list(self):
+        with self.assertRaisesRegex(TypeError, "apps.warm.pyedge_warm_up must be a list"):
+            self.load("str")
+
+    def test_bad_paths(self):
+        for mode in ("relative", "space"):
+            with self.assertRaisesRegex(ValueError, "is not a request path"):
+                self.load(mode)
+
+    def test_failing_handler_stops_start_up(self):
+        with captured_stderr() as err:
+            with self.assertRaisesRegex(RuntimeError, r"GET /items\?id=1 was answered 500"):
+                self.load("fails")
+        self.assertIn("KeyError: 'no store at start-up'", err.getvalue())
+
+    def test_4xx_is_an_answer(self):
+        mod = self.load("404")
+        self.assertEqual(len(mod.app.module.seen), 2 * mod.WARM_UP_ROUNDS)
 
 
 class State(unittest.TestCase):
