@@ -274,17 +274,20 @@ is_decimal(const char *p, Py_ssize_t n)
     return 1;
 }
 
-/* Fills out[] from the dict (names lower-cased into lower, which has room
- * for every name); returns the count, 0 with *unhandled set when a header is
- * one to leave to Python, or -1 with an exception set. */
+/* Fills out[] (room for cap headers) from the dict, names lower-cased into
+ * lower (room for lower_cap bytes); returns the count, 0 with *unhandled set
+ * when a header is one to leave to Python, or -1 with an exception set.
+ * Nothing here runs Python code, so the dict cannot change since encode()
+ * sized the arrays; the capacities are checked all the same. */
 static Py_ssize_t
-collect_headers(PyObject *headers, out_header *out, char *lower, int *has_length,
-                int *unhandled)
+collect_headers(PyObject *headers, out_header *out, Py_ssize_t cap, char *lower,
+                Py_ssize_t lower_cap, int *has_length, int *unhandled)
 {
     Py_ssize_t pos = 0, n = 0;
     PyObject *k, *v;
     while (PyDict_Next(headers, &pos, &k, &v)) {
-        if (!PyUnicode_CheckExact(k) || !PyUnicode_IS_ASCII(k) || !PyUnicode_CheckExact(v)) {
+        if (!PyUnicode_CheckExact(k) || !PyUnicode_IS_ASCII(k) || !PyUnicode_CheckExact(v) ||
+            n == cap || PyUnicode_GET_LENGTH(k) > lower_cap) {
             *unhandled = 1;
             return 0;
         }
@@ -315,6 +318,7 @@ collect_headers(PyObject *headers, out_header *out, char *lower, int *has_length
         }
         out[n] = (out_header){lower, vp, kl, vl};
         lower += kl;
+        lower_cap -= kl;
         n++;
     }
     return n;
@@ -341,7 +345,7 @@ encode(long status, PyObject *headers, const char *body, Py_ssize_t body_len)
     }
     int has_length = 0, unhandled = 0;
     Py_ssize_t n = headers == Py_None ? 0
-                   : collect_headers(headers, hs, lower, &has_length, &unhandled);
+                   : collect_headers(headers, hs, count, lower, names, &has_length, &unhandled);
     if (n < 0 || unhandled) {
         result = n < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
