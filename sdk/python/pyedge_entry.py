@@ -684,35 +684,6 @@ def _freeze_start_up_objects():
     _pyedge.freeze()
 
 
-def _warm_up_sdk(app):
-    """Runs pyedge's own request path (decode, Request, Response,
-    normalise, encode) a few dozen times on a stand-in handler before the
-    snapshot. CPython specialises bytecode as it runs it, writing into the
-    code objects; done here, every request starts from specialised code
-    instead of redoing that work and copying those pages. The app's handler
-    is never called: its code runs only for real requests.
-    PYEDGE_NO_WARMUP=1 turns this off (to measure)."""
-    if sys.platform != "wasi" or os.environ.get("PYEDGE_NO_WARMUP"):
-        return
-    body = b'{"warm": true}'
-
-    def plain(request):
-        return Response(200, {"content-type": "application/json"}, body)
-
-    async def coroutine(request):
-        return Response(200, {"content-type": "application/json"}, body)
-
-    target = app.target if app.kind == "handle_request" else getattr(app.target, "handle_request", None)
-    stand_in = App(None, "handle_request", coroutine if inspect.iscoroutinefunction(target) else plain)
-    data = encode_request(
-        "GET", "/pyedge-warm-up?x=1",
-        [("host", "localhost"), ("user-agent", "pyedge"), ("accept", "*/*"),
-         ("spin-full-url", "http://localhost/pyedge-warm-up?x=1"), ("spin-path-info", "")],
-        b"")
-    for _ in range(48):
-        call(stand_in, data)
-
-
 WARM_UP_ROUNDS = 48
 WARM_UP_ATTRIBUTE = "pyedge_warm_up"
 
@@ -735,12 +706,37 @@ def warm_up_request(path):
     return encode_request("GET", path, headers, b"")
 
 
+def _warm_up_sdk(app):
+    """Runs pyedge's own request path (decode, Request, Response,
+    normalise, encode) a few dozen times on a stand-in handler before the
+    snapshot. CPython specialises bytecode as it runs it, writing into the
+    code objects; done here, every request starts from specialised code
+    instead of redoing that work and copying those pages. The app's handler
+    is not called here (only _warm_up_app calls it, when the app asks).
+    PYEDGE_NO_WARMUP=1 turns this off (to measure)."""
+    if sys.platform != "wasi" or os.environ.get("PYEDGE_NO_WARMUP"):
+        return
+    body = b'{"warm": true}'
+
+    def plain(request):
+        return Response(200, {"content-type": "application/json"}, body)
+
+    async def coroutine(request):
+        return Response(200, {"content-type": "application/json"}, body)
+
+    target = app.target if app.kind == "handle_request" else getattr(app.target, "handle_request", None)
+    stand_in = App(None, "handle_request", coroutine if inspect.iscoroutinefunction(target) else plain)
+    data = warm_up_request("/pyedge-warm-up?x=1")
+    for _ in range(WARM_UP_ROUNDS):
+        call(stand_in, data)
+
+
 def _warm_up_paths(module):
     paths = getattr(module, WARM_UP_ATTRIBUTE, None)
     if paths is None:
         return []
     where = f"{module.__name__}.{WARM_UP_ATTRIBUTE}"
-    if isinstance(paths, (str, bytes)) or not isinstance(paths, (list, tuple)):
+    if not isinstance(paths, (list, tuple)):
         raise TypeError(f"{where} must be a list of request paths such as [\"/\"], "
                         f"not {type(paths).__name__}")
     for p in paths:
