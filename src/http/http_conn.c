@@ -37,6 +37,7 @@
  * the request is marked cancelled so that a queued one is never run.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,22 @@ static void on_wtimer(uv_timer_t *t) {
   conn_close(c);
 }
 
+/* A response is out (all of it handed to the kernel): log it and take it
+ * off the pipeline. False when that ended the connection. */
+static bool response_sent(hx_conn *c, hx_req *r) {
+  log_req(c, r, r->is_head ? 0 : r->resp.body_len);
+  pop_head(c);
+  c->served++;
+  c->idle_since_ms = now_ms(c);
+  bool last = r->close_after;
+  hx_req_free(r);
+  if (last) {
+    conn_finish(c);
+    return false;
+  }
+  return true;
+}
+
 static void on_write(uv_write_t *w, int status) {
   hx_conn *c = w->data;
   c->writing = false;
@@ -345,18 +362,7 @@ static void on_write(uv_write_t *w, int status) {
   }
   hx_req *r = c->wr;
   c->wr = NULL;
-  if (r) {
-    log_req(c, r, r->is_head ? 0 : r->resp.body_len);
-    pop_head(c);
-    c->served++;
-    c->idle_since_ms = now_ms(c);
-    bool last = r->close_after;
-    hx_req_free(r);
-    if (last) {
-      conn_finish(c);
-      return;
-    }
-  }
+  if (r && !response_sent(c, r)) return;
   after(c);
 }
 
@@ -374,8 +380,10 @@ static void start_write(hx_conn *c, hx_req *r, uv_buf_t *bufs, unsigned n) {
   }
 }
 
-static void pump(hx_conn *c) {
-  if (c->writing || c->closing || c->shutting || !c->head) return;
+/* Writes what can be written now. True when a response went out whole, so
+ * the pipeline moved and after() should look at it again. */
+static bool pump(hx_conn *c) {
+  if (c->writing || c->closing || c->shutting || !c->head) return false;
   hx_req *r = c->head;
   if (r->state == HX_PARSING) {
     /* A client that sent the body anyway does not need the 100. */
@@ -385,22 +393,40 @@ static void pump(hx_conn *c) {
       uv_buf_t b = {.base = cont, .len = sizeof cont - 1};
       start_write(c, NULL, &b, 1);
     }
-    return;
+    return false;
   }
-  if (r->state != HX_DONE) return;
+  if (r->state != HX_DONE) return false;
   c->whead.len = 0;
   hx_conn_header ch = r->close_after              ? HX_CONN_CLOSE
                       : r->pub.version_minor == 0 ? HX_CONN_KEEP_ALIVE
                                                   : HX_CONN_DEFAULT;
   if (!hx_resp_head(&r->resp, ch, hx_server_date(c->srv), &c->whead)) {
     conn_close(c);
-    return;
+    return false;
   }
   uv_buf_t bufs[2] = {{.base = c->whead.data, .len = c->whead.len}};
   unsigned n = 1;
   if (!r->is_head && r->resp.body_len)
     bufs[n++] = (uv_buf_t){.base = r->resp.body, .len = r->resp.body_len};
-  start_write(c, r, bufs, n);
+  /* Most responses fit the socket buffer: written at once, they need no
+   * write request, no callback on a later loop turn, and no change to what
+   * the loop polls the socket for (libuv re-registers it after every
+   * queued write). What does not fit goes out through uv_write. */
+  size_t total = 0;
+  for (unsigned i = 0; i < n; i++) total += bufs[i].len;
+  int w = total <= INT_MAX ? uv_try_write((uv_stream_t *)&c->tcp, bufs, n) : UV_EAGAIN;
+  if (w == (int)total) return response_sent(c, r);
+  if (w < 0 && w != UV_EAGAIN) {
+    conn_close(c);
+    return false;
+  }
+  size_t done = w > 0 ? (size_t)w : 0;
+  unsigned first = 0;
+  while (done >= bufs[first].len) done -= bufs[first++].len;
+  bufs[first].base += done;
+  bufs[first].len -= done;
+  start_write(c, r, bufs + first, n - first);
+  return false;
 }
 
 /* ---- reading ---- */
@@ -518,9 +544,11 @@ static void arm_timer(hx_conn *c) {
 
 static void after(hx_conn *c) {
   if (c->closing || c->shutting || c->lingering) return;
-  parse_pending(c);
-  dispatch(c);
-  pump(c);
+  do {
+    if (c->closing || c->shutting) return;
+    parse_pending(c);
+    dispatch(c);
+  } while (pump(c));
   if (c->closing || c->shutting) return;
   /* Nothing left to answer and nothing more will come. */
   if (c->no_more_input && !c->head && !c->writing) {
