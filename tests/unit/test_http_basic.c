@@ -179,6 +179,41 @@ static void test_large_body_5mib(void **state) {
   free(body);
 }
 
+/* A response too big for the socket buffer is finished by a queued write;
+ * the small ones pipelined behind it, which could go out at once, must
+ * still wait for it and come after it, whole. */
+static void test_pipelined_behind_large_response(void **state) {
+  (void)state;
+  const size_t big = 3u << 20;
+  char all[1024];
+  int off = snprintf(all, sizeof all, "GET /big?n=%zu HTTP/1.1\r\nHost: h\r\n\r\n", big);
+  for (int i = 0; i < 4; i++)
+    off += snprintf(all + off, sizeof all - (size_t)off,
+                    i == 2 ? "GET /big?n=%zu HTTP/1.1\r\nHost: h\r\n\r\n"
+                           : "GET /info?i=%zu HTTP/1.1\r\nHost: h\r\n\r\n",
+                    i == 2 ? big : (size_t)i);
+  th_conn *c = th_open(srv->port);
+  assert_true(th_send(c, all, (size_t)off));
+  /* let the server write into full buffers before reading anything */
+  th_sleep_ms(200);
+  for (int i = -1; i < 4; i++) {
+    th_resp r;
+    assert_true(th_read(c, &r, false));
+    assert_int_equal(r.status, 200);
+    if (i == -1 || i == 2) {
+      assert_int_equal(r.body_len, big);
+      for (size_t k = 0; k < big; k += 4099) assert_int_equal(r.body[k], 'a' + k % 23);
+      assert_int_equal(r.body[big - 1], 'a' + (big - 1) % 23);
+    } else {
+      char want[32];
+      snprintf(want, sizeof want, "query=i=%d\n", i);
+      assert_non_null(strstr(r.body, want));
+    }
+    th_resp_free(&r);
+  }
+  th_close(c);
+}
+
 static void test_keep_alive_reuse(void **state) {
   th_conn *c = th_open(srv->port);
   char port[32] = "";
@@ -455,6 +490,7 @@ int main(void) {
       T(test_chunked_upload),
       T(test_empty_bodies),
       T(test_large_body_5mib),
+      T(test_pipelined_behind_large_response),
       T(test_keep_alive_reuse),
       T(test_connection_close_honoured),
       T(test_odd_but_valid),
