@@ -42,6 +42,14 @@ struct pe_instance {
   bool used_elsewhere; /* a call ran on another thread than use_tid's */
   bool memory_from_snapshot; /* memory maps a snapshot (else anonymous:
                                 pages never touched read as zero) */
+  /* Loaded from a snapshot file (rt_snapshot_file.c): the memory's first
+   * backing_bytes are a memfd mapped shared, so what the instance writes
+   * goes straight into the file a snapshot of it seals. `backed` until
+   * pe_snapshot_take makes the mapping private; the fd is the instance's
+   * until it is freed. */
+  bool has_backing_fd, backed;
+  int backing_fd;
+  uint64_t backing_bytes;
   int use_tid;
   long use_minflt;
   /* the module's own instance struct follows, 16-byte aligned */
@@ -82,5 +90,13 @@ uint64_t pe_rt_now_ns(void);
 
 /* rt_module.c: is this instruction address inside a loaded module's code? */
 int pe_rt_is_module_code(uintptr_t pc);
+
+/* Writes the pages of [base + from, base + to) that are mapped, and not
+ * marked in `skip` (one byte per 4 KiB page from base; may be NULL), at
+ * the same offsets of fd. Without pagemap it writes them all. */
+bool pe_rt_write_present_pages(int fd, const uint8_t *base, uint64_t from, uint64_t to,
+                               const uint8_t *skip);
+/* pwrite of all of it, retried on EINTR and short writes. */
+bool pe_rt_pwrite_all(int fd, const void *p, uint64_t n, uint64_t off);
 
 #endif /* PE_RT_INTERNAL_H */

@@ -15,6 +15,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "rt_internal.h"
 
@@ -236,6 +237,7 @@ pe_outcome pe_instance_call(pe_instance *inst, const pe_export *fn, const uint64
 void pe_instance_free(pe_instance *inst) {
   if (!inst) return;
   inst->module->desc->free_instance(inst->state);
+  if (inst->has_backing_fd) close(inst->backing_fd);
   free(inst->owned_runs);
   free(inst);
 }

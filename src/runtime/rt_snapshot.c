@@ -53,17 +53,6 @@ struct pe_snapshot {
   snap_table ftab[PE_RT_MAX_SNAPSHOT_TABLES], etab[PE_RT_MAX_SNAPSHOT_TABLES];
 };
 
-static bool write_all(int fd, const uint8_t *p, uint64_t n) {
-  while (n) {
-    ssize_t w = write(fd, p, n > (1u << 30) ? (1u << 30) : (size_t)n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= (uint64_t)w;
-  }
-  return true;
-}
-
 void pe_snapshot_free(pe_snapshot *s) {
   if (!s) return;
   for (int i = 0; i < PE_RT_MAX_SNAPSHOT_MEMORIES; i++) {
@@ -90,13 +79,35 @@ static void *copy_of(const void *p, size_t n) {
   return c;
 }
 
-static bool write_present_pages(int fd, const uint8_t *base, uint64_t bytes);
 
 void pe_instance_set_host(pe_instance *inst, void *host) {
   const pe_instance_layout *lay = &inst->module->desc->layout;
   inst->host = host;
   for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
     memcpy(inst->state + lay->import_ptrs[i], &host, sizeof host);
+}
+
+/* The memfd a loaded instance already writes into becomes the snapshot's
+ * (see rt_snapshot_file.c), saving a copy of every page: memory grown since
+ * the load is added to it, and the instance's shared mapping is replaced by
+ * a private one of the same bytes, since a memfd cannot be sealed against
+ * writes while it is mapped shared and writable. Returns its own fd (a
+ * duplicate), or -1. */
+static int adopt_backing(pe_instance *inst, const wasm_rt_memory_t *m, uint64_t bytes) {
+  uint64_t have = inst->backing_bytes;
+  if (bytes < have) return -1; /* memories do not shrink */
+  int fd = fcntl(inst->backing_fd, F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) return -1;
+  if ((bytes > have && (ftruncate(fd, (off_t)bytes) != 0 ||
+                        !pe_rt_write_present_pages(fd, m->data, have, bytes, NULL))) ||
+      (have && mmap(m->data, have, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
+                   MAP_FAILED)) {
+    close(fd);
+    return -1;
+  }
+  inst->backed = false;
+  inst->memory_from_snapshot = true;
+  return fd;
 }
 
 pe_snapshot *pe_snapshot_take(pe_instance *inst, char *err, size_t errlen) {
@@ -123,14 +134,23 @@ pe_snapshot *pe_snapshot_take(pe_instance *inst, char *err, size_t errlen) {
   for (uint32_t i = 0; i < lay->nmemories; i++) {
     const wasm_rt_memory_t *m = (const wasm_rt_memory_t *)(inst->state + lay->memories[i]);
     uint64_t bytes = (uint64_t)m->pages * PE_RT_PAGE_SIZE;
-    int fd = memfd_create("pyedge-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    /* An anonymous memory's untouched pages are zero, as a fresh memfd's
-     * are: only the pages ever mapped need writing (a third of CPython's
-     * 20 MiB after start-up), which makes cold start from a snapshot file
-     * ~8 ms faster. */
-    bool sparse = !inst->memory_from_snapshot;
-    if (fd < 0 || ftruncate(fd, (off_t)bytes) != 0 ||
-        !(sparse ? write_present_pages(fd, m->data, bytes) : write_all(fd, m->data, bytes)) ||
+    int fd;
+    bool filled;
+    if (i == 0 && inst->backed) {
+      fd = adopt_backing(inst, m, bytes);
+      filled = fd >= 0;
+    } else {
+      fd = memfd_create("pyedge-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+      /* An anonymous memory's untouched pages are zero, as a fresh memfd's
+       * are: only the pages ever mapped need writing (a third of CPython's
+       * 20 MiB after start-up), which makes cold start from a snapshot file
+       * ~8 ms faster. */
+      bool sparse = !inst->memory_from_snapshot;
+      filled = fd >= 0 && ftruncate(fd, (off_t)bytes) == 0 &&
+               (sparse ? pe_rt_write_present_pages(fd, m->data, 0, bytes, NULL)
+                       : pe_rt_pwrite_all(fd, m->data, bytes, 0));
+    }
+    if (!filled ||
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
       snprintf(err, errlen, "cannot save linear memory: %s", strerror(errno));
       if (fd >= 0) close(fd);
@@ -413,7 +433,10 @@ static bool reset_memory(pe_instance *inst, wasm_rt_memory_t *m, const snap_memo
 bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
   const pe_module_desc *d = s->module->desc;
   const pe_instance_layout *lay = &d->layout;
-  if (inst->module != s->module || atomic_load(&inst->running_tid) != 0) return false;
+  /* a backed instance's writes are in its memfd, not in pages of its own
+   * that pagemap could find */
+  if (inst->module != s->module || atomic_load(&inst->running_tid) != 0 || inst->backed)
+    return false;
   uint8_t *mem_data[PE_RT_MAX_SNAPSHOT_MEMORIES];
   void *ftab[PE_RT_MAX_SNAPSHOT_TABLES], *etab[PE_RT_MAX_SNAPSHOT_TABLES];
   uint32_t ftab_cap[PE_RT_MAX_SNAPSHOT_TABLES], etab_cap[PE_RT_MAX_SNAPSHOT_TABLES];
@@ -490,35 +513,53 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
   return ok;
 }
 
+bool pe_rt_pwrite_all(int fd, const void *p, uint64_t n, uint64_t off) {
+  const uint8_t *b = p;
+  while (n) {
+    ssize_t w = pwrite(fd, b, n > (1u << 30) ? (1u << 30) : (size_t)n, (off_t)off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    b += w;
+    off += (uint64_t)w;
+    n -= (uint64_t)w;
+  }
+  return true;
+}
+
 typedef struct {
   int fd;
   const uint8_t *base;
+  uint64_t first_page; /* of the scanned range, from base */
   long page_size;
+  const uint8_t *skip;
   bool ok;
 } present_writer;
 
 static void write_present_run(void *arg, uint64_t first, uint64_t count) {
   present_writer *pw = arg;
-  uint64_t off = first * (uint64_t)pw->page_size, len = count * (uint64_t)pw->page_size;
-  while (pw->ok && len) {
-    ssize_t n = pwrite(pw->fd, pw->base + off, len, (off_t)off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      pw->ok = false;
-      break;
+  uint64_t psz = (uint64_t)pw->page_size;
+  first += pw->first_page;
+  for (uint64_t p = first, end = first + count; pw->ok && p < end;) {
+    if (pw->skip && pw->skip[p]) {
+      p++;
+      continue;
     }
-    off += (uint64_t)n;
-    len -= (uint64_t)n;
+    uint64_t q = p + 1;
+    while (q < end && !(pw->skip && pw->skip[q])) q++;
+    pw->ok = pe_rt_pwrite_all(pw->fd, pw->base + p * psz, (q - p) * psz, p * psz);
+    p = q;
   }
 }
 
-/* Writes the runs of mapped pages of [base, base + bytes) at the same
- * offsets of fd; falls back to writing everything without pagemap. */
-static bool write_present_pages(int fd, const uint8_t *base, uint64_t bytes) {
+bool pe_rt_write_present_pages(int fd, const uint8_t *base, uint64_t from, uint64_t to,
+                               const uint8_t *skip) {
   long psz = sysconf(_SC_PAGESIZE);
-  present_writer pw = {fd, base, psz, true};
-  if (bytes % (uint64_t)psz != 0 ||
-      !for_page_runs(base, bytes / (uint64_t)psz, PAGE_PRESENT, write_present_run, &pw))
-    return lseek(fd, 0, SEEK_SET) == 0 && write_all(fd, base, bytes);
+  if (from > to || from % (uint64_t)psz || to % (uint64_t)psz) return false;
+  uint64_t first = from / (uint64_t)psz, pages = (to - from) / (uint64_t)psz;
+  present_writer pw = {fd, base, first, psz, skip, true};
+  if (!for_page_runs(base + from, pages, PAGE_PRESENT, write_present_run, &pw)) {
+    pw.ok = true;
+    write_present_run(&pw, 0, pages);
+  }
   return pw.ok;
 }

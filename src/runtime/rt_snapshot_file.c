@@ -7,10 +7,18 @@
  * (globals, memory sizes). Loading instantiates the module afresh, grows its
  * memory to the saved size, writes the saved pages over it and copies the
  * instance struct back, keeping the fields that hold this process's
- * pointers (memories, tables, imports: pe_instance_layout). Tables are not
- * saved: they hold code addresses and signature ids that are only valid in
- * one process, so the file is refused if pre-initialization changed a
- * table's size (CPython never does).
+ * pointers (memories, tables, imports: pe_instance_layout).
+ *
+ * A module with one memory is loaded into a memfd rather than into the
+ * instance's anonymous pages: the saved pages are written to it straight
+ * from the page cache, then the fresh instance's own pages where the file
+ * has none, and it is mapped shared over the memory. pe_snapshot_take then
+ * seals that memfd instead of copying every page into a new one: the
+ * loader's bytes are copied once instead of twice.
+ *
+ * Tables are not saved: they hold code addresses and signature ids that
+ * are only valid in one process, so the file is refused if
+ * pre-initialization changed a table's size (CPython never does).
  *
  * Layout, little-endian:
  *   "PESNAP1\0"  u32 abi  u32 instance_size  u32 nmemories  u32 ntables
@@ -27,6 +35,8 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "pe_util.h"
@@ -129,6 +139,54 @@ static bool get(reader *r, void *out, size_t n) {
   return true;
 }
 
+/* Loading into a memfd: the file's pages are written to it as they are
+ * read, then the instance's own mapped pages (its data segments) where the
+ * file has none, and the memfd is mapped shared over the memory. */
+typedef struct {
+  int fd;
+  uint64_t bytes;
+  uint8_t *from_file; /* per 4 KiB page: written from the file */
+} page_sink;
+
+static bool open_sink(page_sink *k, uint64_t npages) {
+  k->bytes = npages * SNAP_PAGE;
+  if (sysconf(_SC_PAGESIZE) != SNAP_PAGE) return true; /* fd -1: copy into the instance */
+  k->fd = memfd_create("pyedge-snapshot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  k->from_file = calloc(npages ? npages : 1, 1);
+  if (k->fd >= 0 && k->from_file && ftruncate(k->fd, (off_t)k->bytes) == 0) return true;
+  if (!k->from_file) errno = ENOMEM;
+  int saved = errno;
+  if (k->fd >= 0) close(k->fd);
+  free(k->from_file);
+  errno = saved;
+  return false;
+}
+
+static void close_sink(page_sink *k) {
+  if (k->fd >= 0) close(k->fd);
+  free(k->from_file);
+  k->fd = -1;
+  k->from_file = NULL;
+}
+
+/* Hands the sink to the instance; closes it either way. */
+static bool back_memory(pe_instance *inst, wasm_rt_memory_t *mem, page_sink *k) {
+  bool ok = pe_rt_write_present_pages(k->fd, mem->data, 0, k->bytes, k->from_file) &&
+            (k->bytes == 0 || mmap(mem->data, k->bytes, PROT_READ | PROT_WRITE,
+                                   MAP_SHARED | MAP_FIXED, k->fd, 0) != MAP_FAILED);
+  if (!ok) {
+    int saved = errno;
+    close_sink(k);
+    errno = saved;
+    return false;
+  }
+  free(k->from_file);
+  inst->has_backing_fd = inst->backed = true;
+  inst->backing_fd = k->fd;
+  inst->backing_bytes = k->bytes;
+  return true;
+}
+
 pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
                                    uint64_t max_memory, char *err, size_t errlen) {
   const pe_module_desc *d = m->desc;
@@ -179,14 +237,38 @@ pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
       goto fail;
     }
     uint64_t npages = (uint64_t)pages * (PE_RT_PAGE_SIZE / SNAP_PAGE);
+    /* One memory (CPython's case): its saved pages go straight into the
+     * memfd the snapshot will seal (see the top). */
+    page_sink sink = {.fd = -1};
+    if (nmem == 1 && !open_sink(&sink, npages)) {
+      snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+      goto fail;
+    }
     for (uint32_t k = 0; k < nruns; k++) {
       uint32_t first, count;
       if (!get(&r, &first, 4) || !get(&r, &count, 4) || (uint64_t)first + count > npages ||
           r.left < (uint64_t)count * SNAP_PAGE) {
+        close_sink(&sink);
         snprintf(err, errlen, "%s is truncated or corrupt", path);
         goto fail;
       }
-      get(&r, mem->data + (uint64_t)first * SNAP_PAGE, (size_t)count * SNAP_PAGE);
+      size_t len = (size_t)count * SNAP_PAGE;
+      if (sink.fd < 0) {
+        get(&r, mem->data + (uint64_t)first * SNAP_PAGE, len);
+        continue;
+      }
+      if (!pe_rt_pwrite_all(sink.fd, r.p, len, (uint64_t)first * SNAP_PAGE)) {
+        close_sink(&sink);
+        snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+        goto fail;
+      }
+      memset(sink.from_file + first, 1, count);
+      r.p += len;
+      r.left -= len;
+    }
+    if (sink.fd >= 0 && !back_memory(inst, mem, &sink)) {
+      snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+      goto fail;
     }
   }
   for (uint32_t i = 0; i < ntab; i++) {

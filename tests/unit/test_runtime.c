@@ -639,6 +639,58 @@ static void test_snapshot_file_round_trip(void **state) {
   assert_int_equal((uint32_t)r, 3);
   assert_int_equal(call2(b, "indirect", 1, 100, &r, 0).trap, WASM_RT_TRAP_NONE);
   assert_int_equal((uint32_t)r, 123);
+  /* the data segments, which the file does not hold: in a page the file
+   * replaced and in one it did not */
+  assert_int_equal(call2(b, "load", 96, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0x61746164); /* "data" */
+  assert_int_equal(call2(b, "load", 20496, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 0x7a7a7a7a);
+
+  /* A loaded instance writes into the memfd a snapshot of it seals; memory
+   * grown after the load is added to it. */
+  assert_int_equal(call2(b, "store", 200, 5, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(b, "grow", 1, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(b, "store", 2 * 65536 + 12, 9, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  /* not resettable while its memory is shared with the memfd */
+  pe_instance *other = pe_snapshot_load_file(basic, path, NULL, 0, err, sizeof err);
+  assert_non_null(other);
+  pe_snapshot *osnap = pe_snapshot_take(other, err, sizeof err);
+  assert_non_null(osnap);
+  pe_instance_free(other);
+  assert_false(pe_instance_reset(b, osnap, NULL));
+  pe_snapshot_free(osnap);
+
+  pe_snapshot *snap = pe_snapshot_take(b, err, sizeof err);
+  assert_non_null(snap);
+  assert_int_equal(pe_snapshot_memory_bytes(snap), 3 * 65536);
+  /* b goes on with a private copy: what it writes now reaches no clone */
+  assert_int_equal(call2(b, "store", 200, 6, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(b, "store", 2 * 65536 + 12, 10, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  pe_instance *x = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  pe_instance *y = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
+  assert_non_null(x);
+  assert_non_null(y);
+  static const uint32_t want[][2] = {{100, 123},         {200, 5},
+                                     {65536 + 8, 77},    {2 * 65536 + 12, 9},
+                                     {96, 0x61746164},   {20496, 0x7a7a7a7a},
+                                     {3 * 4096 + 8, 0}};
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+    assert_int_equal(call2(x, "load", want[k][0], 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+    assert_int_equal((uint32_t)r, want[k][1]);
+  }
+  assert_int_equal(call2(x, "size", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 3);
+  assert_int_equal(call2(x, "store", 200, 8, NULL, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(y, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 5);
+  assert_int_equal(call2(b, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 6);
+  assert_true(pe_instance_reset(x, snap, NULL));
+  assert_int_equal(call2(x, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  assert_int_equal((uint32_t)r, 5);
+  pe_instance_free(x);
+  pe_instance_free(y);
+  pe_snapshot_free(snap);
   pe_instance_free(b);
 
   /* a memory limit below the saved size refuses the file */

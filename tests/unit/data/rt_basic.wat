@@ -3,6 +3,9 @@
 (module
   (import "pyedge" "version" (func $version (param i32 i32) (result i32)))
   (memory (export "memory") 1 4)
+  ;; one in a page snapshot tests change, one in a page they leave alone
+  (data (i32.const 96) "data")
+  (data (i32.const 20496) "zzzz")
   (table 2 funcref)
   (elem (i32.const 0) $add1 $load)
   (type $t0 (func (param i32) (result i32)))
