@@ -136,13 +136,28 @@ void hx_resp_finish(pe_http_response *r) {
   }
 }
 
+static bool append_str(pe_buf *out, const char *s) { return pe_buf_append(out, s, strlen(s)); }
+
+static bool append_decimal(pe_buf *out, uint64_t v) {
+  char digits[20];
+  size_t i = sizeof digits;
+  do digits[--i] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  return pe_buf_append(out, digits + i, sizeof digits - i);
+}
+
+/* Built by appending rather than with printf: this runs for every
+ * response, and formatting was a visible part of the loop thread's time. */
 bool hx_resp_head(const pe_http_response *r, hx_conn_header conn, const char *date, pe_buf *out) {
-  bool ok = pe_buf_printf(out, "HTTP/1.1 %d %s\r\nServer: pyedge\r\nDate: %s\r\n", r->status,
-                          reason(r->status), date);
+  bool ok = append_str(out, "HTTP/1.1 ") && append_decimal(out, (uint64_t)r->status) &&
+            append_str(out, " ") && append_str(out, reason(r->status)) &&
+            append_str(out, "\r\nServer: pyedge\r\nDate: ") && append_str(out, date) &&
+            append_str(out, "\r\n");
   if (ok && hx_status_has_body(r->status))
-    ok = pe_buf_printf(out, "Content-Length: %zu\r\n", r->body_len);
-  if (ok && conn == HX_CONN_CLOSE) ok = pe_buf_puts(out, "Connection: close\r\n");
-  if (ok && conn == HX_CONN_KEEP_ALIVE) ok = pe_buf_puts(out, "Connection: keep-alive\r\n");
+    ok = append_str(out, "Content-Length: ") && append_decimal(out, r->body_len) &&
+         append_str(out, "\r\n");
+  if (ok && conn == HX_CONN_CLOSE) ok = append_str(out, "Connection: close\r\n");
+  if (ok && conn == HX_CONN_KEEP_ALIVE) ok = append_str(out, "Connection: keep-alive\r\n");
   if (ok && r->headers.len) ok = pe_buf_append(out, r->headers.data, r->headers.len);
   return ok && pe_buf_append(out, "\r\n", 2);
 }
