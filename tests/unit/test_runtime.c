@@ -611,6 +611,13 @@ static void test_snapshot_reset_restores_everything(void **state) {
   pe_snapshot_free(snap);
 }
 
+/* The i32 at addr, through the module's own load. */
+static uint32_t load32(pe_instance *x, uint32_t addr) {
+  uint64_t r = 0;
+  assert_int_equal(call2(x, "load", addr, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
+  return (uint32_t)r;
+}
+
 static void test_snapshot_file_round_trip(void **state) {
   (void)state;
   char err[256], path[PATH_MAX];
@@ -641,10 +648,8 @@ static void test_snapshot_file_round_trip(void **state) {
   assert_int_equal((uint32_t)r, 123);
   /* the data segments, which the file does not hold: in a page the file
    * replaced and in one it did not */
-  assert_int_equal(call2(b, "load", 96, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal((uint32_t)r, 0x61746164); /* "data" */
-  assert_int_equal(call2(b, "load", 20496, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal((uint32_t)r, 0x7a7a7a7a);
+  assert_int_equal(load32(b, 96), 0x61746164); /* "data" */
+  assert_int_equal(load32(b, 20496), 0x7a7a7a7a);
 
   /* A loaded instance writes into the memfd a snapshot of it seals; memory
    * grown after the load is added to it. */
@@ -674,20 +679,15 @@ static void test_snapshot_file_round_trip(void **state) {
                                      {65536 + 8, 77},    {2 * 65536 + 12, 9},
                                      {96, 0x61746164},   {20496, 0x7a7a7a7a},
                                      {3 * 4096 + 8, 0}};
-  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
-    assert_int_equal(call2(x, "load", want[k][0], 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-    assert_int_equal((uint32_t)r, want[k][1]);
-  }
+  for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+    assert_int_equal(load32(x, want[k][0]), want[k][1]);
   assert_int_equal(call2(x, "size", 0, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
   assert_int_equal((uint32_t)r, 3);
   assert_int_equal(call2(x, "store", 200, 8, NULL, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal(call2(y, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal((uint32_t)r, 5);
-  assert_int_equal(call2(b, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal((uint32_t)r, 6);
+  assert_int_equal(load32(y, 200), 5);
+  assert_int_equal(load32(b, 200), 6);
   assert_true(pe_instance_reset(x, snap, NULL));
-  assert_int_equal(call2(x, "load", 200, 0, &r, 0).trap, WASM_RT_TRAP_NONE);
-  assert_int_equal((uint32_t)r, 5);
+  assert_int_equal(load32(x, 200), 5);
   pe_instance_free(x);
   pe_instance_free(y);
   pe_snapshot_free(snap);
