@@ -79,7 +79,6 @@ static void *copy_of(const void *p, size_t n) {
   return c;
 }
 
-
 void pe_instance_set_host(pe_instance *inst, void *host) {
   const pe_instance_layout *lay = &inst->module->desc->layout;
   inst->host = host;
