@@ -85,6 +85,7 @@ struct pe_component {
   struct spare {
     pe_instance *inst;
     pe_wasi *w;
+    pthread_t thread; /* that reset it, and so has its pages in cache */
   } spare[PE_COMPONENT_MAX_IDLE];
   int nspare;
 };
@@ -333,9 +334,22 @@ static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen)
     pthread_mutex_unlock(&c->idle_lock);
     if (sb->inst) return true;
   }
-  struct spare spare = {NULL, NULL};
+  /* Preferably the clone this thread reset last: the pages the reset
+   * copied are still in this core's cache, and the request will write the
+   * same ones again. */
+  struct spare spare = {.inst = NULL, .w = NULL};
+  pthread_t self = pthread_self();
   pthread_mutex_lock(&c->idle_lock);
-  if (c->nspare > 0) spare = c->spare[--c->nspare];
+  if (c->nspare > 0) {
+    int i = c->nspare - 1;
+    for (int k = i; k >= 0; k--)
+      if (pthread_equal(c->spare[k].thread, self)) {
+        i = k;
+        break;
+      }
+    spare = c->spare[i];
+    c->spare[i] = c->spare[--c->nspare];
+  }
   pthread_mutex_unlock(&c->idle_lock);
   sb->w = spare.w ? spare.w : new_context(c, true, err, errlen);
   if (!sb->w) {
@@ -379,7 +393,7 @@ static void give_back(pe_component *c, sandbox *sb, bool reusable) {
   }
   pthread_mutex_lock(&c->idle_lock);
   bool kept = c->nspare < PE_COMPONENT_MAX_IDLE;
-  if (kept) c->spare[c->nspare++] = (struct spare){sb->inst, sb->w};
+  if (kept) c->spare[c->nspare++] = (struct spare){sb->inst, sb->w, pthread_self()};
   pthread_mutex_unlock(&c->idle_lock);
   if (!kept) {
     pe_instance_free(sb->inst);
