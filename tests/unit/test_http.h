@@ -16,6 +16,8 @@
  *   /status?code=N  answers status N
  *   /big?n=N        N bytes of a known pattern
  *   /headers        tries the response-header helper, good and bad names
+ *   /sched          the scheduling policy of the thread that ran it: "batch",
+ *                   "other" or a number
  *   anything else   404
  */
 #ifndef TEST_HTTP_H
@@ -26,6 +28,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -118,6 +121,16 @@ static inline void th_handler(const pe_http_request *req, pe_http_response *resp
     char *b = malloc(n ? n : 1);
     for (size_t i = 0; b && i < n; i++) b[i] = (char)('a' + i % 23);
     pe_http_response_take_body(resp, b, b ? n : 0);
+  } else if (strcmp(p, "/sched") == 0) {
+    char name[32];
+    int policy = sched_getscheduler(0);
+    if (policy == SCHED_BATCH)
+      snprintf(name, sizeof name, "batch");
+    else if (policy == SCHED_OTHER)
+      snprintf(name, sizeof name, "other");
+    else
+      snprintf(name, sizeof name, "%d", policy);
+    pe_http_response_set_body(resp, name, strlen(name));
   } else if (strcmp(p, "/headers") == 0) {
     char ok[64];
     snprintf(ok, sizeof ok, "%d%d%d%d%d%d", pe_http_response_add_header(resp, "X-Good", "yes"),

@@ -1,6 +1,7 @@
 /*
  * test_http_load.c -- the HTTP server under concurrency and abuse: a slow
- * handler does not delay other connections, back-pressure on a deep
+ * handler does not delay other connections, the workers' scheduling
+ * policy, back-pressure on a deep
  * pipeline, clients that leave while their handler runs or waits, 200
  * concurrent connections, graceful shutdown (in-flight requests finish,
  * idle connections close, new ones are refused; also before run and from a
@@ -33,6 +34,24 @@ static void test_slow_handler_does_not_block_others(void **state) {
              (unsigned long long)slow);
   th_close(a);
   th_close(b);
+  th_stop(t);
+}
+
+/* Handlers run on batch-scheduled workers; the loop thread, which every
+ * client waits on, keeps the normal policy. */
+static void test_worker_scheduling_policy(void **state) {
+  th_server *t = th_start(NULL);
+  th_resp r;
+  for (int i = 0; i < 8; i++) { /* whichever worker takes it */
+    assert_true(th_roundtrip(t->port, "GET /sched HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "batch");
+    th_resp_free(&r);
+  }
+  int policy = -1;
+  struct sched_param sp;
+  assert_int_equal(pthread_getschedparam(t->thread, &policy, &sp), 0);
+  assert_int_equal(policy, SCHED_OTHER);
   th_stop(t);
 }
 
@@ -369,6 +388,7 @@ int main(void) {
   th_alarm(300);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_slow_handler_does_not_block_others),
+      cmocka_unit_test(test_worker_scheduling_policy),
       cmocka_unit_test(test_deep_pipeline_backpressure),
       cmocka_unit_test(test_pipeline_limit_one),
       cmocka_unit_test(test_client_leaves_during_handler),
