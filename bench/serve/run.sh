@@ -9,6 +9,12 @@
 # creation time (median of its access log's "(sandbox X ms)") and, when perf
 # works, the top symbols of a cpu-clock profile under load.
 #
+# Two configurations of the Python servers. The main rows run each one as
+# lean as it goes: pyedge --quiet, uvicorn with httptools + uvloop and no
+# access log. The "-dflt" rows run both with their default options: pyedge
+# up with its access log, uvicorn with its access log (and, by its own
+# choice, httptools + uvloop, which are installed); both logs go to a file.
+#
 # Raw outputs go to build/bench/serve/. Not a test: numbers vary with the
 # machine's load, and wrk shares the machine's CPUs with the server.
 #
@@ -47,7 +53,8 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 "$PY" -c 'import fastapi, uvicorn' 2>/dev/null || apt_install python3-fastapi python3-uvicorn || exit 1
 # uvicorn "standard": httptools + uvloop. Its pure-Python h11 protocol (what
 # Debian's uvicorn uses without them) stalls ~44 ms per keep-alive request
-# here (delayed ACK): 23 req/s at 1 connection, not a useful reference.
+# here (delayed ACK): 23 req/s at 1 connection and 727 at 32, not a useful
+# reference.
 "$PY" -c 'import httptools, uvloop' 2>/dev/null || apt_install python3-httptools python3-uvloop || exit 1
 if [ "${PERF:-1}" != 0 ] && ! command -v perf >/dev/null; then apt_install linux-perf || true; fi
 [ -x "$PYEDGE" ] || { log "$PYEDGE missing; run make"; exit 1; }
@@ -172,6 +179,17 @@ else
     NOTE[pyedge]="did not start"
 fi
 
+# --- pyedge with its defaults (access log on) ------------------------------------
+PORT=$(freeport)
+URL=http://127.0.0.1:$PORT/
+if launch pyedge-dflt "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT"; then
+    COLDS[pyedge-dflt]=$COLD
+    measure pyedge-dflt "$URL" "$SPID"
+    stop "$SPID"
+else
+    NOTE[pyedge-dflt]="did not start"
+fi
+
 # --- nginx, fixed body ---------------------------------------------------------
 NT=$(mktemp -d /tmp/serve-bench-nginx.XXXXXX)
 TMPS+=("$NT")
@@ -222,6 +240,18 @@ else
     NOTE[uvicorn]="did not start"
 fi
 
+# --- uvicorn with its default options (access log on) --------------------------------
+PORT=$(freeport)
+URL=http://127.0.0.1:$PORT/
+if launch uvicorn-dflt "$URL" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 --host 127.0.0.1 \
+        --port "$PORT" fastapi_app:app; then
+    COLDS[uvicorn-dflt]=$COLD
+    measure uvicorn-dflt "$URL" "$SPID"
+    stop "$SPID"
+else
+    NOTE[uvicorn-dflt]="did not start"
+fi
+
 # --- Pyodide in Node, one interpreter --------------------------------------------
 if [ "${PYODIDE:-1}" = 0 ]; then
     NOTE[pyodide]="not measured: PYODIDE=0"
@@ -255,22 +285,23 @@ mib() { awk -v k="$1" 'BEGIN { if (k > 0) printf "%.1f", k / 1024; else print "-
 {
 echo
 echo "== HTTP serving, GET / on loopback ($(nproc) CPUs, wrk ${D}s per run; wrk shares the CPUs)"
-printf '%-9s %10s %9s %9s %10s %9s %9s %9s %9s %9s\n' "server" "req/s" "p50 ms" "p99 ms" "req/s" "p50 ms" "p99 ms" "RSS MiB" "HWM MiB" "cold ms"
-printf '%-9s %10s %9s %9s %10s %9s %9s %9s %9s %9s\n' "" "c$CONNS" "c$CONNS" "c$CONNS" "c1" "c1" "c1" "peak" "sum" ""
-for s in pyedge nginx uvicorn pyodide; do
+printf '%-12s %10s %9s %9s %10s %9s %9s %9s %9s %9s\n' "server" "req/s" "p50 ms" "p99 ms" "req/s" "p50 ms" "p99 ms" "RSS MiB" "HWM MiB" "cold ms"
+printf '%-12s %10s %9s %9s %10s %9s %9s %9s %9s %9s\n' "" "c$CONNS" "c$CONNS" "c$CONNS" "c1" "c1" "c1" "peak" "sum" ""
+for s in pyedge nginx uvicorn pyodide pyedge-dflt uvicorn-dflt; do
     if [ -n "${RPS[$s]:-}" ]; then
-        printf '%-9s %10.0f %9s %9s %10.0f %9s %9s %9s %9s %9s\n' "$s" "${RPS[$s]}" "${P50N[$s]}" "${P99N[$s]}" \
+        printf '%-12s %10.0f %9s %9s %10.0f %9s %9s %9s %9s %9s\n' "$s" "${RPS[$s]}" "${P50N[$s]}" "${P99N[$s]}" \
             "${RPS1[$s]}" "${P50[$s]}" "${P99[$s]}" "$(mib "${RSS[$s]}")" "$(mib "${HWM[$s]}")" "${COLDS[$s]:-}"
     else
-        printf '%-9s %s\n' "$s" "${NOTE[$s]:-not measured}"
+        printf '%-12s %s\n' "$s" "${NOTE[$s]:-not measured}"
         NOTE[$s]=
     fi
 done
 echo "  RSS: largest sampled sum of VmRSS over the server's process tree during the c1+c$CONNS runs;"
 echo "  HWM: sum of the processes' VmHWM. cold: launch to first 200 response."
-for s in pyedge nginx uvicorn pyodide; do [ -z "${NOTE[$s]:-}" ] || echo "  $s: ${NOTE[$s]}"; done
+for s in pyedge nginx uvicorn pyodide pyedge-dflt uvicorn-dflt; do [ -z "${NOTE[$s]:-}" ] || echo "  $s: ${NOTE[$s]}"; done
 echo "  ratio req/s pyedge/uvicorn: c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[uvicorn]:-0}"), c1 $(ratio "${RPS1[pyedge]:-0}" "${RPS1[uvicorn]:-0}")"
 echo "  ratio req/s pyedge/pyodide: c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[pyodide]:-0}"), c1 $(ratio "${RPS1[pyedge]:-0}" "${RPS1[pyodide]:-0}")"
+echo "  ratio req/s, both with defaults and access logs, pyedge-dflt/uvicorn-dflt: c$CONNS $(ratio "${RPS[pyedge-dflt]:-0}" "${RPS[uvicorn-dflt]:-0}"), c1 $(ratio "${RPS1[pyedge-dflt]:-0}" "${RPS1[uvicorn-dflt]:-0}")"
 echo "  ratio req/s pyedge/nginx:   c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[nginx]:-0}"), c1 $(ratio "${RPS1[pyedge]:-0}" "${RPS1[nginx]:-0}")"
 if [ -n "${SB1:-}" ]; then
     echo "== pyedge per request (access log pass, 3 s each): median sandbox creation / whole request"
