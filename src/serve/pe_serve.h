@@ -113,6 +113,17 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
                          const struct pe_host_services *hs, pe_component_result *res);
 void pe_component_result_free(pe_component_result *res);
 
+/* --- serve_out.c: standard output in batches --------------------------------- */
+
+typedef struct pe_out pe_out;
+/* Starts the flusher thread; fd stays the caller's. */
+pe_out *pe_out_open(int fd, char *err, size_t errlen);
+/* Any thread; text is written in the order it is added, within 50 ms. */
+void pe_out_write(pe_out *o, const char *p, size_t n);
+void pe_out_printf(pe_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes what is left and frees; NULL is fine. */
+void pe_out_close(pe_out *o);
+
 /* --- serve_app.c ------------------------------------------------------------ */
 
 typedef struct pe_serve_options {

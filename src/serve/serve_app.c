@@ -50,6 +50,7 @@ typedef struct app {
   pe_component **comps; /* parallel to m->components; NULL if unused */
   pe_geo *geo;          /* x-user-location (geo.h); NULL: pass it through */
   int (*logs)[2];       /* parallel: stdout, stderr log file descriptors, or -1 */
+  pe_out *out;          /* our stdout while serving: access log, guest stdout */
 } app;
 
 static pe_http_server *volatile running_server;
@@ -97,12 +98,14 @@ static uint64_t now_us(void) {
   return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Prints guest output line by line with the component's prefix. */
-static void print_prefixed(FILE *f, const char *id, const pe_buf *b) {
+/* Prints guest output line by line with the component's prefix: through
+ * `out` when given (stdout), else straight to f (stderr). */
+static void print_prefixed(pe_out *out, FILE *f, const char *id, const pe_buf *b) {
   size_t s = 0;
   for (size_t i = 0; i <= b->len; i++) {
     if (i == b->len || b->data[i] == '\n') {
-      if (i > s) fprintf(f, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      if (i > s && out) pe_out_printf(out, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      else if (i > s) fprintf(f, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
       s = i + 1;
     }
   }
@@ -216,8 +219,8 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     fprintf(stderr, "pyedge: %s: pages mapped %llu, dirty %llu\n", pe_component_id(comp),
             (unsigned long long)res.resident_pages, (unsigned long long)res.dirty_pages);
   pe_buf_free(&enc);
-  print_prefixed(stdout, pe_component_id(comp), &res.out);
-  print_prefixed(stderr, pe_component_id(comp), &res.err);
+  print_prefixed(a->out, stdout, pe_component_id(comp), &res.out);
+  print_prefixed(NULL, stderr, pe_component_id(comp), &res.err);
   append_log(logs[0], &res.out);
   append_log(logs[1], &res.err);
   pe_abi_response r;
@@ -247,7 +250,6 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     pe_http_response_set_body(resp, r.body, r.body_len);
     pe_abi_response_free(&r);
   }
-  (void)a;
   pe_component_result_free(&res);
   return status;
 }
@@ -261,8 +263,8 @@ static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size
     if (!a->comps[i] || strcmp(a->m->components[i].id, id) != 0) continue;
     pe_component_result res;
     pe_component_handle(a->comps[i], req, len, &child->hs, &res);
-    print_prefixed(stdout, id, &res.out);
-    print_prefixed(stderr, id, &res.err);
+    print_prefixed(a->out, stdout, id, &res.out);
+    print_prefixed(NULL, stderr, id, &res.err);
     append_log(a->logs[i][0], &res.out);
     append_log(a->logs[i][1], &res.err);
     pe_chain_status st = res.status == PE_COMPONENT_OK ? PE_CHAIN_OK
@@ -342,8 +344,9 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
       text_response(resp, status = 404, "Not Found\n");
   }
   if (!a->o->quiet)
-    fprintf(stdout, "%s %.*s %d %s %.3fms (sandbox %.3fms)\n", req->method, (int)req->path_len,
-            req->path, status, who, (double)(now_us() - t0) / 1000.0, (double)sandbox_ns / 1e6);
+    pe_out_printf(a->out, "%s %.*s %d %s %.3fms (sandbox %.3fms)\n", req->method,
+                  (int)req->path_len, req->path, status, who, (double)(now_us() - t0) / 1000.0,
+                  (double)sandbox_ns / 1e6);
   pe_buf_free(&uri);
 }
 
@@ -509,6 +512,12 @@ int pe_serve(const pe_serve_options *o) {
     fprintf(stderr, "pyedge: %s\n", err);
     goto out;
   }
+  fflush(stdout); /* what stdio holds goes before what `out` will write */
+  a.out = pe_out_open(STDOUT_FILENO, err, sizeof err);
+  if (!a.out) {
+    fprintf(stderr, "pyedge: %s\n", err);
+    goto out;
+  }
   /* before the ready line: whoever waits for it may stop us right away
    * (a shutdown asked for before the loop runs is kept until it does) */
   running_server = srv;
@@ -524,11 +533,13 @@ int pe_serve(const pe_serve_options *o) {
     const char *route = pe_router_route_at(a.router, i, &target);
     fprintf(stderr, "  %s -> %s\n", route, target);
   }
-  setvbuf(stdout, NULL, _IOLBF, 0);
   code = pe_http_server_run(srv) == 0 ? 0 : 1;
+  pe_out_close(a.out);
+  a.out = NULL;
   running_server = NULL;
   fprintf(stderr, "pyedge: stopped\n");
 out:
+  pe_out_close(a.out);
   if (srv) pe_http_server_free(srv);
   for (size_t i = 0; a.comps && i < a.m->n_components; i++) pe_component_free(a.comps[i]);
   for (size_t i = 0; a.logs && i < a.m->n_components; i++)
