@@ -95,11 +95,7 @@ pe_out *pe_out_open(int fd, char *err, size_t errlen) {
   }
   o->fd = fd;
   pthread_mutex_init(&o->lock, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&o->wake, &ca);
-  pthread_condattr_destroy(&ca);
+  pe_cond_init_monotonic(&o->wake);
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &old); /* the thread inherits it */

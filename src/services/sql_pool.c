@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "pe_rt.h"
+#include "pe_util.h"
 #include "sql_pool.h"
 
 struct pe_sql_pool {
@@ -93,11 +94,7 @@ pe_sql_pool *pe_sql_pool_new(const char *path, pe_sql_role role, char *err, size
   p->role = role;
   p->max = path ? PE_SQL_POOL_MAX : 1;
   pthread_mutex_init(&p->mu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&p->cv, &ca);
-  pthread_condattr_destroy(&ca);
+  pe_cond_init_monotonic(&p->cv);
   pe_sql_conn *c = open_conn(p, err, errlen);
   if (!c) {
     pe_sql_pool_free(p);

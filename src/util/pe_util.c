@@ -279,3 +279,11 @@ bool pe_path_join(char *out, size_t n, const char *dir, const char *fmt, ...) {
   va_end(ap);
   return m >= 0 && (size_t)m < n - (size_t)k;
 }
+
+void pe_cond_init_monotonic(pthread_cond_t *cv) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(cv, &ca);
+  pthread_condattr_destroy(&ca);
+}

@@ -6,6 +6,7 @@
 #ifndef PE_UTIL_H
 #define PE_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,5 +54,9 @@ int pe_wait_any(const pid_t *pids, int n, int *status);
 
 /* Directory holding the running executable (no trailing slash). */
 bool pe_exe_dir(char *out, size_t outlen);
+
+/* A condition variable whose timed waits count CLOCK_MONOTONIC time, so a
+ * change of the wall clock cannot stretch or cut them. */
+void pe_cond_init_monotonic(pthread_cond_t *cv);
 
 #endif /* PE_UTIL_H */
