@@ -18,8 +18,15 @@
 # Raw outputs go to build/bench/serve/. Not a test: numbers vary with the
 # machine's load, and wrk shares the machine's CPUs with the server.
 #
+# The machine's speed drifts while the servers are measured one after the
+# other, so the ratios that matter are measured once more at the end with
+# pyedge, uvicorn (lean) and Pyodide running side by side: ROUNDS rounds of
+# one c$CONNS wrk run each, the order rotating, and the median of each
+# round's ratio.
+#
 # Environment: DURATION (seconds per wrk run, default 10), CONNS (default 32),
-# PERF=0 to skip the profile, PYODIDE=0 to skip Pyodide.
+# PERF=0 to skip the profile, PYODIDE=0 to skip Pyodide, ROUNDS (default 5,
+# 0 to skip the alternating rounds), ROUND_SECONDS (default 4).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -103,6 +110,7 @@ wrk_rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 wrk_pct() { awk -v p="$2%" '$1 == p { print $2 }' "$1" | to_ms; }
 wrk_errs() { awk '/Non-2xx|Socket errors/ { sub(/^ +/, ""); printf "%s; ", $0 }' "$1"; }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 declare -A RPS P50 P99 P50N P99N RPS1 RSS HWM COLDS NOTE
 # measure NAME URL PID: warm-up, then 1 connection and $CONNS connections
 measure() {
@@ -270,6 +278,7 @@ else
             curl -s "$URL" >"$OUT/pyodide.body.txt"
             measure pyodide "$URL" "$SPID"
             stop "$SPID"
+            PYO_DIR=$PT/node_modules/pyodide
             NOTE[pyodide]="${NOTE[pyodide]:-}pyodide $PYOV, node $(node --version)"
         else
             NOTE[pyodide]="not measured: server did not start: $(tail -n 3 "$OUT/pyodide.server.log" | tr '\n' ' ')"
@@ -279,8 +288,51 @@ else
     fi
 fi
 
+# --- alternating rounds: pyedge, uvicorn and Pyodide side by side ------------------
+ROUNDS=${ROUNDS:-5}
+RS=${ROUND_SECONDS:-4}
+declare -A RURL
+ROUND_NAMES=()
+ROUND_LINES=()
+if [ "$ROUNDS" -gt 0 ]; then
+    PORT=$(freeport)
+    if launch round-pyedge "http://127.0.0.1:$PORT/" "$PYEDGE" up -f examples/hello \
+            --listen "127.0.0.1:$PORT" --quiet; then
+        RURL[pyedge]=http://127.0.0.1:$PORT/
+        ROUND_NAMES+=(pyedge)
+    fi
+    PORT=$(freeport)
+    if launch round-uvicorn "http://127.0.0.1:$PORT/" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 \
+            --http httptools --loop uvloop --host 127.0.0.1 --port "$PORT" --no-access-log \
+            --log-level warning fastapi_app:app; then
+        RURL[uvicorn]=http://127.0.0.1:$PORT/
+        ROUND_NAMES+=(uvicorn)
+    fi
+    PORT=$(freeport)
+    if [ -n "${PYO_DIR:-}" ] &&
+            launch round-pyodide "http://127.0.0.1:$PORT/" node "$HERE/pyodide_server.mjs" "$PYO_DIR" "$PORT"; then
+        RURL[pyodide]=http://127.0.0.1:$PORT/
+        ROUND_NAMES+=(pyodide)
+    fi
+    # warm-up: long enough for Node's JIT as well
+    for s in "${ROUND_NAMES[@]}"; do wrk -t2 -c"$CONNS" -d5s "${RURL[$s]}" >/dev/null 2>&1; done
+    n=${#ROUND_NAMES[@]}
+    for r in $(seq "$ROUNDS"); do
+        declare -A RR=()
+        for k in $(seq 0 $((n - 1))); do    # rotate: round r starts at a different server
+            s=${ROUND_NAMES[$(( (k + r) % n ))]}
+            wrk -t2 -c"$CONNS" -d"${RS}s" "${RURL[$s]}" >"$OUT/round$r-$s.txt" 2>&1
+            RR[$s]=$(wrk_rps "$OUT/round$r-$s.txt")
+        done
+        ROUND_LINES+=("$(printf 'round %d: pyedge %s, uvicorn %s, pyodide %s; pyedge/uvicorn %s, pyedge/pyodide %s' "$r" \
+            "${RR[pyedge]:-n/a}" "${RR[uvicorn]:-n/a}" "${RR[pyodide]:-n/a}" \
+            "$(ratio "${RR[pyedge]:-0}" "${RR[uvicorn]:-0}")" "$(ratio "${RR[pyedge]:-0}" "${RR[pyodide]:-0}")")")
+    done
+fi
+median_of() { tr ' ' '\n' | grep -v '^n/a$' | grep . | sort -g |
+              awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2); else print "n/a" }'; }
+
 # --- report --------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 mib() { awk -v k="$1" 'BEGIN { if (k > 0) printf "%.1f", k / 1024; else print "-" }'; }
 {
 echo
@@ -303,6 +355,12 @@ echo "  ratio req/s pyedge/uvicorn: c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[u
 echo "  ratio req/s pyedge/pyodide: c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[pyodide]:-0}"), c1 $(ratio "${RPS1[pyedge]:-0}" "${RPS1[pyodide]:-0}")"
 echo "  ratio req/s, both with defaults and access logs, pyedge-dflt/uvicorn-dflt: c$CONNS $(ratio "${RPS[pyedge-dflt]:-0}" "${RPS[uvicorn-dflt]:-0}"), c1 $(ratio "${RPS1[pyedge-dflt]:-0}" "${RPS1[uvicorn-dflt]:-0}")"
 echo "  ratio req/s pyedge/nginx:   c$CONNS $(ratio "${RPS[pyedge]:-0}" "${RPS[nginx]:-0}"), c1 $(ratio "${RPS1[pyedge]:-0}" "${RPS1[nginx]:-0}")"
+if [ "${#ROUND_LINES[@]}" -gt 0 ]; then
+    echo "== alternating rounds, c$CONNS, ${RS}s each, servers side by side"
+    for l in "${ROUND_LINES[@]}"; do echo "  $l"; done
+    echo "  median ratio pyedge/uvicorn $(printf '%s\n' "${ROUND_LINES[@]}" | sed -n 's/.*pyedge\/uvicorn \([^,]*\),.*/\1/p' | median_of)," \
+         "pyedge/pyodide $(printf '%s\n' "${ROUND_LINES[@]}" | sed -n 's/.*pyedge\/pyodide \(.*\)$/\1/p' | median_of)"
+fi
 if [ -n "${SB1:-}" ]; then
     echo "== pyedge per request (access log pass, 3 s each): median sandbox creation / whole request"
     echo "  c1:  sandbox $SB1, request $RT1"
