@@ -98,14 +98,14 @@ static uint64_t now_us(void) {
   return (uint64_t)ts.tv_sec * 1000000ull + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* Prints guest output line by line with the component's prefix: through
- * `out` when given (stdout), else straight to f (stderr). */
-static void print_prefixed(pe_out *out, FILE *f, const char *id, const pe_buf *b) {
+/* Prints guest output line by line with the component's prefix: its stdout
+ * through `out`, its stderr (out NULL) straight to stderr. */
+static void print_prefixed(pe_out *out, const char *id, const pe_buf *b) {
   size_t s = 0;
   for (size_t i = 0; i <= b->len; i++) {
     if (i == b->len || b->data[i] == '\n') {
       if (i > s && out) pe_out_printf(out, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
-      else if (i > s) fprintf(f, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      else if (i > s) fprintf(stderr, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
       s = i + 1;
     }
   }
@@ -132,13 +132,7 @@ typedef struct {
 } spin_header_storage;
 
 static void append_log(int fd, const pe_buf *b) {
-  size_t off = 0;
-  while (fd >= 0 && off < b->len) {
-    ssize_t w = write(fd, b->data + off, b->len - off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    off += (size_t)w;
-  }
+  if (fd >= 0) pe_write_all(fd, b->data, b->len); /* a failed log write loses only the log */
 }
 
 /* Opens <dir>/<id>_stdout.txt and _stderr.txt for appending. */
@@ -219,8 +213,8 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     fprintf(stderr, "pyedge: %s: pages mapped %llu, dirty %llu\n", pe_component_id(comp),
             (unsigned long long)res.resident_pages, (unsigned long long)res.dirty_pages);
   pe_buf_free(&enc);
-  print_prefixed(a->out, stdout, pe_component_id(comp), &res.out);
-  print_prefixed(NULL, stderr, pe_component_id(comp), &res.err);
+  print_prefixed(a->out, pe_component_id(comp), &res.out);
+  print_prefixed(NULL, pe_component_id(comp), &res.err);
   append_log(logs[0], &res.out);
   append_log(logs[1], &res.err);
   pe_abi_response r;
@@ -263,8 +257,8 @@ static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size
     if (!a->comps[i] || strcmp(a->m->components[i].id, id) != 0) continue;
     pe_component_result res;
     pe_component_handle(a->comps[i], req, len, &child->hs, &res);
-    print_prefixed(a->out, stdout, id, &res.out);
-    print_prefixed(NULL, stderr, id, &res.err);
+    print_prefixed(a->out, id, &res.out);
+    print_prefixed(NULL, id, &res.err);
     append_log(a->logs[i][0], &res.out);
     append_log(a->logs[i][1], &res.err);
     pe_chain_status st = res.status == PE_COMPONENT_OK ? PE_CHAIN_OK

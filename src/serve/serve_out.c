@@ -47,20 +47,10 @@ struct pe_out {
   pthread_t flusher;
 };
 
-static void write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 /* Under the lock. */
 static void flush_locked(pe_out *o) {
   if (o->buf.len == 0) return;
-  write_all(o->fd, (const char *)o->buf.data, o->buf.len);
+  pe_write_all(o->fd, o->buf.data, o->buf.len); /* an error drops the batch */
   o->buf.len = 0;
 }
 
@@ -119,7 +109,7 @@ void pe_out_write(pe_out *o, const char *p, size_t n) {
     /* no memory for the batch: this text goes out alone, nothing queued
      * before it is overtaken */
     flush_locked(o);
-    write_all(o->fd, p, n);
+    pe_write_all(o->fd, p, n);
   } else if (o->buf.len >= PE_OUT_FLUSH_BYTES) {
     flush_locked(o);
   } else if (was_empty) {

@@ -94,6 +94,22 @@ bool pe_read_file(const char *path, pe_buf *out, char *err, size_t errlen) {
   return pe_buf_append(out, "", 0);
 }
 
+bool pe_write_all(int fd, const void *p, size_t n) {
+  const char *c = p;
+  while (n > 0) {
+    ssize_t w = write(fd, c, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return false;
+    if (w == 0) { /* not for files, pipes or sockets; never loop on it */
+      errno = EIO;
+      return false;
+    }
+    c += w;
+    n -= (size_t)w;
+  }
+  return true;
+}
+
 bool pe_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen) {
   char tmp[PATH_MAX];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >= sizeof tmp) {
@@ -105,19 +121,11 @@ bool pe_write_file(const char *path, const void *data, size_t len, char *err, si
     snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
     return false;
   }
-  const char *p = data;
-  size_t left = len;
-  while (left) {
-    ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-      close(fd);
-      unlink(tmp);
-      return false;
-    }
-    p += n;
-    left -= (size_t)n;
+  if (!pe_write_all(fd, data, len)) {
+    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    return false;
   }
   if (close(fd) != 0 || rename(tmp, path) != 0) {
     snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));

@@ -26,6 +26,9 @@ void pe_buf_free(pe_buf *b);
 bool pe_read_file(const char *path, pe_buf *out, char *err, size_t errlen);
 /* Writes via a temporary file and rename(2), so readers never see half. */
 bool pe_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
+/* write(2) until all n bytes are out, retrying on EINTR; false (errno set)
+ * on an error. */
+bool pe_write_all(int fd, const void *p, size_t n);
 bool pe_mkdir_p(const char *path, char *err, size_t errlen);
 
 /* sha256 as 64 hex chars + NUL */
