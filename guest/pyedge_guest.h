@@ -81,10 +81,12 @@
  *         _pyedge.version() -> str
  *         _pyedge.call(service: str, payload: bytes) -> bytes
  *         _pyedge.freeze() -> int
+ *         _pyedge.heap_bounds() -> (start, end, top)
  */
 #ifndef PYEDGE_GUEST_H
 #define PYEDGE_GUEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PYEDGE_EXPORT(name) __attribute__((export_name(#name)))
@@ -105,6 +107,18 @@ int pyedge_register_builtin_module(void);
  * struct _object is CPython's PyObject. Returns 0, or -1 with an exception. */
 struct _object;
 int pyedge_add_codec_functions(struct _object *module);
+
+/* From the end of pyedge_init on, the object and PyMem domains allocate from
+ * a region of this many bytes first (pyedge_reqheap.c). */
+#define PYEDGE_REQHEAP_BYTES (4u << 20)
+
+/* Installs that allocator over a region of `bytes` taken from malloc; once
+ * per instance (later calls do nothing). Returns 0, or -1 if malloc failed
+ * (the interpreter then allocates as before). */
+int pyedge_reqheap_install(size_t bytes);
+
+/* The region's bounds and its first never-used byte; all 0 before install. */
+void pyedge_reqheap_bounds(uintptr_t *lo, uintptr_t *hi, uintptr_t *top);
 
 /* wasm32 pointers are 32-bit linear-memory offsets. */
 #define PYEDGE_PTR(i32) ((void *)(uintptr_t)(uint32_t)(i32))

@@ -266,6 +266,8 @@ pyedge_init(int32_t name_ptr, int32_t name_len)
     }
     Py_XSETREF(app_module, module);
     flush_std_streams();
+    /* start-up is over: what requests allocate goes to a compact region */
+    (void)pyedge_reqheap_install(PYEDGE_REQHEAP_BYTES);
     return 0;
 }
 

@@ -20,6 +20,10 @@
  *       pass over a start-up object would copy its page for nothing; after
  *       freeze() neither happens. Objects are never freed in a clone anyway
  *       (the clone is discarded). Returns how many objects it made immortal.
+ *   _pyedge.heap_bounds() -> (start, end, top)
+ *       where objects allocated after start-up go (pyedge_reqheap.c): the
+ *       region [start, end) and its first never-used byte; (0, 0, 0) before
+ *       start-up ends and in command mode. For tests and diagnostics.
  *   _pyedge.decode_request(buf), _pyedge.encode_response(status, headers, body)
  *       the request and response buffers in C (pyedge_codec.c).
  *
@@ -245,9 +249,25 @@ pyedge_freeze(PyObject *module, PyObject *Py_UNUSED(ignored))
     return PyLong_FromSsize_t(st.made);
 }
 
+PyDoc_STRVAR(heap_bounds_doc,
+"heap_bounds($module, /)\n--\n\n"
+"(start, end, top) of the region that objects allocated after start-up\n"
+"come from: [start, end), first never-used byte top; (0, 0, 0) if none.");
+
+static PyObject *
+pyedge_heap_bounds(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    uintptr_t lo, hi, top;
+    pyedge_reqheap_bounds(&lo, &hi, &top);
+    return Py_BuildValue("(kkk)", (unsigned long)lo, (unsigned long)hi, (unsigned long)top);
+}
+
 static PyMethodDef pyedge_methods[] = {
     {"call", (PyCFunction)(void (*)(void))pyedge_call_host, METH_FASTCALL, call_doc},
     {"freeze", pyedge_freeze, METH_NOARGS, freeze_doc},
+    {"heap_bounds", pyedge_heap_bounds, METH_NOARGS, heap_bounds_doc},
     {"log", (PyCFunction)(void (*)(void))pyedge_log, METH_FASTCALL, log_doc},
     {"version", pyedge_version, METH_NOARGS, version_doc},
     {NULL, NULL, 0, NULL},

@@ -842,6 +842,66 @@ def isolation_recycled_sandbox(s):
         conn.close()
 
 
+def heap_state(s, path, conn=None):
+    r = request(s.port, "GET", path, conn=conn)
+    expect(r, 200, what="GET " + path)
+    return json.loads(r.body)
+
+
+def heap_work(n):
+    sys.path.insert(0, os.path.join(APPS, "sdk"))
+    try:
+        import heapwork
+    finally:
+        sys.path.pop(0)
+    return heapwork.work(n)
+
+
+REQHEAP_BYTES = 4 << 20  # PYEDGE_REQHEAP_BYTES, guest/pyedge_guest.h
+
+
+@case("sdk")
+def heap_request_objects_in_region(s):
+    a = heap_state(s, "/heap/where")
+    lo, hi, top = a["before"]
+    eq(a["at_import"], [0, 0, 0], "no region while the app is imported")
+    eq(hi - lo, REQHEAP_BYTES, "region size")
+    check(lo <= top < hi, f"top {top} outside [{lo}, {hi})")
+    check(not a["startup_object_inside"], "an object made at import lies in the region")
+    check(a["fresh_object_inside"], "an object made by the request is not in the region")
+    check(a["after"][2] - top < 64 * 1024, f"a small request used {a['after'][2] - top} bytes")
+    # a fresh sandbox per request: the next one finds the region as the snapshot had it
+    eq(heap_state(s, "/heap/where")["before"], a["before"], "region at the next request")
+
+
+@case("sdk")
+def heap_region_full_falls_back(s):
+    # more live objects than the region holds: the rest come from malloc, and
+    # growing, shrinking and freeing blocks on both sides gives the same
+    # results as native CPython
+    n = 60000
+    first = heap_state(s, "/heap/where")
+    a = heap_state(s, f"/heap/churn?n={n}")
+    eq(a["work"], heap_work(n), "workload results")
+    lo, hi, top = a["after"]
+    check(hi - top < 4096, f"region not used up: {hi - top} bytes left")
+    eq(heap_state(s, "/heap/where")["before"], first["before"], "region after a full one")
+
+
+@case("sdk-reuse")
+def heap_region_full_on_warm_instance(s):
+    # a warm instance keeps its (full) region between requests
+    n = 60000
+    want = heap_work(n)
+    tops = []
+    for i in range(3):
+        a = heap_state(s, f"/heap/churn?n={n}")
+        eq(a["work"], want, f"workload results, request {i + 1}")
+        tops.append(a["before"][2])
+    check(tops[1] > tops[0] and tops[2] == tops[1],
+          f"region top per request {tops}: expected it kept and full after the first")
+
+
 @case("sdk")
 def isolation_no_writable_dir(s):
     marker = "pyedge-serve-isolation.txt"
