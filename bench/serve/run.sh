@@ -20,9 +20,9 @@
 #
 # The machine's speed drifts while the servers are measured one after the
 # other, so the ratios that matter are measured once more at the end with
-# pyedge, uvicorn (lean) and Pyodide running side by side: ROUNDS rounds of
-# one c$CONNS wrk run each, the order rotating, and the median of each
-# round's ratio.
+# pyedge, uvicorn (lean), Pyodide and both "-dflt" configurations running
+# side by side: ROUNDS rounds of one c$CONNS wrk run each, the order
+# rotating, and the median of each round's ratio.
 #
 # Environment: DURATION (seconds per wrk run, default 10), CONNS (default 32),
 # PERF=0 to skip the profile, PYODIDE=0 to skip Pyodide, ROUNDS (default 5,
@@ -288,7 +288,7 @@ else
     fi
 fi
 
-# --- alternating rounds: pyedge, uvicorn and Pyodide side by side ------------------
+# --- alternating rounds: all the Python servers side by side ---------------------
 ROUNDS=${ROUNDS:-5}
 RS=${ROUND_SECONDS:-4}
 declare -A RURL
@@ -309,6 +309,18 @@ if [ "$ROUNDS" -gt 0 ]; then
         ROUND_NAMES+=(uvicorn)
     fi
     PORT=$(freeport)
+    if launch round-pyedge-dflt "http://127.0.0.1:$PORT/" "$PYEDGE" up -f examples/hello \
+            --listen "127.0.0.1:$PORT"; then
+        RURL[pyedge-dflt]=http://127.0.0.1:$PORT/
+        ROUND_NAMES+=(pyedge-dflt)
+    fi
+    PORT=$(freeport)
+    if launch round-uvicorn-dflt "http://127.0.0.1:$PORT/" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 \
+            --host 127.0.0.1 --port "$PORT" fastapi_app:app; then
+        RURL[uvicorn-dflt]=http://127.0.0.1:$PORT/
+        ROUND_NAMES+=(uvicorn-dflt)
+    fi
+    PORT=$(freeport)
     if [ -n "${PYO_DIR:-}" ] &&
             launch round-pyodide "http://127.0.0.1:$PORT/" node "$HERE/pyodide_server.mjs" "$PYO_DIR" "$PORT"; then
         RURL[pyodide]=http://127.0.0.1:$PORT/
@@ -324,9 +336,10 @@ if [ "$ROUNDS" -gt 0 ]; then
             wrk -t2 -c"$CONNS" -d"${RS}s" "${RURL[$s]}" >"$OUT/round$r-$s.txt" 2>&1
             RR[$s]=$(wrk_rps "$OUT/round$r-$s.txt")
         done
-        ROUND_LINES+=("$(printf 'round %d: pyedge %s, uvicorn %s, pyodide %s; pyedge/uvicorn %s, pyedge/pyodide %s' "$r" \
-            "${RR[pyedge]:-n/a}" "${RR[uvicorn]:-n/a}" "${RR[pyodide]:-n/a}" \
-            "$(ratio "${RR[pyedge]:-0}" "${RR[uvicorn]:-0}")" "$(ratio "${RR[pyedge]:-0}" "${RR[pyodide]:-0}")")")
+        ROUND_LINES+=("$(printf 'round %d: pyedge %s, uvicorn %s, pyodide %s, pyedge-dflt %s, uvicorn-dflt %s; pyedge/uvicorn %s, dflt/dflt %s, pyedge/pyodide %s' "$r" \
+            "${RR[pyedge]:-n/a}" "${RR[uvicorn]:-n/a}" "${RR[pyodide]:-n/a}" "${RR[pyedge-dflt]:-n/a}" \
+            "${RR[uvicorn-dflt]:-n/a}" "$(ratio "${RR[pyedge]:-0}" "${RR[uvicorn]:-0}")" \
+            "$(ratio "${RR[pyedge-dflt]:-0}" "${RR[uvicorn-dflt]:-0}")" "$(ratio "${RR[pyedge]:-0}" "${RR[pyodide]:-0}")")")
     done
 fi
 median_of() { tr ' ' '\n' | grep -v '^n/a$' | grep . | sort -g |
@@ -359,6 +372,7 @@ if [ "${#ROUND_LINES[@]}" -gt 0 ]; then
     echo "== alternating rounds, c$CONNS, ${RS}s each, servers side by side"
     for l in "${ROUND_LINES[@]}"; do echo "  $l"; done
     echo "  median ratio pyedge/uvicorn $(printf '%s\n' "${ROUND_LINES[@]}" | sed -n 's/.*pyedge\/uvicorn \([^,]*\),.*/\1/p' | median_of)," \
+         "both with defaults $(printf '%s\n' "${ROUND_LINES[@]}" | sed -n 's/.*dflt\/dflt \([^,]*\),.*/\1/p' | median_of)," \
          "pyedge/pyodide $(printf '%s\n' "${ROUND_LINES[@]}" | sed -n 's/.*pyedge\/pyodide \(.*\)$/\1/p' | median_of)"
 fi
 if [ -n "${SB1:-}" ]; then
