@@ -103,6 +103,24 @@ launch() {
     fi
 }
 
+# start NAME KIND PORT: starts configuration KIND (pyedge, pyedge-dflt,
+# uvicorn, uvicorn-dflt, pyodide) on PORT under launch's NAME. The one place
+# each command line is written, so the single runs and the alternating rounds
+# measure the same servers.
+start() {
+    local name=$1 kind=$2 port=$3 url=http://127.0.0.1:$3/
+    case $kind in
+        pyedge) launch "$name" "$url" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$port" --quiet ;;
+        pyedge-dflt) launch "$name" "$url" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$port" ;;
+        uvicorn) launch "$name" "$url" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 --http httptools \
+                     --loop uvloop --host 127.0.0.1 --port "$port" --no-access-log --log-level warning \
+                     fastapi_app:app ;;
+        uvicorn-dflt) launch "$name" "$url" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 \
+                          --host 127.0.0.1 --port "$port" fastapi_app:app ;;
+        pyodide) launch "$name" "$url" node "$HERE/pyodide_server.mjs" "$PYO_DIR" "$port" ;;
+    esac
+}
+
 # wrk output -> numbers in ms / req/s
 to_ms() { awk '{ v=$1; if (v ~ /us$/) printf "%.3f", v*0.001; else if (v ~ /ms$/) printf "%.3f", v+0;
                  else if (v ~ /m$/) printf "%.3f", v*60000; else if (v ~ /s$/) printf "%.3f", v*1000; else print v }'; }
@@ -139,7 +157,7 @@ measure() {
 "$PYEDGE" build -f examples/hello >"$OUT/pyedge.build.log" 2>&1 || log "pyedge build failed (see $OUT/pyedge.build.log)"
 PORT=$(freeport)
 URL=http://127.0.0.1:$PORT/
-if launch pyedge "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --quiet; then
+if start pyedge pyedge "$PORT"; then
     COLDS[pyedge]=$COLD
     curl -s "$URL" >"$OUT/pyedge.body.txt"
     measure pyedge "$URL" "$SPID"
@@ -190,7 +208,7 @@ fi
 # --- pyedge with its defaults (access log on) ------------------------------------
 PORT=$(freeport)
 URL=http://127.0.0.1:$PORT/
-if launch pyedge-dflt "$URL" "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT"; then
+if start pyedge-dflt pyedge-dflt "$PORT"; then
     COLDS[pyedge-dflt]=$COLD
     measure pyedge-dflt "$URL" "$SPID"
     stop "$SPID"
@@ -238,8 +256,7 @@ fi
 # --- FastAPI on uvicorn, 2 workers --------------------------------------------
 PORT=$(freeport)
 URL=http://127.0.0.1:$PORT/
-if launch uvicorn "$URL" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 --http httptools --loop uvloop --host 127.0.0.1 \
-        --port "$PORT" --no-access-log --log-level warning fastapi_app:app; then
+if start uvicorn uvicorn "$PORT"; then
     COLDS[uvicorn]=$COLD
     curl -s "$URL" >"$OUT/uvicorn.body.txt"
     measure uvicorn "$URL" "$SPID"
@@ -251,8 +268,7 @@ fi
 # --- uvicorn with its default options (access log on) --------------------------------
 PORT=$(freeport)
 URL=http://127.0.0.1:$PORT/
-if launch uvicorn-dflt "$URL" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 --host 127.0.0.1 \
-        --port "$PORT" fastapi_app:app; then
+if start uvicorn-dflt uvicorn-dflt "$PORT"; then
     COLDS[uvicorn-dflt]=$COLD
     measure uvicorn-dflt "$URL" "$SPID"
     stop "$SPID"
@@ -273,12 +289,13 @@ else
         PYOV=$(node -p "require('$PT/node_modules/pyodide/package.json').version" 2>/dev/null)
         PORT=$(freeport)
         URL=http://127.0.0.1:$PORT/
-        if launch pyodide "$URL" node "$HERE/pyodide_server.mjs" "$PT/node_modules/pyodide" "$PORT"; then
+        PYO_DIR=$PT/node_modules/pyodide
+        if start pyodide pyodide "$PORT"; then
             COLDS[pyodide]=$COLD
             curl -s "$URL" >"$OUT/pyodide.body.txt"
             measure pyodide "$URL" "$SPID"
             stop "$SPID"
-            PYO_DIR=$PT/node_modules/pyodide
+            PYO_UP=1
             NOTE[pyodide]="${NOTE[pyodide]:-}pyodide $PYOV, node $(node --version)"
         else
             NOTE[pyodide]="not measured: server did not start: $(tail -n 3 "$OUT/pyodide.server.log" | tr '\n' ' ')"
@@ -295,37 +312,14 @@ declare -A RURL
 ROUND_NAMES=()
 ROUND_LINES=()
 if [ "$ROUNDS" -gt 0 ]; then
-    PORT=$(freeport)
-    if launch round-pyedge "http://127.0.0.1:$PORT/" "$PYEDGE" up -f examples/hello \
-            --listen "127.0.0.1:$PORT" --quiet; then
-        RURL[pyedge]=http://127.0.0.1:$PORT/
-        ROUND_NAMES+=(pyedge)
-    fi
-    PORT=$(freeport)
-    if launch round-uvicorn "http://127.0.0.1:$PORT/" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 \
-            --http httptools --loop uvloop --host 127.0.0.1 --port "$PORT" --no-access-log \
-            --log-level warning fastapi_app:app; then
-        RURL[uvicorn]=http://127.0.0.1:$PORT/
-        ROUND_NAMES+=(uvicorn)
-    fi
-    PORT=$(freeport)
-    if launch round-pyedge-dflt "http://127.0.0.1:$PORT/" "$PYEDGE" up -f examples/hello \
-            --listen "127.0.0.1:$PORT"; then
-        RURL[pyedge-dflt]=http://127.0.0.1:$PORT/
-        ROUND_NAMES+=(pyedge-dflt)
-    fi
-    PORT=$(freeport)
-    if launch round-uvicorn-dflt "http://127.0.0.1:$PORT/" "$PY" -m uvicorn --app-dir "$HERE" --workers 2 \
-            --host 127.0.0.1 --port "$PORT" fastapi_app:app; then
-        RURL[uvicorn-dflt]=http://127.0.0.1:$PORT/
-        ROUND_NAMES+=(uvicorn-dflt)
-    fi
-    PORT=$(freeport)
-    if [ -n "${PYO_DIR:-}" ] &&
-            launch round-pyodide "http://127.0.0.1:$PORT/" node "$HERE/pyodide_server.mjs" "$PYO_DIR" "$PORT"; then
-        RURL[pyodide]=http://127.0.0.1:$PORT/
-        ROUND_NAMES+=(pyodide)
-    fi
+    for kind in pyedge uvicorn pyedge-dflt uvicorn-dflt pyodide; do
+        [ "$kind" != pyodide ] || [ -n "${PYO_UP:-}" ] || continue   # not installed, or did not start
+        PORT=$(freeport)
+        if start "round-$kind" "$kind" "$PORT"; then
+            RURL[$kind]=http://127.0.0.1:$PORT/
+            ROUND_NAMES+=("$kind")
+        fi
+    done
     # warm-up: long enough for Node's JIT as well
     for s in "${ROUND_NAMES[@]}"; do wrk -t2 -c"$CONNS" -d5s "${RURL[$s]}" >/dev/null 2>&1; done
     n=${#ROUND_NAMES[@]}

@@ -136,8 +136,6 @@ void hx_resp_finish(pe_http_response *r) {
   }
 }
 
-static bool append_str(pe_buf *out, const char *s) { return pe_buf_append(out, s, strlen(s)); }
-
 static bool append_decimal(pe_buf *out, uint64_t v) {
   char digits[20];
   size_t i = sizeof digits;
@@ -149,15 +147,15 @@ static bool append_decimal(pe_buf *out, uint64_t v) {
 /* Built by appending rather than with printf: this runs for every
  * response, and formatting was a visible part of the loop thread's time. */
 bool hx_resp_head(const pe_http_response *r, hx_conn_header conn, const char *date, pe_buf *out) {
-  bool ok = append_str(out, "HTTP/1.1 ") && append_decimal(out, (uint64_t)r->status) &&
-            append_str(out, " ") && append_str(out, reason(r->status)) &&
-            append_str(out, "\r\nServer: pyedge\r\nDate: ") && append_str(out, date) &&
-            append_str(out, "\r\n");
+  bool ok = pe_buf_puts(out, "HTTP/1.1 ") && append_decimal(out, (uint64_t)r->status) &&
+            pe_buf_puts(out, " ") && pe_buf_puts(out, reason(r->status)) &&
+            pe_buf_puts(out, "\r\nServer: pyedge\r\nDate: ") && pe_buf_puts(out, date) &&
+            pe_buf_puts(out, "\r\n");
   if (ok && hx_status_has_body(r->status))
-    ok = append_str(out, "Content-Length: ") && append_decimal(out, r->body_len) &&
-         append_str(out, "\r\n");
-  if (ok && conn == HX_CONN_CLOSE) ok = append_str(out, "Connection: close\r\n");
-  if (ok && conn == HX_CONN_KEEP_ALIVE) ok = append_str(out, "Connection: keep-alive\r\n");
+    ok = pe_buf_puts(out, "Content-Length: ") && append_decimal(out, r->body_len) &&
+         pe_buf_puts(out, "\r\n");
+  if (ok && conn == HX_CONN_CLOSE) ok = pe_buf_puts(out, "Connection: close\r\n");
+  if (ok && conn == HX_CONN_KEEP_ALIVE) ok = pe_buf_puts(out, "Connection: keep-alive\r\n");
   if (ok && r->headers.len) ok = pe_buf_append(out, r->headers.data, r->headers.len);
   return ok && pe_buf_append(out, "\r\n", 2);
 }
