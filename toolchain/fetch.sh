@@ -38,6 +38,7 @@ fi
 
 mkdir -p "$DL" "$APTDIR/sources.list.d" "$APTDIR/preferences.d" "$APTDIR/lists/partial" \
          "$APTDIR/cache/archives/partial"
+rm -rf "$DL"/tmp.*   # left by an interrupted fetch
 : > "$APTDIR/status"
 cat > "$APTDIR/sources.list.d/trixie.sources" <<EOF
 Types: deb deb-src
@@ -65,48 +66,98 @@ export APT_CONFIG=$APTDIR/apt.conf
 
 pe_step "apt-get update (private trixie sources)" "" "$APTDIR/update.log" apt-get -q update
 
-# apt_source PKG TARBALL SHA256 LABEL: download source package PKG and keep its
-# orig tarball if it has the pinned hash.
+# The archive moves under a pin: a security update replaces a revision, and
+# for a while the lists can name files that answer 404 (a .dsc or .debian.tar
+# gone while the orig tarball is still there). So every revision the lists
+# name is tried, newest first, a failed apt-get is only a note, and what
+# counts is whether a file with the pinned sha256 arrived.
+
+# try_fetch LOG DIR CMD...: runs CMD in DIR with its output appended to LOG;
+# prints "ok" or "exit N" on the progress line.
+try_fetch() {
+    local log=$1 dir=$2 rc=0; shift 2
+    { printf '$ %s\n' "$*"; (cd "$dir" && "$@"); } >>"$log" 2>&1 </dev/null || rc=$?
+    if [ "$rc" -eq 0 ]; then printf ' ok' >&2; else printf ' (apt-get exit %d)' "$rc" >&2; fi
+    return 0
+}
+
+# revisions PKG [--source]: every version of PKG the lists name, newest first.
+revisions() {
+    if [ "${2:-}" = --source ]; then
+        apt-cache showsrc "$1" 2>/dev/null | sed -n 's/^Version: //p'
+    else
+        apt-cache madison "$1" 2>/dev/null | awk -F'|' '$3 !~ /Sources/ {gsub(/ /, "", $2); print $2}'
+    fi | sort -u | sort -r -V
+}
+
+# apt_source PKG TARBALL SHA256: the orig tarball of source package PKG with
+# the pinned hash, from whichever revision still has it.
 apt_source() {
-    local pkg=$1 tarball=$2 sha=$3 tmp got
+    local pkg=$1 tarball=$2 sha=$3 log=$DL/$1-source.log tmp got v tried=""
     have_verified "$DL/$tarball" "$sha" && return 0
-    tmp=$(mktemp -d "$DL/tmp.XXXXXX")
-    pe_step "apt-get source --download-only $pkg" "" "$DL/$pkg-source.log" \
-        bash -c 'cd "$1" && apt-get -q source --download-only "$2"' _ "$tmp" "$pkg"
-    if [ ! -f "$tmp/$tarball" ]; then
-        got=$(cd "$tmp" && ls | tr '\n' ' ')
+    : > "$log"
+    for v in "" $(revisions "$pkg" --source); do
+        tmp=$(mktemp -d "$DL/tmp.XXXXXX")
+        printf '[python] apt-get source --download-only %s' "$pkg${v:+=$v}" >&2
+        try_fetch "$log" "$tmp" apt-get -q source --download-only "$pkg${v:+=$v}"
+        if [ ! -f "$tmp/$tarball" ]; then
+            printf ': no %s\n' "$tarball" >&2
+            tried+="    $pkg${v:+=$v}: no $tarball ($(cd "$tmp" && ls | tr '\n' ' ' | sed 's/ $//'))"$'\n'
+        else
+            got=$(pe_sha256 "$tmp/$tarball")
+            if [ "$got" = "$sha" ]; then
+                mv "$tmp/$tarball" "$DL/$tarball"
+                rm -rf "$tmp"
+                printf ': %s verified\n' "$tarball" >&2
+                return 0
+            fi
+            printf ': %s has sha256 %s\n' "$tarball" "$got" >&2
+            tried+="    $pkg${v:+=$v}: $tarball has sha256 $got"$'\n'
+        fi
         rm -rf "$tmp"
-        pe_die "trixie's $pkg no longer ships $tarball (got: ${got% }). The pinned upstream version is gone from the archive: update toolchain/versions.sh."
-    fi
-    got=$(pe_sha256 "$tmp/$tarball")
-    if [ "$got" != "$sha" ]; then
-        rm -rf "$tmp"
-        pe_die "$tarball from trixie has sha256 $got, toolchain/versions.sh pins $sha"
-    fi
-    mv "$tmp/$tarball" "$DL/$tarball"
-    rm -rf "$tmp"
+    done
+    pe_die "no revision of trixie's $pkg has $tarball with sha256 $sha (pinned in toolchain/versions.sh). Tried:
+${tried}apt-get's output: $log. If the upstream version moved, update toolchain/versions.sh."
 }
 
 apt_source "$PY_SRC_PACKAGE" "$PY_ORIG_TARBALL" "$PY_ORIG_SHA256"
 apt_source "$ZLIB_SRC_PACKAGE" "$ZLIB_ORIG_TARBALL" "$ZLIB_ORIG_SHA256"
 
-if ! find_wasi_libc >/dev/null; then
-    tmp=$(mktemp -d "$DL/tmp.XXXXXX")
-    pe_step "apt-get download $WASI_LIBC_PACKAGE" "" "$DL/$WASI_LIBC_PACKAGE-download.log" \
-        bash -c 'cd "$1" && apt-get -q download "$2"' _ "$tmp" "$WASI_LIBC_PACKAGE"
-    deb=$(ls "$tmp"/*.deb)
-    ver=$(dpkg-deb -f "$deb" Version)
-    sha=$(pe_sha256 "$deb")
-    ok=
-    while read -r v s; do
-        [ "$v" = "$ver" ] && [ "$s" = "$sha" ] && ok=1
-    done <<< "$WASI_LIBC_ACCEPTED"
-    if [ -z "$ok" ]; then
+# wasi-libc: the accepted .deb files by version first, then whatever the
+# lists offer (a new revision is reported, not taken).
+fetch_wasi_libc() {
+    local log=$DL/$WASI_LIBC_PACKAGE-download.log tmp deb ver sha v s tried="" accepted
+    : > "$log"
+    accepted=$(printf '%s\n' "$WASI_LIBC_ACCEPTED" | awk 'NF {print $1}')
+    for v in $accepted ""; do
+        tmp=$(mktemp -d "$DL/tmp.XXXXXX")
+        printf '[python] apt-get download %s' "$WASI_LIBC_PACKAGE${v:+=$v}" >&2
+        try_fetch "$log" "$tmp" apt-get -q download "$WASI_LIBC_PACKAGE${v:+=$v}"
+        deb=$(find "$tmp" -maxdepth 1 -name '*.deb' | head -n 1)
+        if [ -z "$deb" ]; then
+            printf ': no .deb\n' >&2
+            tried+="    $WASI_LIBC_PACKAGE${v:+=$v}: no .deb"$'\n'
+            rm -rf "$tmp"
+            continue
+        fi
+        ver=$(dpkg-deb -f "$deb" Version 2>/dev/null || echo '?')
+        sha=$(pe_sha256 "$deb")
+        while read -r v s; do
+            if [ -n "$v" ] && [ "$v" = "$ver" ] && [ "$s" = "$sha" ]; then
+                mv "$deb" "$DL/${WASI_LIBC_PACKAGE}_${ver}_all.deb"
+                rm -rf "$tmp"
+                printf ': %s verified\n' "$ver" >&2
+                return 0
+            fi
+        done <<< "$WASI_LIBC_ACCEPTED"
+        printf ': version %s, sha256 %s, not accepted\n' "$ver" "$sha" >&2
+        tried+="    $WASI_LIBC_PACKAGE${v:+=$v}: got version $ver, sha256 $sha"$'\n'
         rm -rf "$tmp"
-        pe_die "trixie's $WASI_LIBC_PACKAGE is version $ver, sha256 $sha: not one of the accepted
+    done
+    pe_die "no accepted $WASI_LIBC_PACKAGE .deb could be had from trixie. Accepted:
 $(printf '%s\n' "$WASI_LIBC_ACCEPTED" | sed -e '/^$/d' -e 's/^/    /')
-If the new revision builds (make python), add the line '$ver $sha' to WASI_LIBC_ACCEPTED in toolchain/versions.sh."
-    fi
-    mv "$deb" "$DL/${WASI_LIBC_PACKAGE}_${ver}_all.deb"
-    rm -rf "$tmp"
-fi
+Tried:
+${tried}apt-get's output: $log. If a new revision builds (make python), add its 'version sha256' line to WASI_LIBC_ACCEPTED in toolchain/versions.sh."
+}
+
+find_wasi_libc >/dev/null || fetch_wasi_libc

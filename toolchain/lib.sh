@@ -58,10 +58,10 @@ pe_key() {
 
 pe_fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
-# pe_step LABEL ESTIMATE LOG CMD...: runs CMD with all output to LOG, prints a
-# line when it starts, a dot every 10 s, and the elapsed time at the end. On
-# failure shows the end of LOG and exits.
-pe_step() {
+# pe_try LABEL ESTIMATE LOG CMD...: runs CMD with all output to LOG, prints a
+# line when it starts, a dot every 10 s, and the elapsed time at the end.
+# Returns CMD's exit status; on failure also shows the end of LOG.
+pe_try() {
     local label=$1 estimate=$2 log=$3; shift 3
     local t0=$SECONDS pid rc=0 n=0
     mkdir -p "$(dirname "$log")"
@@ -82,9 +82,16 @@ pe_step() {
         printf ' FAILED after %s\n' "$(pe_fmt_time $((SECONDS - t0)))" >&2
         printf '[python] ---- last lines of %s ----\n' "$log" >&2
         tail -n 40 "$log" >&2
-        exit "$rc"
+        return "$rc"
     fi
     printf ' %s\n' "$(pe_fmt_time $((SECONDS - t0)))" >&2
+}
+
+# pe_step LABEL ESTIMATE LOG CMD...: pe_try, and a failure ends the script.
+pe_step() {
+    local rc=0
+    pe_try "$@" || rc=$?
+    [ "$rc" -eq 0 ] || exit "$rc"
 }
 
 # pe_fresh_dir DIR: DIR is about to be (re)built: drop a partial one.
