@@ -20,8 +20,8 @@
  *
  * Guest connections (PE_SQL_GUEST, the SQLite area) run SQL a sandboxed
  * app wrote, so they are guarded (sql_guard.c): an authorizer refuses ATTACH
- * and DETACH (and so VACUUM INTO), load_extension and every PRAGMA outside
- * a short list; defensive mode; no extension loading; limits on statement
+ * and DETACH (and so VACUUM INTO), every SQL function, virtual-table module
+ * and PRAGMA outside its allow-list; defensive mode; no extension loading; limits on statement
  * and value sizes; a progress handler that interrupts a statement past its
  * deadline or the request's. A connection whose per-connection state the
  * guest changed (a TEMP object, a PRAGMA such as foreign_keys) is marked
@@ -44,6 +44,12 @@
 #define PE_SQL_STMT_CACHE 8             /* prepared statements kept per connection */
 #define PE_SQL_GUEST_CACHE 16           /* guest statements kept per connection (sql_cache.c) */
 #define PE_SQL_GUEST_CACHE_SQL 4096     /* longest statement text kept */
+/* the largest page cache a guest may ask for (PRAGMA cache_size); SQLite's
+ * default is 2000 KiB */
+#define PE_SQL_MAX_CACHE_BYTES (16u << 20)
+#define PE_SQL_MAX_CACHE_TEXT "16 MiB"
+/* the largest in-memory database (a label with no path) */
+#define PE_SQL_MAX_MEMORY_DB (256u << 20)
 
 typedef struct pe_sql_cached {
   char *sql; /* the statement text, NULL: empty slot */
@@ -69,6 +75,7 @@ typedef struct pe_sql_conn {
   uint64_t deadline_ns;     /* progress handler: interrupt after this (0: none) */
   bool interrupted;         /* the progress handler stopped the last statement */
   bool dml;                 /* the statement being prepared is an INSERT, UPDATE or DELETE */
+  int page_size;            /* bytes; read when the guards are installed */
   char denied[200];         /* the authorizer's reason for its last refusal */
   sqlite3_stmt *stmts[PE_SQL_STMT_CACHE]; /* host SQL prepared once (pe_sql_stmt) */
   pe_sql_cached cache[PE_SQL_GUEST_CACHE]; /* guest SQL prepared before (sql_cache.c) */

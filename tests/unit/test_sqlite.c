@@ -219,6 +219,69 @@ static void test_guards(void **state) {
   fx_close(&f);
 }
 
+/* What the adversarial pass reached through plain SQL: fts3_tokenizer's
+ * host pointer (read, then called through a forged one), sqlite_stmt,
+ * functions and modules nobody needs, a page cache of gigabytes. */
+static void test_functions_modules_and_memory(void **state) {
+  (void)state;
+  fx f;
+  if (!fx_open(&f, manifest, rc, NULL)) fail_msg("%s", f.err);
+  fx_request(&f, "a");
+  open_db(&f, "default");
+  expect_refused(&f, "SELECT fts3_tokenizer('simple')", PE_HC_BACKEND,
+                 "the SQL function fts3_tokenizer is not allowed");
+  uint8_t forged[8];
+  fx_le64(forged, 0x4141414141414141ull);
+  uint8_t blob[9] = {'b'};
+  memcpy(blob + 1, forged, 8);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S("SELECT fts3_tokenizer(?, ?)"), "tevil",
+                                      (size_t)5, blob, sizeof blob, NULL)),
+                   PE_HC_BACKEND);
+  assert_non_null(strstr(fx_msg(&f), "fts3_tokenizer is not allowed"));
+  /* had the registration gone through, this would call 0x4141414141414141 */
+  expect_refused(&f, "CREATE VIRTUAL TABLE pwn USING fts3(a, tokenize=evil)", PE_HC_BACKEND,
+                 "unknown tokenizer");
+  expect_refused(&f, "SELECT sqlite_log(1, 'x')", PE_HC_BACKEND, "sqlite_log is not allowed");
+  expect_refused(&f, "SELECT rtreenode(2, zeroblob(64))", PE_HC_BACKEND, "not allowed");
+  expect_refused(&f, "SELECT fts5(NULL)", PE_HC_BACKEND, "not allowed");
+  expect_refused(&f, "SELECT load_extension('libc.so.6')", PE_HC_BACKEND, "not allowed");
+  expect_refused(&f, "SELECT sql FROM sqlite_stmt", PE_HC_BACKEND, "sqlite_stmt");
+  expect_refused(&f, "CREATE VIRTUAL TABLE s USING dbstat", PE_HC_BACKEND, "module dbstat");
+  /* what apps use keeps working: full-text search, r-trees, JSON, math */
+  must_run(&f, "CREATE VIRTUAL TABLE docs USING fts5(body)");
+  must_run(&f, "INSERT INTO docs VALUES ('the quick brown fox')");
+  must_run(&f, "SELECT highlight(docs, 0, '[', ']'), bm25(docs) FROM docs WHERE docs MATCH 'quick'");
+  const uint8_t *p;
+  size_t n;
+  char type;
+  value_at(&f, 5, &type, &p, &n); /* after changes, rowid, 2 and the two names */
+  assert_int_equal(type, 't');
+  assert_int_equal(n, strlen("the [quick] brown fox"));
+  assert_memory_equal(p, "the [quick] brown fox", n);
+  must_run(&f, "CREATE VIRTUAL TABLE old USING fts4(body, tokenize=porter)");
+  must_run(&f, "SELECT snippet(old), offsets(old) FROM old WHERE old MATCH 'x'");
+  must_run(&f, "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1)");
+  must_run(&f, "SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]') + sqrt(16), '[1]' ->> 0, "
+               "group_concat(value) FROM json_each('[1, 2]')");
+  must_run(&f, "SELECT count(*) FROM dbstat");
+  /* the page cache: a sort spills to disk beyond it */
+  expect_refused(&f, "PRAGMA cache_size = -4000000", PE_HC_BACKEND, "at most 16 MiB");
+  expect_refused(&f, "PRAGMA cache_size = 1000000", PE_HC_BACKEND, "at most 16 MiB");
+  expect_refused(&f, "PRAGMA cache_size = -9223372036854775808", PE_HC_BACKEND, "at most 16 MiB");
+  expect_refused(&f, "PRAGMA temp.cache_size = -4000000", PE_HC_BACKEND, "at most 16 MiB");
+  expect_refused(&f, "PRAGMA cache_size = 'lots'", PE_HC_BACKEND, "whole number");
+  must_run(&f, "PRAGMA cache_size = -16384");
+  must_run(&f, "PRAGMA cache_size = 100");
+  /* an in-memory database is capped */
+  open_db(&f, "mem");
+  must_run(&f, "PRAGMA max_page_count");
+  value_at(&f, 4, &type, &p, &n);
+  assert_true(le64(p) > 0 && le64(p) * 4096 <= (int64_t)PE_SQL_MAX_MEMORY_DB);
+  expect_refused(&f, "PRAGMA max_page_count = 100000000", PE_HC_BACKEND, "in-memory");
+  fx_close(&f);
+}
+
 static void test_connection_state_per_request(void **state) {
   (void)state;
   fx f;
@@ -378,6 +441,7 @@ int main(void) {
       cmocka_unit_test(test_values_and_reply_format),
       cmocka_unit_test(test_statement_and_parameter_checks),
       cmocka_unit_test(test_guards),
+      cmocka_unit_test(test_functions_modules_and_memory),
       cmocka_unit_test(test_connection_state_per_request),
       cmocka_unit_test(test_limits_and_full),
       cmocka_unit_test(test_grants_and_startup),
