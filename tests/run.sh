@@ -8,7 +8,7 @@
 # one failure, so a broken runner can never pass silently.
 #
 # Usage: tests/run.sh [SUITE...]
-#   suites: unit unit-asan cli wasi sandbox cpython sdk serve new build platform
+#   suites: toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform
 set -u
 cd "$(dirname "$0")/.."
 LOG_DIR=build/test-logs
@@ -64,10 +64,11 @@ run_cmocka() { # dir
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(unit unit-asan cli wasi sandbox cpython sdk serve new build platform)
+[ ${#suites[@]} -eq 0 ] && suites=(toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform)
 
 for s in "${suites[@]}"; do
     case $s in
+        toolchain) run_suite toolchain tests/toolchain/fetch_test.sh ;;
         unit) run_suite unit run_cmocka build/tests ;;
         unit-asan) ASAN_OPTIONS=detect_leaks=1:handle_segv=0:allow_user_segv_handler=1 \
                    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

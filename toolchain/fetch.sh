@@ -102,7 +102,8 @@ apt_source() {
         try_fetch "$log" "$tmp" apt-get -q source --download-only "$pkg${v:+=$v}"
         if [ ! -f "$tmp/$tarball" ]; then
             printf ': no %s\n' "$tarball" >&2
-            tried+="    $pkg${v:+=$v}: no $tarball ($(cd "$tmp" && ls | tr '\n' ' ' | sed 's/ $//'))"$'\n'
+            got=$(find "$tmp" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')
+            tried+="    $pkg${v:+=$v}: no $tarball${got:+ (got $got)}"$'\n'
         else
             got=$(pe_sha256 "$tmp/$tarball")
             if [ "$got" = "$sha" ]; then
@@ -126,7 +127,7 @@ apt_source "$ZLIB_SRC_PACKAGE" "$ZLIB_ORIG_TARBALL" "$ZLIB_ORIG_SHA256"
 # wasi-libc: the accepted .deb files by version first, then whatever the
 # lists offer (a new revision is reported, not taken).
 fetch_wasi_libc() {
-    local log=$DL/$WASI_LIBC_PACKAGE-download.log tmp deb ver sha v s tried="" accepted
+    local log=$DL/$WASI_LIBC_PACKAGE-download.log tmp deb ver sha v av as tried="" accepted
     : > "$log"
     accepted=$(printf '%s\n' "$WASI_LIBC_ACCEPTED" | awk 'NF {print $1}')
     for v in $accepted ""; do
@@ -142,8 +143,8 @@ fetch_wasi_libc() {
         fi
         ver=$(dpkg-deb -f "$deb" Version 2>/dev/null || echo '?')
         sha=$(pe_sha256 "$deb")
-        while read -r v s; do
-            if [ -n "$v" ] && [ "$v" = "$ver" ] && [ "$s" = "$sha" ]; then
+        while read -r av as; do
+            if [ -n "$av" ] && [ "$av" = "$ver" ] && [ "$as" = "$sha" ]; then
                 mv "$deb" "$DL/${WASI_LIBC_PACKAGE}_${ver}_all.deb"
                 rm -rf "$tmp"
                 printf ': %s verified\n' "$ver" >&2
