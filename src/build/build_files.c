@@ -15,15 +15,19 @@
  *   - exclude_files: globs matched against the application-relative path
  *     of every file that a glob or a directory brings in (* crosses '/'
  *     there, as in Spin); a file named exactly is never excluded.
- *   - nothing outside the application directory (absolute paths, ..);
+ *   - nothing outside the application directory (absolute paths, .., or a
+ *     symbolic link whose target is outside: refused by name, since the copy
+ *     would hand a host file to the guest); nothing of pyedge's own state
+ *     (the private paths: state directory, logs, stores) even inside it;
  *   - a later entry with the same destination replaces an earlier one.
  *
  * The tree is built under <state>/pyedge/files/<component>-<hash>/, where
  * the hash covers every destination and every byte: a tree that exists is
  * complete and never changes (it is built under a temporary name and
  * renamed into place), so servers running from it are not disturbed by a
- * rebuild, and an unchanged app reuses it. Files are hard-linked from the
- * app when the file system allows it, else copied. The guest sees the tree
+ * rebuild, and an unchanged app reuses it. Files are hard-linked from their
+ * resolved path in the app when the file system allows it, else copied
+ * (pe_tree_place, which never follows a final link). The guest sees the tree
  * read-only.
  *
  * Not supported: a destination below a path pyedge mounts itself (/app,
@@ -53,9 +57,9 @@ typedef struct {
   size_t len, cap;
   const pe_manifest_component *mc;
   const char *app_root;
-  const dev_t *skip_dev;
-  const ino_t *skip_ino;
-  size_t nskip;
+  char app_real[PATH_MAX];
+  const char *const *private_paths;
+  size_t nprivate;
   char *err;
   size_t errlen;
 } gather;
@@ -114,9 +118,32 @@ static bool excluded(const gather *g, const char *app_rel) {
   return false;
 }
 
-static bool skipped(const gather *g, const struct stat *st) {
-  for (size_t i = 0; i < g->nskip; i++)
-    if (g->skip_dev[i] == st->st_dev && g->skip_ino[i] == st->st_ino) return true;
+enum { INSIDE, PRIVATE, OUTSIDE };
+
+/* Where path really is: its real path into real. ALWAYS resolved before a
+ * file is taken: `static/passwd -> /etc/passwd` or a link to / inside the
+ * app must never bring host files into the guest's tree. */
+static int resolve(const gather *g, const char *path, char *real) {
+  if (!realpath(path, real) || !pe_path_is_within(real, (const char *const[]){g->app_real}, 1))
+    return OUTSIDE;
+  return pe_path_is_within(real, g->private_paths, g->nprivate) ? PRIVATE : INSIDE;
+}
+
+static bool refuse_outside(gather *g, const char *app_rel, const char *path) {
+  char target[PATH_MAX];
+  ssize_t n = readlink(path, target, sizeof target - 1);
+  if (n > 0) {
+    target[n] = 0;
+    snprintf(g->err, g->errlen,
+             "files: '%s' is a symbolic link to %s, outside the application directory: pyedge "
+             "does not follow links out of it (copy what it points to into the app instead)",
+             app_rel, target);
+  } else {
+    snprintf(g->err, g->errlen,
+             "files: '%s' leads out of the application directory through a symbolic link: "
+             "pyedge does not follow links out of it",
+             app_rel);
+  }
   return false;
 }
 
@@ -146,9 +173,13 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
       break;
     }
     struct stat st;
-    if (stat(path, &st) != 0) continue;
+    char real[PATH_MAX];
+    if (stat(path, &st) != 0) continue; /* dangling: nothing to copy */
+    int where = resolve(g, path, real);
+    if (where == PRIVATE) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (!skipped(g, &st)) ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count);
+      if (where == OUTSIDE) ok = refuse_outside(g, rel, path);
+      else ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count);
     } else if (S_ISREG(st.st_mode)) {
       if (glob ? !pe_glob_match(glob, rel, true) : false) continue;
       if (excluded(g, rel)) continue;
@@ -161,7 +192,8 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
         ok = false;
         break;
       }
-      ok = add(g, path, dest);
+      if (where == OUTSIDE) ok = refuse_outside(g, rel, path);
+      else ok = add(g, real, dest);
       (*count)++;
     }
   }
@@ -199,11 +231,19 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
   }
   struct stat st;
   size_t count = 0;
+  char real[PATH_MAX];
   if (rel[0] && stat(path, &st) == 0) {
+    int where = resolve(g, path, real);
+    if (where == OUTSIDE) return refuse_outside(g, rel, path);
+    if (where == PRIVATE) {
+      snprintf(g->err, g->errlen, "files: '%s' (line %d) is pyedge's own state, never given to the guest",
+               f->source, f->line);
+      return false;
+    }
     if (S_ISDIR(st.st_mode)) {
       if (!each_file(g, path, rel, "", NULL, rel, 0, &count)) return false;
     } else {
-      if (!add(g, path, rel)) return false;
+      if (!add(g, real, rel)) return false;
       count = 1;
     }
   } else if (pe_glob_has_magic(f->source)) {
@@ -211,9 +251,11 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
     char prefix[PATH_MAX], start[PATH_MAX];
     literal_prefix(rel, prefix, sizeof prefix);
     if (!pe_path_join(start, sizeof start, g->app_root, "%s", prefix)) return false;
-    if (stat(start, &st) == 0 && S_ISDIR(st.st_mode) &&
-        !each_file(g, start, prefix, "", rel, "", 0, &count))
-      return false;
+    if (stat(start, &st) == 0 && S_ISDIR(st.st_mode)) {
+      int where = resolve(g, start, real);
+      if (where == OUTSIDE) return refuse_outside(g, prefix, start);
+      if (where == INSIDE && !each_file(g, start, prefix, "", rel, "", 0, &count)) return false;
+    }
   } else {
     snprintf(g->err, g->errlen,
              "files: '%s' (line %d) does not exist and does not look like a glob pattern",
@@ -246,6 +288,14 @@ static bool gather_placement(gather *g, const pe_manifest_files *f) {
     snprintf(g->err, g->errlen, "files: source '%s' (line %d) does not exist", f->source, f->line);
     return false;
   }
+  char real[PATH_MAX];
+  int where = resolve(g, path, real);
+  if (where == OUTSIDE) return refuse_outside(g, src, path);
+  if (where == PRIVATE) {
+    snprintf(g->err, g->errlen, "files: source '%s' (line %d) is pyedge's own state, never given to the guest",
+             f->source, f->line);
+    return false;
+  }
   size_t count = 0;
   if (S_ISDIR(st.st_mode)) return each_file(g, path, src, "", NULL, dest, 0, &count);
   size_t dl = strlen(f->destination);
@@ -254,7 +304,7 @@ static bool gather_placement(gather *g, const pe_manifest_files *f) {
              f->destination, f->line);
     return false;
   }
-  return add(g, path, dest);
+  return add(g, real, dest);
 }
 
 bool pe_files_reserved(const char *rel) {
@@ -273,44 +323,10 @@ static int by_dest(const void *a, const void *b) {
   return c ? c : (x->order < y->order ? -1 : 1);
 }
 
-static bool copy_file(const char *src, const char *dst) {
-  int in = open(src, O_RDONLY | O_CLOEXEC);
-  if (in < 0) return false;
-  int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  bool ok = out >= 0;
-  char buf[65536];
-  while (ok) {
-    ssize_t r = read(in, buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) {
-      ok = r == 0;
-      break;
-    }
-    for (ssize_t off = 0; ok && off < r;) {
-      ssize_t w = write(out, buf + off, (size_t)(r - off));
-      if (w < 0 && errno == EINTR) continue;
-      ok = w > 0;
-      off += w > 0 ? w : 0;
-    }
-  }
-  close(in);
-  if (out >= 0 && close(out) != 0) ok = false;
-  return ok;
-}
-
 static bool place(const char *tmp, const entry *e, char *err, size_t errlen) {
-  char dst[PATH_MAX];
-  if (!pe_path_join(dst, sizeof dst, tmp, "%s", e->dest)) {
-    snprintf(err, errlen, "files: path too long: %s", e->dest);
-    return false;
-  }
-  char *slash = strrchr(dst, '/');
-  *slash = 0;
-  if (!pe_mkdir_p(dst, err, errlen)) return false;
-  *slash = '/';
-  if (linkat(AT_FDCWD, e->src, AT_FDCWD, dst, AT_SYMLINK_FOLLOW) == 0) return true;
-  if (copy_file(e->src, dst)) return true;
-  snprintf(err, errlen, "files: cannot copy %s to %s: %s", e->src, dst, strerror(errno));
+  char why[PATH_MAX + 100] = "";
+  if (pe_tree_place(tmp, e->dest, e->src, why, sizeof why)) return true;
+  snprintf(err, errlen, "files: %s", why);
   return false;
 }
 
@@ -323,15 +339,19 @@ static void free_gather(gather *g) {
 }
 
 bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root,
-                      const char *files_root, const dev_t *skip_dev, const ino_t *skip_ino,
-                      size_t nskip, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
+                      const char *files_root, const char *const *private_paths,
+                      size_t nprivate, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
                       char *tree, size_t treelen, char *err, size_t errlen) {
   if (treelen) tree[0] = 0;
   if (mc->n_files == 0) return true;
   for (size_t i = 0; i < mc->exclude_files.len; i++)
     if (!pe_glob_valid(mc->exclude_files.items[i], err, errlen)) return false;
-  gather g = {.mc = mc, .app_root = app_root, .skip_dev = skip_dev, .skip_ino = skip_ino,
-              .nskip = nskip, .err = err, .errlen = errlen};
+  gather g = {.mc = mc, .app_root = app_root, .private_paths = private_paths,
+              .nprivate = nprivate, .err = err, .errlen = errlen};
+  if (!realpath(app_root, g.app_real)) {
+    snprintf(err, errlen, "files: %s: %s", app_root, strerror(errno));
+    return false;
+  }
   bool ok = true;
   for (size_t i = 0; ok && i < mc->n_files; i++)
     ok = mc->files[i].destination ? gather_placement(&g, &mc->files[i])

@@ -7,9 +7,14 @@
  *      paths; a build command that is not componentize-py is refused (the
  *      component is not a Python one pyedge can build);
  *   2. the component directory: the build workdir, else the manifest's
- *      directory, mounted at /app;
+ *      directory; what the guest sees of it at /app is a mirror (hard
+ *      links) of what the walk of step 6 covers, so the guest NEVER sees
+ *      pyedge's own state, hidden entries (.spin, .git, .env) or a link out
+ *      of the directory, wherever they are;
  *   3. each -p path, relative to that directory: inside it, it is reached
- *      through /app; outside, it gets its own mount /usr/local/pypath/N;
+ *      through /app; outside, or below a hidden or virtual-environment
+ *      directory the mirror leaves out, it gets its own mount
+ *      /usr/local/pypath/N; a -p path holding pyedge's state is refused;
  *   4. the pip bundle of requirements.txt (build_bundle.c), mounted at
  *      /usr/local/site-packages;
  *   5. the `files` tree (build_files.c), mounted at /;
@@ -84,6 +89,21 @@ static bool walk_into(pe_tree_walk *w, const char *root, const char *what, char 
   return false;
 }
 
+/* Whether the mirror of the app leaves real (below the app, whose path is
+ * napp long) out: some directory on the way is hidden or a virtual
+ * environment. */
+static bool left_out_of_mirror(const char *real, size_t napp) {
+  char prefix[PATH_MAX];
+  for (size_t i = napp + 1;; i++) {
+    if (real[i - 1] == '/' && real[i] == '.') return true;
+    if (real[i] == '/' || real[i] == 0) {
+      snprintf(prefix, sizeof prefix, "%.*s", (int)i, real);
+      if (pe_tree_is_venv(prefix)) return true;
+      if (real[i] == 0) return false;
+    }
+  }
+}
+
 static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe_strs *outside,
                         char *err, size_t errlen) {
   size_t napp = strlen(p->app_dir);
@@ -103,7 +123,8 @@ static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe
     }
     if (!strcmp(real, p->app_dir)) {
       snprintf(guest, sizeof guest, "/app");
-    } else if (!strncmp(real, p->app_dir, napp) && real[napp] == '/') {
+    } else if (!strncmp(real, p->app_dir, napp) && real[napp] == '/' &&
+               !left_out_of_mirror(real, napp)) {
       snprintf(guest, sizeof guest, "/app%s", real + napp);
     } else {
       /* reuse the mount of an earlier -p naming the same directory */
@@ -134,7 +155,7 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
                        char *err, size_t errlen) {
   memset(p, 0, sizeof *p);
   pe_cz_command cz = {0};
-  pe_strs default_paths = {0}, outside = {0};
+  pe_strs default_paths = {0}, outside = {0}, private = {0}, mirror = {0};
   pe_buf pythonpath = {0};
   pe_tree_walk w = {0};
   pe_sha256 *key = NULL;
@@ -180,6 +201,15 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   }
   dev_t skip_dev = sst.st_dev;
   ino_t skip_ino = sst.st_ino;
+  char state_real[PATH_MAX];
+  if (!realpath(o->state_dir, state_real)) {
+    snprintf(err, errlen, "state directory %s: %s", o->state_dir, strerror(errno));
+    goto out;
+  }
+  if (!pe_strs_push(&private, state_real)) goto oom;
+  for (size_t i = 0; i < o->nprivate; i++)
+    if (!pe_strs_push(&private, o->private_paths[i])) goto oom;
+  const char *const *priv = (const char *const *)private.items;
 
   /* 3. -p paths */
   if (!build_paths(paths, p, &pythonpath, &outside, err, errlen)) goto out;
@@ -198,7 +228,7 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   key = pe_sha256_begin();
   if (!key) goto oom;
   char tree[PATH_MAX];
-  if (!pe_files_prepare(mc, o->manifest_dir, files_root, &skip_dev, &skip_ino, 1, key, o->note,
+  if (!pe_files_prepare(mc, o->manifest_dir, files_root, priv, private.len, key, o->note,
                         o->note_ctx, tree, sizeof tree, err, errlen))
     goto out;
   if (tree[0] && !add_mount(p, tree, "/", err, errlen)) goto out;
@@ -208,10 +238,21 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   for (size_t i = 0; i < p->nmounts; i++)
     pe_sha256_update(key, p->mounts[i].guest_path, strlen(p->mounts[i].guest_path) + 1);
   w = (pe_tree_walk){.hash = key, .scan_native = true, .skip_hidden = true,
-                     .skip_dev = &skip_dev, .skip_ino = &skip_ino, .nskip = 1};
+                     .skip_dev = &skip_dev, .skip_ino = &skip_ino, .nskip = 1,
+                     .private_paths = priv, .nprivate = private.len, .record = &mirror};
   if (!walk_into(&w, p->app_dir, "the component directory", err, errlen)) goto out;
-  for (size_t i = 0; i < outside.len; i++)
+  w.record = NULL;
+  for (size_t i = 0; i < outside.len; i++) {
+    /* mounted as they are: nothing of pyedge's may lie below them */
+    for (size_t k = 0; k < private.len; k++)
+      if (pe_path_is_within(private.items[k], (const char *const *)&outside.items[i], 1)) {
+        snprintf(err, errlen,
+                 "the -p path %s holds %s, pyedge's own state, which the guest must not see",
+                 outside.items[i], private.items[k]);
+        goto out;
+      }
     if (!walk_into(&w, outside.items[i], outside.items[i], err, errlen)) goto out;
+  }
   if (site[0] && !walk_into(&w, site, "the requirements bundle", err, errlen)) goto out;
   p->bundle_bytes = w.bytes;
   pe_tree_walk sdk = {.hash = key, .skip_hidden = true};
@@ -238,6 +279,11 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   if (!(p->python_path = strdup(pythonpath.data))) goto oom;
   pe_sha256_end(key, p->key);
   key = NULL;
+  char apps_root[PATH_MAX], name[300];
+  snprintf(name, sizeof name, "%s-%.16s", mc->id, p->key);
+  if (!pe_path_join(apps_root, sizeof apps_root, pyedge_dir, "app")) goto toolong;
+  if (!pe_tree_mirror(&mirror, apps_root, name, p->app_tree, sizeof p->app_tree, err, errlen))
+    goto out;
   ok = true;
   goto out;
 toolong:
@@ -254,6 +300,8 @@ out:
   pe_cz_free(&cz);
   pe_strs_free(&default_paths);
   pe_strs_free(&outside);
+  pe_strs_free(&private);
+  pe_strs_free(&mirror);
   pe_buf_free(&pythonpath);
   if (!ok) pe_plan_free(p);
   return ok;

@@ -14,9 +14,16 @@
  * directory holding pyvenv.cfg, as Spin's templates suggest creating
  * `venv/` next to app.py for componentize-py: nothing in it is on the
  * guest's path), and the directories the caller names (the state dir when
- * it lies inside the app). Hidden entries (.spin, .git, .venv) are skipped
- * when asked. Symlinks are followed; a directory already being walked
- * (a symlink loop) is not entered again.
+ * it lies inside the app) and the private paths (every file pyedge keeps:
+ * state, logs, stores, runtime config), by real path, so that no link or
+ * nesting reaches them. Hidden entries (.spin, .git, .venv) are skipped
+ * when asked. A symlink is followed only while its target stays below the
+ * root: the guest resolves links beneath its mount and could not follow one
+ * out, and following one to / walked the whole host file system; a
+ * directory already being walked (a symlink loop) is not entered again.
+ *
+ * The same record makes the mirror mounted at /app (pe_tree_mirror): the
+ * guest sees what the key covers and nothing else.
  */
 #include <dirent.h>
 #include <ftw.h>
@@ -62,7 +69,7 @@ static int name_cmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static bool is_venv(const char *dir) {
+bool pe_tree_is_venv(const char *dir) {
   char p[PATH_MAX];
   return pe_path_join(p, sizeof p, dir, "pyvenv.cfg") && access(p, F_OK) == 0;
 }
@@ -101,8 +108,45 @@ static bool skipped_dir(const pe_tree_walk *w, const struct stat *st) {
   return false;
 }
 
-static bool walk(pe_tree_walk *w, const char *dir, const char *rel, dir_stack *stack, char *err,
-                 size_t errlen) {
+bool pe_path_is_within(const char *real, const char *const *paths, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(paths[i]);
+    while (len > 1 && paths[i][len - 1] == '/') len--;
+    if (!strncmp(real, paths[i], len) && (real[len] == 0 || real[len] == '/' || len == 1))
+      return true;
+  }
+  return false;
+}
+
+typedef struct {
+  pe_tree_walk *w;
+  const char *root_real;
+  dir_stack stack;
+  char *err;
+  size_t errlen;
+} walker;
+
+/* The real path of dir/n into out: for a symlink resolved (false when it
+ * dangles or leads out of the root), else real_dir/n. */
+static bool real_path_of(const walker *k, const char *path, const char *real_dir, const char *n,
+                         bool is_link, char *out) {
+  if (!is_link) return pe_path_join(out, PATH_MAX, real_dir, "%s", n);
+  if (!realpath(path, out)) return false;
+  return pe_path_is_within(out, &k->root_real, 1);
+}
+
+static bool record(pe_tree_walk *w, char kind, const char *rel, const char *real) {
+  if (!w->record) return true;
+  char tagged[PATH_MAX + 2];
+  snprintf(tagged, sizeof tagged, "%c%s", kind, rel);
+  return pe_strs_push(w->record, tagged) && (!real || pe_strs_push(w->record, real));
+}
+
+static bool walk(walker *k, const char *dir, const char *real_dir, const char *rel) {
+  pe_tree_walk *w = k->w;
+  dir_stack *stack = &k->stack;
+  char *err = k->err;
+  size_t errlen = k->errlen;
   if (stack->n >= MAX_DEPTH) {
     snprintf(err, errlen, "%s: directories nested too deep", dir);
     return false;
@@ -125,7 +169,7 @@ static bool walk(pe_tree_walk *w, const char *dir, const char *rel, dir_stack *s
   if (names.len) qsort(names.items, names.len, sizeof *names.items, name_cmp);
   for (size_t i = 0; ok && i < names.len; i++) {
     const char *n = names.items[i];
-    char path[PATH_MAX], sub[PATH_MAX];
+    char path[PATH_MAX], sub[PATH_MAX], real[PATH_MAX];
     if (!pe_path_join(path, sizeof path, dir, "%s", n) ||
         (size_t)snprintf(sub, sizeof sub, "%s%s%s", rel, rel[0] ? "/" : "", n) >= sizeof sub) {
       snprintf(err, errlen, "path too long below %s", dir);
@@ -133,32 +177,42 @@ static bool walk(pe_tree_walk *w, const char *dir, const char *rel, dir_stack *s
       break;
     }
     struct stat st;
-    if (stat(path, &st) != 0) continue; /* a dangling symlink: nothing to read */
+    if (lstat(path, &st) != 0) continue;
+    bool is_link = S_ISLNK(st.st_mode);
+    if (!real_path_of(k, path, real_dir, n, is_link, real)) continue; /* dangling, or out */
+    if (pe_path_is_within(real, w->private_paths, w->nprivate)) continue;
+    if (is_link && stat(path, &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) {
       bool loop = false;
-      for (int k = 0; k < stack->n; k++)
-        loop |= stack->dev[k] == st.st_dev && stack->ino[k] == st.st_ino;
-      if (loop || skipped_dir(w, &st) || is_venv(path)) continue;
+      for (int j = 0; j < stack->n; j++)
+        loop |= stack->dev[j] == st.st_dev && stack->ino[j] == st.st_ino;
+      if (loop || skipped_dir(w, &st) || pe_tree_is_venv(path)) continue;
       if (w->hash) {
         pe_sha256_update(w->hash, "D", 1);
         pe_sha256_update(w->hash, n, strlen(n) + 1);
       }
+      if (!record(w, 'D', sub, NULL)) {
+        snprintf(err, errlen, "out of memory");
+        ok = false;
+        break;
+      }
       stack->dev[stack->n] = st.st_dev;
       stack->ino[stack->n++] = st.st_ino;
-      ok = walk(w, path, sub, stack, err, errlen);
+      ok = walk(k, path, real, sub);
       stack->n--;
       if (w->hash) pe_sha256_update(w->hash, "U", 1);
     } else if (S_ISREG(st.st_mode)) {
       w->files++;
       w->bytes += (uint64_t)st.st_size;
-      if (w->scan_native && pe_tree_is_native(n) && !pe_strs_push(&w->native, sub)) {
+      if ((w->scan_native && pe_tree_is_native(n) && !pe_strs_push(&w->native, sub)) ||
+          !record(w, 'F', sub, real)) {
         snprintf(err, errlen, "out of memory");
         ok = false;
       }
       if (ok && w->hash) {
         pe_sha256_update(w->hash, "F", 1);
         pe_sha256_update(w->hash, n, strlen(n) + 1);
-        ok = pe_tree_hash_file(w->hash, path, err, errlen);
+        ok = pe_tree_hash_file(w->hash, real, err, errlen);
       }
     }
   }
@@ -168,20 +222,107 @@ static bool walk(pe_tree_walk *w, const char *dir, const char *rel, dir_stack *s
 
 bool pe_tree_walk_dir(pe_tree_walk *w, const char *root, char *err, size_t errlen) {
   struct stat st;
-  if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
+  char root_real[PATH_MAX];
+  if (!realpath(root, root_real) || stat(root_real, &st) != 0 || !S_ISDIR(st.st_mode)) {
     snprintf(err, errlen, "%s is not a directory", root);
     return false;
   }
-  dir_stack *stack = calloc(1, sizeof *stack);
-  if (!stack) {
+  if (pe_path_is_within(root_real, w->private_paths, w->nprivate)) {
+    snprintf(err, errlen, "%s holds pyedge's own state, which the guest must not see", root);
+    return false;
+  }
+  walker *k = calloc(1, sizeof *k);
+  if (!k) {
     snprintf(err, errlen, "out of memory");
     return false;
   }
-  stack->dev[0] = st.st_dev;
-  stack->ino[0] = st.st_ino;
-  stack->n = 1;
-  bool ok = walk(w, root, "", stack, err, errlen);
-  free(stack);
+  *k = (walker){.w = w, .root_real = root_real, .err = err, .errlen = errlen};
+  k->stack.dev[0] = st.st_dev;
+  k->stack.ino[0] = st.st_ino;
+  k->stack.n = 1;
+  bool ok = walk(k, root_real, root_real, "");
+  free(k);
+  return ok;
+}
+
+static bool copy_fd(int in, const char *dst) {
+  int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  bool ok = out >= 0;
+  char buf[65536];
+  while (ok) {
+    ssize_t r = read(in, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      ok = r == 0;
+      break;
+    }
+    ok = pe_write_all(out, buf, (size_t)r);
+  }
+  if (out >= 0 && close(out) != 0) ok = false;
+  return ok;
+}
+
+bool pe_tree_place(const char *tmp, const char *rel, const char *src, char *err, size_t errlen) {
+  char dst[PATH_MAX];
+  if (!pe_path_join(dst, sizeof dst, tmp, "%s", rel)) {
+    snprintf(err, errlen, "path too long: %s", rel);
+    return false;
+  }
+  char *slash = strrchr(dst, '/');
+  *slash = 0;
+  if (!pe_mkdir_p(dst, err, errlen)) return false;
+  *slash = '/';
+  /* NEVER follow a final symlink: src is a resolved path, and a link put
+   * there since would point anywhere on the host */
+  if (linkat(AT_FDCWD, src, AT_FDCWD, dst, 0) == 0) {
+    struct stat st;
+    if (lstat(dst, &st) == 0 && S_ISREG(st.st_mode)) return true;
+    unlink(dst);
+  }
+  int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  bool ok = in >= 0 && fstat(in, &st) == 0 && S_ISREG(st.st_mode) && copy_fd(in, dst);
+  int saved = errno;
+  if (in >= 0) close(in);
+  if (!ok) snprintf(err, errlen, "cannot copy %s to %s: %s", src, dst, strerror(saved ? saved : EINVAL));
+  return ok;
+}
+
+bool pe_tree_mirror(const pe_strs *record, const char *root, const char *name, char *out,
+                    size_t outlen, char *err, size_t errlen) {
+  if (!pe_path_join(out, outlen, root, "%s", name)) {
+    snprintf(err, errlen, "state directory path too long");
+    return false;
+  }
+  struct stat st;
+  if (stat(out, &st) == 0) return true;
+  char tmp[PATH_MAX];
+  static unsigned counter;
+  if (!pe_mkdir_p(root, err, errlen)) return false;
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%u", root, name, (long)getpid(),
+                       __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) >= sizeof tmp) {
+    snprintf(err, errlen, "state directory path too long");
+    return false;
+  }
+  pe_tree_remove(tmp);
+  bool ok = mkdir(tmp, 0755) == 0;
+  if (!ok) snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+  for (size_t i = 0; ok && i < record->len; i++) {
+    const char *r = record->items[i];
+    if (r[0] == 'F' && i + 1 < record->len) {
+      ok = pe_tree_place(tmp, r + 1, record->items[++i], err, errlen);
+    } else if (r[0] == 'D') {
+      char dir[PATH_MAX];
+      ok = pe_path_join(dir, sizeof dir, tmp, "%s", r + 1) && pe_mkdir_p(dir, err, errlen);
+      if (!ok && !err[0]) snprintf(err, errlen, "path too long: %s", r + 1);
+    }
+  }
+  if (ok && rename(tmp, out) != 0) {
+    /* another pyedge made the same tree meanwhile: use that one */
+    ok = stat(out, &st) == 0;
+    if (!ok) snprintf(err, errlen, "cannot create %s: %s", out, strerror(errno));
+  }
+  pe_tree_remove(tmp);
   return ok;
 }
 

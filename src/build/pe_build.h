@@ -26,7 +26,9 @@
  * What the guest sees (all read-only):
  *   /usr/local/lib          the standard library
  *   /usr/local/pyedge       the SDK (spin_sdk, pyedge_entry)
- *   /app                    the component's directory (build workdir)
+ *   /app                    the component's directory (build workdir), as a
+ *                           mirror of what the key covers: no hidden entries,
+ *                           no pyedge state, no links out of it
  *   /usr/local/pypath/N     the N-th -p path outside the component directory
  *   /usr/local/site-packages  the pip bundle
  *   /                       the `files` tree (only when `files` is given)
@@ -127,19 +129,38 @@ typedef struct pe_tree_walk {
   const dev_t *skip_dev;   /* directories (by device and inode) never entered */
   const ino_t *skip_ino;
   size_t nskip;
+  const char *const *private_paths; /* absolute real paths never entered or read, */
+  size_t nprivate;                  /* nor anything below them (pyedge's own state) */
+  pe_strs *record;         /* if set, gets "D<rel>" / "F<rel>" and, after each
+                              F, the file's real path: what a mirror holds */
   /* outputs, added to */
   uint64_t bytes, files;
   pe_strs native;          /* paths relative to the walked root */
 } pe_tree_walk;
 
-/* Walks every regular file below root in sorted order (symlinks followed,
- * loops skipped), always skipping __pycache__ and virtual environments
- * (directories holding pyvenv.cfg). False on an unreadable directory. */
+/* Walks every regular file below root in sorted order, always skipping
+ * __pycache__ and virtual environments (directories holding pyvenv.cfg).
+ * A symlink is followed only while its target stays below root: a link
+ * out of the tree (absolute, or through ..) is skipped, as the guest
+ * could not follow it either; loops are skipped. False on an unreadable
+ * directory. */
 bool pe_tree_walk_dir(pe_tree_walk *w, const char *root, char *err, size_t errlen);
 void pe_tree_walk_free(pe_tree_walk *w);
+/* Whether real (an absolute, resolved path) is one of paths or lies below one. */
+bool pe_path_is_within(const char *real, const char *const *paths, size_t n);
+/* Builds <root>/<name> from a walk's record (hard links where possible,
+ * else copies) unless it exists: built under a temporary name and renamed,
+ * so a tree that exists is complete and never changes. */
+bool pe_tree_mirror(const pe_strs *record, const char *root, const char *name, char *out,
+                    size_t outlen, char *err, size_t errlen);
+/* Places one file at tmp/rel (parents created): a hard link to src, else a
+ * copy; src is opened without following a final symlink. */
+bool pe_tree_place(const char *tmp, const char *rel, const char *src, char *err, size_t errlen);
 /* The distribution that installed rel (from *.dist-info/RECORD under root),
  * else rel's first path component. */
 void pe_tree_package_of(const char *root, const char *rel, char *out, size_t outlen);
+/* Whether dir holds pyvenv.cfg (a virtual environment: never walked). */
+bool pe_tree_is_venv(const char *dir);
 /* Whether a file name is a native extension or shared library. */
 bool pe_tree_is_native(const char *name);
 /* Adds a file's size and bytes to h. */
@@ -153,10 +174,12 @@ void pe_tree_remove(const char *path);
  * into <files_root>/<id>-<hash>/, hard links where possible, else copies;
  * the directory is named by the hash of its contents, so a running server
  * never sees it change. *tree is "" when there are no files. The hash is
- * added to key when not NULL. */
+ * added to key when not NULL. A file or directory that resolves (through
+ * a symlink) outside app_root is refused by name; one below a private
+ * path (real paths: pyedge's state, logs, stores) is left out. */
 bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root,
-                      const char *files_root, const dev_t *skip_dev, const ino_t *skip_ino,
-                      size_t nskip, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
+                      const char *files_root, const char *const *private_paths,
+                      size_t nprivate, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
                       char *tree, size_t treelen, char *err, size_t errlen);
 /* Guest paths pyedge mounts itself: a `files` destination may not fall
  * under one (it would be hidden). */
@@ -187,6 +210,8 @@ typedef struct pe_plan_options {
   const char *sdk_dir, *stdlib_dir;
   uint64_t max_bundle;       /* refuse above (bytes); 0: no limit */
   uint64_t warn_bundle;      /* warn above (bytes); 0: never */
+  const char *const *private_paths; /* absolute: logs, stores, runtime config -- */
+  size_t nprivate;                  /* never visible to the guest (the state dir always) */
   pe_build_note_fn note;
   void *note_ctx;
 } pe_plan_options;
@@ -195,7 +220,8 @@ typedef struct pe_plan_options {
 
 typedef struct pe_plan {
   char module[256];
-  char app_dir[4096];
+  char app_dir[4096];        /* the component's directory on the host */
+  char app_tree[4096];       /* what is mounted at /app: its mirror (build_tree.c) */
   pe_component_mount mounts[PE_PLAN_MAX_MOUNTS]; /* after /app, in order */
   size_t nmounts;
   pe_strs owned;            /* the strings the mounts point to */

@@ -9,9 +9,9 @@
  * so a client cannot forge them). One access-log line per request goes to
  * stdout; the guest's stdout/stderr lines go to the terminal prefixed with
  * the component id, and are appended to <log dir>/<component>_stdout.txt and
- * _stderr.txt (Spin's layout; one write(2) per request and stream on an
- * O_APPEND descriptor, so concurrent requests do not interleave within a
- * request's output).
+ * _stderr.txt (Spin's layout; one write(2) per request and stream, so
+ * concurrent requests do not interleave within a request's output; each
+ * file is rotated to .1 at --max-log-size, serve_out.c).
  *
  * What a component's sandbox holds (module, component directory, -p paths,
  * pip bundle, `files`) is decided by src/build/build_plan.c from the
@@ -41,6 +41,7 @@
 #include "pe_services.h"
 #include "pe_version.h"
 #include "router/pe_router.h"
+#include "runtime_config.h"
 
 typedef struct app {
   const pe_serve_options *o;
@@ -49,7 +50,7 @@ typedef struct app {
   pe_services *services;
   pe_component **comps; /* parallel to m->components; NULL if unused */
   pe_geo *geo;          /* x-user-location (geo.h); NULL: pass it through */
-  int (*logs)[2];       /* parallel: stdout, stderr log file descriptors, or -1 */
+  pe_log *(*logs)[2];   /* parallel: stdout, stderr log files, or NULL */
   pe_out *out;          /* our stdout while serving: access log, guest stdout */
 } app;
 
@@ -131,12 +132,14 @@ typedef struct {
   char capture_names[PE_ROUTER_MAX_CAPTURES][160];
 } spin_header_storage;
 
-static void append_log(int fd, const pe_buf *b) {
-  if (fd >= 0) pe_write_all(fd, b->data, b->len); /* a failed log write loses only the log */
+static void append_log(pe_log *l, const pe_buf *b) {
+  pe_log_write(l, b->data, b->len); /* a failed log write loses only the log */
 }
 
-/* Opens <dir>/<id>_stdout.txt and _stderr.txt for appending. */
-static bool open_logs(const char *dir, const char *id, int fds[2], char *err, size_t errlen) {
+/* Opens <dir>/<id>_stdout.txt and _stderr.txt for appending, each bounded
+ * by max bytes (and its .1). */
+static bool open_logs(const char *dir, const char *id, uint64_t max, pe_log *logs[2], char *err,
+                      size_t errlen) {
   static const char *const names[2] = {"stdout", "stderr"};
   for (int k = 0; k < 2; k++) {
     char path[PATH_MAX];
@@ -144,16 +147,13 @@ static bool open_logs(const char *dir, const char *id, int fds[2], char *err, si
       snprintf(err, errlen, "log path too long");
       return false;
     }
-    fds[k] = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fds[k] < 0) {
-      snprintf(err, errlen, "cannot open log file %.1500s: %s", path, strerror(errno));
-      return false;
-    }
+    if (!(logs[k] = pe_log_open(path, max, err, errlen))) return false;
   }
   return true;
 }
 
-static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp, int logs[2],
+static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp,
+                         pe_log *logs[2],
                          const pe_http_request *req,
                          const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp,
                          uint64_t *sandbox_ns) {
@@ -319,7 +319,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
       } else {
         pe_component *comp = NULL;
         const pe_manifest_component *mc = NULL;
-        int *logs = NULL;
+        pe_log **logs = NULL;
         for (size_t i = 0; i < a->m->n_components; i++)
           if (a->comps[i] && !strcmp(a->m->components[i].id, rr.target)) {
             comp = a->comps[i];
@@ -372,6 +372,47 @@ static void build_note(void *ctx, bool warning, const char *msg) {
   fprintf(stderr, "pyedge: %s%s: %s\n", warning ? "warning: " : "", (const char *)ctx, msg);
 }
 
+/* One path the guest must never see, as a real path even when it does
+ * not exist yet (a store's -wal file appears later). */
+static bool push_private(pe_strs *out, const char *path, const char *suffix) {
+  char full[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
+  if ((size_t)snprintf(full, sizeof full, "%s%s", path, suffix) >= sizeof full) return false;
+  if (realpath(full, real)) return pe_strs_push(out, real);
+  snprintf(dir, sizeof dir, "%s", full);
+  char *slash = strrchr(dir, '/');
+  const char *leaf = slash ? slash + 1 : full;
+  if (slash == dir) dir[1] = 0;
+  else if (slash) *slash = 0;
+  else snprintf(dir, sizeof dir, ".");
+  char dreal[PATH_MAX];
+  if (!realpath(dir, dreal)) return pe_strs_push(out, full);
+  return pe_path_join(real, sizeof real, dreal, "%s", leaf) && pe_strs_push(out, real);
+}
+
+/* Everything of pyedge's that may lie inside an app directory besides the
+ * state directory (which pe_plan_component adds itself): the log
+ * directory, the runtime config file and every store file it names, with
+ * SQLite's side files. */
+static bool private_paths(const pe_serve_options *o, const char *log_dir, pe_strs *out,
+                          char *err, size_t errlen) {
+  bool ok = !log_dir[0] || push_private(out, log_dir, "");
+  const char *rcfile = o->services.runtime_config;
+  if (ok && rcfile) ok = push_private(out, rcfile, "");
+  pe_runtime_config rc = {0};
+  if (ok && rcfile && !pe_runtime_config_load(rcfile, &rc, err, errlen)) return false;
+  static const char *const sides[] = {"", "-wal", "-shm", "-journal"};
+  for (int pass = 0; ok && pass < 2; pass++) {
+    const pe_rc_entry *e = pass ? rc.sqlite : rc.kv;
+    size_t n = pass ? rc.nsqlite : rc.nkv;
+    for (size_t i = 0; ok && i < n; i++)
+      for (size_t k = 0; ok && e[i].path && k < sizeof sides / sizeof *sides; k++)
+        ok = push_private(out, e[i].path, sides[k]);
+  }
+  pe_runtime_config_free(&rc);
+  if (!ok) snprintf(err, errlen, "out of memory");
+  return ok;
+}
+
 static bool component_used(const pe_manifest *m, const char *id) {
   for (size_t i = 0; i < m->n_triggers; i++)
     if (m->triggers[i].component && !strcmp(m->triggers[i].component, id)) return true;
@@ -390,6 +431,7 @@ int pe_serve(const pe_serve_options *o) {
   char err[2048];
   int code = 1;
   pe_http_server *srv = NULL;
+  pe_strs private = {0};
   a.router = pe_router_from_manifest(a.m, warn, NULL, err, sizeof err);
   a.comps = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.comps);
   a.logs = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.logs);
@@ -397,7 +439,6 @@ int pe_serve(const pe_serve_options *o) {
     fprintf(stderr, "pyedge: %s\n", a.router ? "out of memory" : err);
     goto out;
   }
-  for (size_t i = 0; i < a.m->n_components; i++) a.logs[i][0] = a.logs[i][1] = -1;
   if (!o->build_only && !pe_geo_open(&o->services, &a.geo, err, sizeof err)) {
     fprintf(stderr, "pyedge: %s\n", err);
     goto out;
@@ -412,6 +453,10 @@ int pe_serve(const pe_serve_options *o) {
   else snprintf(log_dir, sizeof log_dir, "%s/logs", state);
   if (log_dir[0] && !pe_mkdir_p(log_dir, err, sizeof err)) {
     fprintf(stderr, "pyedge: log directory: %s\n", err);
+    goto out;
+  }
+  if (!private_paths(o, log_dir, &private, err, sizeof err)) {
+    fprintf(stderr, "pyedge: %s\n", err);
     goto out;
   }
   if (!o->build_only) { /* a missing required variable stops us before the slow part */
@@ -433,6 +478,8 @@ int pe_serve(const pe_serve_options *o) {
     pe_plan_options po = {.manifest_dir = base, .state_dir = state, .sdk_dir = o->sdk_dir,
                           .stdlib_dir = o->stdlib_dir, .max_bundle = o->max_bundle,
                           .warn_bundle = o->warn_bundle, .note = build_note,
+                          .private_paths = (const char *const *)private.items,
+                          .nprivate = private.len,
                           .note_ctx = (void *)mc->id};
     if (!pe_plan_component(&po, mc, &plan, err, sizeof err)) {
       fprintf(stderr, "pyedge: component %s: %s\n", mc->id, err);
@@ -453,7 +500,7 @@ int pe_serve(const pe_serve_options *o) {
     for (int k = 0; k < o->nenv && nenv < 256; k++) env[nenv++] = o->env[k];
     pe_component_config cc = {
         .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
-        .sdk_dir = o->sdk_dir, .app_dir = plan.app_dir, .app_module = module,
+        .sdk_dir = o->sdk_dir, .app_dir = plan.app_tree, .app_module = module,
         .mounts = plan.mounts, .nmounts = plan.nmounts, .python_path = plan.python_path,
         .env = env, .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
         .max_reuse = o->max_reuse, .save_snapshot = o->build_only};
@@ -478,7 +525,8 @@ int pe_serve(const pe_serve_options *o) {
     module = shown_module;
     pe_plan_free(&plan);
     for (int k = 0; k < nowned; k++) free(owned[k]);
-    if (!a.comps[i] || (log_dir[0] && !open_logs(log_dir, mc->id, a.logs[i], err, sizeof err))) {
+    if (!a.comps[i] || (log_dir[0] && !open_logs(log_dir, mc->id, o->max_log_size, a.logs[i],
+                                                 err, sizeof err))) {
       fprintf(stderr, "pyedge: %s\n", err);
       goto out;
     }
@@ -537,13 +585,13 @@ out:
   if (srv) pe_http_server_free(srv);
   for (size_t i = 0; a.comps && i < a.m->n_components; i++) pe_component_free(a.comps[i]);
   for (size_t i = 0; a.logs && i < a.m->n_components; i++)
-    for (int k = 0; k < 2; k++)
-      if (a.logs[i][k] >= 0) close(a.logs[i][k]);
+    for (int k = 0; k < 2; k++) pe_log_close(a.logs[i][k]);
   free(a.comps);
   free(a.logs);
   pe_services_free(a.services);
   pe_geo_free(a.geo);
   pe_router_free(a.router);
   pe_manifest_free(a.m);
+  pe_strs_free(&private);
   return code;
 }

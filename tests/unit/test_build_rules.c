@@ -347,7 +347,7 @@ static void test_files_tree(void **state) {
   component_files(&mc, f, 5, excl, 1);
   notes n = {0};
   pe_sha256 *key = pe_sha256_begin();
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, key, note, &n, tree,
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, key, note, &n, tree,
                                sizeof tree, err, sizeof err));
   char k1[65];
   pe_sha256_end(key, k1);
@@ -370,11 +370,11 @@ static void test_files_tree(void **state) {
 
   /* same contents: the same tree; a changed byte: another one */
   char tree2[PATH_MAX];
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree2,
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
                                sizeof tree2, err, sizeof err));
   assert_string_equal(tree, tree2);
   put("f/static/index.html", "<h1>changed</h1>");
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree2,
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
                                sizeof tree2, err, sizeof err));
   assert_string_not_equal(tree, tree2);
   /* no temporary directories are left */
@@ -390,7 +390,7 @@ static void test_files_tree(void **state) {
 
   /* no files: no tree */
   component_files(&mc, NULL, 0, NULL, 0);
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree2,
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
                                sizeof tree2, err, sizeof err));
   assert_string_equal(tree2, "");
 }
@@ -421,7 +421,7 @@ static void test_files_refusals(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     component_files(&mc, &bad[i].f, 1, NULL, 0);
     err[0] = 0;
-    if (pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree, sizeof tree,
+    if (pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
                          err, sizeof err))
       fail_msg("case %zu accepted", i);
     if (!strstr(err, bad[i].want)) fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].want);
@@ -429,13 +429,13 @@ static void test_files_refusals(void **state) {
   const char *bad_excl[] = {"[x"};
   pe_manifest_files ok = {"ok.txt", NULL, 1};
   component_files(&mc, &ok, 1, bad_excl, 1);
-  assert_false(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree,
+  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree,
                                 sizeof tree, err, sizeof err));
   /* warnings: a pattern matching nothing, a destination pyedge hides */
   pe_manifest_files warn[] = {{"nothing/*.x", NULL, 1}, {"app/x.txt", NULL, 2}};
   component_files(&mc, warn, 2, NULL, 0);
   n.warnings = 0;
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, NULL, 0, NULL, note, &n, tree,
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree,
                                sizeof tree, err, sizeof err));
   assert_int_equal(n.warnings, 2);
   assert_non_null(strstr(n.last, "/app/x.txt is hidden"));
