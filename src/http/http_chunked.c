@@ -8,7 +8,10 @@
  * limit. Framing is exactly where two HTTP implementations disagreeing
  * becomes request smuggling, so the body of a chunked request is decoded
  * here, byte-exact, and http_parser only sees heads and Content-Length
- * bodies (http_parse.c re-initialises it after a chunked body).
+ * bodies (http_parse.c re-initialises it after a chunked body). A size
+ * line is hex digits and nothing else before its CRLF or its extensions:
+ * no sign, no "0x", no blanks but those before a ';', and no value beyond
+ * 64 bits (leading zeros are fine: the line length is bounded anyway).
  *
  * Limits: the decoded body against max_body_bytes, decided from each chunk
  * size before its data is read (413); a chunk-size line, with extensions,
@@ -24,6 +27,7 @@
 enum {
   CH_SIZE0,      /* first hex digit of a chunk size */
   CH_SIZE,       /* more digits, ';' or blanks, CR */
+  CH_SIZE_BWS,   /* blanks after the size: more of them, or ';' */
   CH_EXT,        /* extensions, up to CR */
   CH_SIZE_LF,    /* LF after the size line */
   CH_DATA,       /* `left` bytes of data */
@@ -48,6 +52,36 @@ static int hexval(unsigned char c) {
 /* Field-value and extension bytes: visible ASCII, blanks, obs-text. */
 static bool text_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
+/* One byte of a size line after its first digit. The grammar (RFC 9112
+ * 7.1.1) is chunk-size [ BWS ";" ext ] CRLF: blanks may only lead to a ';',
+ * so "1 0" is refused rather than read as 0x10 or as 1, the two ways other
+ * parsers have read it -- a body framed differently by a proxy in front is
+ * a smuggled request. False when the byte breaks the grammar. */
+static bool size_line_byte(hx_chunked *d, unsigned char c) {
+  bool blank = c == ' ' || c == '\t';
+  if (d->state == CH_EXT) {
+    if (c == '\r') d->state = CH_SIZE_LF;
+    return c == '\r' || text_byte(c);
+  }
+  if (c == ';') {
+    d->state = CH_EXT;
+    return true;
+  }
+  if (blank) {
+    d->state = CH_SIZE_BWS;
+    return true;
+  }
+  if (d->state == CH_SIZE_BWS) return false; /* a digit, CR or junk after blanks */
+  if (c == '\r') {
+    d->state = CH_SIZE_LF;
+    return true;
+  }
+  int v = hexval(c);
+  if (v < 0 || d->size > (UINT64_MAX >> 4)) return false; /* no uint64 holds it */
+  d->size = d->size << 4 | (uint64_t)v;
+  return true;
+}
+
 size_t hx_chunked_feed(hx_chunked *d, const char *data, size_t len, pe_buf *body,
                        const pe_http_config *cfg, int *status, bool *done) {
   size_t i = 0;
@@ -64,20 +98,10 @@ size_t hx_chunked_feed(hx_chunked *d, const char *data, size_t len, pe_buf *body
         i++;
         break;
       case CH_SIZE:
+      case CH_SIZE_BWS:
       case CH_EXT:
         if (++d->line > cfg->max_header_bytes) goto bad;
-        if (c == '\r') {
-          d->state = CH_SIZE_LF;
-        } else if (d->state == CH_EXT) {
-          if (!text_byte(c)) goto bad;
-        } else if (hexval(c) >= 0) {
-          if (d->size > (UINT64_MAX >> 4)) goto bad; /* no uint64 holds it */
-          d->size = d->size << 4 | (uint64_t)hexval(c);
-        } else if (c == ';') {
-          d->state = CH_EXT;
-        } else if (c != ' ' && c != '\t') { /* BWS before ';' */
-          goto bad;
-        }
+        if (!size_line_byte(d, c)) goto bad;
         i++;
         break;
       case CH_SIZE_LF:

