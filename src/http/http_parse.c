@@ -214,6 +214,10 @@ static int head_verdict(hx_parse *p) {
   bool has_cl = (hp->flags & F_CONTENTLENGTH) != 0;
   /* RFC 9112 6.3: both is a smuggling attempt or a broken client. */
   if (te && has_cl) return 400;
+  /* RFC 9112 6.1: HTTP/1.0 has no transfer codings, so a 1.0 message with
+   * one is framed in a way its sender and any proxy between may read
+   * differently; refusing it (and so closing) is the only safe reading. */
+  if (te && hp->http_minor == 0) return 400;
   if (te && (te > 1 || !te_chunked)) return 501;
   if (hosts > 1 || (hp->http_minor >= 1 && hosts == 0)) return 400;
   if (has_cl && hp->content_length > p->cfg->max_body_bytes) return 413;

@@ -33,7 +33,8 @@
  * of the body is read, and chunk by chunk for chunked bodies; a head not
  * complete within header_timeout_ms of its first byte (or of the accept) ->
  * 408; malformed syntax, bad chunk sizes, both Content-Length and
- * Transfer-Encoding, or HTTP/1.1 without one Host -> 400; a transfer coding
+ * Transfer-Encoding, Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1), or
+ * HTTP/1.1 without one Host -> 400; a transfer coding
  * other than chunked, or CONNECT -> 501; an Expect other than 100-continue
  * -> 417; HTTP/2+ in an HTTP/1 request line -> 505. A body that stalls for
  * header_timeout_ms -> 408. A keep-alive connection idle for

@@ -63,10 +63,42 @@ static void test_chunk_size_strict(void **state) {
   th_stop(t);
 }
 
+/* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request is faulty framing;
+ * answer and close, whatever the client asked for. */
+static void test_http10_transfer_encoding(void **state) {
+  th_server *t = th_start(NULL);
+  REFUSE(t->port,
+         "POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "5\r\nhello\r\n0\r\n\r\nGET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+         400);
+  REFUSE(t->port, "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
+  REFUSE(t->port, "POST /echo HTTP/1.0\r\nTransfer-Encoding: gzip\r\n\r\n", 400);
+  REFUSE(t->port,
+         "POST /echo HTTP/1.0\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"
+         "\r\nhello",
+         400);
+  /* the handler never saw any of them */
+  assert_int_equal(atomic_load(&t->started), 0);
+  /* HTTP/1.0 with Content-Length still keeps alive when asked */
+  th_conn *c = th_open(t->port);
+  for (int i = 0; i < 2; i++) {
+    assert_true(th_sendstr(
+        c, "POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"));
+    th_resp r;
+    assert_true(th_read(c, &r, false));
+    assert_string_equal(r.body, "ok");
+    assert_string_equal(th_header(&r, "connection"), "keep-alive");
+    th_resp_free(&r);
+  }
+  th_close(c);
+  th_stop(t);
+}
+
 int main(void) {
   th_alarm(300);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chunk_size_strict),
+      cmocka_unit_test(test_http10_transfer_encoding),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
