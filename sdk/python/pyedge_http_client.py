@@ -32,6 +32,7 @@ an SSLContext passed in is accepted and ignored.
 """
 
 import io
+import re
 import socket
 import sys
 
@@ -41,6 +42,12 @@ __all__ = ["install"]
 
 _client = None  # the http.client module, once installed into
 HTTPConnection = HTTPSConnection = None  # the classes, once defined
+
+# An absolute-form request target (RFC 9112 3.2.2) starts with a scheme
+# (RFC 3986 3.1) and "://". Merely containing "://" is not enough: the
+# origin-form "/q?u=http://x" carries one in its query, and taking it for a
+# whole URL would send the request somewhere else entirely.
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _timeout_ms(timeout):
@@ -250,7 +257,7 @@ def _define(client):
             return super().getresponse()
 
         def _pyedge_url(self, target):
-            if "://" in target:  # absolute-form (what a proxy would get)
+            if _ABSOLUTE.match(target):  # absolute-form (what a proxy would get)
                 return target
             host = self.host
             if ":" in host:

@@ -417,6 +417,31 @@ def http_client_works():
        "manual request at the origin")
 
 
+@case
+def url_in_the_query_is_not_the_target():
+    """A "://" inside the path or query does not make a target absolute: each
+    request must reach the origin with its own target, not go to `self` or
+    to the URL in the query."""
+    O["plain"].clear()
+    target = "/echo/q?u=http://x&v=https://127.0.0.1:1/y"
+    d = op("client", op="urllib", url=url(target))
+    eq(d.get("status"), 200, f"urllib: {d}")
+    eq((last()["method"], last()["target"]), ("GET", target), "urllib: what the origin got")
+    O["plain"].clear()
+    d = op("client", op="httpclient", host="127.0.0.1", port=O["plain"].port,
+           requests=[{"path": "/echo/hc?next=https://y/z"},
+                     {"path": url("/echo/absolute-form")}])
+    eq([r["status"] for r in d.get("responses", [])], [200, 200], f"http.client: {d}")
+    eq([g["target"] for g in O["plain"].received()], ["/echo/hc?next=https://y/z",
+                                                      "/echo/absolute-form"],
+       "http.client: origin-form and absolute-form targets at the origin")
+    O["plain"].clear()
+    no_scheme = f"127.0.0.1:{O['plain'].port}/echo/s?u=http://x"
+    d = op("client", op="send", url=no_scheme)
+    eq(d.get("status"), 200, f"spin_sdk send without a scheme: {d}")
+    eq(last()["target"], "/echo/s?u=http://x", "send without a scheme: what the origin got")
+
+
 # --- send_to_origin -------------------------------------------------------------------------
 
 @case

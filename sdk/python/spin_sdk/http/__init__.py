@@ -29,11 +29,17 @@ host's "http.send" call (docs/hostcall.md), under the component's
 allowed_outbound_hosts; failures raise HttpError.
 """
 
+import re
 from dataclasses import dataclass
 from typing import MutableMapping, Optional
 
 import pyedge_hostcall as _hc
 from spin_sdk.wit.types import Err
+
+# A URL with a scheme starts with one (RFC 3986 3.1) followed by "://"; a
+# "://" further on ("api.example.com/q?next=http://x") is part of the path
+# or query of a URL that has no scheme.
+_HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 __all__ = [
     "Request",
@@ -237,7 +243,7 @@ def send(request: Request) -> Response:
         raise TypeError(f"request.uri must be a str, not {type(uri).__name__}")
     if uri.startswith("//"):
         uri = "http:" + uri
-    elif "://" not in uri and not uri.startswith("/"):
+    elif not _HAS_SCHEME.match(uri) and not uri.startswith("/"):
         uri = "http://" + uri
     headers = request.headers or {}
     items = list(headers.items())
