@@ -63,13 +63,14 @@ EVP_PKEY *pe_jws_key_load(const char *fmt, const uint8_t *key, size_t n, bool *h
 bool pe_jws_key_fits(const pe_jws_alg *alg, EVP_PKEY *key, char *err, size_t errlen);
 
 /* 1: sig is a valid signature of msg under key; 0: it is not (wrong
- * length or encoding included); -1: OpenSSL failed (err says why). key must
- * fit alg. */
+ * length or encoding included; ECDSA: R or S zero or not below the curve
+ * order, or S above half of it, the malleable high-S form); -1: OpenSSL
+ * failed (err says why). key must fit alg. */
 int pe_jws_verify(const pe_jws_alg *alg, EVP_PKEY *key, const uint8_t *msg, size_t msg_len,
                   const uint8_t *sig, size_t sig_len, char *err, size_t errlen);
 
 /* Signs msg with a private key fitting alg; appends the JWS signature (EC:
- * R || S) to out. */
+ * R || S, S in its low form) to out. */
 bool pe_jws_sign(const pe_jws_alg *alg, EVP_PKEY *key, const uint8_t *msg, size_t msg_len,
                  pe_buf *out, char *err, size_t errlen);
 

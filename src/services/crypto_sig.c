@@ -9,15 +9,102 @@
  * simply invalid; otherwise R and S become an ECDSA_SIG and its DER, and
  * back the same way when signing. The keys were checked by
  * pe_jws_key_fits, so a family mismatch cannot reach these functions.
+ *
+ * ECDSA signatures are malleable: if (R, S) verifies, so does (R, n - S),
+ * n being the curve's group order. Anyone holding one token can then mint
+ * a second, different token with the same claims, which defeats a replay
+ * cache or a revocation list keyed by the token or its signature. So only
+ * the low-S form is accepted (S <= n/2, as Bitcoin's BIP 62 and many JOSE
+ * libraries require), and R and S must lie in [1, n - 1] (OpenSSL checks
+ * that too; checking here says why and does not depend on it). Signing
+ * produces low-S signatures: OpenSSL's S is replaced by n - S when above
+ * n/2, so tokens pyedge signs verify here and anywhere else.
  */
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/rsa.h>
 
 #include "crypto_jws.h"
+
+/* ---- curve orders ------------------------------------------------------------- */
+
+#define MAX_COORD 66 /* P-521 */
+
+/* One curve's group order n, and floor(n / 2), as big-endian bytes at the
+ * coordinate size, so that a JWS scalar (R or S at that size) compares with
+ * memcmp; and n as a BIGNUM for turning a high S into n - S when signing. */
+typedef struct {
+  const char *group; /* OpenSSL group name, as in pe_jws_alg */
+  uint8_t n[MAX_COORD], half[MAX_COORD];
+  BIGNUM *order;
+} curve_order;
+
+static curve_order orders[] = {
+    {.group = "prime256v1"},
+    {.group = "secp256k1"},
+    {.group = "secp384r1"},
+    {.group = "secp521r1"},
+};
+static pthread_once_t orders_once = PTHREAD_ONCE_INIT;
+static bool orders_ok;
+
+/* Reads every order from OpenSSL once (not written down here, where a typo
+ * would go unnoticed); afterwards the table is only read, by any thread. */
+static void load_orders(void) {
+  BIGNUM *half = BN_new();
+  bool ok = half != NULL;
+  for (size_t i = 0; ok && i < sizeof orders / sizeof *orders; i++) {
+    curve_order *c = &orders[i];
+    int nid = OBJ_txt2nid(c->group);
+    EC_GROUP *g = nid != NID_undef ? EC_GROUP_new_by_curve_name(nid) : NULL;
+    const BIGNUM *n = g ? EC_GROUP_get0_order(g) : NULL;
+    int bytes = n ? BN_num_bytes(n) : 0;
+    ok = n && bytes > 0 && bytes <= MAX_COORD && (c->order = BN_dup(n)) != NULL &&
+         BN_rshift1(half, n) == 1 && BN_bn2binpad(n, c->n, bytes) == bytes &&
+         BN_bn2binpad(half, c->half, bytes) == bytes;
+    EC_GROUP_free(g);
+  }
+  BN_free(half);
+  ERR_clear_error();
+  orders_ok = ok;
+}
+
+/* The order of a's curve, its bytes at a->coord; NULL if unknown (or the
+ * table could not be made: out of memory). */
+static const curve_order *order_of(const pe_jws_alg *a) {
+  if (pthread_once(&orders_once, load_orders) != 0 || !orders_ok || !a->group) return NULL;
+  for (size_t i = 0; i < sizeof orders / sizeof *orders; i++) {
+    const curve_order *c = &orders[i];
+    /* the table holds each order at its own byte length, which is the
+     * coordinate size for every JWS curve; a mismatch would compare wrong */
+    if (!strcmp(c->group, a->group) && a->coord <= MAX_COORD &&
+        BN_num_bytes(c->order) == (int)a->coord)
+      return c;
+  }
+  return NULL;
+}
+
+static bool all_zero(const uint8_t *p, size_t n) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < n; i++) acc |= p[i];
+  return acc == 0;
+}
+
+/* Whether the JWS scalars R || S (each c->coord bytes) are canonical:
+ * 1 <= R < n and 1 <= S <= n/2. */
+static bool scalars_canonical(const curve_order *c, size_t coord, const uint8_t *sig) {
+  const uint8_t *r = sig, *s = sig + coord;
+  return !all_zero(r, coord) && memcmp(r, c->n, coord) < 0 && !all_zero(s, coord) &&
+         memcmp(s, c->half, coord) <= 0;
+}
+
 
 /* Sets RSASSA-PSS on a signing or verifying context: MGF1 defaults to the
  * message digest; the salt is as long as the digest (RFC 7518 3.5). */
@@ -59,6 +146,12 @@ int pe_jws_verify(const pe_jws_alg *a, EVP_PKEY *key, const uint8_t *msg, size_t
   int der_len = 0;
   if (a->family == PE_JWS_EC) {
     if (sig_len != 2 * a->coord) return 0;
+    const curve_order *c = order_of(a);
+    if (!c) {
+      snprintf(err, errlen, "%s: cannot set up verification", a->name);
+      return -1;
+    }
+    if (!scalars_canonical(c, a->coord, sig)) return 0; /* zero, >= n, or high S */
     if (!(der = raw_to_der(a, sig, sig_len, &der_len))) {
       snprintf(err, errlen, "out of memory");
       return -1;
@@ -84,17 +177,26 @@ int pe_jws_verify(const pe_jws_alg *a, EVP_PKEY *key, const uint8_t *msg, size_t
   return rc;
 }
 
-/* DER -> R || S at the curve's size, appended to out. */
+/* DER -> R || S at the curve's size, S in its low form, appended to out. */
 static bool der_to_raw(const pe_jws_alg *a, const uint8_t *der, size_t n, pe_buf *out) {
+  const curve_order *c = order_of(a);
+  if (!c || a->coord > MAX_COORD || n > LONG_MAX) return false;
   const unsigned char *p = der;
   ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)n);
   if (!es) return false;
   const BIGNUM *r, *s;
   ECDSA_SIG_get0(es, &r, &s);
-  uint8_t raw[2 * 66];
-  bool ok = a->coord <= 66 && BN_bn2binpad(r, raw, (int)a->coord) == (int)a->coord &&
-            BN_bn2binpad(s, raw + a->coord, (int)a->coord) == (int)a->coord &&
-            pe_buf_append(out, raw, 2 * a->coord);
+  uint8_t raw[2 * MAX_COORD];
+  int coord = (int)a->coord;
+  bool ok = BN_bn2binpad(r, raw, coord) == coord && BN_bn2binpad(s, raw + coord, coord) == coord;
+  if (ok && memcmp(raw + coord, c->half, a->coord) > 0) {
+    /* high S: n - S is the same signature's other form, and the one that
+     * verifiers insisting on low S (this one included) accept */
+    BIGNUM *low = BN_new();
+    ok = low && BN_sub(low, c->order, s) == 1 && BN_bn2binpad(low, raw + coord, coord) == coord;
+    BN_free(low);
+  }
+  ok = ok && scalars_canonical(c, a->coord, raw) && pe_buf_append(out, raw, 2 * a->coord);
   ECDSA_SIG_free(es);
   return ok;
 }

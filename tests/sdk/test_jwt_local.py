@@ -116,6 +116,65 @@ class Format(unittest.TestCase):
         with self.assertRaises(jwt.InvalidTokenError):
             jwt.get_unverified_header(tok)
 
+    def test_decode_refuses_a_non_string_kid(self):
+        for kid in (5, None, ["k"], {"k": 1}, True):
+            tok = signed({"alg": "HS256", "kid": kid}, {"a": 1})
+            with self.assertRaises(jwt.InvalidTokenError, msg=repr(kid)) as cm:
+                jwt.decode(tok, SECRET, algorithms=["HS256"])
+            self.assertEqual(str(cm.exception), "Key ID header parameter must be a string")
+            with self.assertRaises(jwt.InvalidTokenError, msg=repr(kid)):
+                jwt.decode(tok, options={"verify_signature": False})
+        tok = signed({"alg": "HS256", "kid": "k1"}, {"a": 1})
+        self.assertEqual(jwt.decode(tok, SECRET, algorithms=["HS256"]), {"a": 1})
+
+    def test_decode_refuses_unknown_critical_extensions(self):
+        # RFC 7515 4.1.11: an extension named in "crit" that the recipient
+        # does not understand makes the token invalid
+        for header in ({"crit": ["exp"], "exp": 1}, {"crit": ["x-ext"], "x-ext": True},
+                       {"crit": ["b64", "zip2"], "b64": True, "zip2": 1},
+                       {"crit": []}, {"crit": "b64", "b64": True}, {"crit": [5]},
+                       {"crit": None}, {"crit": {"b64": True}}, {"crit": ["b64"]}):
+            tok = signed({"alg": "HS256", **header}, {"a": 1})
+            with self.assertRaises(jwt.InvalidTokenError, msg=repr(header)):
+                jwt.decode(tok, SECRET, algorithms=["HS256"])
+            with self.assertRaises(jwt.InvalidTokenError, msg=repr(header)):
+                jwt.get_unverified_header(tok)
+        # b64 (RFC 7797) is understood: a detached payload with crit works
+        tok = jwt.api_jws.encode(b"raw payload", SECRET, headers={"b64": False, "crit": ["b64"]},
+                                 is_payload_detached=True)
+        self.assertEqual(jwt.get_unverified_header(tok)["crit"], ["b64"])
+        self.assertEqual(jwt.api_jws.decode(tok, SECRET, algorithms=["HS256"],
+                                            detached_payload=b"raw payload"), b"raw payload")
+
+    def test_segments_are_canonical_base64url(self):
+        tok = signed({"alg": "HS256"}, {"a": 1})  # every segment's length % 4 != 0
+        h, p, s = tok.split(".")
+        self.assertNotEqual(len(s) % 4, 0)
+        self.assertEqual(jwt.decode(tok, SECRET, algorithms=["HS256"]), {"a": 1})
+
+        def pad(seg):
+            return seg + "=" * (-len(seg) % 4)
+
+        def stray_bits(seg):  # the same bytes, a bit set past the last one
+            alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+            return seg[:-1] + alphabet[alphabet.index(seg[-1]) | 1]
+
+        self.assertEqual(base64.urlsafe_b64decode(pad(stray_bits(s))),
+                         base64.urlsafe_b64decode(pad(s)))
+        cases = {"padded signature": f"{h}.{p}.{pad(s)}",
+                 "signature with one =": f"{h}.{p}.{s}=",
+                 "signature with stray bits": f"{h}.{p}.{stray_bits(s)}",
+                 "padded header": f"{pad(h)}.{p}.{s}",
+                 "padded payload": f"{h}.{pad(p)}.{s}"}
+        if len(h) % 4 in (2, 3) and stray_bits(h) != h:  # the last character has spare bits
+            cases["header with stray bits"] = f"{stray_bits(h)}.{p}.{s}"
+        for what, bad in cases.items():
+            self.assertNotEqual(bad, tok)
+            with self.assertRaises(jwt.DecodeError, msg=what):
+                jwt.decode(bad, SECRET, algorithms=["HS256"])
+            with self.assertRaises(jwt.DecodeError, msg=what):
+                jwt.decode(bad, options={"verify_signature": False})
+
     def test_payload_must_be_a_mapping(self):
         with self.assertRaises(TypeError):
             jwt.encode([1], SECRET)

@@ -11,7 +11,8 @@
  * oversized keys and inputs, unknown names) must all be refused with the
  * right status and never crash (this file also runs under ASan/UBSan).
  * Signatures made by OpenSSL directly (not through the service) check that
- * the R || S conversion matches the standard format.
+ * the R || S conversion matches the standard format, and that ECDSA
+ * signatures are accepted only in their low-S form with R and S in range.
  */
 #include "pe_test.h"
 
@@ -24,6 +25,7 @@
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -352,6 +354,62 @@ static void test_ec(void **state) {
   }
 }
 
+/* ---- ECDSA scalars: the curve order ------------------------------------------------ */
+
+typedef struct {
+  const char *alg, *keygen, *group; /* JWS name, EVP_PKEY_Q_keygen group, OpenSSL group */
+  size_t coord;
+} ec_curve;
+
+static const ec_curve ec_curves[] = {{"ES256", "P-256", "prime256v1", 32},
+                                     {"ES384", "P-384", "secp384r1", 48},
+                                     {"ES512", "P-521", "secp521r1", 66},
+                                     {"ES256K", "secp256k1", "secp256k1", 32}};
+
+/* The group order n of c's curve (BN_free it). */
+static BIGNUM *order_of(const ec_curve *c) {
+  EC_GROUP *g = EC_GROUP_new_by_curve_name(OBJ_txt2nid(c->group));
+  assert_non_null(g);
+  BIGNUM *n = BN_dup(EC_GROUP_get0_order(g));
+  assert_non_null(n);
+  EC_GROUP_free(g);
+  return n;
+}
+
+/* The scalar at p (c->coord bytes, big-endian) as a BIGNUM (BN_free it). */
+static BIGNUM *scalar(const ec_curve *c, const uint8_t *p) {
+  BIGNUM *b = BN_bin2bn(p, (int)c->coord, NULL);
+  assert_non_null(b);
+  return b;
+}
+
+static void put_scalar(const ec_curve *c, const BIGNUM *b, uint8_t *p) {
+  assert_int_equal(BN_bn2binpad(b, p, (int)c->coord), (int)c->coord);
+}
+
+/* Whether S of the JWS signature raw (R || S) is above n/2. */
+static bool high_s(const ec_curve *c, const uint8_t *raw) {
+  BIGNUM *n = order_of(c), *s = scalar(c, raw + c->coord);
+  assert_true(BN_rshift1(n, n) == 1);
+  bool high = BN_cmp(s, n) > 0;
+  BN_free(n);
+  BN_free(s);
+  return high;
+}
+
+/* Replaces S by n - S: the other form of the same ECDSA signature. */
+static void flip_s(const ec_curve *c, uint8_t *raw) {
+  BIGNUM *n = order_of(c), *s = scalar(c, raw + c->coord);
+  assert_true(BN_sub(s, n, s) == 1);
+  put_scalar(c, s, raw + c->coord);
+  BN_free(n);
+  BN_free(s);
+}
+
+static void low_s(const ec_curve *c, uint8_t *raw) {
+  if (high_s(c, raw)) flip_s(c, raw);
+}
+
 /* A DER signature made by OpenSSL itself, converted to R || S by hand,
  * verifies through the service: the conversion is the standard one. */
 static void test_ec_matches_openssl(void **state) {
@@ -370,6 +428,7 @@ static void test_ec_matches_openssl(void **state) {
   assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32), 32);
   assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32), 32);
   ECDSA_SIG_free(es);
+  low_s(&ec_curves[0], raw); /* the service accepts only the low-S form */
   pe_buf sig = {0};
   assert_true(pe_buf_append(&sig, raw, 64));
   assert_int_equal(verify("ES256", "jwk", &k.jwk, &sig), 1);
@@ -379,6 +438,93 @@ static void test_ec_matches_openssl(void **state) {
   assert_int_equal(verify("ES256", "jwk", &k.jwk, &sig), 0);
   pe_buf_free(&sig);
   free_key(&k);
+}
+
+/* ECDSA malleability: (R, n - S) verifies wherever (R, S) does, so a token
+ * could be re-signed by anyone into a second spelling. Only low S is
+ * accepted; R and S must be in [1, n - 1]; the service signs with low S. */
+static void test_ec_low_s_only(void **state) {
+  (void)state;
+  for (size_t i = 0; i < sizeof ec_curves / sizeof *ec_curves; i++) {
+    const ec_curve *c = &ec_curves[i];
+    size_t w = c->coord;
+    key k = ec_key(c->keygen);
+    pe_buf sig = {0};
+    /* OpenSSL's own S is above n/2 half the time: 24 signatures all low
+     * means they were normalized (a chance of 2^-24 otherwise) */
+    for (int round = 0; round < 24; round++) {
+      sign(c->alg, &k.priv_pem, &sig);
+      assert_int_equal(sig.len, 2 * w);
+      if (high_s(c, (uint8_t *)sig.data)) fail_msg("%s: the service signed with a high S", c->alg);
+      assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
+      flip_s(c, (uint8_t *)sig.data); /* the same signature, high S */
+      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 0)
+        fail_msg("%s: a high-S signature verified", c->alg);
+      assert_int_equal(verify(c->alg, "jwk", &k.jwk, &sig), 0);
+    }
+    /* a high-S signature made by OpenSSL directly (not through the service) */
+    bool seen_high = false;
+    for (int tries = 0; tries < 64 && !seen_high; tries++) {
+      EVP_MD_CTX *md = EVP_MD_CTX_new();
+      uint8_t der[256];
+      size_t n = sizeof der;
+      const char *digest = w == 48 ? "SHA384" : w == 66 ? "SHA512" : "SHA256";
+      assert_true(EVP_DigestSignInit_ex(md, NULL, digest, NULL, NULL, k.pk, NULL) == 1);
+      assert_true(EVP_DigestSign(md, der, &n, (const uint8_t *)msg, strlen(msg)) == 1);
+      EVP_MD_CTX_free(md);
+      const unsigned char *p = der;
+      ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)n);
+      assert_non_null(es);
+      sig.len = 0;
+      uint8_t raw[2 * 66];
+      put_scalar(c, ECDSA_SIG_get0_r(es), raw);
+      put_scalar(c, ECDSA_SIG_get0_s(es), raw + w);
+      ECDSA_SIG_free(es);
+      assert_true(pe_buf_append(&sig, raw, 2 * w));
+      seen_high = high_s(c, raw);
+      assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), seen_high ? 0 : 1);
+      low_s(c, (uint8_t *)sig.data);
+      assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
+    }
+    assert_true(seen_high);
+    /* out-of-range scalars around a valid low-S signature: invalid, never
+     * an error */
+    sign(c->alg, &k.priv_pem, &sig);
+    uint8_t good[2 * 66], bad[2 * 66];
+    memcpy(good, sig.data, 2 * w);
+    BIGNUM *order = order_of(c), *big = BN_new();
+    assert_non_null(big);
+    struct {
+      int which; /* 0: R, 1: S */
+      int how;   /* 0: zero, 1: n, 2: n + R (or S) if it fits, 3: n - 1 */
+    } cases[] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}, {1, 3}};
+    for (size_t j = 0; j < sizeof cases / sizeof *cases; j++) {
+      memcpy(bad, good, 2 * w);
+      uint8_t *at = bad + (size_t)cases[j].which * w;
+      BIGNUM *cur = scalar(c, at);
+      switch (cases[j].how) {
+        case 0: BN_zero(big); break;
+        case 1: assert_non_null(BN_copy(big, order)); break;
+        case 2: assert_true(BN_add(big, order, cur) == 1); break;
+        default: assert_true(BN_sub(big, order, BN_value_one()) == 1); break;
+      }
+      BN_free(cur);
+      if (BN_num_bytes(big) > (int)w) continue; /* R + n does not fit: nothing to try */
+      put_scalar(c, big, at);
+      sig.len = 0;
+      assert_true(pe_buf_append(&sig, bad, 2 * w));
+      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 0)
+        fail_msg("%s: case %zu (scalar %d, form %d) verified", c->alg, j, cases[j].which,
+                 cases[j].how);
+    }
+    sig.len = 0;
+    assert_true(pe_buf_append(&sig, good, 2 * w));
+    assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
+    BN_free(order);
+    BN_free(big);
+    pe_buf_free(&sig);
+    free_key(&k);
+  }
 }
 
 static void test_eddsa(void **state) {
@@ -810,6 +956,7 @@ int main(void) {
       cmocka_unit_test(test_rsa),
       cmocka_unit_test(test_ec),
       cmocka_unit_test(test_ec_matches_openssl),
+      cmocka_unit_test(test_ec_low_s_only),
       cmocka_unit_test(test_eddsa),
       cmocka_unit_test(test_key_confusion),
       cmocka_unit_test(test_rsa_size_limits),

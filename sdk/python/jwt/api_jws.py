@@ -8,11 +8,18 @@ JWT are api_jwt's business. The rules, as in PyJWT:
     different algorithm than the application expects;
   - "none" only ever verifies as False (InvalidSignatureError); a token
     without a signature is only readable with verify_signature=False;
-  - the header must be a JSON object; "kid", when present, a string.
+  - the header must be a JSON object; "kid", when present, a string;
+    "crit", when present, a non-empty list of the names of extensions this
+    implementation understands ("b64", RFC 7797) that the header carries:
+    RFC 7515 4.1.11 makes a token naming any other one invalid;
+  - each segment is canonical base64url (RFC 7515 2: no "=" padding, no
+    bits set past the last byte), so one token has exactly one spelling
+    and a signature cannot be varied without invalidating it.
 """
 
-import binascii
+import base64
 import json
+import re
 
 from .algorithms import MAX_SIGNING_INPUT, get_default_algorithms
 from .exceptions import (
@@ -21,7 +28,29 @@ from .exceptions import (
     InvalidSignatureError,
     InvalidTokenError,
 )
-from .utils import base64url_decode, base64url_encode
+from .utils import base64url_encode
+
+# Header parameters that "crit" may name: the extensions this package
+# implements (RFC 7797's unencoded payload). Anything else is refused.
+_SUPPORTED_CRIT = frozenset({"b64"})
+
+_B64URL = re.compile(rb"\A[A-Za-z0-9_-]*\Z")
+
+
+def _segment(data, what):
+    """A token segment, strict base64url -> bytes; DecodeError otherwise.
+
+    jwt.utils.base64url_decode accepts "=" padding (JWKs in the wild carry
+    it); a JWS segment may not (RFC 7515 2), and the last character must
+    leave no stray bits, which base64 decoders silently drop: "...Q" and
+    "...R" would otherwise be the same signature."""
+    if not _B64URL.match(data) or len(data) % 4 == 1:
+        raise DecodeError(f"Invalid {what} padding")
+    raw = base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+    if base64.urlsafe_b64encode(raw).rstrip(b"=") != data:
+        raise DecodeError(f"Invalid {what} padding")
+    return raw
+
 
 __all__ = ["PyJWS", "encode", "decode", "decode_complete", "get_unverified_header",
            "get_algorithm_by_name", "register_algorithm", "unregister_algorithm"]
@@ -76,7 +105,9 @@ class PyJWS:
                 is_payload_detached = True
         header = {"typ": self.header_typ, "alg": alg}
         if headers:
-            self._validate_headers(headers)
+            # only kid: a producer may write "crit" for extensions that the
+            # token's consumer (not this package) understands
+            self._validate_kid(headers)
             header.update(headers)
         if not header["typ"]:
             del header["typ"]
@@ -108,6 +139,7 @@ class PyJWS:
             raise DecodeError('It is required that you pass in a value for the "algorithms" '
                               "argument when calling decode().")
         payload, signing_input, header, signature = self._load(jwt)
+        self._validate_headers(header)
         if header.get("b64", True) is False:
             if detached_payload is None:
                 raise DecodeError('It is required that you pass in a value for the '
@@ -140,24 +172,15 @@ class PyJWS:
             header_segment, payload_segment = signing_input.split(b".", 1)
         except ValueError:
             raise DecodeError("Not enough segments") from None
-        try:
-            header_data = base64url_decode(header_segment)
-        except (TypeError, binascii.Error):
-            raise DecodeError("Invalid header padding") from None
+        header_data = _segment(header_segment, "header")
         try:
             header = json.loads(header_data)
         except ValueError as e:
             raise DecodeError(f"Invalid header string: {e}") from None
         if not isinstance(header, dict):
             raise DecodeError("Invalid header string: must be a json object")
-        try:
-            payload = base64url_decode(payload_segment)
-        except (TypeError, binascii.Error):
-            raise DecodeError("Invalid payload padding") from None
-        try:
-            signature = base64url_decode(crypto_segment)
-        except (TypeError, binascii.Error):
-            raise DecodeError("Invalid crypto padding") from None
+        payload = _segment(payload_segment, "payload")
+        signature = _segment(crypto_segment, "crypto")
         return payload, signing_input, header, signature
 
     def _verify_signature(self, signing_input, header, signature, key="", algorithms=None):
@@ -176,8 +199,32 @@ class PyJWS:
             raise InvalidSignatureError("Signature verification failed")
 
     def _validate_headers(self, headers):
+        """The header checks of decode() and get_unverified_header()."""
+        self._validate_kid(headers)
+        self._validate_crit(headers)
+
+    @staticmethod
+    def _validate_kid(headers):
         if "kid" in headers and not isinstance(headers["kid"], str):
             raise InvalidTokenError("Key ID header parameter must be a string")
+
+    @staticmethod
+    def _validate_crit(headers):
+        """RFC 7515 4.1.11: "crit" lists extensions the recipient must
+        understand, or refuse the token; never empty, never absent from the
+        header."""
+        if "crit" not in headers:
+            return
+        crit = headers["crit"]
+        if not isinstance(crit, list) or not crit:
+            raise InvalidTokenError("Invalid 'crit' header: must be a non-empty list")
+        for name in crit:
+            if not isinstance(name, str):
+                raise InvalidTokenError("Invalid 'crit' header: values must be strings")
+            if name not in _SUPPORTED_CRIT:
+                raise InvalidTokenError(f"Unsupported critical extension: {name}")
+            if name not in headers:
+                raise InvalidTokenError(f"Critical extension '{name}' is missing from headers")
 
 
 _jws = PyJWS()
