@@ -40,6 +40,7 @@ import traceback
 from spin_sdk.http import Handler as _HandlerV4
 from spin_sdk.http import IncomingHandler as _HandlerV3
 from spin_sdk.http import Request, Response
+import pyedge_entropy
 import pyedge_http_hook  # noqa: F401  http.client and urllib over the host, once imported
 
 try:  # in the sandbox: the buffer codecs in C (guest/pyedge_codec.c), same results
@@ -666,6 +667,7 @@ if sys.platform == "wasi":
     asyncio.set_event_loop_policy(SandboxEventLoopPolicy())
 
 APP_NAME = os.environ.get("PYEDGE_APP") or "app"
+pyedge_entropy.watch_start_up()
 app = load_app(APP_NAME)
 
 
@@ -772,10 +774,14 @@ def _warm_up_app(app):
 
 _warm_up_sdk(app)
 _warm_up_app(app)
+_fresh_entropy = pyedge_entropy.end_of_start_up()
 _freeze_start_up_objects()
 
 
 def pyedge_call(data):
     """Called by the guest export pyedge_call with the request buffer;
-    returns the response buffer (docs/abi.md)."""
+    returns the response buffer (docs/abi.md). What start-up seeded from
+    entropy is seeded again first (pyedge_entropy)."""
+    if _fresh_entropy is not None:
+        _fresh_entropy()
     return call(app, data)

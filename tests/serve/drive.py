@@ -1319,6 +1319,37 @@ def component_output_goes_to_log_files(s):
     check(os.path.exists(os.path.join(LOG_DIR, "fail_stdout.txt")), "no fail_stdout.txt")
 
 
+def entropy_draws(s, n):
+    return [request(s.port, "GET", "/entropy").json() for _ in range(n)]
+
+
+def all_distinct(draws, key, what):
+    values = [json.dumps(d[key]) for d in draws]
+    eq(len(set(values)), len(values), f"{what} repeated across requests: {values}")
+
+
+@case("sdk")
+def entropy_is_fresh_per_request(s):
+    # start-up seeded these; a snapshot would repeat them in every request
+    draws = entropy_draws(s, 6)
+    for key, what in (("global", "random.random()"), ("bound", "random.random bound at import"),
+                      ("at_import", "a Random() made at import"), ("fresh", "Random() per request"),
+                      ("tempname", "tempfile's next name"), ("secrets", "secrets.token_hex"),
+                      ("uuid4", "uuid4"), ("urandom", "os.urandom")):
+        all_distinct(draws, key, what)
+    # what the app seeded itself, and what start-up drew, stay as a fresh process has them
+    eq(len({d["fixed"] for d in draws}), 1, "Random(42) made at import")
+    eq(len({d["start_up_draw"] for d in draws}), 1, "the draw made at import")
+
+
+@case("sdk-reuse")
+def entropy_is_fresh_on_a_warm_instance(s):
+    # reuse 3: the same sandbox serves three requests in turn; nothing repeats
+    draws = entropy_draws(s, 7)
+    for key in ("global", "at_import", "tempname"):
+        all_distinct(draws, key, key)
+
+
 @case("sdk-reuse")
 def reuse_count_keeps_globals_for_n_requests(s):
     got = [request(s.port, "GET", "/counter").body.decode() for _ in range(7)]
