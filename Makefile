@@ -94,6 +94,9 @@ $(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) $(wildcard tests/unit/*.h)
 unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
 
 -include mk/python.mk
+# libFuzzer targets (make fuzz) and the sanitized servers (make SAN=address|thread)
+-include mk/fuzz.mk
+-include mk/san.mk
 
 # The CPython guest compiled to native code. `pyedge compile` caches it by
 # content hash under $(PYEDGE_CACHE)/aot; build/lib/pyedge-python.so points there.
