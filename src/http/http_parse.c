@@ -332,6 +332,17 @@ static size_t path_start(const char *t, size_t n) {
   return i;
 }
 
+/* The length of a target without its fragment. RFC 9112 3.2 has no
+ * fragment in a request-target, but some clients send one anyway. It is cut
+ * off rather than refused: what stays is exactly the bytes before the '#',
+ * unchanged, which is also how anything that knows what a fragment is reads
+ * the target, and such requests keep working. Handlers (and so the Spin
+ * request URI and spin-full-url, built from `target`) never see it. */
+static size_t without_fragment(const char *t, size_t n) {
+  const char *hash = memchr(t, '#', n);
+  return hash ? (size_t)(hash - t) : n;
+}
+
 /* Room for `extra` more bytes (and pe_buf's NUL), so that appending a copy
  * of the buffer's own bytes cannot move them first. */
 static bool reserve(pe_buf *b, size_t extra) {
@@ -353,14 +364,11 @@ bool hx_req_publish(hx_req *r, const char *ip, uint16_t port) {
   /* Path and query are copied to the end of the text so that each ends
    * with a NUL of its own. */
   if (!reserve(&r->text, r->target_len + 3)) return false;
-  size_t tlen = r->target_len, ps = path_start(r->text.data, tlen);
-  size_t pe = ps;
-  while (pe < tlen && r->text.data[pe] != '?' && r->text.data[pe] != '#') pe++;
-  size_t qs = pe, qe = pe;
-  if (qs < tlen && r->text.data[qs] == '?') {
-    qe = ++qs;
-    while (qe < tlen && r->text.data[qe] != '#') qe++;
-  }
+  size_t tlen = without_fragment(r->text.data, r->target_len);
+  r->text.data[tlen] = '\0';
+  size_t ps = path_start(r->text.data, tlen), pe = ps;
+  while (pe < tlen && r->text.data[pe] != '?') pe++;
+  size_t qs = pe < tlen ? pe + 1 : pe, qe = tlen; /* after the '?' */
   size_t path_off = r->text.len, path_len = pe - ps;
   bool ok = path_len ? pe_buf_append(&r->text, r->text.data + ps, path_len)
                      : pe_buf_append(&r->text, "/", 1);

@@ -82,8 +82,8 @@ typedef struct pe_http_header {
 
 typedef struct pe_http_request {
   const char *method; /* "GET", "POST", ... */
-  const char *target; /* the request-target as sent: "/a/b?x=1" */
-  const char *path;   /* target without query and fragment, not decoded */
+  const char *target; /* the request-target as sent, up to any '#': "/a/b?x=1" */
+  const char *path;   /* target without the query, not decoded */
   const char *query;  /* after '?', without it; "" when absent */
   size_t target_len, path_len, query_len;
   const pe_http_header *headers; /* in arrival order, duplicates kept */

@@ -94,11 +94,38 @@ static void test_http10_transfer_encoding(void **state) {
   th_stop(t);
 }
 
+/* The handler's view of a target sent with a fragment (/info lists it). */
+static void expect_target(int port, const char *target, const char *want) {
+  char raw[512], line[256];
+  snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: h\r\n\r\n", target);
+  th_resp r;
+  assert_true(th_roundtrip(port, raw, &r));
+  assert_int_equal(r.status, 200);
+  snprintf(line, sizeof line, "target=%s\n", want);
+  if (!strstr(r.body, line)) fail_msg("for %s: %s", target, r.body);
+  assert_null(strchr(r.body, '#'));
+  th_resp_free(&r);
+}
+
+/* A fragment is never part of a request target (RFC 9110 7.1): what the
+ * handler gets is the target without it, and otherwise byte for byte. */
+static void test_fragment_not_in_target(void **state) {
+  th_server *t = th_start(NULL);
+  expect_target(t->port, "/info?q=1#frag", "/info?q=1\npath=/info\nquery=q=1");
+  expect_target(t->port, "/info#frag", "/info\npath=/info\nquery=");
+  expect_target(t->port, "/info/a%23b?x=%23#y?z", "/info/a%23b?x=%23\npath=/info/a%23b");
+  expect_target(t->port, "/info#", "/info\npath=/info");
+  expect_target(t->port, "/info?#", "/info?\npath=/info\nquery=");
+  expect_target(t->port, "http://h:1/info?q#f", "http://h:1/info?q\npath=/info\nquery=q");
+  th_stop(t);
+}
+
 int main(void) {
   th_alarm(300);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chunk_size_strict),
       cmocka_unit_test(test_http10_transfer_encoding),
+      cmocka_unit_test(test_fragment_not_in_target),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
