@@ -253,6 +253,9 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
       }
     if (!walk_into(&w, outside.items[i], outside.items[i], err, errlen)) goto out;
   }
+  /* the bundle is pyedge's own making, inside the state directory on purpose */
+  w.private_paths = NULL;
+  w.nprivate = 0;
   if (site[0] && !walk_into(&w, site, "the requirements bundle", err, errlen)) goto out;
   p->bundle_bytes = w.bytes;
   pe_tree_walk sdk = {.hash = key, .skip_hidden = true};
