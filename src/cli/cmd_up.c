@@ -31,6 +31,9 @@ static const char up_usage[] =
     "                               above 1, module globals persist between them)\n"
     "  --log-dir DIR                component output files (default: logs/ in the\n"
     "                               state directory; \"\" for none)\n"
+    "  --max-log-size SIZE          each output file is renamed to <file>.1 (the\n"
+    "                               previous .1 is deleted) when it would grow past\n"
+    "                               SIZE (default 16M, at least 64K)\n"
     "  --quiet                      no access log\n"
     "  --state-dir DIR              where pyedge keeps the app's state: logs/, the\n"
     "                               default key-value and SQLite stores, and pyedge/\n"
@@ -81,6 +84,7 @@ static int up_or_build(int argc, char **argv, bool build) {
   o.max_memory = 128ull << 20;
   o.timeout_ns = 30ull * 1000000000ull;
   o.max_bundle = 512ull << 20;
+  o.max_log_size = PE_LOG_DEFAULT_MAX;
   o.warn_bundle = 50ull << 20;
   /* for tests only (README, "Testing"): the size above which a bundle is
    * warned about, so a test need not write 50 MB */
@@ -144,6 +148,12 @@ static int up_or_build(int argc, char **argv, bool build) {
       o.max_reuse = (unsigned)n;
     } else if (cli_is_option(a, "--log-dir")) {
       if (!(o.log_dir = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+    } else if (cli_is_option(a, "--max-log-size")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      if (!cli_parse_size(v, &o.max_log_size) || o.max_log_size < PE_LOG_MIN_MAX) {
+        fprintf(stderr, "pyedge up: --max-log-size wants a size of at least 64K, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
     } else if (!strcmp(a, "--quiet")) {
       o.quiet = true;
     } else if (cli_is_option(a, "--max-bundle-size")) {

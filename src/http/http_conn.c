@@ -21,7 +21,8 @@
  * One timer covers the read side, re-armed by arm_timer() from the state:
  * the head deadline (header_timeout from the request's first byte, not
  * reset by later bytes, so a trickling client cannot keep it open), a body
- * that stalls, a fresh connection that sends nothing, a keep-alive
+ * that stalls or is not complete body_timeout_ms after its head (the same
+ * reason), a fresh connection that sends nothing, a keep-alive
  * connection that stays idle, and the linger after the final response. No
  * timer runs while a handler works or while reading is paused on purpose.
  * A second timer drops a client that stops reading its responses.
@@ -506,6 +507,18 @@ static void on_timer(uv_timer_t *t) {
   }
 }
 
+/* A body must keep coming (no stall of header_timeout_ms) and be complete
+ * within body_timeout_ms of its head: the stall rule alone restarts with
+ * every byte, so one byte every few seconds would hold the connection, and
+ * the body buffered so far, for as long as the client likes. */
+static uint64_t body_due(const hx_conn *c, const hx_req *r) {
+  const pe_http_config *cfg = &c->srv->cfg;
+  uint64_t due = r->head_ms + cfg->body_timeout_ms;
+  if (cfg->header_timeout_ms && c->last_read_ms + cfg->header_timeout_ms < due)
+    due = c->last_read_ms + cfg->header_timeout_ms;
+  return due;
+}
+
 static void arm_timer(hx_conn *c) {
   if (c->closing || c->shutting || c->lingering) return;
   const pe_http_config *cfg = &c->srv->cfg;
@@ -519,7 +532,7 @@ static void arm_timer(hx_conn *c) {
     due = r->start_ms + cfg->header_timeout_ms;
   } else if (r) {
     mode = T_BODY;
-    due = c->last_read_ms + cfg->header_timeout_ms;
+    due = body_due(c, r);
   } else if (!c->head && c->served == 0) {
     mode = T_FRESH;
     due = c->accepted_ms + cfg->header_timeout_ms;
@@ -527,7 +540,8 @@ static void arm_timer(hx_conn *c) {
     mode = T_IDLE;
     due = c->idle_since_ms + cfg->idle_timeout_ms;
   }
-  if ((mode == T_IDLE && !cfg->idle_timeout_ms) || (mode != T_IDLE && !cfg->header_timeout_ms))
+  if ((mode == T_IDLE && !cfg->idle_timeout_ms) ||
+      ((mode == T_HEAD || mode == T_FRESH) && !cfg->header_timeout_ms))
     mode = T_NONE;
   if (mode == c->timer_mode && (mode == T_NONE || due == c->timer_due)) return;
   c->timer_mode = mode;

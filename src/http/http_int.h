@@ -103,6 +103,7 @@ struct hx_req {
   pe_http_request pub;
   pe_http_response resp;
   uint64_t start_ms; /* loop time of the first byte (timeouts) */
+  uint64_t head_ms;  /* loop time the head was complete (the body deadline) */
   uint64_t start_ns; /* uv_hrtime of the first byte (the access log) */
   bool keep_alive;   /* what the client asked for */
   bool is_head;

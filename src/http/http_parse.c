@@ -279,6 +279,7 @@ hx_event hx_parse_feed(hx_parse *p, const char *data, size_t len, uint64_t now_m
     if (was_head && p->in_body) {
       int st = head_verdict(p);
       if (st) return fail(p, st);
+      p->req->head_ms = now_ms;
       p->expect_lf = true;
       p->chunked = (p->hp.flags & F_CHUNKED) != 0;
       if (p->chunked) hx_chunked_init(&p->ch);

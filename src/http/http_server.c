@@ -34,6 +34,7 @@
 #include "http_int.h"
 
 #define HX_BACKLOG 511
+#define HX_BODY_TIMEOUT_MS 30000
 
 void pe_http_config_init(pe_http_config *c) {
   memset(c, 0, sizeof *c);
@@ -41,6 +42,7 @@ void pe_http_config_init(pe_http_config *c) {
   c->max_header_bytes = 16 * 1024;
   c->max_body_bytes = 10 * 1024 * 1024;
   c->header_timeout_ms = 10000;
+  c->body_timeout_ms = HX_BODY_TIMEOUT_MS;
   c->idle_timeout_ms = 5000;
   c->write_timeout_ms = 30000;
   c->shutdown_timeout_ms = 30000;
@@ -100,6 +102,9 @@ static bool check_config(pe_http_config *c, char *err, size_t errlen) {
     return false;
   }
   if (c->worker_stack_bytes == 0) c->worker_stack_bytes = 8u << 20;
+  /* No body deadline at all would let a trickling client hold a connection
+   * forever, so 0 means the default rather than "none". */
+  if (c->body_timeout_ms == 0) c->body_timeout_ms = HX_BODY_TIMEOUT_MS;
   if (c->worker_stack_bytes < (size_t)PTHREAD_STACK_MIN) c->worker_stack_bytes = PTHREAD_STACK_MIN;
   return true;
 }

@@ -34,10 +34,11 @@
  * complete within header_timeout_ms of its first byte (or of the accept) ->
  * 408; malformed syntax, bad chunk sizes, both Content-Length and
  * Transfer-Encoding, Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1), or
- * HTTP/1.1 without one Host -> 400; a transfer coding
- * other than chunked, or CONNECT -> 501; an Expect other than 100-continue
- * -> 417; HTTP/2+ in an HTTP/1 request line -> 505. A body that stalls for
- * header_timeout_ms -> 408. A keep-alive connection idle for
+ * HTTP/1.1 without one Host -> 400; a transfer coding other than chunked,
+ * or CONNECT -> 501; an Expect other than 100-continue -> 417; HTTP/2+ in
+ * an HTTP/1 request line -> 505. A body that stalls for header_timeout_ms,
+ * or is not complete body_timeout_ms after the end of its head however
+ * steadily it trickles in -> 408. A keep-alive connection idle for
  * idle_timeout_ms is closed without a response. A client that stops reading
  * its responses for write_timeout_ms is dropped.
  *
@@ -131,6 +132,7 @@ typedef struct pe_http_config {
   size_t max_header_bytes;      /* request line + headers; 16 KiB, at most 80 KiB */
   size_t max_body_bytes;        /* 10 MiB */
   unsigned header_timeout_ms;   /* 10000 */
+  unsigned body_timeout_ms;     /* 30000 from the end of the head; 0: the default */
   unsigned idle_timeout_ms;     /* 5000 */
   unsigned write_timeout_ms;    /* 30000: this long without the client reading */
   unsigned shutdown_timeout_ms; /* 30000 */

@@ -98,7 +98,9 @@ typedef enum pe_component_status {
 typedef struct pe_component_result {
   pe_component_status status;
   pe_buf response;      /* encoded response when OK */
-  pe_buf out, err;      /* what the guest wrote to stdout / stderr */
+  pe_buf out, err;      /* what the guest wrote to stdout / stderr: at most
+                         * 1 MiB each (serve_component.c); past it, a line
+                         * saying how many bytes were dropped ends the text */
   char reason[256];     /* for the log when not OK */
   uint64_t instantiate_ns, call_ns;
   /* with PYEDGE_TRACE_PAGES=1 in pyedge's environment: the sandbox's mapped
@@ -124,6 +126,20 @@ void pe_out_printf(pe_out *o, const char *fmt, ...) __attribute__((format(printf
 /* Writes what is left and frees; NULL is fine. */
 void pe_out_close(pe_out *o);
 
+/* Component log files (<id>_stdout.txt, _stderr.txt): appended to, and
+ * renamed to <path>.1 (replacing it) before a write would take them past
+ * their limit, so at most twice the limit is on disk per file. */
+#define PE_LOG_DEFAULT_MAX (16ull << 20) /* --max-log-size */
+#define PE_LOG_MIN_MAX (64ull << 10)     /* the smallest limit `pyedge up` takes */
+typedef struct pe_log pe_log;
+/* Opens (creates) path for appending; max_bytes 0: PE_LOG_DEFAULT_MAX. */
+pe_log *pe_log_open(const char *path, uint64_t max_bytes, char *err, size_t errlen);
+/* Any thread; one request's output at a time. A write of more than the
+ * limit keeps its head and a line saying how many bytes were left out. */
+void pe_log_write(pe_log *l, const void *p, size_t n);
+/* NULL is fine. */
+void pe_log_close(pe_log *l);
+
 /* --- serve_app.c ------------------------------------------------------------ */
 
 typedef struct pe_serve_options {
@@ -137,6 +153,7 @@ typedef struct pe_serve_options {
   unsigned workers;
   bool quiet;             /* no access log */
   const char *log_dir;    /* NULL: <state dir>/logs; "": no log files */
+  uint64_t max_log_size;  /* --max-log-size: each log file rotates there (0: 16 MiB) */
   unsigned max_reuse;     /* --max-instance-reuse-count */
   bool build_only;        /* pyedge build: pre-initialize, save snapshot files, exit */
   uint64_t max_bundle;    /* --max-bundle-size: refuse a component above (bytes; 0: none) */

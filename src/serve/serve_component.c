@@ -26,6 +26,7 @@
  * same check (the guest controls those numbers).
  */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ typedef struct {
   pe_instance *inst;
   unsigned uses;
   size_t out_seen, err_seen; /* captured bytes already reported */
+  uint64_t dropped_seen[2];  /* stdout, stderr bytes dropped already reported */
 } sandbox;
 
 struct pe_component {
@@ -314,6 +316,23 @@ uint64_t pe_component_snapshot_bytes(const pe_component *c) {
   return pe_snapshot_memory_bytes(c->snap);
 }
 
+/* What the capture dropped since the last report, as a line of its own at
+ * the end of the output: the terminal and the log files then say that
+ * output is missing, and how much, instead of just stopping. */
+static void note_dropped(sandbox *sb, int fd, pe_buf *b) {
+  uint64_t dropped = pe_wasi_capture_dropped(sb->w, fd);
+  uint64_t *seen = &sb->dropped_seen[fd - 1];
+  if (dropped <= *seen) return;
+  char line[200];
+  int n = snprintf(line, sizeof line,
+                   "%s[pyedge: %" PRIu64 " more bytes of %s dropped: output is captured up to "
+                   "%u KiB a stream]\n",
+                   b->len && b->data[b->len - 1] != '\n' ? "\n" : "", dropped - *seen,
+                   fd == 1 ? "stdout" : "stderr", PE_COMPONENT_CAPTURE >> 10);
+  if (n > 0 && (size_t)n < sizeof line) pe_buf_append(b, line, (size_t)n);
+  *seen = dropped;
+}
+
 /* Appends the output captured since the last report. */
 static void keep_output(sandbox *sb, pe_component_result *res) {
   size_t n;
@@ -323,6 +342,8 @@ static void keep_output(sandbox *sb, pe_component_result *res) {
   p = pe_wasi_captured(sb->w, 2, &n);
   if (p && n > sb->err_seen) pe_buf_append(&res->err, p + sb->err_seen, n - sb->err_seen);
   sb->err_seen = n;
+  note_dropped(sb, 1, &res->out);
+  note_dropped(sb, 2, &res->err);
 }
 
 /* An idle sandbox, or a fresh clone of the snapshot. */

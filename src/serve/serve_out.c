@@ -22,14 +22,29 @@
  * written by the thread that filled it, so threads that add text must have
  * SIGPIPE blocked or ignored (the HTTP workers block it); the flusher
  * blocks every signal itself.
+ *
+ * Also here: the component log files (<log dir>/<id>_stdout.txt and
+ * _stderr.txt), pe_log. A handler that prints in a loop would otherwise
+ * fill the disk: each request adds up to 1 MiB a stream (the capture cap),
+ * forever. A log file is renamed to <name>.1 (replacing the previous one)
+ * before a write would take it past its limit, and a new one is started,
+ * so a stream never has more than twice the limit on disk. A request's
+ * output is one write(2) under the file's mutex, so concurrent requests
+ * neither interleave within a request nor race a rotation; a request whose
+ * output alone exceeds the limit keeps its head and a line saying how much
+ * was left out.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -153,4 +168,110 @@ void pe_out_close(pe_out *o) {
   pthread_cond_destroy(&o->wake);
   pthread_mutex_destroy(&o->lock);
   free(o);
+}
+
+/* ---- component log files, rotated at a size limit ------------------------------ */
+
+struct pe_log {
+  pthread_mutex_t lock;
+  int fd;         /* -1 once a rotation failed: the log is given up, not retried */
+  uint64_t size;  /* bytes in the current file, as far as we know */
+  uint64_t max;   /* rotate before a write would pass this */
+  char path[PATH_MAX];
+  char old[PATH_MAX + 2]; /* path + ".1" */
+};
+
+static int open_append(const char *path, uint64_t *size) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  struct stat st;
+  *size = fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+  return fd;
+}
+
+pe_log *pe_log_open(const char *path, uint64_t max_bytes, char *err, size_t errlen) {
+  pe_log *l = calloc(1, sizeof *l);
+  if (!l) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if ((size_t)snprintf(l->path, sizeof l->path, "%s", path) >= sizeof l->path ||
+      (size_t)snprintf(l->old, sizeof l->old, "%s.1", path) >= sizeof l->old) {
+    snprintf(err, errlen, "log path too long");
+    free(l);
+    return NULL;
+  }
+  l->max = max_bytes ? max_bytes : PE_LOG_DEFAULT_MAX;
+  l->fd = open_append(l->path, &l->size);
+  if (l->fd < 0) {
+    snprintf(err, errlen, "cannot open log file %.1500s: %s", path, strerror(errno));
+    free(l);
+    return NULL;
+  }
+  pthread_mutex_init(&l->lock, NULL);
+  return l;
+}
+
+/* Under the lock: path -> path.1, and a new empty path. When the rename is
+ * impossible the file is emptied instead (the limit matters more than the
+ * old lines); when that fails too, logging stops for good, said once. A
+ * file someone else removed (ENOENT) is simply created again. */
+static void rotate_locked(pe_log *l) {
+  int why;
+  if (rename(l->path, l->old) == 0 || errno == ENOENT) {
+    int fd = open_append(l->path, &l->size);
+    why = errno;
+    close(l->fd);
+    l->fd = fd;
+    if (fd >= 0) return;
+  } else if (ftruncate(l->fd, 0) == 0) {
+    l->size = 0;
+    return;
+  } else {
+    why = errno;
+    close(l->fd);
+    l->fd = -1;
+  }
+  fprintf(stderr, "pyedge: warning: cannot rotate the log file %s (%s); it is no longer written\n",
+          l->path, strerror(why));
+}
+
+void pe_log_write(pe_log *l, const void *p, size_t n) {
+  if (!l || n == 0) return;
+  pthread_mutex_lock(&l->lock);
+  /* l->size may start above the limit: a file left by a run with a larger one */
+  if (l->fd >= 0 && l->size > 0 && (l->size >= l->max || n > l->max - l->size)) rotate_locked(l);
+  if (l->fd < 0) {
+    pthread_mutex_unlock(&l->lock);
+    return;
+  }
+  if (n <= l->max) {
+    pe_write_all(l->fd, p, n); /* a failed log write loses only the log */
+    l->size += n;
+  } else {
+    /* more than a whole file: its head, and a line saying how much is left
+     * out. The head leaves room for the longest such line (two 20-digit
+     * numbers), so head + note never passes the limit. */
+    enum { NOTE_ROOM = 160 };
+    char note[NOTE_ROOM];
+    size_t head = (size_t)l->max, nlen = 0;
+    if (l->max > NOTE_ROOM) {
+      head = (size_t)(l->max - NOTE_ROOM);
+      int m = snprintf(note, sizeof note,
+                       "\n[pyedge: %zu more bytes not written: more than the log file limit "
+                       "(--max-log-size %" PRIu64 ") at once]\n",
+                       n - head, l->max);
+      nlen = m > 0 && (size_t)m < sizeof note ? (size_t)m : 0;
+    }
+    pe_write_all(l->fd, p, head);
+    if (nlen) pe_write_all(l->fd, note, nlen);
+    l->size += head + nlen;
+  }
+  pthread_mutex_unlock(&l->lock);
+}
+
+void pe_log_close(pe_log *l) {
+  if (!l) return;
+  if (l->fd >= 0) close(l->fd);
+  pthread_mutex_destroy(&l->lock);
+  free(l);
 }

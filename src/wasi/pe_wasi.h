@@ -91,6 +91,8 @@ void pe_wasi_attach_memory(pe_wasi *w, wasm_rt_memory_t *mem);
 const uint8_t *pe_wasi_captured(const pe_wasi *w, int fd, size_t *len);
 /* True if output to captured stream `fd` was dropped at the limit. */
 bool pe_wasi_capture_truncated(const pe_wasi *w, int fd);
+/* How many bytes written to captured stream `fd` were dropped (0 if none). */
+uint64_t pe_wasi_capture_dropped(const pe_wasi *w, int fd);
 
 /* Makes a used context equal to a new one made with the same configuration,
  * without reopening anything: descriptors the guest opened are closed,

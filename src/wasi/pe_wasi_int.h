@@ -60,6 +60,7 @@ typedef struct {
   uint8_t *data;
   size_t len, cap, limit;
   bool truncated;
+  uint64_t dropped; /* bytes written past the limit (or lost to memory) */
 } pe_wasi_capture;
 
 /* NUL-terminated strings packed back to back, as args_get wants them. */

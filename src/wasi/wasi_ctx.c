@@ -165,6 +165,10 @@ bool pe_wasi_capture_truncated(const pe_wasi *w, int fd) {
   return w != NULL && (fd == 1 || fd == 2) && w->capture[fd - 1].truncated;
 }
 
+uint64_t pe_wasi_capture_dropped(const pe_wasi *w, int fd) {
+  return w != NULL && (fd == 1 || fd == 2) ? w->capture[fd - 1].dropped : 0;
+}
+
 static bool same_slot(const pe_wasi_fd *a, const pe_wasi_fd *b) {
   return a->kind == b->kind && a->filetype == b->filetype && a->shared == b->shared &&
          a->mem_flags == b->mem_flags && a->host_fd == b->host_fd && a->stream == b->stream &&
@@ -184,6 +188,7 @@ bool pe_wasi_reset(pe_wasi *w) {
   for (int s = 0; s < 2; s++) {
     w->capture[s].len = 0;
     w->capture[s].truncated = false;
+    w->capture[s].dropped = 0;
   }
   w->stdin_pos = 0;
   w->host_data = NULL;

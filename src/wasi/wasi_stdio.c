@@ -36,6 +36,7 @@
 void pe_wasi_capture_append(pe_wasi_capture *c, const uint8_t *data, size_t len) {
   size_t room = c->limit - c->len;
   if (len > room) {
+    c->dropped += len - room; /* counted, so the host can say how much was lost */
     len = room;
     c->truncated = true;
   }
@@ -46,6 +47,7 @@ void pe_wasi_capture_append(pe_wasi_capture *c, const uint8_t *data, size_t len)
     uint8_t *p = realloc(c->data, want);
     if (p == NULL) {
       c->truncated = true;
+      c->dropped += len;
       return;
     }
     c->data = p;

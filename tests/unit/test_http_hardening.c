@@ -120,12 +120,62 @@ static void test_fragment_not_in_target(void **state) {
   th_stop(t);
 }
 
+/* Whether the server has sent something (or closed) within ms. */
+static bool readable(th_conn *c, int ms) {
+  struct pollfd p = {.fd = c->fd, .events = POLLIN};
+  return c->len > 0 || poll(&p, 1, ms) > 0;
+}
+
+/* A body is due body_timeout_ms after its head, however steadily it
+ * trickles in: one byte every 100 ms never trips the stall rule
+ * (header_timeout_ms since the last byte) but must not take 10 s. */
+static void test_body_deadline_408(void **state) {
+  pe_http_config cfg;
+  th_config(&cfg);
+  cfg.header_timeout_ms = 400;
+  cfg.body_timeout_ms = 600;
+  th_server *t = th_start(&cfg);
+  for (int chunked = 0; chunked < 2; chunked++) {
+    th_conn *c = th_open(t->port);
+    assert_true(th_sendstr(
+        c, chunked ? CHUNKED_HEAD "64\r\n"
+                   : "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n"));
+    uint64_t t0 = th_now_ms();
+    while (th_now_ms() - t0 < 3000 && !readable(c, 100)) th_send(c, "x", 1);
+    uint64_t dt = th_now_ms() - t0;
+    th_resp r;
+    assert_true(th_read(c, &r, false));
+    assert_int_equal(r.status, 408);
+    assert_string_equal(th_header(&r, "connection"), "close");
+    th_resp_free(&r);
+    if (dt < 550 || dt > 1500) fail_msg("408 after %llu ms, want ~600", (unsigned long long)dt);
+    assert_true(th_wait_close(c, 3000, NULL));
+    th_close(c);
+  }
+  /* a body that arrives in time, in pieces, is served */
+  th_conn *c = th_open(t->port);
+  assert_true(th_sendstr(c, "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n"));
+  for (int i = 0; i < 5; i++) {
+    th_sleep_ms(60);
+    assert_true(th_send(c, "abcde" + i, 1));
+  }
+  th_resp r;
+  assert_true(th_read(c, &r, false));
+  assert_int_equal(r.status, 200);
+  assert_string_equal(r.body, "abcde");
+  th_resp_free(&r);
+  th_close(c);
+  assert_int_equal(atomic_load(&t->started), 1);
+  th_stop(t);
+}
+
 int main(void) {
   th_alarm(300);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_chunk_size_strict),
       cmocka_unit_test(test_http10_transfer_encoding),
       cmocka_unit_test(test_fragment_not_in_target),
+      cmocka_unit_test(test_body_deadline_408),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

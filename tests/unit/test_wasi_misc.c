@@ -142,6 +142,8 @@ static void test_capture_limit(void **state) {
   assert_int_equal(len, 10);
   assert_memory_equal(o, "123456789a", 10);
   assert_true(pe_wasi_capture_truncated(w, 1));
+  assert_int_equal(pe_wasi_capture_dropped(w, 1), 2 + 3); /* "bc", "def": the host says so */
+  assert_int_equal(pe_wasi_capture_dropped(w, 2), 0);
   /* NULL mode: everything vanishes, successfully */
   assert_int_equal(tw_write(t, 2, "gone", &n), 0);
   assert_int_equal(n, 4);
@@ -149,6 +151,10 @@ static void test_capture_limit(void **state) {
   uint8_t type;
   assert_int_equal(tw_fdstat(t, 2, &type, NULL, NULL, NULL), 0);
   assert_int_equal(type, PE_WASI_FILETYPE_CHARACTER_DEVICE);
+  /* a recycled context starts counting afresh */
+  assert_true(pe_wasi_reset(w));
+  assert_int_equal(pe_wasi_capture_dropped(w, 1), 0);
+  assert_false(pe_wasi_capture_truncated(w, 1));
   t->w = keep;
   pe_wasi_free(w);
 }
