@@ -22,7 +22,7 @@ WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 OPT ?= -O2 -g
 INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi -Isrc/serve -Isrc/services
 CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
-LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser -lsqlite3 -lhiredis -lmaxminddb
+LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser -lsqlite3 -lhiredis -lmaxminddb -lseccomp
 # Generated module code resolves its imports (WASI, pyedge host calls) and
 # the runtime against the executable's own symbols.
 LDFLAGS_HOST := -rdynamic -Wl,-z,now

@@ -1,5 +1,5 @@
 #!/bin/bash
-# toolchain/deps.sh host|python|all -- install the Debian 12 packages a build needs.
+# toolchain/deps.sh host|python|bench|fuzz|all -- install the Debian 12 packages a build needs.
 #
 #   host    build/pyedge and its tests: C compiler, OpenSSL, cmocka, wabt
 #           (wasm2c), clang-19 (compiles the C that wasm2c generates)
@@ -7,6 +7,7 @@
 #           wasm32, llvm-19 tools, a native toolchain and the -dev packages of
 #           the native reference build, dpkg-dev/xz-utils for the sources
 #   bench   hyperfine for bench/run.sh
+#   fuzz    libFuzzer targets (make fuzz): clang-19 and its compiler-rt
 #   all     host and python
 #
 # Asks dpkg first; runs `apt-get update` and `apt-get install -y` only when a
@@ -15,9 +16,11 @@ set -euo pipefail
 
 host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev libhttp-parser-dev
            libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libmaxminddb-dev ca-certificates  # platform services
+           libseccomp-dev                               # the serving process's system-call filter
            redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
            python3)                                     # python3: the test runners (tests/)
 bench_pkgs=(hyperfine python3)
+fuzz_pkgs=(clang-19 libclang-rt-19-dev)                  # libFuzzer, ASan and UBSan runtimes for clang-19
 python_pkgs=(
     clang-19 lld-19 libclang-rt-19-dev-wasm32 llvm-19      # wasm32-wasi compiler, linker, builtins, llvm-ar/strip
     gcc make pkg-config                                   # native build python
@@ -30,8 +33,9 @@ case "${1:-}" in
     host) pkgs=("${host_pkgs[@]}") ;;
     python) pkgs=("${python_pkgs[@]}") ;;
     bench) pkgs=("${bench_pkgs[@]}") ;;
+    fuzz) pkgs=("${fuzz_pkgs[@]}") ;;
     all) pkgs=("${host_pkgs[@]}" "${python_pkgs[@]}") ;;
-    *) echo "usage: $0 host|python|bench|all" >&2; exit 2 ;;
+    *) echo "usage: $0 host|python|bench|fuzz|all" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -50,6 +50,13 @@ static const char up_usage[] =
     "  --sqlite STATEMENT|@FILE     run SQL on the default database first\n"
     "  --geoip-db FILE.mmdb         set x-user-location from the client address\n"
     "  --trusted-proxy CIDR         peers whose own x-user-location is kept\n"
+    "  --user NAME[:GROUP]          started as root: serve as this user (and its\n"
+    "                               group, or GROUP) once start-up is done; the\n"
+    "                               state directory must be writable by it\n"
+    "  --seccomp on|off|log         after start-up the server may make only the\n"
+    "                               system calls serving needs (ARCHITECTURE.md\n"
+    "                               lists them); log: refuse nothing, have the\n"
+    "                               kernel log what would be refused (default on)\n"
     "\n"
     "Stop with Ctrl-C (SIGINT) or SIGTERM: requests in flight are finished first.\n";
 
@@ -86,6 +93,7 @@ static int up_or_build(int argc, char **argv, bool build) {
   o.max_bundle = 512ull << 20;
   o.max_log_size = PE_LOG_DEFAULT_MAX;
   o.warn_bundle = 50ull << 20;
+  o.seccomp = pe_seccomp_default();
   /* for tests only (README, "Testing"): the size above which a bundle is
    * warned about, so a test need not write 50 MB */
   const char *warn_at = getenv("PYEDGE_TEST_BUNDLE_WARN_SIZE");
@@ -192,6 +200,23 @@ static int up_or_build(int argc, char **argv, bool build) {
         return PE_EXIT_USAGE;
       }
       proxies[svc->ntrusted_proxies++] = v;
+    } else if (cli_is_option(a, "--user")) {
+      if (!(o.user = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      pe_lockdown_user u;
+      char why[300];
+      if (!pe_lockdown_resolve_user(o.user, &u, why, sizeof why)) {
+        fprintf(stderr, "pyedge up: %s\n", why);
+        return PE_EXIT_USAGE;
+      }
+    } else if (cli_is_option(a, "--seccomp")) {
+      if (!(v = cli_option_value(argc, argv, &i, "pyedge up"))) return PE_EXIT_USAGE;
+      if (!strcmp(v, "on")) o.seccomp = PE_SECCOMP_ON;
+      else if (!strcmp(v, "off")) o.seccomp = PE_SECCOMP_OFF;
+      else if (!strcmp(v, "log")) o.seccomp = PE_SECCOMP_LOG;
+      else {
+        fprintf(stderr, "pyedge up: --seccomp wants on, off or log, got '%s'\n", v);
+        return PE_EXIT_USAGE;
+      }
     } else {
       fprintf(stderr, "pyedge up: unknown argument '%s' (see pyedge up --help)\n", a);
       return PE_EXIT_USAGE;

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pe_services.h"
 #include "pe_util.h"
@@ -142,6 +143,32 @@ void pe_log_close(pe_log *l);
 
 /* --- serve_app.c ------------------------------------------------------------ */
 
+/* serve_lockdown.c: what the serving process gives up after start-up. */
+typedef enum pe_seccomp_mode {
+  PE_SECCOMP_ON,  /* unlisted calls fail (EPERM), an attacker's calls kill */
+  PE_SECCOMP_OFF,
+  PE_SECCOMP_LOG, /* nothing refused; the kernel logs what would be */
+} pe_seccomp_mode;
+
+typedef struct pe_lockdown_user {
+  uid_t uid;
+  gid_t gid;
+} pe_lockdown_user;
+
+typedef struct pe_lockdown_options {
+  const pe_lockdown_user *user; /* drop to it (needs root), or NULL */
+  pe_seccomp_mode mode;
+  bool outbound;                /* a component may call out: load libcurl first */
+} pe_lockdown_options;
+
+/* ON, or OFF in sanitizer builds. */
+pe_seccomp_mode pe_seccomp_default(void);
+/* NAME or NAME:GROUP, looked up now (the files are out of reach later). */
+bool pe_lockdown_resolve_user(const char *spec, pe_lockdown_user *u, char *err, size_t errlen);
+/* Drops the user, sets no_new_privs, loads the seccomp filter on every
+ * thread; false with a message (the caller stops: never serve half-locked). */
+bool pe_lockdown(const pe_lockdown_options *o, char *err, size_t errlen);
+
 typedef struct pe_serve_options {
   const char *manifest;   /* spin.toml path */
   const char *listen;     /* "127.0.0.1:3000" */
@@ -159,6 +186,8 @@ typedef struct pe_serve_options {
   uint64_t max_bundle;    /* --max-bundle-size: refuse a component above (bytes; 0: none) */
   uint64_t warn_bundle;   /* warn above (bytes; 0: never) */
   pe_services_options services; /* platform services (state dir, stores, variables...) */
+  const char *user;       /* --user NAME[:GROUP], or NULL */
+  pe_seccomp_mode seccomp; /* --seccomp on|off|log */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

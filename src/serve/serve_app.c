@@ -229,6 +229,7 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     fprintf(stderr, "pyedge: %s: the handler returned a malformed response\n",
             pe_component_id(comp));
     text_response(resp, status = 500, "Internal Server Error\n");
+    pe_abi_response_free(&r); /* decoded, but a status the server refuses */
   } else {
     status = r.status;
     char name[256], value[8192];
@@ -413,6 +414,56 @@ static bool private_paths(const pe_serve_options *o, const char *log_dir, pe_str
   return ok;
 }
 
+/* Gives dir's own entries (not below them, except one level of logs/) to
+ * the user: start-up, as root, created the stores, their WAL and the log
+ * files, which the server must go on writing as that user. */
+static bool give_dir(const char *dir, const pe_lockdown_user *u, int depth, char *err,
+                     size_t errlen) {
+  DIR *d = opendir(dir);
+  if (!d) return true;
+  bool ok = fchown(dirfd(d), u->uid, u->gid) == 0;
+  for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "pyedge")) continue;
+    char path[PATH_MAX];
+    struct stat st;
+    if (!pe_path_join(path, sizeof path, dir, "%s", e->d_name) || lstat(path, &st) != 0) continue;
+    if (S_ISDIR(st.st_mode) && depth > 0) ok = give_dir(path, u, depth - 1, err, errlen);
+    else if (S_ISREG(st.st_mode)) ok = lchown(path, u->uid, u->gid) == 0;
+  }
+  closedir(d);
+  if (!ok) snprintf(err, errlen, "--user: cannot give %s to the user: %s", dir, strerror(errno));
+  return ok;
+}
+
+static bool give_state(const pe_lockdown_user *u, const char *state, const char *log_dir,
+                       const pe_strs *private, char *err, size_t errlen) {
+  if (!give_dir(state, u, 1, err, errlen) || (log_dir[0] && !give_dir(log_dir, u, 0, err, errlen)))
+    return false;
+  for (size_t i = 0; i < private->len; i++) {
+    struct stat st;
+    if (lstat(private->items[i], &st) == 0 && S_ISREG(st.st_mode) &&
+        lchown(private->items[i], u->uid, u->gid) != 0) {
+      snprintf(err, errlen, "--user: cannot give %s to the user: %s", private->items[i],
+               strerror(errno));
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Start-up is over: drop the user, then the system calls (serve_lockdown.c). */
+static bool lock_down(const pe_serve_options *o, const app *a, const char *state,
+                      const char *log_dir, const pe_strs *private, char *err, size_t errlen) {
+  pe_lockdown_user user;
+  if (o->user && !pe_lockdown_resolve_user(o->user, &user, err, errlen)) return false;
+  if (o->user && geteuid() == 0 && !give_state(&user, state, log_dir, private, err, errlen))
+    return false;
+  pe_lockdown_options lo = {.user = o->user ? &user : NULL, .mode = o->seccomp};
+  for (size_t i = 0; i < a->m->n_components; i++)
+    lo.outbound |= a->m->components[i].allowed_outbound_hosts.len > 0;
+  return pe_lockdown(&lo, err, errlen);
+}
+
 static bool component_used(const pe_manifest *m, const char *id) {
   for (size_t i = 0; i < m->n_triggers; i++)
     if (m->triggers[i].component && !strcmp(m->triggers[i].component, id)) return true;
@@ -557,6 +608,10 @@ int pe_serve(const pe_serve_options *o) {
   fflush(stdout); /* what stdio holds goes before what `out` will write */
   a.out = pe_out_open(STDOUT_FILENO, err, sizeof err);
   if (!a.out) {
+    fprintf(stderr, "pyedge: %s\n", err);
+    goto out;
+  }
+  if (!lock_down(o, &a, state, log_dir, &private, err, sizeof err)) {
     fprintf(stderr, "pyedge: %s\n", err);
     goto out;
   }

@@ -16,7 +16,10 @@ Cases:
     a directory) stops the build naming the link; a link that stays inside
     the app is copied as the file it names;
   - a link to / inside the app is not walked (the build stays fast) and
-    gives the guest nothing.
+    gives the guest nothing;
+  - the serving process is locked down once start-up is done: every thread
+    has no_new_privs and the seccomp filter (--seccomp off: none), and
+    --user drops root for the user named (its files still served).
 """
 
 import json
@@ -24,6 +27,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 
 from edge_harness import Cases, check, eq, start, stop_cleanly
@@ -240,6 +244,72 @@ def a_link_to_root_is_not_walked():
     for p, v in r["probes"].items():
         check(not v.startswith("read"), f"{p}: {v}")
     eq(r["app"], ["app.py", "spin.toml"], "what the guest sees of the component directory")
+    eq(stop(s), 0, "exit status")
+
+
+def proc_status(pid):
+    """{field: value} of /proc/PID/task/*/status, one dict per thread."""
+    out = []
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{tid}/status") as f:
+            out.append(dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l))
+    return out
+
+
+@case
+def serving_process_is_locked_down():
+    app = make_app("locked", files={"data/readme.txt": "app data\n"})
+    s = serve(app)
+    r = ask(s, ["/app/data/readme.txt"])
+    eq(r["probes"]["/app/data/readme.txt"], "read 9 bytes", "the app's own file")
+    threads = proc_status(s.proc.pid)
+    check(len(threads) >= 3, f"threads: {len(threads)}")
+    for t in threads:
+        eq((t["NoNewPrivs"], t["Seccomp"], t["Seccomp_filters"]), ("1", "2", "1"),
+           f"thread {t['Name']}: no_new_privs, seccomp mode, filters")
+    eq(stop(s), 0, "exit status")
+    s = serve(app, "--seccomp", "off")
+    ask(s, [])
+    for t in proc_status(s.proc.pid):
+        eq((t["NoNewPrivs"], t["Seccomp"]), ("0", "0"), f"--seccomp off, thread {t['Name']}")
+    eq(stop(s), 0, "exit status")
+    rc, out = pyedge("up", app, "--seccomp", "maybe")
+    check(rc == 2 and "--seccomp wants on, off or log" in out, out[-300:])
+    rc, out = pyedge("up", app, "--user", "no-such-user-pyedge")
+    check(rc == 2 and "no user named 'no-such-user-pyedge'" in out, out[-300:])
+
+
+@case
+def user_option_drops_root():
+    if os.geteuid() != 0:
+        print("SKIP user_option_drops_root: needs root")
+        return
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    app = make_app("dropped", files={"data/readme.txt": "app data\n"})
+    os.chmod(WORK, 0o755)
+    # start-up runs as root and creates the stores and logs; the server,
+    # as nobody, goes on writing them (several connections at once)
+    s = serve(app, "--user", "nobody", "--workers", "4")
+    results = []
+
+    def one():
+        results.append(ask(s, ["/app/data/readme.txt"]))
+
+    workers = [threading.Thread(target=one) for _ in range(8)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    eq(len(results), 8, "answers")
+    for r in results:
+        eq(r["probes"]["/app/data/readme.txt"], "read 9 bytes", "the app's own file as nobody")
+    for rel in (".spin/sqlite_key_value.db", ".spin/sqlite_db.db", ".spin/logs/dropped_stdout.txt"):
+        eq(os.stat(os.path.join(app, rel)).st_uid, nobody.pw_uid, f"owner of {rel}")
+    for t in proc_status(s.proc.pid):
+        eq(t["Uid"].split()[:3], [str(nobody.pw_uid)] * 3, f"thread {t['Name']}: uids")
+        eq(t["Gid"].split()[:3], [str(nobody.pw_gid)] * 3, f"thread {t['Name']}: gids")
+        eq(t["Groups"].strip(), "", "supplementary groups")
     eq(stop(s), 0, "exit status")
 
 
