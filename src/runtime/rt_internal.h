@@ -63,6 +63,12 @@ typedef struct pe_rt_thread {
   int exit_code;
   uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: none */
   uint32_t pending_max_pages; /* host limit, read by wasm_rt_allocate_memory */
+  /* Pages of linear memory held by the instances whose calls enclose the
+   * running one on this thread (service chaining nests a callee's call in
+   * its caller's host call). ALWAYS counted against the running instance's
+   * own limit: a chain shares one budget, so ten nested callees cannot take
+   * ten times --max-instance-memory. */
+  uint64_t outer_pages;
   /* stack bounds, for telling stack exhaustion from other faults */
   uintptr_t stack_guard_lo, stack_guard_hi;
   void *altstack;

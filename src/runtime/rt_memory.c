@@ -62,6 +62,8 @@ PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *m, uint32_t delt
   uint32_t old = m->pages;
   if (delta == 0) return old;
   if (delta > m->max_pages || old > m->max_pages - delta) return UINT32_MAX;
+  /* the instances enclosing this call share the limit (service chaining) */
+  if (pe_rt_tls.outer_pages + old + delta > m->max_pages) return UINT32_MAX;
   uint64_t new_bytes = (uint64_t)(old + delta) * PE_RT_PAGE_SIZE;
   if (new_bytes > m->committed) {
     if (mprotect(m->data + m->committed, new_bytes - m->committed, PROT_READ | PROT_WRITE) != 0)

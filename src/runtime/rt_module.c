@@ -148,6 +148,17 @@ static pe_outcome run_guarded(pe_instance *inst, guest_thunk fn, void *arg, uint
   sigjmp_buf jb;
   pe_outcome out = {WASM_RT_TRAP_NONE, 0};
 
+  uint64_t prev_outer = t->outer_pages;
+  if (prev_current && prev_current != inst && prev_current->memory) {
+    t->outer_pages += prev_current->memory->pages;
+    /* a nested call whose instance does not fit in what the chain has left
+     * does not start */
+    if (inst->memory && t->outer_pages + inst->memory->pages > inst->memory->max_pages) {
+      t->outer_pages = prev_outer;
+      out.trap = PE_RT_TRAP_MEMORY_LIMIT;
+      return out;
+    }
+  }
   atomic_store(&inst->running_tid, t->tid);
   /* see pe_instance_reset: its no-fault shortcut trusts one thread's count */
   if (t->tid != inst->use_tid) inst->used_elsewhere = true;
@@ -171,6 +182,7 @@ static pe_outcome run_guarded(pe_instance *inst, guest_thunk fn, void *arg, uint
   atomic_store(&inst->running_tid, 0);
   t->jmp = prev_jmp;
   t->current = prev_current;
+  t->outer_pages = prev_outer;
   t->unwind_target = prev_unwind;
   t->stop = 0;
   if (prev_deadline) {

@@ -94,6 +94,7 @@ typedef enum pe_component_status {
   PE_COMPONENT_OK,      /* *resp_bytes holds an encoded response */
   PE_COMPONENT_TIMEOUT, /* the deadline passed: 504 */
   PE_COMPONENT_FAILED,  /* trap, memory exhaustion, or an unusable result: 500 */
+  PE_COMPONENT_NO_MEMORY, /* a chained call not started: its chain's memory is spent */
 } pe_component_status;
 
 typedef struct pe_component_result {

@@ -262,9 +262,10 @@ static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size
     print_prefixed(NULL, id, &res.err);
     append_log(a->logs[i][0], &res.out);
     append_log(a->logs[i][1], &res.err);
-    pe_chain_status st = res.status == PE_COMPONENT_OK ? PE_CHAIN_OK
-                         : res.status == PE_COMPONENT_TIMEOUT ? PE_CHAIN_TIMEOUT
-                                                              : PE_CHAIN_FAILED;
+    pe_chain_status st = res.status == PE_COMPONENT_OK          ? PE_CHAIN_OK
+                         : res.status == PE_COMPONENT_TIMEOUT   ? PE_CHAIN_TIMEOUT
+                         : res.status == PE_COMPONENT_NO_MEMORY ? PE_CHAIN_NO_MEMORY
+                                                                : PE_CHAIN_FAILED;
     if (st != PE_CHAIN_OK) fprintf(stderr, "pyedge: %s (chained): %s\n", id, res.reason);
     snprintf(why, whylen, "%s", res.reason);
     *response = res.response;

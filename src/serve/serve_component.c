@@ -423,7 +423,9 @@ static void give_back(pe_component *c, sandbox *sb, bool reusable) {
 }
 
 static void fail(pe_component_result *res, pe_outcome o, const char *what) {
-  res->status = o.trap == PE_RT_TRAP_TIMEOUT ? PE_COMPONENT_TIMEOUT : PE_COMPONENT_FAILED;
+  res->status = o.trap == PE_RT_TRAP_TIMEOUT        ? PE_COMPONENT_TIMEOUT
+                : o.trap == PE_RT_TRAP_MEMORY_LIMIT ? PE_COMPONENT_NO_MEMORY
+                                                    : PE_COMPONENT_FAILED;
   if (o.trap != WASM_RT_TRAP_NONE)
     snprintf(res->reason, sizeof res->reason, "%s: %s", what, pe_rt_trap_name(o.trap));
   else

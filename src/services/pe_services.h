@@ -82,6 +82,7 @@ typedef enum pe_chain_status {
   PE_CHAIN_NO_COMPONENT, /* not served (no trigger uses it) */
   PE_CHAIN_TIMEOUT,
   PE_CHAIN_FAILED, /* trapped, or an unusable result */
+  PE_CHAIN_NO_MEMORY, /* not started: the chain already holds the request's memory */
 } pe_chain_status;
 typedef pe_chain_status (*pe_chain_fn)(void *ctx, const char *id, const uint8_t *req, size_t len,
                                        pe_svc_request *child, pe_buf *response, char *why,

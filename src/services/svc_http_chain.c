@@ -13,7 +13,11 @@
  * caller's outbound-call count (a chain cannot multiply the budget).
  *
  * A callee that traps or fails answers 500 and one that times out 504,
- * what an HTTP client would have received; a chain deeper than
+ * what an HTTP client would have received. The whole chain shares one
+ * memory budget, the inbound request's --max-instance-memory (the runtime
+ * counts the enclosing calls' pages, rt_internal.h outer_pages): a callee
+ * that does not fit is not started and the caller's send fails with LIMIT.
+ * A chain deeper than
  * PE_HTTP_MAX_CHAIN_DEPTH is refused with LIMIT so runaway recursion stops
  * long before the native stack is in danger.
  */
@@ -151,6 +155,13 @@ bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id
     case PE_CHAIN_TIMEOUT:
       resp->status = 504;
       ok = true;
+      break;
+    case PE_CHAIN_NO_MEMORY:
+      *st = PE_HC_LIMIT;
+      snprintf(msg, msglen,
+               "service chaining: '%s' was not started: the calls of this chain already hold "
+               "the memory one request may use (--max-instance-memory); a chain shares one "
+               "budget", mc->id);
       break;
     case PE_CHAIN_FAILED:
       resp->status = 500;

@@ -73,10 +73,12 @@ def setup():
     S["main"] = start(APP, args, name="outbound")
     S["short"] = start(APP, args[:-2] + ["--request-timeout", "2", "--log-dir", ""],
                        name="outbound-2s")
+    S["deep"] = start(APP, args[:-2] + ["--max-instance-memory", "1G", "--log-dir", ""],
+                      name="outbound-1g")
 
 
 def teardown():
-    why = stop_cleanly(S.get("main"), S.get("short"))
+    why = stop_cleanly(S.get("main"), S.get("short"), S.get("deep"))
     for o in ("plain", "tls", "bad"):
         if o in O:
             O[o].close()
@@ -312,13 +314,33 @@ def chaining_unknown_component():
     expect_error(d, "ErrorCode_DestinationNotFound", "nosuch")
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+
 @case
 def chaining_recursion_is_limited():
-    r = drive.request(S["main"].port, "GET", "/loop/start", timeout=60)
+    # with room for ten callees (1G), the depth limit stops the chain
+    r = drive.request(S["deep"].port, "GET", "/loop/start", timeout=60)
     eq(r.status, 200, "status")
     d = r.json()
     eq(d.get("depth"), 10, f"the innermost call ({d})")
     expect_error(d, "ErrorCode_ConnectionLimitReached", "nested more than 10 deep")
+
+
+@case
+def chaining_shares_one_memory_budget():
+    # each callee's sandbox holds ~21 MiB at start: at 128M (the default) the
+    # chain stops when the next one would not fit, not ten deep at 10x the limit
+    before = rss_kib(S["main"].proc.pid)
+    r = drive.request(S["main"].port, "GET", "/loop/start", timeout=60)
+    eq(r.status, 200, "status")
+    d = r.json()
+    check(2 <= d.get("depth", 0) < 10, f"the innermost call ({d})")
+    expect_error(d, "ErrorCode_ConnectionLimitReached", "a chain shares one budget")
+    grew = rss_kib(S["main"].proc.pid) - before
+    check(grew < 160 * 1024, f"the server grew by {grew // 1024} MiB for one chained request")
 
 
 # --- limits -------------------------------------------------------------------------------
