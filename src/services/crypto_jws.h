@@ -64,13 +64,17 @@ bool pe_jws_key_fits(const pe_jws_alg *alg, EVP_PKEY *key, char *err, size_t err
 
 /* 1: sig is a valid signature of msg under key; 0: it is not (wrong
  * length or encoding included; ECDSA: R or S zero or not below the curve
- * order, or S above half of it, the malleable high-S form); -1: OpenSSL
- * failed (err says why). key must fit alg. */
+ * order n); -1: OpenSSL failed (err says why). key must fit alg. An ECDSA
+ * S above n/2 (the high-S form, which other signers produce half the time)
+ * is valid, as RFC 7518 and every JOSE library have it; an application
+ * that needs one spelling per token refuses it in the guest (jwt's
+ * require_low_s option). */
 int pe_jws_verify(const pe_jws_alg *alg, EVP_PKEY *key, const uint8_t *msg, size_t msg_len,
                   const uint8_t *sig, size_t sig_len, char *err, size_t errlen);
 
 /* Signs msg with a private key fitting alg; appends the JWS signature (EC:
- * R || S, S in its low form) to out. */
+ * R || S, S in its low form S <= n/2, which strict verifiers also accept)
+ * to out. */
 bool pe_jws_sign(const pe_jws_alg *alg, EVP_PKEY *key, const uint8_t *msg, size_t msg_len,
                  pe_buf *out, char *err, size_t errlen);
 

@@ -11,14 +11,21 @@
  * pe_jws_key_fits, so a family mismatch cannot reach these functions.
  *
  * ECDSA signatures are malleable: if (R, S) verifies, so does (R, n - S),
- * n being the curve's group order. Anyone holding one token can then mint
- * a second, different token with the same claims, which defeats a replay
- * cache or a revocation list keyed by the token or its signature. So only
- * the low-S form is accepted (S <= n/2, as Bitcoin's BIP 62 and many JOSE
- * libraries require), and R and S must lie in [1, n - 1] (OpenSSL checks
- * that too; checking here says why and does not depend on it). Signing
- * produces low-S signatures: OpenSSL's S is replaced by n - S when above
- * n/2, so tokens pyedge signs verify here and anywhere else.
+ * n being the curve's group order, so whoever holds one token can make a
+ * second token string with the same claims. Verification accepts both
+ * forms (1 <= S < n, high S included): RFC 7518 does not ask for low S,
+ * PyJWT (python-cryptography), Go, Node, Java and the identity providers
+ * sign with S as ECDSA makes it, above n/2 half the time, and refusing
+ * high S would refuse about half of the legitimate ES256/ES384/ES512/
+ * ES256K tokens real issuers send. The second spelling only matters to an
+ * application keying a replay cache or revocation list on the token
+ * string; the guest's jwt package refuses high S for it with
+ * options={"require_low_s": True} (sdk/python/jwt/api_jws.py). What is
+ * refused here is a scalar out of range: R and S must lie in [1, n - 1]
+ * (OpenSSL checks that too; checking here says why and does not depend on
+ * it). Signing produces low-S signatures (OpenSSL's S is replaced by n - S
+ * when above n/2): harmless, and verifiers that insist on low S accept
+ * what pyedge signs.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -39,7 +46,8 @@
 
 /* One curve's group order n, and floor(n / 2), as big-endian bytes at the
  * coordinate size, so that a JWS scalar (R or S at that size) compares with
- * memcmp; and n as a BIGNUM for turning a high S into n - S when signing. */
+ * memcmp (n: the range check of both; n/2: the low-S form pyedge signs);
+ * and n as a BIGNUM for turning a high S into n - S when signing. */
 typedef struct {
   const char *group; /* OpenSSL group name, as in pe_jws_alg */
   uint8_t n[MAX_COORD], half[MAX_COORD];
@@ -97,14 +105,18 @@ static bool all_zero(const uint8_t *p, size_t n) {
   return acc == 0;
 }
 
-/* Whether the JWS scalars R || S (each c->coord bytes) are canonical:
- * 1 <= R < n and 1 <= S <= n/2. */
-static bool scalars_canonical(const curve_order *c, size_t coord, const uint8_t *sig) {
+/* Whether the JWS scalars R || S (each coord bytes) are in range:
+ * 1 <= R < n and 1 <= S < n. S above n/2 is in range (see the top). */
+static bool scalars_in_range(const curve_order *c, size_t coord, const uint8_t *sig) {
   const uint8_t *r = sig, *s = sig + coord;
   return !all_zero(r, coord) && memcmp(r, c->n, coord) < 0 && !all_zero(s, coord) &&
-         memcmp(s, c->half, coord) <= 0;
+         memcmp(s, c->n, coord) < 0;
 }
 
+/* Whether S of the JWS scalars R || S is in the low form, S <= n/2. */
+static bool s_is_low(const curve_order *c, size_t coord, const uint8_t *sig) {
+  return memcmp(sig + coord, c->half, coord) <= 0;
+}
 
 /* Sets RSASSA-PSS on a signing or verifying context: MGF1 defaults to the
  * message digest; the salt is as long as the digest (RFC 7518 3.5). */
@@ -151,7 +163,7 @@ int pe_jws_verify(const pe_jws_alg *a, EVP_PKEY *key, const uint8_t *msg, size_t
       snprintf(err, errlen, "%s: cannot set up verification", a->name);
       return -1;
     }
-    if (!scalars_canonical(c, a->coord, sig)) return 0; /* zero, >= n, or high S */
+    if (!scalars_in_range(c, a->coord, sig)) return 0; /* zero or >= n; high S is valid */
     if (!(der = raw_to_der(a, sig, sig_len, &der_len))) {
       snprintf(err, errlen, "out of memory");
       return -1;
@@ -189,14 +201,15 @@ static bool der_to_raw(const pe_jws_alg *a, const uint8_t *der, size_t n, pe_buf
   uint8_t raw[2 * MAX_COORD];
   int coord = (int)a->coord;
   bool ok = BN_bn2binpad(r, raw, coord) == coord && BN_bn2binpad(s, raw + coord, coord) == coord;
-  if (ok && memcmp(raw + coord, c->half, a->coord) > 0) {
-    /* high S: n - S is the same signature's other form, and the one that
-     * verifiers insisting on low S (this one included) accept */
+  if (ok && !s_is_low(c, a->coord, raw)) {
+    /* high S: n - S is the same signature's other form, the one that
+     * verifiers insisting on low S (require_low_s included) accept */
     BIGNUM *low = BN_new();
     ok = low && BN_sub(low, c->order, s) == 1 && BN_bn2binpad(low, raw + coord, coord) == coord;
     BN_free(low);
   }
-  ok = ok && scalars_canonical(c, a->coord, raw) && pe_buf_append(out, raw, 2 * a->coord);
+  ok = ok && scalars_in_range(c, a->coord, raw) && s_is_low(c, a->coord, raw) &&
+       pe_buf_append(out, raw, 2 * a->coord);
   ECDSA_SIG_free(es);
   return ok;
 }

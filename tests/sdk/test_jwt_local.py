@@ -1,6 +1,8 @@
 """sdk/python/jwt without the host: HS256/384/512, the token format, claim
 checks and errors, exactly as PyJWT 2.6 behaves (the asymmetric algorithms
-need the host's crypto service: tests/platform/test_jwt.py)."""
+need the host's crypto service: tests/platform/test_jwt.py), and the
+require_low_s option, whose ECDSA check is made here in Python after the
+host's verification (stood in for by a stub)."""
 import base64
 import datetime
 import hashlib
@@ -8,6 +10,7 @@ import hmac
 import json
 import time
 import unittest
+from unittest import mock
 
 import jwt
 from jwt import algorithms, utils
@@ -236,6 +239,126 @@ class Claims(unittest.TestCase):
         }
         for name, base in expect.items():
             self.assertEqual(getattr(jwt, name).__bases__[0].__name__, base, name)
+
+
+PEM_PUB = "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n"
+
+
+def raw_signed(alg, payload, sig):
+    """A token with the given alg and raw signature bytes (not a real one)."""
+    si = f"{b64({'alg': alg, 'typ': 'JWT'})}.{b64(payload)}"
+    return si + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+
+
+class LowS(unittest.TestCase):
+    """options require_low_s: an ECDSA S above n/2 is valid by default (as in
+    PyJWT) and refused with the option, once the signature has verified.
+    The host's verification is a stub here that says yes (or no); the
+    signatures only have to carry the S under test."""
+
+    def setUp(self):
+        patch = mock.patch.object(algorithms.ECAlgorithm, "verify", return_value=True)
+        self.verify = patch.start()
+        self.addCleanup(patch.stop)
+
+    def tokens(self, alg):
+        """(low-S tokens, high-S tokens) for alg, the boundaries included."""
+        n, size = jwt.api_jws._EC_ORDERS[alg]
+        r = (n // 3).to_bytes(size, "big")
+
+        def tok(s, i):
+            return raw_signed(alg, {"a": i}, r + s.to_bytes(size, "big"))
+
+        low = [tok(s, i) for i, s in enumerate((1, 12345, n // 2))]
+        high = [tok(s, i) for i, s in enumerate((n // 2 + 1, n - 12345, n - 1))]
+        return low, high
+
+    def expect_high_s(self, call, what):
+        with self.assertRaises(jwt.InvalidSignatureError, msg=what) as cm:
+            call()
+        self.assertIn("high S", str(cm.exception), what)
+        self.assertIn("(options require_low_s)", str(cm.exception), what)
+
+    def test_curve_orders(self):
+        # the sizes of R and S in a JWS signature (RFC 7518 3.4) fit the orders
+        for alg, bits, size in (("ES256", 256, 32), ("ES256K", 256, 32), ("ES384", 384, 48),
+                                ("ES512", 521, 66)):
+            n, got = jwt.api_jws._EC_ORDERS[alg]
+            self.assertEqual((n.bit_length(), got), (bits, size), alg)
+            self.assertEqual(n % 2, 1, alg)  # n is prime: n/2 is never a whole S
+
+    def test_high_s_accepted_by_default_refused_when_required(self):
+        on = {"require_low_s": True}
+        for alg in ("ES256", "ES256K", "ES384", "ES512"):
+            low, high = self.tokens(alg)
+            for i, tok in enumerate(low + high):
+                what = f"{alg} token {i}"
+                want = {"a": i % 3}
+                self.assertEqual(jwt.decode(tok, PEM_PUB, algorithms=[alg]), want, what)
+                self.assertEqual(jwt.decode(tok, PEM_PUB, algorithms=[alg],
+                                            options={"require_low_s": False}), want, what)
+                self.assertEqual(jwt.PyJWT().decode(tok, PEM_PUB, algorithms=[alg]), want, what)
+                self.assertEqual(jwt.api_jws.decode(tok, PEM_PUB, algorithms=[alg]),
+                                 json.dumps(want).encode(), what)
+                # the option is part of signature verification
+                self.assertEqual(jwt.decode(tok, options={"verify_signature": False,
+                                                          "require_low_s": True}), want, what)
+            for i, tok in enumerate(low):
+                what = f"{alg} low S {i}"
+                self.assertEqual(jwt.decode(tok, PEM_PUB, algorithms=[alg], options=on),
+                                 {"a": i}, what)
+                self.assertEqual(jwt.PyJWT(options=on).decode(tok, PEM_PUB, algorithms=[alg]),
+                                 {"a": i}, what)
+                self.assertEqual(jwt.PyJWS(options=on).decode(tok, PEM_PUB, algorithms=[alg]),
+                                 json.dumps({"a": i}).encode(), what)
+            for i, tok in enumerate(high):
+                what = f"{alg} high S {i}"
+                self.expect_high_s(lambda: jwt.decode(tok, PEM_PUB, algorithms=[alg],
+                                                      options=on), what)
+                self.expect_high_s(lambda: jwt.decode_complete(tok, PEM_PUB, algorithms=[alg],
+                                                               options=on), what)
+                self.expect_high_s(lambda: jwt.PyJWT().decode(tok, PEM_PUB, algorithms=[alg],
+                                                              options=on), what)
+                self.expect_high_s(lambda: jwt.PyJWT(options=on).decode(
+                    tok, PEM_PUB, algorithms=[alg]), what)
+                self.expect_high_s(lambda: jwt.PyJWS(options=on).decode(
+                    tok, PEM_PUB, algorithms=[alg]), what)
+                self.expect_high_s(lambda: jwt.api_jws.decode_complete(
+                    tok, PEM_PUB, algorithms=[alg], options=on), what)
+                # the call's options win over the instance's
+                self.assertEqual(jwt.PyJWT(options=on).decode(
+                    tok, PEM_PUB, algorithms=[alg], options={"require_low_s": False}),
+                    {"a": i}, what)
+
+    def test_a_bad_signature_stays_a_bad_signature(self):
+        self.verify.return_value = False
+        low, high = self.tokens("ES256")
+        for tok in low + high:
+            with self.assertRaises(jwt.InvalidSignatureError) as cm:
+                jwt.decode(tok, PEM_PUB, algorithms=["ES256"], options={"require_low_s": True})
+            self.assertEqual(str(cm.exception), "Signature verification failed")
+
+    def test_other_algorithms_are_not_concerned(self):
+        on = {"require_low_s": True}
+        n = jwt.api_jws._EC_ORDERS["ES256"][0]
+        # HS512: 64 bytes, as long as an ES256 signature; one whose second
+        # half would be a high S
+        for i in range(200):
+            tok = jwt.encode({"i": i}, SECRET, algorithm="HS512")
+            sig = utils.base64url_decode(tok.split(".")[2])
+            if int.from_bytes(sig[32:], "big") > n // 2:
+                break
+        else:
+            self.fail("no HS512 signature with a high second half in 200")
+        self.assertEqual(jwt.decode(tok, SECRET, algorithms=["HS512"], options=on), {"i": i})
+        # EdDSA (64 bytes with Ed25519) and RS256 checked by the host (a stub)
+        sig = (n // 3).to_bytes(32, "big") + (n - 1).to_bytes(32, "big")
+        with mock.patch.object(algorithms.OKPAlgorithm, "verify", return_value=True):
+            tok = raw_signed("EdDSA", {"a": 1}, sig)
+            self.assertEqual(jwt.decode(tok, PEM_PUB, algorithms=["EdDSA"], options=on), {"a": 1})
+        with mock.patch.object(algorithms.RSAAlgorithm, "verify", return_value=True):
+            tok = raw_signed("RS256", {"a": 1}, sig * 4)
+            self.assertEqual(jwt.decode(tok, PEM_PUB, algorithms=["RS256"], options=on), {"a": 1})
 
 
 class Jwk(unittest.TestCase):

@@ -12,7 +12,8 @@
  * right status and never crash (this file also runs under ASan/UBSan).
  * Signatures made by OpenSSL directly (not through the service) check that
  * the R || S conversion matches the standard format, and that ECDSA
- * signatures are accepted only in their low-S form with R and S in range.
+ * signatures are accepted with S in either form (low or high, as other
+ * signers make it) but R and S in range, and are made with low S.
  */
 #include "pe_test.h"
 
@@ -428,8 +429,7 @@ static void test_ec_matches_openssl(void **state) {
   assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_r(es), raw, 32), 32);
   assert_int_equal(BN_bn2binpad(ECDSA_SIG_get0_s(es), raw + 32, 32), 32);
   ECDSA_SIG_free(es);
-  low_s(&ec_curves[0], raw); /* the service accepts only the low-S form */
-  pe_buf sig = {0};
+  pe_buf sig = {0}; /* S as OpenSSL made it: high or low, both verify */
   assert_true(pe_buf_append(&sig, raw, 64));
   assert_int_equal(verify("ES256", "jwk", &k.jwk, &sig), 1);
   /* the DER form itself is not a JWS signature */
@@ -440,10 +440,31 @@ static void test_ec_matches_openssl(void **state) {
   free_key(&k);
 }
 
-/* ECDSA malleability: (R, n - S) verifies wherever (R, S) does, so a token
- * could be re-signed by anyone into a second spelling. Only low S is
- * accepted; R and S must be in [1, n - 1]; the service signs with low S. */
-static void test_ec_low_s_only(void **state) {
+/* Makes an ECDSA signature of msg with OpenSSL directly (not through the
+ * service), as R || S in raw (2 * c->coord bytes), S as OpenSSL left it. */
+static void openssl_sign(const ec_curve *c, const key *k, uint8_t *raw) {
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  uint8_t der[256];
+  size_t n = sizeof der;
+  const char *digest = c->coord == 48 ? "SHA384" : c->coord == 66 ? "SHA512" : "SHA256";
+  assert_non_null(md);
+  assert_true(EVP_DigestSignInit_ex(md, NULL, digest, NULL, NULL, k->pk, NULL) == 1);
+  assert_true(EVP_DigestSign(md, der, &n, (const uint8_t *)msg, strlen(msg)) == 1);
+  EVP_MD_CTX_free(md);
+  const unsigned char *p = der;
+  ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)n);
+  assert_non_null(es);
+  put_scalar(c, ECDSA_SIG_get0_r(es), raw);
+  put_scalar(c, ECDSA_SIG_get0_s(es), raw + c->coord);
+  ECDSA_SIG_free(es);
+}
+
+/* ECDSA malleability: (R, n - S) verifies wherever (R, S) does. Both forms
+ * are accepted, as by PyJWT and every JOSE library (other signers leave S
+ * above n/2 half the time; refusing that is the guest's require_low_s
+ * option); R and S must still be in [1, n - 1]; the service signs with
+ * low S. */
+static void test_ec_high_and_low_s_accepted(void **state) {
   (void)state;
   for (size_t i = 0; i < sizeof ec_curves / sizeof *ec_curves; i++) {
     const ec_curve *c = &ec_curves[i];
@@ -451,75 +472,73 @@ static void test_ec_low_s_only(void **state) {
     key k = ec_key(c->keygen);
     pe_buf sig = {0};
     /* OpenSSL's own S is above n/2 half the time: 24 signatures all low
-     * means they were normalized (a chance of 2^-24 otherwise) */
+     * means they were normalized (a chance of 2^-24 otherwise); each one
+     * flipped to its high-S form verifies as well */
     for (int round = 0; round < 24; round++) {
       sign(c->alg, &k.priv_pem, &sig);
       assert_int_equal(sig.len, 2 * w);
       if (high_s(c, (uint8_t *)sig.data)) fail_msg("%s: the service signed with a high S", c->alg);
       assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
       flip_s(c, (uint8_t *)sig.data); /* the same signature, high S */
-      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 0)
-        fail_msg("%s: a high-S signature verified", c->alg);
-      assert_int_equal(verify(c->alg, "jwk", &k.jwk, &sig), 0);
+      assert_true(high_s(c, (uint8_t *)sig.data));
+      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 1)
+        fail_msg("%s: a high-S signature (the service's, flipped) was refused", c->alg);
+      assert_int_equal(verify(c->alg, "jwk", &k.jwk, &sig), 1);
     }
-    /* a high-S signature made by OpenSSL directly (not through the service) */
+    /* a high-S signature made by OpenSSL directly, as other signers make
+     * them: verifies as made, and in its low form too */
     bool seen_high = false;
     for (int tries = 0; tries < 64 && !seen_high; tries++) {
-      EVP_MD_CTX *md = EVP_MD_CTX_new();
-      uint8_t der[256];
-      size_t n = sizeof der;
-      const char *digest = w == 48 ? "SHA384" : w == 66 ? "SHA512" : "SHA256";
-      assert_true(EVP_DigestSignInit_ex(md, NULL, digest, NULL, NULL, k.pk, NULL) == 1);
-      assert_true(EVP_DigestSign(md, der, &n, (const uint8_t *)msg, strlen(msg)) == 1);
-      EVP_MD_CTX_free(md);
-      const unsigned char *p = der;
-      ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)n);
-      assert_non_null(es);
-      sig.len = 0;
       uint8_t raw[2 * 66];
-      put_scalar(c, ECDSA_SIG_get0_r(es), raw);
-      put_scalar(c, ECDSA_SIG_get0_s(es), raw + w);
-      ECDSA_SIG_free(es);
-      assert_true(pe_buf_append(&sig, raw, 2 * w));
+      openssl_sign(c, &k, raw);
       seen_high = high_s(c, raw);
-      assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), seen_high ? 0 : 1);
+      sig.len = 0;
+      assert_true(pe_buf_append(&sig, raw, 2 * w));
+      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 1)
+        fail_msg("%s: OpenSSL's signature (%s S) was refused", c->alg, seen_high ? "high" : "low");
+      assert_int_equal(verify(c->alg, "jwk", &k.jwk, &sig), 1);
       low_s(c, (uint8_t *)sig.data);
       assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
     }
     assert_true(seen_high);
-    /* out-of-range scalars around a valid low-S signature: invalid, never
-     * an error */
+    /* out-of-range scalars around a valid signature, in its low and its
+     * high form: invalid, never an error */
     sign(c->alg, &k.priv_pem, &sig);
-    uint8_t good[2 * 66], bad[2 * 66];
-    memcpy(good, sig.data, 2 * w);
+    uint8_t good[2][2 * 66], bad[2 * 66];
+    memcpy(good[0], sig.data, 2 * w);
+    memcpy(good[1], sig.data, 2 * w);
+    flip_s(c, good[1]);
     BIGNUM *order = order_of(c), *big = BN_new();
     assert_non_null(big);
     struct {
       int which; /* 0: R, 1: S */
-      int how;   /* 0: zero, 1: n, 2: n + R (or S) if it fits, 3: n - 1 */
-    } cases[] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}, {1, 3}};
-    for (size_t j = 0; j < sizeof cases / sizeof *cases; j++) {
-      memcpy(bad, good, 2 * w);
-      uint8_t *at = bad + (size_t)cases[j].which * w;
-      BIGNUM *cur = scalar(c, at);
-      switch (cases[j].how) {
-        case 0: BN_zero(big); break;
-        case 1: assert_non_null(BN_copy(big, order)); break;
-        case 2: assert_true(BN_add(big, order, cur) == 1); break;
-        default: assert_true(BN_sub(big, order, BN_value_one()) == 1); break;
+      int how;   /* 0: zero, 1: n, 2: n + R (or S) if it fits, 3: n - 1 (in range, wrong) */
+    } cases[] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}, {0, 3}, {1, 3}};
+    for (int form = 0; form < 2; form++) {
+      for (size_t j = 0; j < sizeof cases / sizeof *cases; j++) {
+        memcpy(bad, good[form], 2 * w);
+        uint8_t *at = bad + (size_t)cases[j].which * w;
+        BIGNUM *cur = scalar(c, at);
+        switch (cases[j].how) {
+          case 0: BN_zero(big); break;
+          case 1: assert_non_null(BN_copy(big, order)); break;
+          case 2: assert_true(BN_add(big, order, cur) == 1); break;
+          default: assert_true(BN_sub(big, order, BN_value_one()) == 1); break;
+        }
+        BN_free(cur);
+        if (BN_num_bytes(big) > (int)w) continue; /* R + n does not fit: nothing to try */
+        put_scalar(c, big, at);
+        sig.len = 0;
+        assert_true(pe_buf_append(&sig, bad, 2 * w));
+        if (verify(c->alg, "pem", &k.pub_pem, &sig) != 0)
+          fail_msg("%s: %s S, case %zu (scalar %d, form %d) verified", c->alg,
+                   form ? "high" : "low", j, cases[j].which, cases[j].how);
+        assert_int_equal(verify(c->alg, "jwk", &k.jwk, &sig), 0);
       }
-      BN_free(cur);
-      if (BN_num_bytes(big) > (int)w) continue; /* R + n does not fit: nothing to try */
-      put_scalar(c, big, at);
       sig.len = 0;
-      assert_true(pe_buf_append(&sig, bad, 2 * w));
-      if (verify(c->alg, "pem", &k.pub_pem, &sig) != 0)
-        fail_msg("%s: case %zu (scalar %d, form %d) verified", c->alg, j, cases[j].which,
-                 cases[j].how);
+      assert_true(pe_buf_append(&sig, good[form], 2 * w));
+      assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
     }
-    sig.len = 0;
-    assert_true(pe_buf_append(&sig, good, 2 * w));
-    assert_int_equal(verify(c->alg, "pem", &k.pub_pem, &sig), 1);
     BN_free(order);
     BN_free(big);
     pe_buf_free(&sig);
@@ -956,7 +975,7 @@ int main(void) {
       cmocka_unit_test(test_rsa),
       cmocka_unit_test(test_ec),
       cmocka_unit_test(test_ec_matches_openssl),
-      cmocka_unit_test(test_ec_low_s_only),
+      cmocka_unit_test(test_ec_high_and_low_s_accepted),
       cmocka_unit_test(test_eddsa),
       cmocka_unit_test(test_key_confusion),
       cmocka_unit_test(test_rsa_size_limits),

@@ -13,15 +13,28 @@ JWT are api_jwt's business. The rules, as in PyJWT:
     implementation understands ("b64", RFC 7797) that the header carries:
     RFC 7515 4.1.11 makes a token naming any other one invalid;
   - each segment is canonical base64url (RFC 7515 2: no "=" padding, no
-    bits set past the last byte), so one token has exactly one spelling
-    and a signature cannot be varied without invalidating it.
+    bits set past the last byte), so a segment's bytes have exactly one
+    spelling;
+  - an ECDSA signature (ES256, ES256K, ES384, ES512) is valid with S in
+    either form, low (S <= n/2, n the curve's group order) or high, as in
+    PyJWT and every JOSE library: RFC 7518 does not ask for low S, and most
+    signers (python-cryptography, Go, Node, Java, identity providers) make
+    a high S half the time. (R, n - S) verifies wherever (R, S) does, so
+    the holder of a valid token can write a second valid token string with
+    the same claims; an application that keys a replay cache or revocation
+    list on the token string decodes with options={"require_low_s": True}
+    (pyedge's option, not PyJWT's), which refuses a high S
+    (InvalidSignatureError) once the signature has verified. The option
+    belongs to signature verification: it does nothing with
+    verify_signature False, nor to the other algorithms. pyedge itself
+    signs with low S (the host normalizes it).
 """
 
 import base64
 import json
 import re
 
-from .algorithms import MAX_SIGNING_INPUT, get_default_algorithms
+from .algorithms import MAX_SIGNING_INPUT, ECAlgorithm, get_default_algorithms
 from .exceptions import (
     DecodeError,
     InvalidAlgorithmError,
@@ -35,6 +48,21 @@ from .utils import base64url_encode
 _SUPPORTED_CRIT = frozenset({"b64"})
 
 _B64URL = re.compile(rb"\A[A-Za-z0-9_-]*\Z")
+
+# The group order n of each JWS ECDSA curve (SEC 2, FIPS 186-4) and the
+# size in bytes of R and S in the signature, by algorithm name:
+# require_low_s refuses S > n // 2.
+_EC_ORDERS = {
+    "ES256": (int("FFFFFFFF00000000FFFFFFFFFFFFFFFF"
+                  "BCE6FAADA7179E84F3B9CAC2FC632551", 16), 32),  # P-256
+    "ES256K": (int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFE"
+                   "BAAEDCE6AF48A03BBFD25E8CD0364141", 16), 32),  # secp256k1
+    "ES384": (int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+                  "C7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16), 48),  # P-384
+    "ES512": (int("01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+                  "FA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409", 16),
+              66),  # P-521
+}
 
 
 def _segment(data, what):
@@ -65,7 +93,7 @@ class PyJWS:
         for name in list(self._algorithms):
             if name not in self._valid_algs:
                 del self._algorithms[name]
-        self.options = {"verify_signature": True, **(options or {})}
+        self.options = {"verify_signature": True, "require_low_s": False, **(options or {})}
 
     def register_algorithm(self, alg_id, alg_obj):
         from .algorithms import Algorithm
@@ -148,7 +176,8 @@ class PyJWS:
             payload = detached_payload
             signing_input = b".".join([signing_input.rsplit(b".", 1)[0], payload])
         if verify_signature:
-            self._verify_signature(signing_input, header, signature, key, algorithms)
+            self._verify_signature(signing_input, header, signature, key, algorithms,
+                                   require_low_s=merged.get("require_low_s", False))
         return {"payload": payload, "header": header, "signature": signature}
 
     def decode(self, jwt, key="", algorithms=None, options=None, detached_payload=None,
@@ -183,7 +212,8 @@ class PyJWS:
         signature = _segment(crypto_segment, "crypto")
         return payload, signing_input, header, signature
 
-    def _verify_signature(self, signing_input, header, signature, key="", algorithms=None):
+    def _verify_signature(self, signing_input, header, signature, key="", algorithms=None,
+                          require_low_s=False):
         alg = header.get("alg")
         if not isinstance(alg, str) or not alg or (algorithms is not None and
                                                    alg not in algorithms):
@@ -197,6 +227,22 @@ class PyJWS:
         prepared = alg_obj.prepare_key(key)
         if not alg_obj.verify(signing_input, prepared, signature):
             raise InvalidSignatureError("Signature verification failed")
+        if require_low_s:
+            self._check_low_s(alg_obj, signature)
+
+    @staticmethod
+    def _check_low_s(alg_obj, signature):
+        """options require_low_s: a verified ECDSA signature R || S must
+        have S <= n/2 (see the module docstring); other algorithms pass."""
+        if not isinstance(alg_obj, ECAlgorithm) or alg_obj.name not in _EC_ORDERS:
+            return
+        n, size = _EC_ORDERS[alg_obj.name]
+        if len(signature) != 2 * size:  # not R || S: the host has refused it already
+            raise InvalidSignatureError("Signature verification failed")
+        if int.from_bytes(signature[size:], "big") > n // 2:
+            raise InvalidSignatureError("Signature verification failed: ECDSA signature with a "
+                                        "high S, above half the curve order "
+                                        "(options require_low_s)")
 
     def _validate_headers(self, headers):
         """The header checks of decode() and get_unverified_header()."""

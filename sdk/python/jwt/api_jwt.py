@@ -14,6 +14,11 @@ options and defaults:
                     with aud but no audience given is refused too
   verify_iss        issuer given: iss must equal it
   require           claim names that must be present (MissingRequiredClaimError)
+  require_low_s     False; True refuses an ECDSA signature (ES256, ES256K,
+                    ES384, ES512) whose S is above half the curve order,
+                    the second spelling of a valid token, with
+                    InvalidSignatureError (see api_jws); other algorithms
+                    are not concerned
 """
 
 import json
@@ -60,6 +65,7 @@ class PyJWT:
             "verify_aud": True,
             "verify_iss": True,
             "require": [],
+            "require_low_s": False,
         }
 
     def encode(self, payload, key, algorithm="HS256", headers=None, json_encoder=None):
@@ -83,8 +89,12 @@ class PyJWT:
         if options["verify_signature"] and not algorithms:
             raise DecodeError('It is required that you pass in a value for the "algorithms" '
                               "argument when calling decode().")
-        decoded = api_jws.decode_complete(jwt, key=key, algorithms=algorithms, options=options,
-                                          detached_payload=detached_payload)
+        # the signature options go to api_jws: require_low_s may come from
+        # this instance's options (PyJWT(options=...)) as well as the call's
+        jws_options = {**options,
+                       "require_low_s": {**self.options, **options}.get("require_low_s", False)}
+        decoded = api_jws.decode_complete(jwt, key=key, algorithms=algorithms,
+                                          options=jws_options, detached_payload=detached_payload)
         try:
             payload = json.loads(decoded["payload"])
         except ValueError as e:
