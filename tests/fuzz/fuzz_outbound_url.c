@@ -1,0 +1,112 @@
+/*
+ * fuzz_outbound_url.c -- outbound URL parsing and the allow-list
+ * (src/services/outbound_rules.c): both come from outside (the guest sends
+ * the URL, the manifest holds the rules), and together they decide what
+ * the host connects to.
+ *
+ * Input: a count byte, that many rule strings (length-prefixed), then the
+ * URL (the rest). Rules are parsed one by one (a refusal must come with a
+ * message that quotes the rule); the URL is parsed strictly. An accepted
+ * URL must hold only what it promises (lower-case scheme and host, a
+ * target that starts with '/' and has no fragment, an effective port), and
+ * -- the property svc_http.c relies on when it hands curl a URL rebuilt
+ * from the parts -- the rebuilt URL (origin + target, or the target alone
+ * for a relative one) parses back to exactly the same parts and gets the
+ * same decision from every rule. The decisions themselves are checked
+ * against each other: no CIDR lookup is wanted for an IP host, and an IP
+ * host allowed by address is allowed by the URL alone.
+ */
+#include <ctype.h>
+
+#include "fuzz_common.h"
+#include "services/outbound_rules.h"
+#include "util/pe_util.h"
+
+static bool same_url(const pe_outbound_url *a, const pe_outbound_url *b) {
+  return a->relative == b->relative && !strcmp(a->scheme, b->scheme) &&
+         !strcmp(a->host, b->host) && a->host_is_ip == b->host_is_ip &&
+         (!a->host_is_ip || (a->ip.family == b->ip.family && !memcmp(a->ip.b, b->ip.b, 16))) &&
+         a->port == b->port && a->port_given == b->port_given && !strcmp(a->target, b->target);
+}
+
+static void check_url(const pe_outbound_url *u) {
+  FZ_CHECK(u->scheme[0]);
+  for (const char *p = u->scheme; *p; p++) FZ_CHECK(!isupper((unsigned char)*p));
+  for (const char *p = u->host; *p; p++)
+    FZ_CHECK(*p > 0x20 && *p < 0x7f && !isupper((unsigned char)*p) && *p != '/' && *p != '@');
+  FZ_CHECK(u->target[0] == '/' && !strchr(u->target, '#'));
+  if (u->relative) {
+    FZ_CHECK(!strcmp(u->scheme, "http") && u->host[0] == 0);
+    FZ_CHECK(u->target[1] != '/');
+  } else {
+    FZ_CHECK(u->host[0]);
+    if (u->port_given) FZ_CHECK(u->port != 0);
+    else FZ_CHECK(u->port == pe_ob_default_port(u->scheme));
+    if (u->host_is_ip) {
+      pe_ob_addr a;
+      FZ_CHECK(pe_ob_addr_parse(u->host, &a) && a.family == u->ip.family &&
+               !memcmp(a.b, u->ip.b, 16));
+    }
+  }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  fz f;
+  fz_init(&f, data, size);
+  unsigned nrules = fz_u8(&f) % 8;
+  pe_outbound_rules rs = {0};
+  for (unsigned i = 0; i < nrules; i++) {
+    size_t n;
+    char *text = fz_cstr(&f, &n);
+    char err[1024];
+    err[0] = 0;
+    size_t before = rs.n;
+    if (pe_outbound_rules_add(&rs, text, NULL, err, sizeof err)) {
+      FZ_CHECK(rs.n == before + 1 && !strcmp(rs.v[rs.n - 1].shown, text));
+      const pe_outbound_rule *r = &rs.v[rs.n - 1];
+      FZ_CHECK(r->any_port || r->port_lo <= r->port_hi);
+      if (r->host_kind == PE_OB_HOST_CIDR)
+        FZ_CHECK(r->prefix <= (r->net.family == 4 ? 32u : 128u));
+    } else {
+      FZ_CHECK(rs.n == before && err[0]);
+    }
+    free(text);
+  }
+  size_t ul;
+  char *url = (char *)fz_rest(&f, &ul); /* exact size: no terminator */
+  pe_outbound_url *u = malloc(sizeof *u), *again = malloc(sizeof *again);
+  FZ_CHECK(u && again);
+  char err[1024];
+  if (pe_outbound_url_parse(url, ul, u, err, sizeof err)) {
+    check_url(u);
+    char origin[PE_OB_MAX_HOST + 64];
+    pe_buf rebuilt = {0};
+    if (!u->relative) {
+      pe_outbound_url_origin(u, origin, sizeof origin);
+      FZ_CHECK(pe_buf_puts(&rebuilt, origin));
+    }
+    FZ_CHECK(pe_buf_puts(&rebuilt, u->target));
+    if (!pe_outbound_url_parse(rebuilt.data, rebuilt.len, again, err, sizeof err)) {
+      fprintf(stderr, "rebuilt '%s' refused: %s\n", rebuilt.data, err);
+      FZ_CHECK(!"a rebuilt URL must parse");
+    }
+    FZ_CHECK(same_url(u, again));
+    bool allowed = pe_outbound_allows(&rs, u);
+    FZ_CHECK(allowed == pe_outbound_allows(&rs, again));
+    bool cidr = pe_outbound_has_cidr(&rs, u);
+    FZ_CHECK(cidr == pe_outbound_has_cidr(&rs, again));
+    if (u->host_is_ip || u->relative) FZ_CHECK(!cidr);
+    if (u->host_is_ip && pe_outbound_allows_addr(&rs, u, &u->ip)) FZ_CHECK(allowed);
+    pe_buf_free(&rebuilt);
+  }
+  /* the message helper, at any size */
+  char shown[64];
+  size_t cap = size % sizeof shown;
+  pe_outbound_rules_describe(&rs, shown, cap);
+  if (cap) FZ_CHECK(memchr(shown, 0, cap));
+  free(u);
+  free(again);
+  free(url);
+  pe_outbound_rules_free(&rs);
+  return 0;
+}
