@@ -10,9 +10,12 @@
  * others left pending:
  *
  *   parse     bytes -> requests, while the pipeline is shorter than
- *             max_pipeline; bytes that arrive beyond that wait in `in`,
- *             and reading stops until the pipeline shrinks (back-pressure)
- *   dispatch  the first HX_READY request goes to the pool (503 if full)
+ *             max_pipeline and holds less than max_buffered_bytes of
+ *             bodies and unwritten responses; bytes that arrive beyond
+ *             that wait in `in`, and reading stops until the pipeline
+ *             shrinks (back-pressure)
+ *   dispatch  the first HX_READY request goes to the pool (503 if full),
+ *             unless max_buffered_bytes of responses already wait
  *   pump      the head's response is written once it is HX_DONE, one write
  *             at a time, so responses leave in request order; a head still
  *             reading a body that expects 100-continue gets its 100 here,
@@ -25,7 +28,11 @@
  * reason), a fresh connection that sends nothing, a keep-alive
  * connection that stays idle, and the linger after the final response. No
  * timer runs while a handler works or while reading is paused on purpose.
- * A second timer drops a client that stops reading its responses.
+ * A second timer, running while responses are being written, resets a
+ * client that takes less than min_write_bytes of them per write_timeout_ms.
+ *
+ * Accepting. Past max_connections a connection is still accepted, answered
+ * a 503 with Connection: close, and closed, so that its client knows.
  *
  * Closing. After a response that ends the connection (an error,
  * `Connection: close`, a shutdown) the write side is shut down and, for a
@@ -63,9 +70,11 @@ struct hx_conn {
   unsigned jobs;  /* of them in the pool */
   pe_buf in;      /* input read but not parsed yet */
   size_t in_pos;
-  pe_buf whead; /* the head being written */
-  hx_req *wr;   /* whose response is being written; NULL for a 100 */
-  size_t wqueue;
+  pe_buf whead;             /* the head being written */
+  hx_req *wr;               /* whose response is being written; NULL for a 100 */
+  size_t wlen;              /* bytes of that write */
+  uint64_t wdone, wmark;    /* bytes of queued writes completed; at the period's start */
+  size_t held_in, held_out; /* bodies of complete requests; responses not yet out */
   char ip[INET6_ADDRSTRLEN];
   uint16_t port;
   int open_handles;
@@ -77,6 +86,7 @@ struct hx_conn {
   bool no_more_input; /* parse nothing more: error, close, EOF, shutdown */
   bool read_eof;
   bool shutting, lingering, closing;
+  bool refused; /* over max_connections: only a 503 for it */
 };
 
 static void after(hx_conn *c);
@@ -96,6 +106,7 @@ static void maybe_free(hx_conn *c) {
     s->conns = c->next;
   if (c->next) c->next->prev = c->prev;
   s->nconns--;
+  if (c->refused) s->nrefused--;
   hx_parse_free(&c->parse); /* first: its request may be the tail */
   while (c->head) {
     hx_req *r = c->head;
@@ -114,16 +125,24 @@ static void on_handle_closed(uv_handle_t *h) {
   maybe_free(c);
 }
 
-static void conn_close(hx_conn *c) {
+static void close_handles(hx_conn *c, bool reset) {
   if (c->closing) return;
   c->closing = true;
   c->reading = false;
   for (hx_req *r = c->head; r; r = r->next)
     if (r->state == HX_RUNNING) atomic_store(&r->job.cancelled, true);
-  uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+  if (!reset || uv_tcp_close_reset(&c->tcp, on_handle_closed) != 0)
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
   uv_close((uv_handle_t *)&c->wtimer, on_handle_closed);
 }
+
+static void conn_close(hx_conn *c) { close_handles(c, false); }
+
+/* For a client dropped for not reading: a reset rather than a FIN, so that
+ * the kernel also gives up the megabytes of response in its send buffer
+ * instead of going on offering them to a client that does not take them. */
+static void conn_reset(hx_conn *c) { close_handles(c, true); }
 
 static void on_timer(uv_timer_t *t);
 
@@ -170,11 +189,29 @@ static void push(hx_conn *c, hx_req *r) {
   c->depth++;
 }
 
+/* What a request makes its connection hold, counted again after it
+ * changed: its body once complete, its response once ready. A running
+ * request's response belongs to its worker, so it is not looked at. */
+static void recount(hx_conn *c, hx_req *r) {
+  size_t in = r->body.len, out = r->state == HX_DONE ? r->resp.body_len : 0;
+  c->held_in = c->held_in - r->held_in + in;
+  c->held_out = c->held_out - r->held_out + out;
+  r->held_in = in;
+  r->held_out = out;
+}
+
+static void forget(hx_conn *c, hx_req *r) {
+  c->held_in -= r->held_in;
+  c->held_out -= r->held_out;
+  r->held_in = r->held_out = 0;
+}
+
 static void pop_head(hx_conn *c) {
   hx_req *r = c->head;
   c->head = r->next;
   if (!c->head) c->tail = NULL;
   c->depth--;
+  forget(c, r);
 }
 
 /* Drops the request whose head or body was still arriving. */
@@ -190,6 +227,7 @@ static void drop_partial(hx_conn *c) {
     *pp = NULL;
     c->tail = prev;
     c->depth--;
+    forget(c, r);
   }
   hx_req_free(r);
 }
@@ -216,14 +254,20 @@ static void conn_fail(hx_conn *c, int status) {
   r->state = HX_DONE;
   r->close_after = true;
   if (!r->in_pipeline) push(c, r);
+  recount(c, r);
   c->no_more_input = true;
 }
 
-/* The pipeline limit applies between requests: a request already begun is
+/* The pipeline limits apply between requests: a request already begun is
  * read to its end, else a connection whose only request is still receiving
- * its body (with max_pipeline 1) would wait for itself forever. */
+ * its body (with max_pipeline 1) would wait for itself forever. Past
+ * max_buffered_bytes of bodies and responses, reading waits for them to
+ * go: pipelining must not multiply what one client makes us hold. */
 static bool can_parse(const hx_conn *c) {
-  return !c->closing && !c->no_more_input && (c->parse.req || c->depth < c->srv->cfg.max_pipeline);
+  const pe_http_config *cfg = &c->srv->cfg;
+  return !c->closing && !c->no_more_input &&
+         (c->parse.req ||
+          (c->depth < cfg->max_pipeline && c->held_in + c->held_out < cfg->max_buffered_bytes));
 }
 
 /* Parses as much of data as the pipeline may take; returns how much. */
@@ -249,6 +293,7 @@ static size_t feed(hx_conn *c, const char *data, size_t len) {
         if (!r->in_pipeline) push(c, r);
         hx_req_publish(r, c->ip, c->port); /* the body only: cannot fail */
         r->state = HX_READY;
+        recount(c, r);
         if (!r->keep_alive) {
           r->close_after = true;
           c->no_more_input = true;
@@ -279,8 +324,17 @@ static void run_job(hx_job *job) {
   hx_resp_finish(&r->resp);
 }
 
+/* A handler runs only while less than max_buffered_bytes of responses wait
+ * to be written: a client that pipelines requests for large responses and
+ * reads none would otherwise have them all made and held. Writing the
+ * head's response is what lifts the stop; a head not done yet (only an
+ * error response is ever queued behind it) must run regardless. */
+static bool responses_held(const hx_conn *c) {
+  return c->held_out >= c->srv->cfg.max_buffered_bytes && c->head && c->head->state == HX_DONE;
+}
+
 static void dispatch(hx_conn *c) {
-  if (c->jobs || c->closing) return;
+  if (c->jobs || c->closing || responses_held(c)) return;
   for (hx_req *r = c->head; r; r = r->next) {
     if (r->state == HX_RUNNING) return;
     if (r->state != HX_READY) continue;
@@ -293,6 +347,7 @@ static void dispatch(hx_conn *c) {
     }
     hx_resp_error(&r->resp, 503);
     r->state = HX_DONE;
+    recount(c, r);
   }
 }
 
@@ -301,6 +356,12 @@ void hx_conn_job_done(hx_job *job) {
   hx_conn *c = r->conn;
   c->jobs--;
   r->state = HX_DONE;
+  /* Nothing reads the body after the handler; it need not wait for the
+   * response to be written. */
+  pe_buf_free(&r->body);
+  r->pub.body = (const uint8_t *)"";
+  r->pub.body_len = 0;
+  recount(c, r);
   if (c->closing) {
     maybe_free(c);
     return;
@@ -324,16 +385,30 @@ static void log_req(hx_conn *c, hx_req *r, uint64_t bytes) {
   cfg->log(&e, cfg->log_user);
 }
 
+/* Bytes of queued writes the kernel has taken, the current one included
+ * (libuv counts down what is left of it). */
+static uint64_t written(hx_conn *c) {
+  if (!c->writing) return c->wdone;
+  size_t left = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+  return c->wdone + (left < c->wlen ? c->wlen - left : 0);
+}
+
+/* In every write_timeout_ms that responses wait, the client must take
+ * min_write_bytes of them (or all of them): with any progress enough, one
+ * that reads a byte now and then held its connection and large responses
+ * for as long as it liked. The period runs across consecutive writes, so a
+ * pipeline of small responses does not restart it either. */
 static void on_wtimer(uv_timer_t *t) {
   hx_conn *c = t->data;
   if (!c->writing) return;
-  size_t q = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
-  if (q < c->wqueue) { /* slow, but reading: give it another period */
-    c->wqueue = q;
+  uint64_t now = written(c);
+  bool all_taken = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) == 0;
+  if (all_taken || now - c->wmark >= c->srv->cfg.min_write_bytes) {
+    c->wmark = now;
     uv_timer_start(&c->wtimer, on_wtimer, c->srv->cfg.write_timeout_ms, 0);
     return;
   }
-  conn_close(c);
+  conn_reset(c);
 }
 
 /* A response is out (all of it handed to the kernel): log it and take it
@@ -355,7 +430,7 @@ static bool response_sent(hx_conn *c, hx_req *r) {
 static void on_write(uv_write_t *w, int status) {
   hx_conn *c = w->data;
   c->writing = false;
-  uv_timer_stop(&c->wtimer);
+  c->wdone += c->wlen;
   if (c->closing) return;
   if (status < 0) {
     conn_close(c);
@@ -363,8 +438,9 @@ static void on_write(uv_write_t *w, int status) {
   }
   hx_req *r = c->wr;
   c->wr = NULL;
-  if (r && !response_sent(c, r)) return;
-  after(c);
+  if (!r || response_sent(c, r)) after(c);
+  /* Nothing more to write: the client owes no progress until there is. */
+  if (!c->writing && !c->closing) uv_timer_stop(&c->wtimer);
 }
 
 static void start_write(hx_conn *c, hx_req *r, uv_buf_t *bufs, unsigned n) {
@@ -375,8 +451,10 @@ static void start_write(hx_conn *c, hx_req *r, uv_buf_t *bufs, unsigned n) {
     return;
   }
   c->writing = true;
-  if (c->srv->cfg.write_timeout_ms) {
-    c->wqueue = uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp);
+  c->wlen = 0;
+  for (unsigned i = 0; i < n; i++) c->wlen += bufs[i].len;
+  if (c->srv->cfg.write_timeout_ms && !uv_is_active((uv_handle_t *)&c->wtimer)) {
+    c->wmark = written(c);
     uv_timer_start(&c->wtimer, on_wtimer, c->srv->cfg.write_timeout_ms, 0);
   }
 }
@@ -607,6 +685,22 @@ static void peer_address(hx_conn *c) {
   }
 }
 
+/* Over max_connections: a complete 503 with Connection: close tells the
+ * client what happened, where leaving it in the backlog or resetting it
+ * would not. Refused connections take no slot, but each holds a socket
+ * while it lingers, so beyond as many again they are closed unanswered. */
+static void refuse_over_limit(hx_conn *c) {
+  hx_server *s = c->srv;
+  c->refused = true;
+  s->nrefused++;
+  if (s->nrefused > s->cfg.max_connections) {
+    conn_close(c);
+    return;
+  }
+  conn_fail(c, 503);
+  after(c);
+}
+
 void hx_conn_accept(hx_server *s) {
   hx_conn *c = calloc(1, sizeof *c);
   if (!c) {
@@ -631,6 +725,10 @@ void hx_conn_accept(hx_server *s) {
   uv_tcp_nodelay(&c->tcp, 1);
   peer_address(c);
   c->accepted_ms = now_ms(c);
+  if (s->nconns - s->nrefused > s->cfg.max_connections) {
+    refuse_over_limit(c);
+    return;
+  }
   after(c);
 }
 

@@ -102,10 +102,11 @@ struct hx_req {
   pe_http_header *headers;
   pe_http_request pub;
   pe_http_response resp;
-  uint64_t start_ms; /* loop time of the first byte (timeouts) */
-  uint64_t head_ms;  /* loop time the head was complete (the body deadline) */
-  uint64_t start_ns; /* uv_hrtime of the first byte (the access log) */
-  bool keep_alive;   /* what the client asked for */
+  uint64_t start_ms;        /* loop time of the first byte (timeouts) */
+  uint64_t head_ms;         /* loop time the head was complete (the body deadline) */
+  uint64_t start_ns;        /* uv_hrtime of the first byte (the access log) */
+  size_t held_in, held_out; /* what it counts in its connection's (http_conn.c) */
+  bool keep_alive;          /* what the client asked for */
   bool is_head;
   bool need_continue, continue_sent;
   bool close_after; /* close the connection once this response is out */
@@ -182,7 +183,8 @@ typedef struct hx_server {
   hx_pool *pool;
   hx_conn *conns; /* every connection not yet freed */
   size_t nconns;
-  uv_tcp_t spare; /* accepts and drops a connection when out of memory */
+  size_t nrefused; /* of them, over max_connections: answered 503, closing */
+  uv_tcp_t spare;  /* accepts and drops a connection when out of memory */
   bool spare_busy;
   atomic_int stop_requested;
   bool ran, draining, listening, finished;

@@ -35,6 +35,9 @@
 
 #define HX_BACKLOG 511
 #define HX_BODY_TIMEOUT_MS 30000
+#define HX_MIN_WRITE_BYTES (64u * 1024)
+#define HX_MAX_CONNECTIONS 1024
+#define HX_MAX_BUFFERED_BYTES ((size_t)32 << 20)
 
 void pe_http_config_init(pe_http_config *c) {
   memset(c, 0, sizeof *c);
@@ -45,9 +48,12 @@ void pe_http_config_init(pe_http_config *c) {
   c->body_timeout_ms = HX_BODY_TIMEOUT_MS;
   c->idle_timeout_ms = 5000;
   c->write_timeout_ms = 30000;
+  c->min_write_bytes = HX_MIN_WRITE_BYTES;
   c->shutdown_timeout_ms = 30000;
   c->queue_size = 1024;
   c->max_pipeline = 16;
+  c->max_connections = HX_MAX_CONNECTIONS;
+  c->max_buffered_bytes = HX_MAX_BUFFERED_BYTES;
 }
 
 /* "1.2.3.4:80", "[::1]:80" or "localhost:80" (numeric only: no resolver
@@ -105,6 +111,12 @@ static bool check_config(pe_http_config *c, char *err, size_t errlen) {
   /* No body deadline at all would let a trickling client hold a connection
    * forever, so 0 means the default rather than "none". */
   if (c->body_timeout_ms == 0) c->body_timeout_ms = HX_BODY_TIMEOUT_MS;
+  if (c->min_write_bytes == 0) c->min_write_bytes = HX_MIN_WRITE_BYTES;
+  if (c->max_connections == 0) c->max_connections = HX_MAX_CONNECTIONS;
+  if (c->max_buffered_bytes == 0) c->max_buffered_bytes = HX_MAX_BUFFERED_BYTES;
+  /* The cap bounds pipelining, not requests (max_body_bytes does): below
+   * one body it would turn pipelining off for every large one. */
+  if (c->max_buffered_bytes < c->max_body_bytes) c->max_buffered_bytes = c->max_body_bytes;
   if (c->worker_stack_bytes < (size_t)PTHREAD_STACK_MIN) c->worker_stack_bytes = PTHREAD_STACK_MIN;
   return true;
 }

@@ -17,8 +17,12 @@
  * at most one request in the pool at a time, so its requests run in order
  * and one client cannot fill the queue alone; responses are written strictly
  * in request order. When more than config.max_pipeline requests wait on one
- * connection the loop stops reading it (back-pressure) until some responses
- * are out.
+ * connection, or they hold max_buffered_bytes (complete request bodies and
+ * responses not yet written), the loop stops reading it (back-pressure)
+ * until some responses are out; while max_buffered_bytes of responses wait,
+ * its next handler does not run either. So what one connection makes the
+ * server hold is bounded by that cap plus one body and one response, and
+ * the whole server by max_connections times as much.
  *
  * Parsing. Node's classic http_parser (Debian's libhttp-parser) splits heads
  * and Content-Length bodies. Debian builds it non-strict, so each head is
@@ -39,8 +43,11 @@
  * an HTTP/1 request line -> 505. A body that stalls for header_timeout_ms,
  * or is not complete body_timeout_ms after the end of its head however
  * steadily it trickles in -> 408. A keep-alive connection idle for
- * idle_timeout_ms is closed without a response. A client that stops reading
- * its responses for write_timeout_ms is dropped.
+ * idle_timeout_ms is closed without a response. A client that takes less
+ * than min_write_bytes of its responses in a write_timeout_ms while they
+ * wait (reading a byte now and then does not count as reading) is dropped
+ * with a reset. Past max_connections, a new connection is accepted, answered
+ * 503 with `Connection: close` and closed.
  *
  * HTTP/1.1 semantics: keep-alive by default on 1.1, `Connection: close`
  * honoured, HTTP/1.0 closes unless it asked for keep-alive (and is then
@@ -134,11 +141,16 @@ typedef struct pe_http_config {
   unsigned header_timeout_ms;   /* 10000 */
   unsigned body_timeout_ms;     /* 30000 from the end of the head; 0: the default */
   unsigned idle_timeout_ms;     /* 5000 */
-  unsigned write_timeout_ms;    /* 30000: this long without the client reading */
+  unsigned write_timeout_ms;    /* 30000: a client that takes less than min_write_bytes of
+                                   its responses in this long is dropped */
+  size_t min_write_bytes;       /* 64 KiB; 0: the default */
   unsigned shutdown_timeout_ms; /* 30000 */
   unsigned workers;             /* 0: one per CPU */
   unsigned queue_size;          /* requests waiting for a worker; 1024 */
   unsigned max_pipeline;        /* requests waiting on one connection; 16 */
+  unsigned max_connections;     /* served at once, beyond: 503 and close; 1024; 0: the default */
+  size_t max_buffered_bytes;    /* per connection, request bodies and responses not yet
+                                   written; 32 MiB, at least max_body_bytes; 0: the default */
   size_t worker_stack_bytes;    /* 0: 8 MiB */
   pe_http_log_fn log;           /* optional */
   void *log_user;

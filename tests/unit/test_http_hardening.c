@@ -137,9 +137,9 @@ static void test_body_deadline_408(void **state) {
   th_server *t = th_start(&cfg);
   for (int chunked = 0; chunked < 2; chunked++) {
     th_conn *c = th_open(t->port);
-    assert_true(th_sendstr(
-        c, chunked ? CHUNKED_HEAD "64\r\n"
-                   : "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n"));
+    assert_true(
+        th_sendstr(c, chunked ? CHUNKED_HEAD "64\r\n"
+                              : "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n"));
     uint64_t t0 = th_now_ms();
     while (th_now_ms() - t0 < 3000 && !readable(c, 100)) th_send(c, "x", 1);
     uint64_t dt = th_now_ms() - t0;
@@ -169,6 +169,205 @@ static void test_body_deadline_408(void **state) {
   th_stop(t);
 }
 
+/* Beyond max_connections a new connection is accepted and told so: a
+ * complete 503 with Connection: close, then closed. */
+static void test_max_connections_503(void **state) {
+  pe_http_config cfg;
+  th_config(&cfg);
+  cfg.max_connections = 2;
+  th_server *t = th_start(&cfg);
+  th_conn *a = th_open(t->port), *b = th_open(t->port);
+  th_resp r;
+  for (int i = 0; i < 2; i++) {
+    assert_true(th_sendstr(i ? b : a, "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n"));
+    assert_true(th_read(i ? b : a, &r, false));
+    assert_int_equal(r.status, 200);
+    th_resp_free(&r);
+  }
+  th_conn *c = th_open(t->port);
+  th_sendstr(c, "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n"); /* may be refused: fine */
+  assert_true(th_read(c, &r, false));
+  assert_int_equal(r.status, 503);
+  assert_string_equal(th_header(&r, "connection"), "close");
+  assert_true(r.body_len > 0 && r.body_len < 100);
+  th_resp_free(&r);
+  assert_true(th_wait_close(c, 3000, NULL));
+  th_close(c);
+  /* the two served ones were not disturbed */
+  assert_true(th_sendstr(a, "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n"));
+  assert_true(th_read(a, &r, false));
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  /* once one leaves, a newcomer is served (as soon as the server saw it go) */
+  th_close(b);
+  int status = 0;
+  for (int i = 0; i < 100 && status != 200; i++) {
+    assert_true(th_roundtrip(t->port, "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+    status = r.status;
+    th_resp_free(&r);
+    if (status != 200) th_sleep_ms(20);
+  }
+  assert_int_equal(status, 200);
+  assert_int_equal(atomic_load(&t->started), 4);
+  th_close(a);
+  th_stop(t);
+}
+
+/* Responses a client does not read are not piled up without end: the
+ * connection's next handler runs only while less than max_buffered_bytes
+ * of responses wait for it. */
+static void test_unread_responses_capped(void **state) {
+  pe_http_config cfg;
+  th_config(&cfg);
+  cfg.max_body_bytes = 1 << 20;
+  cfg.max_buffered_bytes = 8 << 20;
+  th_server *t = th_start(&cfg);
+  enum { N = 12, SIZE = 4 << 20 };
+  char all[N * 64];
+  size_t off = 0;
+  for (int i = 0; i < N; i++)
+    off += (size_t)snprintf(all + off, sizeof all - off,
+                            "GET /big?n=%d HTTP/1.1\r\nHost: h\r\n\r\n", SIZE + i);
+  th_conn *c = th_open(t->port);
+  assert_true(th_send(c, all, off));
+  th_sleep_ms(500);
+  int ran = atomic_load(&t->started);
+  if (ran > 3) fail_msg("%d handlers ran for a client that reads nothing", ran);
+  for (int i = 0; i < N; i++) { /* and all of it still comes, in order */
+    th_resp r;
+    assert_true(th_read(c, &r, false));
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, SIZE + i);
+    assert_int_equal(r.body[SIZE + i - 1], 'a' + (SIZE + i - 1) % 23);
+    th_resp_free(&r);
+  }
+  assert_int_equal(atomic_load(&t->started), N);
+  th_close(c);
+  th_stop(t);
+}
+
+static size_t rss_bytes(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long size = 0, resident = 0;
+  assert_non_null(f);
+  assert_int_equal(fscanf(f, "%lu %lu", &size, &resident), 2);
+  fclose(f);
+  return resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* Sends as much of data as goes without waiting longer than ms at a time;
+ * returns how much. */
+static size_t send_while_taken(th_conn *c, const char *data, size_t len, int ms) {
+  size_t sent = 0;
+  while (sent < len) {
+    struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+    if (poll(&p, 1, ms) <= 0) break;
+    ssize_t w = send(c->fd, data + sent, len - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    assert_true(w > 0);
+    sent += (size_t)w;
+  }
+  return sent;
+}
+
+/* Sends the rest of data while taking in whatever comes back, so that
+ * neither side waits for the other. */
+static void send_reading(th_conn *c, const char *data, size_t len) {
+  while (len) {
+    struct pollfd p = {.fd = c->fd, .events = POLLIN | POLLOUT};
+    assert_true(poll(&p, 1, 5000) > 0);
+    if (p.revents & POLLIN) assert_true(th_fill(c) > 0);
+    if (!(p.revents & POLLOUT)) continue;
+    ssize_t w = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    assert_true(w > 0);
+    data += w;
+    len -= (size_t)w;
+  }
+}
+
+/* Pipelined bodies behind a request that runs long are read only up to
+ * max_buffered_bytes; the rest waits in the socket, not in our memory. */
+static void test_pipelined_bodies_capped(void **state) {
+  pe_http_config cfg;
+  th_config(&cfg);
+  cfg.max_body_bytes = 1 << 20;
+  cfg.max_buffered_bytes = 2 << 20;
+  th_server *t = th_start(&cfg);
+  enum { N = 15, SIZE = 1 << 20 };
+  size_t cap = N * (SIZE + 128), off = 0;
+  char *all = malloc(cap);
+  assert_non_null(all);
+  for (int i = 0; i < N; i++) {
+    off += (size_t)snprintf(all + off, cap - off,
+                            "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: %d\r\n\r\n", SIZE);
+    memset(all + off, 'a' + i, SIZE);
+    off += SIZE;
+  }
+  th_conn *c = th_open(t->port);
+  assert_true(th_sendstr(c, "GET /block HTTP/1.1\r\nHost: h\r\n\r\n"));
+  th_wait_entered(t);
+  size_t rss0 = rss_bytes();
+  size_t sent = send_while_taken(c, all, off, 300);
+  th_sleep_ms(200);
+  size_t grew = rss_bytes() - rss0;
+  if (grew > (size_t)8 << 20)
+    fail_msg("memory grew by %zu KiB for %zu KiB sent", grew >> 10, sent >> 10);
+  /* let it go: everything is answered, in order */
+  sem_post(&t->block);
+  send_reading(c, all + sent, off - sent);
+  th_resp r;
+  assert_true(th_read(c, &r, false));
+  assert_string_equal(r.body, "unblocked");
+  th_resp_free(&r);
+  for (int i = 0; i < N; i++) {
+    assert_true(th_read(c, &r, false));
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, SIZE);
+    assert_int_equal(r.body[0], 'a' + i);
+    th_resp_free(&r);
+  }
+  th_close(c);
+  free(all);
+  th_stop(t);
+}
+
+/* A client must take min_write_bytes of its responses per
+ * write_timeout_ms: one that reads steadily but too little (here 2 MiB per
+ * period of 500 ms against 8 MiB asked) is dropped, where restarting the
+ * period on any progress kept it, and its huge response, forever. */
+static void test_write_min_progress(void **state) {
+  pe_http_config cfg;
+  th_config(&cfg);
+  cfg.write_timeout_ms = 500;
+  cfg.min_write_bytes = 8 << 20;
+  th_server *t = th_start(&cfg);
+  th_conn *c = th_open(t->port);
+  assert_true(th_sendstr(c, "GET /big?n=100000000 HTTP/1.1\r\nHost: h\r\n\r\n"));
+  uint64_t t0 = th_now_ms();
+  size_t got = 0;
+  bool closed = false;
+  char buf[65536];
+  while (!closed && th_now_ms() - t0 < 4000) {
+    ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+    closed = n == 0 || (n < 0 && errno == ECONNRESET);
+    if (n > 0) got += (size_t)n;
+    th_sleep_ms(16); /* about 4 MB/s */
+  }
+  uint64_t dt = th_now_ms() - t0;
+  if (!closed || dt > 2500)
+    fail_msg("%s after %llu ms and %zu KiB", closed ? "dropped" : "still open",
+             (unsigned long long)dt, got >> 10);
+  th_close(c);
+  /* one that keeps up is served in full */
+  th_resp r;
+  assert_true(th_roundtrip(t->port, "GET /big?n=30000000 HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.body_len, 30000000);
+  th_resp_free(&r);
+  th_stop(t);
+}
+
 int main(void) {
   th_alarm(300);
   const struct CMUnitTest tests[] = {
@@ -176,6 +375,10 @@ int main(void) {
       cmocka_unit_test(test_http10_transfer_encoding),
       cmocka_unit_test(test_fragment_not_in_target),
       cmocka_unit_test(test_body_deadline_408),
+      cmocka_unit_test(test_max_connections_503),
+      cmocka_unit_test(test_unread_responses_capped),
+      cmocka_unit_test(test_pipelined_bodies_capped),
+      cmocka_unit_test(test_write_min_progress),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
