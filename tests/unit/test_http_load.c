@@ -180,6 +180,9 @@ static void test_graceful_shutdown(void **state) {
   assert_true(th_sendstr(idle, "GET /hello HTTP/1.1\r\nHost: h\r\n\r\n"));
   assert_true(th_read(idle, &r, false));
   th_resp_free(&r);
+  /* that handler's entry, so that the wait below is for /slow's: else the
+   * shutdown could come before the server has read the busy requests */
+  th_wait_entered(t);
   /* a request in flight, and one pipelined behind it */
   assert_true(th_sendstr(busy,
                          "GET /slow?ms=400 HTTP/1.1\r\nHost: h\r\n\r\n"
