@@ -147,6 +147,12 @@ static bool refuse_outside(gather *g, const char *app_rel, const char *path) {
   return false;
 }
 
+static bool refuse_private(gather *g, const pe_manifest_files *f) {
+  snprintf(g->err, g->errlen, "files: '%s' (line %d) is pyedge's own state, never given to the guest",
+           f->source, f->line);
+  return false;
+}
+
 /* Every file below dir (app-relative path app_rel). For a glob, files
  * whose path matches it; else files go to dest_prefix/<path below dir>. */
 static bool each_file(gather *g, const char *dir, const char *app_rel, const char *below,
@@ -235,11 +241,7 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
   if (rel[0] && stat(path, &st) == 0) {
     int where = resolve(g, path, real);
     if (where == OUTSIDE) return refuse_outside(g, rel, path);
-    if (where == PRIVATE) {
-      snprintf(g->err, g->errlen, "files: '%s' (line %d) is pyedge's own state, never given to the guest",
-               f->source, f->line);
-      return false;
-    }
+    if (where == PRIVATE) return refuse_private(g, f);
     if (S_ISDIR(st.st_mode)) {
       if (!each_file(g, path, rel, "", NULL, rel, 0, &count)) return false;
     } else {
@@ -291,11 +293,7 @@ static bool gather_placement(gather *g, const pe_manifest_files *f) {
   char real[PATH_MAX];
   int where = resolve(g, path, real);
   if (where == OUTSIDE) return refuse_outside(g, src, path);
-  if (where == PRIVATE) {
-    snprintf(g->err, g->errlen, "files: source '%s' (line %d) is pyedge's own state, never given to the guest",
-             f->source, f->line);
-    return false;
-  }
+  if (where == PRIVATE) return refuse_private(g, f);
   size_t count = 0;
   if (S_ISDIR(st.st_mode)) return each_file(g, path, src, "", NULL, dest, 0, &count);
   size_t dl = strlen(f->destination);
@@ -321,13 +319,6 @@ static int by_dest(const void *a, const void *b) {
   const entry *x = a, *y = b;
   int c = strcmp(x->dest, y->dest);
   return c ? c : (x->order < y->order ? -1 : 1);
-}
-
-static bool place(const char *tmp, const entry *e, char *err, size_t errlen) {
-  char why[PATH_MAX + 100] = "";
-  if (pe_tree_place(tmp, e->dest, e->src, why, sizeof why)) return true;
-  snprintf(err, errlen, "files: %s", why);
-  return false;
 }
 
 static void free_gather(gather *g) {
@@ -395,30 +386,21 @@ bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root,
              first_hidden, hidden > 1 ? " and others" : "");
     note(note_ctx, true, msg);
   }
-  if (ok && (size_t)snprintf(tree, treelen, "%s/%s-%.16s", files_root, mc->id, hex) >= treelen) {
-    snprintf(err, errlen, "files: state directory path too long");
+  /* the tree is a mirror of the gathered files, named by their hash */
+  pe_strs record = {0};
+  for (size_t i = 0; ok && i < g.len; i++) {
+    char tagged[PATH_MAX + 2];
+    snprintf(tagged, sizeof tagged, "F%s", g.items[i].dest);
+    ok = pe_strs_push(&record, tagged) && pe_strs_push(&record, g.items[i].src);
+    if (!ok) snprintf(err, errlen, "out of memory");
+  }
+  char name[300], why[PATH_MAX + 200] = "";
+  snprintf(name, sizeof name, "%s-%.16s", mc->id, hex);
+  if (ok && !pe_tree_mirror(&record, files_root, name, tree, treelen, why, sizeof why)) {
+    snprintf(err, errlen, "files: %s", why);
     ok = false;
   }
-  struct stat st;
-  if (ok && stat(tree, &st) != 0) {
-    char tmp[PATH_MAX] = "";
-    static unsigned counter;
-    ok = pe_mkdir_p(files_root, err, errlen) &&
-         (size_t)snprintf(tmp, sizeof tmp, "%s/.tmp-%s-%ld-%u", files_root, mc->id, (long)getpid(),
-                          __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED)) < sizeof tmp;
-    if (ok) {
-      pe_tree_remove(tmp);
-      ok = mkdir(tmp, 0755) == 0;
-      if (!ok) snprintf(err, errlen, "files: cannot create %s: %s", tmp, strerror(errno));
-    }
-    for (size_t i = 0; ok && i < g.len; i++) ok = place(tmp, &g.items[i], err, errlen);
-    if (ok && rename(tmp, tree) != 0) {
-      /* another pyedge made the same tree meanwhile: use that one */
-      ok = stat(tree, &st) == 0;
-      if (!ok) snprintf(err, errlen, "files: cannot create %s: %s", tree, strerror(errno));
-    }
-    if (tmp[0]) pe_tree_remove(tmp);
-  }
+  pe_strs_free(&record);
   if (ok && key) pe_sha256_update(key, hex, strlen(hex) + 1);
   if (!ok) tree[0] = 0;
   free_gather(&g);
