@@ -158,11 +158,13 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries, cons
     if (!fns[k]) {
       fprintf(stderr, "pyedge: %s: the module has no '%s' export (not a WASI command?)\n", what,
               entries[k]);
+      pe_module_close(m);
       return PE_EXIT_HOST_ERROR;
     }
     if (strcmp(fns[k]->sig, ":") && strcmp(fns[k]->sig, ":i")) {
       fprintf(stderr, "pyedge: %s: export '%s' has signature %s, expected no parameters\n", what,
               entries[k], fns[k]->sig);
+      pe_module_close(m);
       return PE_EXIT_HOST_ERROR;
     }
   }
@@ -179,6 +181,7 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries, cons
   pe_wasi *w = pe_wasi_new(&cfg, err, sizeof err);
   if (!w) {
     fprintf(stderr, "pyedge: %s: %s\n", what, err);
+    pe_module_close(m);
     return PE_EXIT_HOST_ERROR;
   }
   pe_outcome o;
@@ -186,6 +189,7 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries, cons
   if (!inst) {
     fprintf(stderr, "pyedge: %s: %s\n", what, err);
     pe_wasi_free(w);
+    pe_module_close(m);
     return o.trap == PE_RT_TRAP_MEMORY_LIMIT ? PE_EXIT_TRAP : PE_EXIT_HOST_ERROR;
   }
   wasm_rt_memory_t *mem = pe_instance_memory(inst);
@@ -193,6 +197,7 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries, cons
     fprintf(stderr, "pyedge: %s: the module exports no memory\n", what);
     pe_instance_free(inst);
     pe_wasi_free(w);
+    pe_module_close(m);
     return PE_EXIT_HOST_ERROR;
   }
   pe_wasi_attach_memory(w, mem);
@@ -210,5 +215,6 @@ int cli_exec(const char *so_path, const char *const *entries, int nentries, cons
   fflush(stdout);
   pe_instance_free(inst);
   pe_wasi_free(w);
+  pe_module_close(m);
   return code;
 }

@@ -12,6 +12,7 @@
  * call at a time, and the guest asks for the reply right away). A reply the
  * guest never collects is dropped by the next call() on the thread.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +69,23 @@ PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, ui
 
 static _Thread_local pe_buf pending_reply;
 static _Thread_local bool reply_pending;
+static _Thread_local bool reply_key_set;
+
+/* The buffer outlives each call; a thread that ends (a worker of the pool)
+ * frees it through this key's destructor. */
+static pthread_once_t reply_once = PTHREAD_ONCE_INIT;
+static pthread_key_t reply_key;
+static bool reply_key_ready;
+
+static void reply_buf_free(void *b) { pe_buf_free(b); }
+static void reply_key_init(void) {
+  reply_key_ready = pthread_key_create(&reply_key, reply_buf_free) == 0;
+}
+static void reply_buf_register(void) {
+  if (reply_key_set || !pending_reply.data) return;
+  pthread_once(&reply_once, reply_key_init);
+  reply_key_set = reply_key_ready && pthread_setspecific(reply_key, &pending_reply) == 0;
+}
 
 PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_call(struct Z_pyedge_instance_t *host, uint32_t svc_ptr,
                                          uint32_t svc_len, uint32_t in_ptr, uint32_t in_len) {
@@ -87,6 +105,7 @@ PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_call(struct Z_pyedge_instance_t *host, uint3
     if (pending_reply.len == 0) pe_hc_error(&pending_reply, PE_HC_BACKEND, "out of memory");
   }
   if (pending_reply.len > INT32_MAX) pe_hc_error(&pending_reply, PE_HC_LIMIT, "reply too large");
+  reply_buf_register();
   reply_pending = true;
   return (uint32_t)pending_reply.len;
 }

@@ -89,6 +89,26 @@ uint32_t pe_wasi_dir_get(pe_wasi *w, uint32_t fd, uint64_t rights, pe_wasi_fd **
   return PE_WASI_ESUCCESS;
 }
 
+#if defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer follows descriptors through its libc interceptors, and
+ * neither this openat2 (a raw system call) nor libuv's closes (it closes
+ * sockets with syscall(SYS_close)) pass through one: to TSan, the number
+ * openat2 returns may still be a socket the loop thread used, and the
+ * guest's later close of its own file a race with that thread. The kernel
+ * hands out a number only once it is closed, so tell TSan the number starts
+ * a new life here, as its open() interceptor does, without a race check. */
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+void __sanitizer_syscall_pre_impl_close(long fd);
+static void tsan_new_descriptor(int fd) {
+  AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+  __sanitizer_syscall_pre_impl_close(fd);
+  AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+}
+#else
+static void tsan_new_descriptor(int fd) { (void)fd; }
+#endif
+
 int pe_wasi_openat_beneath(int dirfd, const char *path, int flags, unsigned mode) {
   struct open_how how = {
       .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC),
@@ -97,7 +117,10 @@ int pe_wasi_openat_beneath(int dirfd, const char *path, int flags, unsigned mode
   };
   for (;;) {
     long r = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
-    if (r >= 0) return (int)r;
+    if (r >= 0) {
+      tsan_new_descriptor((int)r);
+      return (int)r;
+    }
     /* Callers may hold descriptors, so never trap from here: give up with
      * EINTR once the call must stop (opens rarely block: O_NONBLOCK/O_PATH). */
     if (errno != EINTR || pe_rt_should_stop()) return -1;
