@@ -359,9 +359,20 @@ bool pe_outbound_url_parse(const char *url, size_t len, pe_outbound_url *u, char
       memcpy(u->host, h, hl);
       u->host[hl] = 0;
       lower(u->host);
+      struct in_addr a4;
       if (inet_pton(AF_INET, u->host, u->ip.b) == 1) {
         u->ip.family = 4;
         u->host_is_ip = true;
+      } else if (inet_aton(u->host, &a4)) {
+        /* "127.1", "0x7f.0.0.1", "2130706433": curl (like the resolver)
+         * reads these as the IPv4 address inet_aton gives, so they are that
+         * address here too, checked as one and rebuilt in dotted form, as
+         * Spin's URL parser does; as names they would be checked as one
+         * thing and contacted as another */
+        memcpy(u->ip.b, &a4, 4);
+        u->ip.family = 4;
+        u->host_is_ip = true;
+        inet_ntop(AF_INET, u->ip.b, u->host, sizeof u->host);
       } else if (!valid_name(u->host)) {
         FAIL("'%s' is not a valid host name", u->host);
       }

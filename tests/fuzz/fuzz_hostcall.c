@@ -75,6 +75,7 @@ static const char *const services[] = {
 
 static pe_manifest *app_manifest;
 static pe_services *app;
+static bool trace; /* FUZZ_TRACE=1: each call and its reply on stderr */
 
 static void close_app(void) {
   pe_services_free(app);
@@ -112,6 +113,7 @@ static void open_app(void) {
   static bool registered;
   if (!registered) atexit(close_app);
   registered = true;
+  trace = getenv("FUZZ_TRACE") != NULL;
 }
 
 /* The blob reader alone: ops from the input, over the rest of it. */
@@ -300,6 +302,7 @@ static void clean_up(void) {
             empty_database(&rq, &out, "mem");
   pe_buf_free(&out);
   pe_svc_request_finish(&rq);
+  if (trace) fprintf(stderr, "clean-up: %s\n", ok ? "stores emptied" : "failed, app made again");
   if (!ok) {
     /* start over: a new app in a new directory */
     close_app();
@@ -309,8 +312,6 @@ static void clean_up(void) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static int trace = -1; /* FUZZ_TRACE=1: each call and its reply on stderr */
-  if (trace < 0) trace = getenv("FUZZ_TRACE") != NULL;
   if (!app) open_app();
   fz f;
   fz_init(&f, data, size);

@@ -9,11 +9,21 @@
  * The loaded model then gets a router (refused with a message, or built),
  * which routes a fixed set of paths and every component internally, and
  * each profile a component defines is applied; all of it frees cleanly.
+ *
+ * Then what a manifest drives at start-up: the app's services
+ * (pe_services_new over a state directory under /dev/shm; no runtime
+ * config, two --variable values) resolve variables and {{ templates }},
+ * parse allowed_outbound_hosts and open granted stores, or refuse with a
+ * message. Once open, every component variable has a value, and a message
+ * holding a secret variable's value comes out of pe_svc_vars_redact
+ * without it.
  */
 #include "fuzz_common.h"
 #include "manifest/pe_manifest.h"
 #include "router/pe_router.h"
+#include "services/pe_services.h"
 #include "services/svc_utf8.h"
+#include "services/svc_vars.h"
 
 static void check_str(const char *s) {
   if (!s) return;
@@ -135,6 +145,46 @@ static void route(const pe_manifest *m) {
   pe_router_free(r);
 }
 
+static void services(const pe_manifest *m) {
+  static char state[64];
+  if (!state[0]) fz_tmpdir(state, "manifest");
+  static const char *const vars[] = {"api_key=k3y-value", "greeting=hi"};
+  pe_services_options o = {.state_dir = state, .variables = vars, .nvariables = 2};
+  char err[1024];
+  err[0] = 0;
+  pe_services *s = pe_services_new(m, state, &o, err, sizeof err);
+  if (!s) {
+    FZ_CHECK(err[0]);
+    return;
+  }
+  for (size_t i = 0; i < m->n_components; i++) {
+    const pe_manifest_component *c = &m->components[i];
+    for (size_t k = 0; k < c->n_variables; k++) {
+      char name[256];
+      snprintf(name, sizeof name, "%s", c->variables[k].key);
+      FZ_CHECK(pe_svc_vars_component(s, c->id, name) != NULL);
+    }
+  }
+  /* secrets: each value the app resolved, in a message, is scrubbed */
+  for (size_t i = 0; i < m->n_variables; i++) {
+    const pe_manifest_variable *v = &m->variables[i];
+    char tmpl[300];
+    snprintf(tmpl, sizeof tmpl, "{{ %s }}", v->name);
+    char *value = pe_svc_vars_expand(s, tmpl, NULL, err, sizeof err);
+    if (!value) continue;
+    if (v->secret && strlen(value) >= 3 && !strchr(value, '*')) {
+      char msg[1024];
+      snprintf(msg, sizeof msg, "before %s after", value);
+      if (strlen(msg) < sizeof msg - 1) {
+        pe_svc_vars_redact(s, msg);
+        FZ_CHECK(strstr(msg, value) == NULL);
+      }
+    }
+    free(value);
+  }
+  pe_services_free(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char *doc = (char *)fz_dup(data, size);
   pe_manifest_error err;
@@ -156,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       check_model(m);
     }
   FZ_CHECK(!pe_manifest_apply_profile(m, "no-such-profile-\x01", &err));
+  services(m);
   pe_manifest_free(m);
   return 0;
 }

@@ -12,11 +12,19 @@
  * -- the property svc_http.c relies on when it hands curl a URL rebuilt
  * from the parts -- the rebuilt URL (origin + target, or the target alone
  * for a relative one) parses back to exactly the same parts and gets the
- * same decision from every rule. The decisions themselves are checked
- * against each other: no CIDR lookup is wanted for an IP host, and an IP
- * host allowed by address is allowed by the URL alone.
+ * same decision from every rule; and libcurl, given that URL as
+ * svc_http.c gives it, must read the same scheme, host and port (its own
+ * URL parser, loaded with dlopen as curl_lazy.c does; skipped when
+ * libcurl is missing). The decisions themselves are checked against each
+ * other: no CIDR lookup is wanted for an IP host, and an IP host allowed
+ * by address is allowed by the URL alone.
  */
+#define CURL_DISABLE_TYPECHECK 1
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <strings.h>
 
 #include "fuzz_common.h"
 #include "services/outbound_rules.h"
@@ -50,7 +58,75 @@ static void check_url(const pe_outbound_url *u) {
   }
 }
 
+/* libcurl's URL API, or NULLs */
+static struct {
+  CURLU *(*url)(void);
+  void (*cleanup)(CURLU *h);
+  CURLUcode (*set)(CURLU *h, CURLUPart what, const char *part, unsigned int flags);
+  CURLUcode (*get)(CURLU *h, CURLUPart what, char **part, unsigned int flags);
+  void (*free)(void *p);
+} cu;
+
+static void load_curl(void) {
+  void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    fprintf(stderr, "fuzz_outbound_url: no libcurl (%s): its reading is not compared\n",
+            dlerror());
+    return;
+  }
+  *(void **)&cu.url = dlsym(lib, "curl_url");
+  *(void **)&cu.cleanup = dlsym(lib, "curl_url_cleanup");
+  *(void **)&cu.set = dlsym(lib, "curl_url_set");
+  *(void **)&cu.get = dlsym(lib, "curl_url_get");
+  *(void **)&cu.free = dlsym(lib, "curl_free");
+  if (!cu.url || !cu.cleanup || !cu.set || !cu.get || !cu.free) cu.url = NULL;
+}
+
+/* What curl makes of the URL svc_http.c would hand it. */
+static void compare_with_curl(const pe_outbound_url *u, const char *url) {
+  if (!cu.url || u->relative) return;
+  if (strcmp(u->scheme, "http") && strcmp(u->scheme, "https")) return; /* refused before */
+  CURLU *h = cu.url();
+  FZ_CHECK(h);
+  if (cu.set(h, CURLUPART_URL, url, 0) != CURLUE_OK) {
+    fprintf(stderr, "curl refuses '%s', which was allowed to reach it\n", url);
+    FZ_CHECK(!"curl cannot read a URL pyedge accepted");
+  }
+  char *scheme = NULL, *host = NULL, *port = NULL;
+  FZ_CHECK(cu.get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK);
+  FZ_CHECK(cu.get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK);
+  FZ_CHECK(cu.get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK);
+  bool same = !strcasecmp(scheme, u->scheme) && (unsigned)atoi(port) == u->port;
+  if (u->host_is_ip) {
+    char bare[64];
+    size_t hl = strlen(host);
+    if (u->ip.family == 6 && hl >= 2 && host[0] == '[' && hl - 2 < sizeof bare) {
+      memcpy(bare, host + 1, hl - 2);
+      bare[hl - 2] = 0;
+    } else {
+      snprintf(bare, sizeof bare, "%s", host);
+    }
+    pe_ob_addr a;
+    same = same && pe_ob_addr_parse(bare, &a) && a.family == u->ip.family &&
+           !memcmp(a.b, u->ip.b, 16);
+  } else {
+    same = same && !strcasecmp(host, u->host);
+  }
+  if (!same) {
+    fprintf(stderr, "'%s': pyedge checked %s://%s:%u, curl would contact %s://%s:%s\n", url,
+            u->scheme, u->host, (unsigned)u->port, scheme, host, port);
+    FZ_CHECK(!"curl reads the rebuilt URL differently");
+  }
+  cu.free(scheme);
+  cu.free(host);
+  cu.free(port);
+  cu.cleanup(h);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  static bool loaded;
+  if (!loaded) load_curl();
+  loaded = true;
   fz f;
   fz_init(&f, data, size);
   unsigned nrules = fz_u8(&f) % 8;
@@ -91,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_CHECK(!"a rebuilt URL must parse");
     }
     FZ_CHECK(same_url(u, again));
+    compare_with_curl(u, rebuilt.data);
     bool allowed = pe_outbound_allows(&rs, u);
     FZ_CHECK(allowed == pe_outbound_allows(&rs, again));
     bool cidr = pe_outbound_has_cidr(&rs, u);

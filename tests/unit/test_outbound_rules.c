@@ -156,7 +156,11 @@ static void test_urls_parse(void **state) {
       {"/api/items?id=3", true, "http", "", false, 0, false, "/api/items?id=3"},
       {"/", true, "http", "", false, 0, false, "/"},
       {"http://backend.spin.internal/a%20b", false, "http", "backend.spin.internal", false, 80, false, "/a%20b"},
-      {"http://2130706433/", false, "http", "2130706433", false, 80, false, "/"},
+      /* numeric forms curl reads as IPv4 addresses are those addresses */
+      {"http://2130706433/", false, "http", "127.0.0.1", true, 80, false, "/"},
+      {"http://0x7f.1:8080/x", false, "http", "127.0.0.1", true, 8080, true, "/x"},
+      {"http://1/", false, "http", "0.0.0.1", true, 80, false, "/"},
+      {"http://1.2.3.4./", false, "http", "1.2.3.4.", false, 80, false, "/"},
       {"http://a_b.example/", false, "http", "a_b.example", false, 80, false, "/"},
   };
   for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
@@ -305,6 +309,9 @@ static void test_decisions(void **state) {
       {"http://[fd12::1]:9/", true},      {"https://[fd12::1]/", true},
       {"http://[fe80::1]/", false},       {"http://[::ffff:10.0.0.7]/", true},
       {"http://ten.example/", false},     /* a name: only its resolved address can match */
+      {"http://10.1/", true},             /* 10.0.0.1, as curl reads it */
+      {"http://167772161/", true},        /* 10.0.0.1 too */
+      {"http://0x0b.1/", false},          /* 11.0.0.1 */
   };
   CHECK(cidr, cidr_rows);
 
