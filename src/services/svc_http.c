@@ -82,8 +82,13 @@ void ob_response_free(ob_response *r) {
   pe_buf_free(&r->body);
 }
 
+/* Headers are kept NUL-terminated (write_reply splits them with strlen), so
+ * a NUL from a server or a chained component would shift every name and
+ * value after it. RFC 9110 5.5: a name with one is no field name (the
+ * header is dropped), a value's is replaced with SP. */
 bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const char *value,
                             size_t vl) {
+  if (memchr(name, 0, nl)) return true;
   size_t at = r->headers.len;
   for (size_t i = 0; i < nl; i++) {
     char c = (char)tolower((unsigned char)name[i]);
@@ -94,6 +99,9 @@ bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const c
     r->headers.len = at;
     return false;
   }
+  char *v = r->headers.data + r->headers.len - 1 - vl;
+  for (size_t i = 0; i < vl; i++)
+    if (!v[i]) v[i] = ' ';
   r->nh++;
   return true;
 }

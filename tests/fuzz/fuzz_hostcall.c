@@ -12,9 +12,14 @@
  * and "mem", variables (one secret) and outbound rules; a component
  * "bare" granted nothing. Outbound HTTP never leaves the machine: the
  * rules allow only 127.0.0.1 and [::1] on port 1 (closed), service
- * chaining (no chain callback is set, so it fails before any socket) and
- * `self` (no listen address, so it fails too); no rule names a host that
- * would need DNS, and proxy variables are removed from the environment.
+ * chaining and `self` (no listen address, so it fails before any socket);
+ * no rule names a host that would need DNS, and proxy variables are
+ * removed from the environment. Service chaining runs the callback below
+ * in place of a component: the request's body is the callee's answer (a
+ * first byte 'T', 'N', 'M' or 'F' for a timeout, an unserved component,
+ * no memory or a failure; anything else, then the response bytes of
+ * docs/abi.md), so a chained response is as hostile as the guest likes.
+ * The caller must get exactly the headers and body the callee sent.
  *
  * Input: a mode byte (bit 0: the "bare" component; bit 1: the blob reader
  * alone), then calls until the input ends (at most 32): a selector byte
@@ -38,6 +43,7 @@
 
 #include "fuzz_common.h"
 #include "manifest/pe_manifest.h"
+#include "serve/pe_serve.h"
 #include "services/pe_services.h"
 
 static const char manifest[] =
@@ -72,6 +78,89 @@ static const char *const services[] = {
     "nope.get",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
+
+/* ---- service chaining ------------------------------------------------------ */
+
+static struct {
+  bool called;   /* by the current http.send */
+  pe_buf answer; /* the callee's response bytes, when it answered */
+  bool answered;
+} chained;
+
+static uint32_t le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The body of an encoded request (docs/abi.md), which the encoder made. */
+static void request_body(const uint8_t *p, size_t n, const uint8_t **body, size_t *len) {
+  size_t off = 4;
+  for (int i = 0; i < 2; i++) off += 4 + le32(p + off); /* method, uri */
+  uint32_t nh = le32(p + off);
+  off += 4;
+  for (uint32_t i = 0; i < 2 * nh; i++) off += 4 + le32(p + off);
+  *len = le32(p + off);
+  *body = p + off + 4;
+  FZ_CHECK(off + 4 + *len == n);
+}
+
+static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size_t len,
+                             pe_svc_request *child, pe_buf *response, char *why, size_t whylen) {
+  (void)ctx, (void)id, (void)child;
+  const uint8_t *body;
+  size_t n;
+  request_body(req, len, &body, &n);
+  chained.called = true;
+  snprintf(why, whylen, "fuzzed");
+  switch (n ? body[0] : 'F') {
+    case 'T': return PE_CHAIN_TIMEOUT;
+    case 'N': return PE_CHAIN_NO_COMPONENT;
+    case 'M': return PE_CHAIN_NO_MEMORY;
+    case 'F': return PE_CHAIN_FAILED;
+  }
+  FZ_CHECK(pe_buf_append(response, body + 1, n - 1));
+  chained.answer.len = 0;
+  FZ_CHECK(pe_buf_append(&chained.answer, body + 1, n - 1));
+  chained.answered = true;
+  return PE_CHAIN_OK;
+}
+
+/* An OK reply to a chained http.send: what the callee answered, headers
+ * (names lower-cased) in order, body; a header whose name holds a NUL is
+ * no header and a NUL in a value is a space (RFC 9110 5.5). */
+static void check_chained(const pe_buf *out) {
+  pe_abi_response want;
+  if (!pe_abi_decode_response((const uint8_t *)chained.answer.data, chained.answer.len, &want))
+    return; /* a malformed answer is a 500 */
+  pe_hc_reader r;
+  pe_hc_reader_init(&r, (const uint8_t *)out->data + 1, out->len - 1);
+  uint64_t status, nh;
+  FZ_CHECK(pe_hc_u64(&r, &status) && pe_hc_u64(&r, &nh));
+  FZ_CHECK(status == (uint64_t)want.status);
+  size_t k = 0;
+  for (size_t i = 0; i < want.n_headers; i++) {
+    const pe_abi_header *h = &want.headers[i];
+    if (memchr(h->name, 0, h->name_len)) continue;
+    const uint8_t *name, *value;
+    size_t nl, vl;
+    FZ_CHECK(k++ < nh && pe_hc_blob(&r, &name, &nl) && pe_hc_blob(&r, &value, &vl));
+    bool same = nl == h->name_len && vl == h->value_len;
+    for (size_t c = 0; same && c < vl; c++) same = value[c] == (h->value[c] ? h->value[c] : ' ');
+    for (size_t c = 0; same && c < nl; c++)
+      same = name[c] == (h->name[c] >= 'A' && h->name[c] <= 'Z' ? h->name[c] + 32 : h->name[c]);
+    if (!same) {
+      fprintf(stderr, "chained header %zu: callee sent '%.*s: %.*s', caller got '%.*s: %.*s'\n",
+              i, (int)h->name_len, h->name, (int)h->value_len, h->value, (int)nl, name, (int)vl,
+              value);
+      FZ_CHECK(!"a chained response's header reached the caller changed");
+    }
+  }
+  FZ_CHECK(k == nh);
+  const uint8_t *body;
+  size_t bl;
+  FZ_CHECK(pe_hc_blob(&r, &body, &bl) && pe_hc_done(&r));
+  FZ_CHECK(bl == want.body_len && !memcmp(body, want.body, bl));
+  pe_abi_response_free(&want);
+}
 
 static pe_manifest *app_manifest;
 static pe_services *app;
@@ -110,6 +199,7 @@ static void open_app(void) {
     fprintf(stderr, "services: %s\n", err);
     abort();
   }
+  pe_services_set_chain(app, chain, NULL);
   static bool registered;
   if (!registered) atexit(close_app);
   registered = true;
@@ -346,10 +436,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       for (int i = 0; i < 8; i++) payload[4 + i] = (uint8_t)(h >> (8 * i));
     }
     out.len = 0;
+    chained.called = chained.answered = false;
     rq.hs.call(rq.hs.ctx, name, namelen, payload, n, &out);
     char shown[64];
     snprintf(shown, sizeof shown, "%.*s", (int)(namelen < 63 ? namelen : 63), name);
     check_reply(shown, &out);
+    if (chained.answered && out.data[0] == PE_HC_OK) check_chained(&out);
     if (trace)
       fprintf(stderr, "%s -> %d %.*s\n", shown, out.data[0], out.data[0] ? (int)out.len - 1 : 0,
               out.data + 1);

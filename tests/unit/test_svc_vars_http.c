@@ -296,6 +296,38 @@ static void test_http_policy(void **state) {
   pe_buf_free(&p);
 }
 
+/* A chained component answers with NULs in its headers (the response
+ * format allows any bytes): the caller must see the headers as sent, not
+ * names and values shifted by them (the reply's headers were NUL-split). */
+static pe_chain_status nul_answer(void *ctx, const char *id, const uint8_t *req, size_t len,
+                                  pe_svc_request *child, pe_buf *response, char *why,
+                                  size_t whylen) {
+  (void)ctx, (void)id, (void)req, (void)len, (void)child, (void)why, (void)whylen;
+  static const uint8_t answer[] = "PES1\xc8\0\0\0\3\0\0\0"          /* 200, 3 headers */
+                                  "\3\0\0\0a\0b" "\1\0\0\0v"          /* "a\0b": "v" */
+                                  "\1\0\0\0x" "\3\0\0\0" "1\0002"     /* "x": "1\02" */
+                                  "\1\0\0\0y" "\1\0\0\0z"              /* "y": "z" */
+                                  "\4\0\0\0body";
+  pe_buf_append(response, answer, sizeof answer - 1);
+  return PE_CHAIN_OK;
+}
+
+static void test_http_chain_nul_headers(void **state) {
+  fixture *f = *state;
+  pe_services_set_chain(f->s, nul_answer, NULL);
+  pe_buf p = {0};
+  send_payload(&p, "GET", "http://a.spin.internal/", 0, NULL, "");
+  assert_int_equal(call(f, "http.send", p.data, p.len, NULL), PE_HC_OK);
+  /* u64 status, u64 count, then (name, value) blobs and the body */
+  static const uint8_t want[] = "\x08\0\0\0\xc8\0\0\0\0\0\0\0" "\x08\0\0\0\2\0\0\0\0\0\0\0"
+                                "\1\0\0\0x" "\3\0\0\0" "1 2" "\1\0\0\0y" "\1\0\0\0z"
+                                "\4\0\0\0body";
+  assert_int_equal(f->out.len - 1, sizeof want - 1);
+  assert_memory_equal(f->out.data + 1, want, sizeof want - 1);
+  pe_services_set_chain(f->s, NULL, NULL);
+  pe_buf_free(&p);
+}
+
 static void test_http_bad_rules_stop_startup(void **state) {
   (void)state;
   static const char text[] =
@@ -325,6 +357,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_vars_templates_and_secrets, setup, teardown),
       cmocka_unit_test_setup_teardown(test_http_hostile, setup, teardown),
       cmocka_unit_test_setup_teardown(test_http_policy, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_http_chain_nul_headers, setup, teardown),
       cmocka_unit_test(test_http_bad_rules_stop_startup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
