@@ -143,10 +143,11 @@ static void check_chained(const pe_buf *out) {
     const uint8_t *name, *value;
     size_t nl, vl;
     FZ_CHECK(k++ < nh && pe_hc_blob(&r, &name, &nl) && pe_hc_blob(&r, &value, &vl));
+    const uint8_t *hn = (const uint8_t *)h->name, *hv = (const uint8_t *)h->value;
     bool same = nl == h->name_len && vl == h->value_len;
-    for (size_t c = 0; same && c < vl; c++) same = value[c] == (h->value[c] ? h->value[c] : ' ');
+    for (size_t c = 0; same && c < vl; c++) same = value[c] == (hv[c] ? hv[c] : ' ');
     for (size_t c = 0; same && c < nl; c++)
-      same = name[c] == (h->name[c] >= 'A' && h->name[c] <= 'Z' ? h->name[c] + 32 : h->name[c]);
+      same = name[c] == (hn[c] >= 'A' && hn[c] <= 'Z' ? hn[c] + 32 : hn[c]);
     if (!same) {
       fprintf(stderr, "chained header %zu: callee sent '%.*s: %.*s', caller got '%.*s: %.*s'\n",
               i, (int)h->name_len, h->name, (int)h->value_len, h->value, (int)nl, name, (int)vl,

@@ -8,7 +8,8 @@
 #   N passed, M failed
 #
 # Usage: tests/fuzz/run.sh [NAME...]      (default: every target)
-#   FUZZ_SECONDS=N   time per target (make fuzz: 60)
+#   FUZZ_SECONDS=N   time per target (make fuzz: 60); 0 runs the corpus once
+#                    without fuzzing
 #   FUZZ_NO_BUILD=1  the targets are built already (make fuzz builds first)
 #
 # Targets run one after the other (each uses one core). Inputs libFuzzer
@@ -76,7 +77,9 @@ for name in "${targets[@]}"; do
     mkdir -p "$corpus" "$artifacts"
     [ -d "tests/fuzz/corpus/$name" ] && cp -n tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
     opts=(-max_len="$(max_len "$name")" -timeout="$(timeout_of "$name")"
-          -max_total_time="$FUZZ_SECONDS" -artifact_prefix="$artifacts" -print_final_stats=1)
+          -artifact_prefix="$artifacts" -print_final_stats=1)
+    # libFuzzer reads -max_total_time=0 as "no limit"
+    if [ "$FUZZ_SECONDS" -gt 0 ]; then opts+=(-max_total_time="$FUZZ_SECONDS"); else opts+=(-runs=0); fi
     [ -f "tests/fuzz/$name.dict" ] && opts+=(-dict="tests/fuzz/$name.dict")
     "$bin" "${opts[@]}" "$corpus" >"$log" 2>&1
     rc=$?
