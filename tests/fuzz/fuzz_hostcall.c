@@ -13,8 +13,12 @@
  * "bare" granted nothing. Outbound HTTP never leaves the machine: the
  * rules allow only 127.0.0.1 and [::1] on port 1 (closed), service
  * chaining and `self` (no listen address, so it fails before any socket);
- * no rule names a host that would need DNS, and proxy variables are
- * removed from the environment. Service chaining runs the callback below
+ * proxy variables are removed from the environment. Names are never
+ * looked up: the rules for 127.0.0.1 and [::1] are address rules, which
+ * make svc_http.c resolve any host name on port 1 to check its address,
+ * so this program replaces getaddrinfo with one that reads numeric
+ * addresses only (for svc_http.c, libcurl and hiredis alike): no DNS query
+ * leaves the machine either. Service chaining runs the callback below
  * in place of a component: the request's body is the callee's answer (a
  * first byte 'T', 'N', 'M' or 'F' for a timeout, an unserved component,
  * no memory or a failure; anything else, then the response bytes of
@@ -39,6 +43,8 @@
  * one input to the next; should that fail, the app is made again. SQL
  * statements stop after 100 ms. FUZZ_TRACE=1 prints each call and its reply.
  */
+#include <dlfcn.h>
+#include <netdb.h>
 #include <unistd.h>
 
 #include "fuzz_common.h"
@@ -78,6 +84,27 @@ static const char *const services[] = {
     "nope.get",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
+
+/* ---- no name lookups --------------------------------------------------------- */
+
+typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *,
+                              struct addrinfo **);
+static getaddrinfo_fn real_getaddrinfo; /* set in open_app, before any call */
+
+/* The executable's own definition wins over libc's for every caller
+ * (libcurl is loaded later and binds to it too). */
+int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                struct addrinfo **res) {
+  struct addrinfo h;
+  if (hints) {
+    h = *hints;
+  } else {
+    memset(&h, 0, sizeof h);
+    h.ai_family = AF_UNSPEC;
+  }
+  h.ai_flags |= AI_NUMERICHOST;
+  return real_getaddrinfo ? real_getaddrinfo(node, service, &h, res) : EAI_FAIL;
+}
 
 /* ---- service chaining ------------------------------------------------------ */
 
@@ -175,6 +202,10 @@ static void close_app(void) {
 }
 
 static void open_app(void) {
+  if (!real_getaddrinfo) {
+    *(void **)&real_getaddrinfo = dlsym(RTLD_NEXT, "getaddrinfo");
+    FZ_CHECK(real_getaddrinfo && real_getaddrinfo != getaddrinfo);
+  }
   /* no proxy may turn a refused local connection into one to elsewhere */
   static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
                                         "ALL_PROXY", "all_proxy", NULL};
