@@ -8,7 +8,8 @@
 # one failure, so a broken runner can never pass silently.
 #
 # Usage: tests/run.sh [SUITE...]
-#   suites: toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform
+#   suites: toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build
+#           platform fuzz san soak
 set -u
 cd "$(dirname "$0")/.."
 LOG_DIR=build/test-logs
@@ -64,7 +65,7 @@ run_cmocka() { # dir
 }
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform)
+[ ${#suites[@]} -eq 0 ] && suites=(toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
 
 for s in "${suites[@]}"; do
     case $s in
@@ -82,6 +83,9 @@ for s in "${suites[@]}"; do
         platform) run_suite platform tests/platform/run.sh ;;
         build) run_suite build tests/serve/build.sh ;;
         new) run_suite new tests/cli/new.sh ;;
+        fuzz) run_suite fuzz tests/fuzz/run.sh ;;
+        san) run_suite san tests/san/run.sh ;;
+        soak) run_suite soak tests/soak/run.sh ;;
         *) echo "unknown suite $s"; total_fail=$((total_fail + 1)) ;;
     esac
 done
