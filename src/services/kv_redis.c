@@ -81,18 +81,36 @@ static char *decode(const char *s, size_t n) {
   return out;
 }
 
+/* url for a message: a password in it is replaced by "***" (NEVER echo a
+ * secret: these messages reach the terminal and logs). */
+static void shown(const char *url, char *out, size_t outlen) {
+  const char *auth = strstr(url, "://");
+  auth = auth ? auth + 3 : url;
+  size_t alen = strcspn(auth, "/?#");
+  const char *at = memrchr(auth, '@', alen);
+  const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+  if (!colon) {
+    snprintf(out, outlen, "%s", url);
+    return;
+  }
+  snprintf(out, outlen, "%.*s***%s", (int)(colon + 1 - url), url, at);
+}
+
 bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errlen) {
   memset(u, 0, sizeof *u);
   u->port = 6379;
   static const char scheme[] = "redis://";
-  if (!url || strncmp(url, scheme, sizeof scheme - 1) != 0) {
+  char safe[512];
+  shown(url ? url : "", safe, sizeof safe);
+  url = url ? url : "";
+  if (strncmp(url, scheme, sizeof scheme - 1) != 0) {
     snprintf(err, errlen, "'%s' does not start with redis:// (TLS, rediss://, is not supported)",
-             url ? url : "");
+             safe);
     return false;
   }
   const char *p = url + sizeof scheme - 1;
   if (strpbrk(p, "?#")) {
-    snprintf(err, errlen, "query and fragment are not supported in '%s'", url);
+    snprintf(err, errlen, "query and fragment are not supported in '%s'", safe);
     return false;
   }
   const char *path = strchr(p, '/');
@@ -109,7 +127,7 @@ bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errl
   if (*p == '[') {
     const char *close = memchr(p, ']', (size_t)(end - p));
     if (!close || close == p + 1) {
-      snprintf(err, errlen, "bad IPv6 address in '%s'", url);
+      snprintf(err, errlen, "bad IPv6 address in '%s'", safe);
       goto fail;
     }
     u->host = strndup(p + 1, (size_t)(close - p - 1));
@@ -124,23 +142,23 @@ bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errl
     goto fail;
   }
   if (!u->host[0]) {
-    snprintf(err, errlen, "no host in '%s'", url);
+    snprintf(err, errlen, "no host in '%s'", safe);
     goto fail;
   }
   if (host_end < end) {
     if (*host_end != ':' || host_end + 1 == end) {
-      snprintf(err, errlen, "bad port in '%s'", url);
+      snprintf(err, errlen, "bad port in '%s'", safe);
       goto fail;
     }
     long port = 0;
     for (const char *q = host_end + 1; q < end; q++) {
       if (!isdigit((unsigned char)*q) || (port = port * 10 + (*q - '0')) > 65535) {
-        snprintf(err, errlen, "bad port in '%s'", url);
+        snprintf(err, errlen, "bad port in '%s'", safe);
         goto fail;
       }
     }
     if (port == 0) {
-      snprintf(err, errlen, "bad port in '%s'", url);
+      snprintf(err, errlen, "bad port in '%s'", safe);
       goto fail;
     }
     u->port = (int)port;
@@ -149,7 +167,7 @@ bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errl
     long db = 0;
     for (const char *q = path + 1; *q; q++) {
       if (!isdigit((unsigned char)*q) || (db = db * 10 + (*q - '0')) > 1000000) {
-        snprintf(err, errlen, "the path of '%s' must be a database number", url);
+        snprintf(err, errlen, "the path of '%s' must be a database number", safe);
         goto fail;
       }
     }

@@ -192,6 +192,13 @@ static void test_redis_urls(void **state) {
     assert_true(err[0] != 0);
   }
   assert_false(pe_redis_url_parse(NULL, &u, err, sizeof err));
+  /* a message never shows the password */
+  static const char *const secret[] = {"redis://alice:hunter2@h:12a", "redis://:hunter2@h?db=1",
+                                       "http://bob:hunter2@h", "redis://:hunter2@[::1"};
+  for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
+    assert_false(pe_redis_url_parse(secret[i], &u, err, sizeof err));
+    if (strstr(err, "hunter2") || !strstr(err, ":***@")) fail_msg("%s: '%s'", secret[i], err);
+  }
 }
 
 int main(void) {
