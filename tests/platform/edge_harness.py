@@ -6,6 +6,9 @@
   python-cryptography from Debian (python3-jwt, python3-cryptography); when
   the python3 running the test lacks them (a pyenv python first on PATH),
   the script re-executes itself with /usr/bin/python3.
+- `run_pyedge(cmd, app, *args)`: one `pyedge build|up ...` run to its end,
+  as (exit status, stderr + stdout); `Fleet`: the servers a test file
+  started, each stopped by the case or, cleanly, at teardown.
 - `Cases`: a list of named test functions; run() prints "PASS name" /
   "FAIL name: why", then "N passed, M failed", and returns the exit status.
   -k SUBSTRING (repeatable) selects cases. teardown() returns None when
@@ -13,6 +16,7 @@
 """
 
 import os
+import subprocess
 import sys
 import traceback
 
@@ -103,3 +107,30 @@ def stop_cleanly(*servers):
         if rc not in (0, None):
             bad.append(f"{s.name}: exit status {rc} ({s.tail(3)})")
     return "; ".join(bad) if bad else None
+
+
+def run_pyedge(cmd, app, *args, env=None, timeout=180):
+    """`pyedge CMD -f APP ARGS...` to its end: (exit status, stderr + stdout)."""
+    p = subprocess.run([drive.PYEDGE, cmd, "-f", app, *args], capture_output=True, text=True,
+                       timeout=timeout, env=env)
+    return p.returncode, p.stderr + p.stdout
+
+
+class Fleet:
+    """The servers a test file started: serve() starts one, stop() stops it
+    and returns its exit status, stop_all() (teardown) the rest."""
+
+    def __init__(self):
+        self.running = []
+
+    def serve(self, app, *args):
+        s = start(app, args, name=os.path.basename(app))
+        self.running.append(s)
+        return s
+
+    def stop(self, s):
+        self.running.remove(s)
+        return s.stop()
+
+    def stop_all(self):
+        return stop_cleanly(*self.running)

@@ -25,18 +25,17 @@ Cases:
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
 
-from edge_harness import Cases, check, eq, start, stop_cleanly
+from edge_harness import Cases, Fleet, check, eq, run_pyedge
 
 import drive
 
 case = Cases()
 WORK = tempfile.mkdtemp(prefix="pe-isolation-")
-servers = []
+fleet = Fleet()
 
 PROBE_APP = '''\
 import json
@@ -119,21 +118,9 @@ def make_app(name, app_py=PROBE_APP, extra="", files=None, links=None, stores='"
     return d
 
 
-def pyedge(cmd, app, *args):
-    p = subprocess.run([drive.PYEDGE, cmd, "-f", app, *args], capture_output=True, text=True,
-                       timeout=180)
-    return p.returncode, p.stderr + p.stdout
-
-
-def serve(app, *args):
-    s = start(app, args, name=os.path.basename(app))
-    servers.append(s)
-    return s
-
-
-def stop(s):
-    servers.remove(s)
-    return s.stop()
+pyedge = run_pyedge
+serve = fleet.serve
+stop = fleet.stop
 
 
 def ask(s, paths):
@@ -314,7 +301,7 @@ def user_option_drops_root():
 
 
 def teardown():
-    why = stop_cleanly(*servers)
+    why = fleet.stop_all()
     shutil.rmtree(WORK, ignore_errors=True)
     return why
 

@@ -20,16 +20,15 @@ real HTTP.
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
-from edge_harness import APPS, Cases, check, eq, start, stop_cleanly
+from edge_harness import APPS, Cases, Fleet, check, eq, run_pyedge
 
 import drive
 
 case = Cases()
 WORK = tempfile.mkdtemp(prefix="pe-templates-")
-servers = []
+fleet = Fleet()
 
 
 def copy_app(name):
@@ -42,20 +41,11 @@ def copy_app(name):
 
 def build(app, *args, env=None):
     """Runs `pyedge build`; returns (exit status, stderr text)."""
-    p = subprocess.run([drive.PYEDGE, "build", "-f", app, *args], capture_output=True, text=True,
-                       timeout=120, env=env)
-    return p.returncode, p.stderr + p.stdout
+    return run_pyedge("build", app, *args, env=env, timeout=120)
 
 
-def serve(app, *args):
-    s = start(app, args, name=os.path.basename(app))
-    servers.append(s)
-    return s
-
-
-def stop(s):
-    servers.remove(s)
-    return s.stop()
+serve = fleet.serve
+stop = fleet.stop
 
 
 def listing(root):
@@ -280,7 +270,7 @@ def files_errors_name_the_entry():
 
 
 def teardown():
-    why = stop_cleanly(*servers)
+    why = fleet.stop_all()
     shutil.rmtree(WORK, ignore_errors=True)
     return why
 
