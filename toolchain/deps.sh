@@ -18,6 +18,7 @@ host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev
            libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libmaxminddb-dev ca-certificates  # platform services
            libseccomp-dev                               # the serving process's system-call filter
            redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
+           sqlite3                                      # the soak reads the stores it wrote
            python3)                                     # python3: the test runners (tests/)
 bench_pkgs=(hyperfine python3)
 fuzz_pkgs=(clang-19 libclang-rt-19-dev)                  # libFuzzer, ASan and UBSan runtimes for clang-19
