@@ -194,13 +194,6 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
       !pe_path_join(files_root, sizeof files_root, pyedge_dir, "files"))
     goto toolong;
   if (!pe_mkdir_p(o->state_dir, err, errlen)) goto out;
-  struct stat sst;
-  if (stat(o->state_dir, &sst) != 0) {
-    snprintf(err, errlen, "state directory %s: %s", o->state_dir, strerror(errno));
-    goto out;
-  }
-  dev_t skip_dev = sst.st_dev;
-  ino_t skip_ino = sst.st_ino;
   char state_real[PATH_MAX];
   if (!realpath(o->state_dir, state_real)) {
     snprintf(err, errlen, "state directory %s: %s", o->state_dir, strerror(errno));
@@ -238,7 +231,6 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   for (size_t i = 0; i < p->nmounts; i++)
     pe_sha256_update(key, p->mounts[i].guest_path, strlen(p->mounts[i].guest_path) + 1);
   w = (pe_tree_walk){.hash = key, .scan_native = true, .skip_hidden = true,
-                     .skip_dev = &skip_dev, .skip_ino = &skip_ino, .nskip = 1,
                      .private_paths = priv, .nprivate = private.len, .record = &mirror};
   if (!walk_into(&w, p->app_dir, "the component directory", err, errlen)) goto out;
   w.record = NULL;

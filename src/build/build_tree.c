@@ -13,10 +13,9 @@
  * guest, which does not write bytecode either), virtual environments (any
  * directory holding pyvenv.cfg, as Spin's templates suggest creating
  * `venv/` next to app.py for componentize-py: nothing in it is on the
- * guest's path), and the directories the caller names (the state dir when
- * it lies inside the app) and the private paths (every file pyedge keeps:
- * state, logs, stores, runtime config), by real path, so that no link or
- * nesting reaches them. Hidden entries (.spin, .git, .venv) are skipped
+ * guest's path), and the private paths the caller names (every file
+ * pyedge keeps: state, logs, stores, runtime config), by real path, so that
+ * no link or nesting reaches them. Hidden entries (.spin, .git, .venv) are skipped
  * when asked. A symlink is followed only while its target stays below the
  * root: the guest resolves links beneath its mount and could not follow one
  * out, and following one to / walked the whole host file system; a
@@ -102,12 +101,6 @@ bool pe_tree_hash_file(pe_sha256 *h, const char *path, char *err, size_t errlen)
   return true;
 }
 
-static bool skipped_dir(const pe_tree_walk *w, const struct stat *st) {
-  for (size_t i = 0; i < w->nskip; i++)
-    if (w->skip_dev[i] == st->st_dev && w->skip_ino[i] == st->st_ino) return true;
-  return false;
-}
-
 bool pe_path_is_within(const char *real, const char *const *paths, size_t n) {
   for (size_t i = 0; i < n; i++) {
     size_t len = strlen(paths[i]);
@@ -186,7 +179,7 @@ static bool walk(walker *k, const char *dir, const char *real_dir, const char *r
       bool loop = false;
       for (int j = 0; j < stack->n; j++)
         loop |= stack->dev[j] == st.st_dev && stack->ino[j] == st.st_ino;
-      if (loop || skipped_dir(w, &st) || pe_tree_is_venv(path)) continue;
+      if (loop || pe_tree_is_venv(path)) continue;
       if (w->hash) {
         pe_sha256_update(w->hash, "D", 1);
         pe_sha256_update(w->hash, n, strlen(n) + 1);

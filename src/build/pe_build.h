@@ -126,9 +126,6 @@ typedef struct pe_tree_walk {
   pe_sha256 *hash;         /* names and contents are added, or NULL */
   bool scan_native;        /* collect *.so, *.so.N, *.pyd, *.dylib */
   bool skip_hidden;        /* skip names starting with '.' */
-  const dev_t *skip_dev;   /* directories (by device and inode) never entered */
-  const ino_t *skip_ino;
-  size_t nskip;
   const char *const *private_paths; /* absolute real paths never entered or read, */
   size_t nprivate;                  /* nor anything below them (pyedge's own state) */
   pe_strs *record;         /* if set, gets "D<rel>" / "F<rel>" and, after each
