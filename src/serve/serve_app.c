@@ -380,12 +380,9 @@ static bool push_private(pe_strs *out, const char *path, const char *suffix) {
   char full[PATH_MAX], real[PATH_MAX], dir[PATH_MAX];
   if ((size_t)snprintf(full, sizeof full, "%s%s", path, suffix) >= sizeof full) return false;
   if (realpath(full, real)) return pe_strs_push(out, real);
-  snprintf(dir, sizeof dir, "%s", full);
-  char *slash = strrchr(dir, '/');
+  manifest_dir(full, dir, sizeof dir); /* its directory, or "." */
+  const char *slash = strrchr(full, '/');
   const char *leaf = slash ? slash + 1 : full;
-  if (slash == dir) dir[1] = 0;
-  else if (slash) *slash = 0;
-  else snprintf(dir, sizeof dir, ".");
   char dreal[PATH_MAX];
   if (!realpath(dir, dreal)) return pe_strs_push(out, full);
   return pe_path_join(real, sizeof real, dreal, "%s", leaf) && pe_strs_push(out, real);
