@@ -66,9 +66,6 @@ class _Loader:
         self._loader = loader
         self.exec_module = exec_module
 
-    def create_module(self, spec):
-        return self._loader.create_module(spec)
-
     def __getattr__(self, name):
         return getattr(self._loader, name)
 
