@@ -20,8 +20,12 @@ CC := gcc
 CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 OPT ?= -O2 -g
-INCLUDES := -Isrc -Isrc/runtime -Isrc/wasi -Isrc/aot -Isrc/util -Isrc/hostapi -Isrc/serve -Isrc/services
-CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) -fno-strict-aliasing -pthread
+# One include root: a header from another folder is named with its folder
+# ("services/pe_services.h"); one from the same folder by its name alone.
+INCLUDES := -Isrc
+# The compiler writes each object's header dependencies next to it (.d).
+DEPFLAGS := -MMD -MP
+CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fno-strict-aliasing -pthread
 LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser -lsqlite3 -lhiredis -lmaxminddb -lseccomp
 # Generated module code resolves its imports (WASI, pyedge host calls) and
 # the runtime against the executable's own symbols.
@@ -32,7 +36,6 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LIB_SRC := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC := $(shell find src/cli -name '*.c' | sort)
 GEN_SRC := $(B)/gen/embedded_rt.c
-HDRS := $(shell find src -name '*.h')
 
 LIB_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRC)) $(B)/obj/gen/embedded_rt.o
 CLI_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(CLI_SRC))
@@ -71,7 +74,7 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -c -o $@ $<
 
-$(B)/obj/%.o: %.c $(HDRS)
+$(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -c -o $@ $<
 
@@ -79,7 +82,7 @@ $(B)/asan/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/asan/%.o: %.c $(HDRS)
+$(B)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
 
@@ -92,6 +95,9 @@ $(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) $(wildcard tests/unit/*.h)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -Itests/unit $(LDFLAGS_HOST) -o $@ $< $(ASAN_LIB_OBJ) -lcmocka $(LDLIBS_HOST)
 
 unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
+
+# what the compiler found each object and test includes (DEPFLAGS)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 -include mk/python.mk
 # libFuzzer targets (make fuzz) and the sanitized servers (make SAN=address|thread)

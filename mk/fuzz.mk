@@ -24,7 +24,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 # literals in an array initialiser (kv_sqlite.c splits one SQL statement so
 # on purpose) and libseccomp's SCMP_A* macros, which leave a field out.
 FUZZ_CFLAGS := $(CSTD) $(WARN) -Wno-string-concatenation -Wno-missing-field-initializers \
-               $(FUZZ_OPT) $(INCLUDES) \
+               $(FUZZ_OPT) $(INCLUDES) $(DEPFLAGS) \
                -fno-strict-aliasing -pthread $(FUZZ_SAN)
 
 FUZZ_ALL := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -47,7 +47,7 @@ $(B)/fuzz/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-$(B)/fuzz/obj/%.o: %.c $(HDRS)
+$(B)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

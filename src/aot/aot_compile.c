@@ -23,7 +23,7 @@
 
 #include "embedded.h"
 #include "pe_aot.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 #define PE_AOT_PART_BYTES (8u << 20)
 #define PE_AOT_LINK_LIBS "-lm"

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pe_util.h"
+#include "util/pe_util.h"
 
 /* Bump when the C that pyedge derives from wasm2c's output changes
  * (aot_split.c, aot_glue.c): it is part of every cache key. */

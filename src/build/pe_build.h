@@ -44,8 +44,8 @@
 #include <sys/types.h>
 
 #include "manifest/pe_manifest.h"
-#include "pe_serve.h"
-#include "pe_util.h"
+#include "serve/pe_serve.h"
+#include "util/pe_util.h"
 
 /* A growable list of owned strings. */
 typedef struct pe_strs {

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pe_wasi.h"
+#include "wasi/pe_wasi.h"
 
 #define PE_CLI_MAX_DIRS 64
 #define PE_CLI_MAX_ENV 256

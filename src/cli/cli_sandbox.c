@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "cli.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 const char cli_sandbox_help[] =
     "Sandbox options:\n"

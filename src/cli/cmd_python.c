@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pe_aot.h"
-#include "pe_util.h"
+#include "aot/pe_aot.h"
+#include "util/pe_util.h"
 
 static const char python_usage[] =
     "Usage: pyedge python [SANDBOX OPTIONS] [--] [PYTHON ARGS...]\n"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pe_aot.h"
+#include "aot/pe_aot.h"
 
 static const char run_usage[] =
     "Usage: pyedge run [SANDBOX OPTIONS] MODULE.wasm [ARGS...]\n"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "pe_serve.h"
-#include "pe_util.h"
+#include "serve/pe_serve.h"
+#include "util/pe_util.h"
 
 static const char up_usage[] =
     "Usage: pyedge up [OPTIONS]\n"

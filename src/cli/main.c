@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "pe_aot.h"
-#include "pe_version.h"
+#include "aot/pe_aot.h"
+#include "util/pe_version.h"
 
 static const char usage[] =
     "pyedge -- Python at the edge, each run in a WebAssembly sandbox\n"

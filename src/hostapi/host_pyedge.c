@@ -18,9 +18,9 @@
 
 #include "pe_host_abi.h"
 #include "pe_hostcall.h"
-#include "pe_rt.h"
-#include "pe_version.h"
-#include "pe_wasi.h"
+#include "runtime/pe_rt.h"
+#include "util/pe_version.h"
+#include "wasi/pe_wasi.h"
 
 #define PE_LOG_MAX 65536u
 

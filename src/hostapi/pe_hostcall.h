@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pe_util.h"
+#include "util/pe_util.h"
 
 typedef enum pe_hc_status {
   PE_HC_OK = 0,

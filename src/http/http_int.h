@@ -24,7 +24,7 @@
 #include <uv.h>
 
 #include "pe_http.h"
-#include "pe_util.h"
+#include "util/pe_util.h"
 
 /* ---- worker pool (http_workers.c) ---- */
 

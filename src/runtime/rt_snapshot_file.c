@@ -39,7 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pe_util.h"
+#include "util/pe_util.h"
 #include "rt_internal.h"
 
 #define SNAP_MAGIC "PESNAP1"

@@ -25,8 +25,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "pe_services.h"
-#include "pe_util.h"
+#include "services/pe_services.h"
+#include "util/pe_util.h"
 
 /* --- serve_abi.c: docs/abi.md -------------------------------------------- */
 

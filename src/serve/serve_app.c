@@ -38,10 +38,10 @@
 #include "manifest/pe_manifest.h"
 #include "pe_serve.h"
 #include "geo.h"
-#include "pe_services.h"
-#include "pe_version.h"
+#include "services/pe_services.h"
+#include "util/pe_version.h"
 #include "router/pe_router.h"
-#include "runtime_config.h"
+#include "services/runtime_config.h"
 
 typedef struct app {
   const pe_serve_options *o;

@@ -35,11 +35,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pe_hostcall.h"
-#include "pe_rt.h"
-#include "pe_rt_reuse.h"
+#include "hostapi/pe_hostcall.h"
+#include "runtime/pe_rt.h"
+#include "runtime/pe_rt_reuse.h"
 #include "pe_serve.h"
-#include "pe_wasi.h"
+#include "wasi/pe_wasi.h"
 
 #define PE_COMPONENT_MAX_ENV 256
 #define PE_COMPONENT_CAPTURE (1u << 20)

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pe_hostcall.h"
+#include "hostapi/pe_hostcall.h"
 #include "manifest/pe_manifest.h"
 
 typedef struct pe_services pe_services;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kv_backend.h"
+#include "services/kv/kv_backend.h"
 #include "manifest/pe_toml.h"
-#include "pe_util.h"
+#include "util/pe_util.h"
 #include "runtime_config.h"
 
 /* Top-level keys of Spin's runtime config that other parts (or nobody yet)

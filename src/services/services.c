@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "services_int.h"
-#include "svc_crypto.h"
-#include "svc_http.h"
-#include "svc_kv.h"
-#include "svc_sqlite.h"
+#include "services/crypto/svc_crypto.h"
+#include "services/http/svc_http.h"
+#include "services/kv/svc_kv.h"
+#include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
 typedef struct {

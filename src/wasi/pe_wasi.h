@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wasm-rt.h"
+#include "runtime/wasm-rt.h"
 
 struct Z_wasi_snapshot_preview1_instance_t;
 typedef struct Z_wasi_snapshot_preview1_instance_t pe_wasi;

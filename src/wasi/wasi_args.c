@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static uint32_t sizes(pe_wasi *w, const pe_wasi_strings *s, uint32_t count_ptr,
                       uint32_t size_ptr) {

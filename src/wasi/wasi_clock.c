@@ -7,7 +7,7 @@
  * and is ignored (the spec allows it).
  */
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 bool pe_wasi_clock(uint32_t id, clockid_t *out) {
   switch (id) {

@@ -11,7 +11,7 @@
  */
 #include <errno.h>
 
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "pe_wasi_int.h"
 
 uint32_t pe_wasi_errno(int e) {

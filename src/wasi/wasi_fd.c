@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static uint16_t fdflags_of(int fl) {
   uint16_t r = 0;

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static uint32_t host_file(pe_wasi *w, uint32_t fd, uint64_t rights, int *h) {
   pe_wasi_fd *f;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static uint32_t host_read(int fd, const struct iovec *iov, int n, int64_t off, size_t *done) {
   for (;;) {

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static int host_flags(uint32_t oflags, uint32_t fdflags, uint32_t dirflags, uint64_t base) {
   bool rd = (base & PE_WASI_RIGHTS_NEED_READ) != 0;

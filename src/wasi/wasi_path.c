@@ -28,7 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "pe_wasi_int.h"
 
 uint32_t pe_wasi_path_read(pe_wasi *w, int slot, uint32_t ptr, uint32_t len, pe_wasi_path *p) {

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 typedef struct {
   pe_wasi_path p;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 /* Opens the object `path` names beneath dir `fd`; -1 with *err set. */
 static int open_object(pe_wasi *w, uint32_t fd, uint64_t right, uint32_t lookupflags,

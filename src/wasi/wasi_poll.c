@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 enum { SUB_READY, SUB_CLOCK, SUB_POLL };
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "pe_wasi_int.h"
 
 PE_RT_HOST_ENTRY void Z_wasi_snapshot_preview1Z_proc_exit(pe_wasi *w, uint32_t rval) {

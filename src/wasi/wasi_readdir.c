@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 struct linux_dirent64 {
   uint64_t d_ino;

@@ -7,7 +7,7 @@
  * wasi-libc's shutdown() on stdout expects), and a socket ENOTSUP.
  */
 #include "pe_wasi_int.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 static uint32_t no_sockets(pe_wasi *w, uint32_t fd) {
   pe_wasi_fd *f;

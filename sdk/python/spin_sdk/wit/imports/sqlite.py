@@ -160,7 +160,7 @@ _META = struct.Struct("<IqIqIQ")  # the reply's three 8-byte blobs
 
 def _parse(reply):
     """(column names, flat list of values) from an execute reply (after
-    its status byte): the format is in src/services/svc_sqlite.h. Written
+    its status byte): the format is in src/services/sqlite/svc_sqlite.h. Written
     as one loop over offsets, as this runs for every value of every row."""
     l1, _, l2, _, l3, ncols = _META.unpack_from(reply, 0)
     if (l1, l2, l3) != (8, 8, 8):

@@ -32,7 +32,7 @@
 #define PE_SVC_HTTP_H
 
 #include "outbound_rules.h"
-#include "services_int.h"
+#include "services/services_int.h"
 
 #define PE_HTTP_TIMEOUT_MS 30000u
 #define PE_HTTP_MAX_RESPONSE (16u << 20)

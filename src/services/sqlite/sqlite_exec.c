@@ -18,9 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "svc_sqlite.h"
-#include "svc_utf8.h"
+#include "services/svc_utf8.h"
 
 #define MAX_PARAMS 32766 /* SQLite's default SQLITE_MAX_VARIABLE_NUMBER */
 #define META_BYTES 36    /* three 8-byte blobs: changes, last rowid, ncols */

@@ -19,8 +19,8 @@
 
 #include "kv_backend.h"
 #include "svc_kv.h"
-#include "svc_labels.h"
-#include "svc_utf8.h"
+#include "services/svc_labels.h"
+#include "services/svc_utf8.h"
 
 /* ---- start-up -------------------------------------------------------------- */
 

@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pe_serve.h"
+#include "serve/pe_serve.h"
 #include "svc_http.h"
 
 /* The route the callee answers on: its trigger's, or "/..." when private

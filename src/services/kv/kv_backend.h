@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pe_hostcall.h"
-#include "pe_util.h"
+#include "hostapi/pe_hostcall.h"
+#include "util/pe_util.h"
 
 typedef struct pe_kv_backend pe_kv_backend;
 

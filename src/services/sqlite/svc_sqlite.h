@@ -40,7 +40,7 @@
 #ifndef PE_SVC_SQLITE_H
 #define PE_SVC_SQLITE_H
 
-#include "services_int.h"
+#include "services/services_int.h"
 #include "sql_pool.h"
 
 #define PE_SQLITE_MAX_OPEN 32            /* handles open at once per request */

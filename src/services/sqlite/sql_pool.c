@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pe_rt.h"
-#include "pe_util.h"
+#include "runtime/pe_rt.h"
+#include "util/pe_util.h"
 #include "sql_pool.h"
 
 struct pe_sql_pool {

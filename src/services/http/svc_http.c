@@ -28,9 +28,9 @@
 #include <time.h>
 
 #include "curl_lazy.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "svc_http.h"
-#include "svc_vars.h"
+#include "services/svc_vars.h"
 
 typedef struct comp_rules {
   const char *id;

@@ -41,7 +41,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 #include "sql_pool.h"
 
 enum { READ_ONLY, READ_WRITE, TAINTS };

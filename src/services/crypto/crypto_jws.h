@@ -30,7 +30,7 @@
 
 #include <openssl/evp.h>
 
-#include "pe_util.h"
+#include "util/pe_util.h"
 
 typedef enum pe_jws_family {
   PE_JWS_RSA,   /* RSASSA-PKCS1-v1_5 */

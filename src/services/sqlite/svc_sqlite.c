@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc_labels.h"
+#include "services/svc_labels.h"
 #include "svc_sqlite.h"
 
 typedef struct sql_area {

@@ -20,7 +20,7 @@
 #include <openssl/x509.h>
 
 #include "crypto_jws.h"
-#include "pe_hostcall.h"
+#include "hostapi/pe_hostcall.h"
 
 static const pe_jws_alg algs[] = {
     {"RS256", PE_JWS_RSA, "SHA256", NULL, 0},

@@ -5,7 +5,7 @@
 #ifndef PE_SVC_CRYPTO_H
 #define PE_SVC_CRYPTO_H
 
-#include "services_int.h"
+#include "services/services_int.h"
 
 bool pe_svc_crypto_open(pe_services *s, char *err, size_t errlen);
 void pe_svc_crypto_close(pe_services *s);

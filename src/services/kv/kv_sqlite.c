@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "kv_backend.h"
-#include "sql_pool.h"
+#include "services/sqlite/sql_pool.h"
 
 typedef struct {
   pe_kv_backend base;

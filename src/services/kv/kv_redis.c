@@ -24,7 +24,7 @@
 #include <sys/time.h>
 
 #include "kv_backend.h"
-#include "pe_rt.h"
+#include "runtime/pe_rt.h"
 
 #define IDLE_MAX 64
 

@@ -30,7 +30,7 @@
 #include <openssl/evp.h>
 
 #include "crypto_jws.h"
-#include "services_int.h"
+#include "services/services_int.h"
 #include "svc_crypto.h"
 
 #define MAX_KEY_BYTES (64u << 10)

@@ -27,7 +27,7 @@
 #ifndef PE_SVC_KV_H
 #define PE_SVC_KV_H
 
-#include "services_int.h"
+#include "services/services_int.h"
 
 #define PE_KV_MAX_KEY 256              /* bytes of UTF-8, as Spin documents */
 #define PE_KV_MAX_VALUE (1u << 20)     /* 1 MiB */

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pe_services.h"
+#include "services/pe_services.h"
 
 typedef struct pe_geo pe_geo;
 
