@@ -27,7 +27,7 @@
 #include <strings.h>
 
 #include "fuzz_common.h"
-#include "services/outbound_rules.h"
+#include "services/http/outbound_rules.h"
 #include "util/pe_util.h"
 
 static bool same_url(const pe_outbound_url *a, const pe_outbound_url *b) {

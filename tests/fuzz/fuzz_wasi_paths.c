@@ -37,10 +37,10 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
-#include "pe_wasi.h"
-#include "pe_wasi_abi.h"
-#include "pe_wasi_defs.h"
-#include "pe_wasi_int.h"
+#include "wasi/pe_wasi.h"
+#include "wasi/pe_wasi_abi.h"
+#include "wasi/pe_wasi_defs.h"
+#include "wasi/pe_wasi_int.h"
 
 #define Z(fn) Z_wasi_snapshot_preview1Z_##fn
 

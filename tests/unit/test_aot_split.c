@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "pe_aot.h"
+#include "aot/pe_aot.h"
 
 static const char generated[] =
     "#include \"mod.h\"\n"

@@ -31,8 +31,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "services_int.h"
-#include "svc_crypto.h"
+#include "services/services_int.h"
+#include "services/crypto/svc_crypto.h"
 
 /* ---- payloads and replies ---------------------------------------------------- */
 

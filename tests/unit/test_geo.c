@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "geo.h"
+#include "serve/geo.h"
 
 /* ---- CIDR ------------------------------------------------------------------ */
 

@@ -10,8 +10,8 @@
 
 #include <stdarg.h>
 
-#include "services/kv_backend.h"
-#include "services/svc_kv.h"
+#include "services/kv/kv_backend.h"
+#include "services/kv/svc_kv.h"
 #include "services/svc_utf8.h"
 #include "svc_fixture.h"
 

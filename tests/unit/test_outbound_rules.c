@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "services/outbound_rules.h"
+#include "services/http/outbound_rules.h"
 
 /* --- rule parsing ------------------------------------------------------------ */
 

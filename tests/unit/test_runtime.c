@@ -20,11 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pe_aot.h"
-#include "pe_rt.h"
-#include "pe_rt_reuse.h"
-#include "pe_util.h"
-#include "pe_version.h"
+#include "aot/pe_aot.h"
+#include "runtime/pe_rt.h"
+#include "runtime/pe_rt_reuse.h"
+#include "util/pe_util.h"
+#include "util/pe_version.h"
 
 static char tmpdir[] = "/tmp/pe-test-rt-XXXXXX";
 static pe_module *basic;

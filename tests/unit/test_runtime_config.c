@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "services/kv_backend.h"
+#include "services/kv/kv_backend.h"
 #include "services/runtime_config.h"
 
 static bool parse(const char *text, const char *file, pe_runtime_config *c, char *err,

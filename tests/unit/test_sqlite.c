@@ -12,7 +12,7 @@
 
 #include <stdarg.h>
 
-#include "services/svc_sqlite.h"
+#include "services/sqlite/svc_sqlite.h"
 #include "svc_fixture.h"
 
 static const char *const manifest =

@@ -32,9 +32,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pe_wasi.h"
-#include "pe_wasi_abi.h"
-#include "pe_wasi_defs.h"
+#include "wasi/pe_wasi.h"
+#include "wasi/pe_wasi_abi.h"
+#include "wasi/pe_wasi_defs.h"
 
 #define TW_PAGES 16u
 #define TW_MEM_SIZE (TW_PAGES * 65536u)

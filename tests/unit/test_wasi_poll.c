@@ -11,7 +11,7 @@
 #include <signal.h>
 #include <time.h>
 
-#include "rt_internal.h"
+#include "runtime/rt_internal.h"
 
 #define Z(fn) Z_wasi_snapshot_preview1Z_##fn
 #define MS 1000000ull
