@@ -25,6 +25,12 @@ OPT ?= -O2 -g
 INCLUDES := -Isrc
 # The compiler writes each object's header dependencies next to it (.d).
 DEPFLAGS := -MMD -MP
+# Objects older than this file were made before the compiler tracked their
+# headers (they have no .d): made once, it has every such object rebuilt.
+# (Made while the Makefile is read: .SECONDARY below would let a rule-made
+# stamp count as absent-but-fine.)
+DEP_STAMP := $(B)/.deps-tracked
+$(shell mkdir -p $(B) && { test -e $(DEP_STAMP) || touch $(DEP_STAMP); })
 CFLAGS_HOST := $(CSTD) $(WARN) $(OPT) $(INCLUDES) $(DEPFLAGS) -fno-strict-aliasing -pthread
 LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser -lsqlite3 -lhiredis -lmaxminddb -lseccomp
 # Generated module code resolves its imports (WASI, pyedge host calls) and
@@ -74,7 +80,7 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -c -o $@ $<
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c $(DEP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -c -o $@ $<
 
@@ -82,7 +88,7 @@ $(B)/asan/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
 
-$(B)/asan/%.o: %.c
+$(B)/asan/%.o: %.c $(DEP_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_FLAGS) -c -o $@ $<
 
@@ -96,7 +102,7 @@ $(B)/tests-asan/%: tests/unit/%.c $(ASAN_LIB_OBJ) $(wildcard tests/unit/*.h)
 
 unit: deps $(UNIT_BIN) $(UNIT_ASAN_BIN)
 
-# what the compiler found each object and test includes (DEPFLAGS)
+# What the compiler found each object and test includes (DEPFLAGS).
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 -include mk/python.mk

@@ -53,7 +53,7 @@ $(SAN_DIR)/obj/gen/%.o: $(SAN_DIR)/gen/%.c $(SAN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_CFLAGS) -c -o $@ $<
 
-$(SAN_DIR)/obj/%.o: %.c $(SAN_STAMP)
+$(SAN_DIR)/obj/%.o: %.c $(DEP_STAMP) $(SAN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) $(SAN_CFLAGS) -c -o $@ $<
 

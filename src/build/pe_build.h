@@ -44,7 +44,6 @@
 #include <sys/types.h>
 
 #include "manifest/pe_manifest.h"
-#include "serve/pe_serve.h"
 #include "util/pe_util.h"
 
 /* A growable list of owned strings. */
@@ -212,6 +211,12 @@ typedef struct pe_plan_options {
   pe_build_note_fn note;
   void *note_ctx;
 } pe_plan_options;
+
+/* A host directory the guest sees read-only at guest_path: what a plan
+ * decides and a component's sandbox mounts (serve_component.c). */
+typedef struct pe_component_mount {
+  const char *host_dir, *guest_path;
+} pe_component_mount;
 
 #define PE_PLAN_MAX_MOUNTS 40
 

@@ -157,6 +157,10 @@ typedef struct hx_parse {
   uint64_t now_ms;
 } hx_parse;
 
+/* pe_http_config.max_header_count: the default (0 means it too) and the most. */
+#define HX_MAX_HEADER_COUNT 100u
+#define HX_MAX_HEADER_COUNT_LIMIT 1000u
+
 void hx_parse_init(hx_parse *p, const pe_http_config *cfg);
 /* Parses up to len bytes; *used says how many it took. HX_HEAD: p->req has
  * a complete, acceptable head (need_continue/keep_alive set); HX_DONE_MSG:

@@ -85,6 +85,13 @@ static int on_header_field(http_parser *hp, const char *at, size_t len) {
   hx_req *r = p->req;
   if (r->nhdr == 0 || p->last_value) {
     if (!close_string(p)) return -1;
+    /* A count limit beside the byte limit: ~500 one-byte headers fit in
+     * 16 KiB, and everything after the parser walks them per request. */
+    unsigned max = p->cfg->max_header_count ? p->cfg->max_header_count : HX_MAX_HEADER_COUNT;
+    if (r->nhdr >= max) {
+      p->error = 431;
+      return -1;
+    }
     if (r->nhdr == r->hdr_cap) {
       size_t cap = r->hdr_cap ? r->hdr_cap * 2 : 16;
       struct hx_hdr *h = realloc(r->hdr, cap * sizeof *h);

@@ -43,6 +43,7 @@ void pe_http_config_init(pe_http_config *c) {
   memset(c, 0, sizeof *c);
   c->listen = "127.0.0.1:3000";
   c->max_header_bytes = 16 * 1024;
+  c->max_header_count = HX_MAX_HEADER_COUNT;
   c->max_body_bytes = 10 * 1024 * 1024;
   c->header_timeout_ms = 10000;
   c->body_timeout_ms = HX_BODY_TIMEOUT_MS;
@@ -93,6 +94,11 @@ static bool check_config(pe_http_config *c, char *err, size_t errlen) {
   if (!c->listen) c->listen = "127.0.0.1:3000";
   if (c->max_header_bytes < 256 || c->max_header_bytes > HTTP_MAX_HEADER_SIZE) {
     snprintf(err, errlen, "max_header_bytes must be within 256..%d", HTTP_MAX_HEADER_SIZE);
+    return false;
+  }
+  if (c->max_header_count == 0) c->max_header_count = HX_MAX_HEADER_COUNT;
+  if (c->max_header_count > HX_MAX_HEADER_COUNT_LIMIT) {
+    snprintf(err, errlen, "max_header_count must be within 1..%u", HX_MAX_HEADER_COUNT_LIMIT);
     return false;
   }
   if (c->max_pipeline == 0) {

@@ -32,7 +32,8 @@
  * request be smuggled past a proxy that reads it differently.
  *
  * Limits, and what a client gets when it breaks one (the connection is then
- * closed): a request line and headers over max_header_bytes -> 431;
+ * closed): a request line and headers over max_header_bytes, or more than
+ * max_header_count headers -> 431;
  * a body over max_body_bytes -> 413, decided from Content-Length before any
  * of the body is read, and chunk by chunk for chunked bodies; a head not
  * complete within header_timeout_ms of its first byte (or of the accept) ->
@@ -137,6 +138,8 @@ typedef void (*pe_http_log_fn)(const pe_http_log_entry *e, void *user);
 typedef struct pe_http_config {
   const char *listen;           /* "127.0.0.1:3000", "[::1]:3000"; port 0 = any */
   size_t max_header_bytes;      /* request line + headers; 16 KiB, at most 80 KiB */
+  unsigned max_header_count;    /* headers in a request, beyond: 431; 100 (as Spin's
+                                   hyper); 0: the default, at most 1000 */
   size_t max_body_bytes;        /* 10 MiB */
   unsigned header_timeout_ms;   /* 10000 */
   unsigned body_timeout_ms;     /* 30000 from the end of the head; 0: the default */

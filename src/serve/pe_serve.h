@@ -15,7 +15,7 @@
  * hands the rest to the component.
  *
  * Requests and responses cross into the guest in the byte format of
- * docs/abi.md (serve_abi.c).
+ * docs/abi.md (hostapi/pe_abi.h).
  */
 #ifndef PE_SERVE_H
 #define PE_SERVE_H
@@ -25,41 +25,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "build/pe_build.h"
+#include "hostapi/pe_abi.h"
 #include "services/pe_services.h"
 #include "util/pe_util.h"
-
-/* --- serve_abi.c: docs/abi.md -------------------------------------------- */
-
-typedef struct pe_abi_header {
-  const char *name, *value;
-  size_t name_len, value_len;
-} pe_abi_header;
-
-/* Appends the encoded request to out. */
-bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri, size_t uri_len,
-                           const pe_abi_header *headers, size_t n, const uint8_t *body,
-                           size_t body_len);
-
-typedef struct pe_abi_response {
-  int status;
-  pe_abi_header *headers; /* pointing into the decoded buffer */
-  size_t n_headers;
-  const uint8_t *body;
-  size_t body_len;
-} pe_abi_response;
-
-/* Decodes a response; pointers refer into buf. false on a malformed buffer. */
-bool pe_abi_decode_response(const uint8_t *buf, size_t len, pe_abi_response *out);
-void pe_abi_response_free(pe_abi_response *r);
 
 /* --- serve_component.c ------------------------------------------------------ */
 
 typedef struct pe_component pe_component;
-
-/* A host directory the guest sees read-only at guest_path. */
-typedef struct pe_component_mount {
-  const char *host_dir, *guest_path;
-} pe_component_mount;
 
 typedef struct pe_component_config {
   const char *id;

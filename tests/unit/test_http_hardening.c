@@ -4,7 +4,8 @@
  * chunked framing on HTTP/1.0, a fragment in the request target, a body
  * trickled in one byte at a time, and the caps on connections and on what
  * one connection may make the server hold (pipelined bodies, responses the
- * client does not read, a client that reads a byte at a time).
+ * client does not read, a client that reads a byte at a time), and a head
+ * of ~500 one-byte headers that fits the byte limit.
  */
 #include <poll.h>
 
@@ -117,6 +118,36 @@ static void test_fragment_not_in_target(void **state) {
   expect_target(t->port, "/info#", "/info\npath=/info");
   expect_target(t->port, "/info?#", "/info?\npath=/info\nquery=");
   expect_target(t->port, "http://h:1/info?q#f", "http://h:1/info?q\npath=/info\nquery=q");
+  th_stop(t);
+}
+
+/* A head of many tiny headers fits max_header_bytes; the count limit
+ * answers 431 before the handler runs, and exactly the limit passes. */
+static void test_header_count_431(void **state) {
+  th_server *t = th_start(NULL);
+  enum { TOO_MANY = 500 };
+  char *raw = malloc(32 + TOO_MANY * 8);
+  assert_non_null(raw);
+  size_t len = (size_t)sprintf(raw, "GET /hello HTTP/1.1\r\n");
+  for (int i = 0; i < TOO_MANY; i++) len += (size_t)sprintf(raw + len, "a%d:\r\n", i % 10);
+  len += (size_t)sprintf(raw + len, "\r\n");
+  assert_true(len < 16 * 1024); /* under the byte limit: the count decides */
+  expect_refusal(t->port, raw, len, 431);
+  assert_int_equal(atomic_load(&t->started), 0);
+  /* 100 headers, Host among them, are served */
+  len = (size_t)sprintf(raw, "GET /hello HTTP/1.1\r\nHost: h\r\n");
+  for (int i = 1; i < 100; i++) len += (size_t)sprintf(raw + len, "a%d:\r\n", i % 10);
+  len += (size_t)sprintf(raw + len, "\r\n");
+  th_resp r;
+  assert_true(th_roundtrip(t->port, raw, &r));
+  assert_int_equal(r.status, 200);
+  th_resp_free(&r);
+  /* one more is refused */
+  len = (size_t)sprintf(raw, "GET /hello HTTP/1.1\r\nHost: h\r\n");
+  for (int i = 1; i < 101; i++) len += (size_t)sprintf(raw + len, "a%d:\r\n", i % 10);
+  len += (size_t)sprintf(raw + len, "\r\n");
+  expect_refusal(t->port, raw, len, 431);
+  free(raw);
   th_stop(t);
 }
 
@@ -374,6 +405,7 @@ int main(void) {
       cmocka_unit_test(test_chunk_size_strict),
       cmocka_unit_test(test_http10_transfer_encoding),
       cmocka_unit_test(test_fragment_not_in_target),
+      cmocka_unit_test(test_header_count_431),
       cmocka_unit_test(test_body_deadline_408),
       cmocka_unit_test(test_max_connections_503),
       cmocka_unit_test(test_unread_responses_capped),

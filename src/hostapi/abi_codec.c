@@ -1,5 +1,5 @@
 /*
- * serve_abi.c -- the request/response byte format of docs/abi.md.
+ * abi_codec.c -- the request/response byte format of docs/abi.md (pe_abi.h).
  *
  * Little-endian u32 lengths everywhere. Decoding treats the buffer as
  * hostile (it comes out of the sandbox): every length is checked against
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pe_serve.h"
+#include "pe_abi.h"
 
 #define PE_ABI_MAX_HEADERS 4096
 
