@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "wasi/pe_wasi.h"
 
@@ -67,5 +68,7 @@ int cmd_compile(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_new(int argc, char **argv), cmd_watch(int argc, char **argv);
+/* The options of pyedge up, as its --help lists them (watch passes them on). */
+void cmd_up_print_options(FILE *f);
 
 #endif /* PE_CLI_H */

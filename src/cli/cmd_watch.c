@@ -42,8 +42,7 @@ static const char watch_usage[] =
     "Runs `pyedge up` with the same options and restarts it whenever a *.py,\n"
     "*.toml or requirements.txt file under the app's directory changes (checked\n"
     "every 500 ms; hidden directories such as .spin/ are not watched).\n"
-    "Stop with Ctrl-C (SIGINT) or SIGTERM; the server is stopped too.\n"
-    "See pyedge up --help for the options.\n";
+    "Stop with Ctrl-C (SIGINT) or SIGTERM; the server is stopped too.\n";
 
 typedef struct entry {
   char *path;
@@ -201,6 +200,7 @@ int cmd_watch(int argc, char **argv) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       fputs(watch_usage, stdout);
+      cmd_up_print_options(stdout);
       return 0;
     }
     if (!strcmp(a, "-f") || cli_is_option(a, "--from") || cli_is_option(a, "--file")) {

@@ -417,5 +417,231 @@ expect_rc 0
 [ -f "$OUT" ] || why "compile printed '$OUT', not an existing file"
 finish compile_prints_object
 
+# =========================================================================
+# pyedge up / build options: one table (src/cli/cmd_up.c) is both the
+# parser and --help. Every case names a missing manifest, so a run whose
+# options all parse stops at "no manifest" instead of serving.
+# =========================================================================
+
+NONE=$WORK/no-such-app
+NO_MANIFEST="no manifest at $NONE (use -f MANIFEST|DIR)"
+up() { pe up -f "$NONE" "$@"; }
+expect_parsed() { # CMD: every option was taken
+    expect_rc 2
+    expect_err "pyedge $1: $NO_MANIFEST"
+}
+expect_refused() { # MESSAGE
+    expect_rc 2
+    expect_out_empty
+    expect_err "pyedge up: $1"
+}
+
+for c in up build; do
+    for h in --help -h; do
+        pe "$c" "$h"
+        expect_rc 0
+        expect_out_has "Usage: pyedge $c"
+        expect_err_empty
+        finish "${c}_help[$h]"
+    done
+done
+
+pe build --help
+expect_out_has "snapshot file"
+expect_out_has "  --up  "
+finish build_help_has_up
+
+# defaults come from the struct the parser fills, and --help shows them
+# whatever options came before it
+pe up --listen 0.0.0.0:1 --max-instance-memory 1G --help
+expect_rc 0
+for d in "default 127.0.0.1:3000" "default 128M" "default 30s" "default 512M" "default 16M" \
+    "default spin.toml" "default one per CPU" "at least 16M" "1..1024"; do
+    expect_out_has "$d"
+done
+[[ $OUT == *"default 1G"* || $OUT == *"0.0.0.0:1"* ]] && why "--help shows a value given before it"
+finish up_help_defaults
+
+pe up --help
+UP_HELP=$OUT
+pe build --help
+BUILD_HELP=$OUT
+pe watch --help
+expect_rc 0
+expect_out_has "Usage: pyedge watch"
+expect_out_has "--max-instance-reuse-count N"
+finish watch_help_lists_up_options
+
+# (a) every name in the table is in the help of each command that takes it,
+# and --up (build's alone) is not in up's
+TABLE=$(awk '/^static const cli_option up_options/,/^};/' "$ROOT/src/cli/cmd_up.c" | tr '\n' ' ' |
+    sed 's/{\.group/\n&/g' | grep '^{\.group')
+n=0
+while IFS= read -r entry; do
+    cmds=$(grep -oE '\.cmds = [A-Z]+' <<<"$entry" | awk '{print $3}')
+    for name in $(grep -oE '\.(shortname|name|alias) = "[^"]+"' <<<"$entry" | cut -d'"' -f2); do
+        n=$((n + 1))
+        in_up=0 in_build=0
+        grep -qE "^  (.*[ ,])?$name([ ,]|$)|also $name[,)]" <<<"$UP_HELP" && in_up=1
+        grep -qE "^  (.*[ ,])?$name([ ,]|$)|also $name[,)]" <<<"$BUILD_HELP" && in_build=1
+        case $cmds in BOTH) want=11 ;; UP) want=10 ;; BUILD) want=01 ;; *) want=none ;; esac
+        [ "$in_up$in_build" == "$want" ] ||
+            why "$name (${cmds:-no .cmds}): in up --help $in_up, in build --help $in_build"
+    done
+done <<<"$TABLE"
+[ "$n" -ge 25 ] || why "found only $n option names in the table"
+RC=0
+finish help_lists_every_table_option
+
+# ... and the other way: every option --help lists is one the parser takes
+for c in up build; do
+    [ $c == up ] && HELP=$UP_HELP || HELP=$BUILD_HELP
+    names=$(grep -E '^  --?[a-z]' <<<"$HELP" | sed -E 's/^  //; s/  .*//; s/ [^-][^ ]*$//; s/,//g')
+    [ -n "$names" ] || why "no options in pyedge $c --help"
+    for name in $names; do
+        pe "$c" -f "$NONE" "$name"
+        [[ $ERR == *"unknown option"* || $ERR == *"not an option"* ]] && why "$c $name: $ERR"
+        [ "$name" == --help ] || [ "$name" == -h ] || [ "$RC" -eq 2 ] || why "$c $name: exit $RC"
+    done
+    RC=0
+    finish "${c}_parses_every_help_option"
+done
+
+# --help is aligned: one column for every option's text, 79 columns at most
+for c in up build; do
+    [ $c == up ] && HELP=$UP_HELP || HELP=$BUILD_HELP
+    cols=$(awk '/^  --?[a-z]/ { s = substr($0, 3); if (match(s, /  +/)) print 1 + RSTART + RLENGTH }
+                /^     / { match($0, /^ +/); print RLENGTH }' <<<"$HELP" | sort -u)
+    [ "$(wc -l <<<"$cols")" -eq 1 ] || why "option text starts at columns $(echo $cols)"
+    long=$(awk 'length($0) > 79' <<<"$HELP")
+    [ -z "$long" ] || why "lines over 79 columns: $(short "$long")"
+    RC=0
+    finish "${c}_help_aligned"
+done
+
+# (b) each kind of value: taken in both spellings, refused with a message
+up --listen 127.0.0.1:1 --file="$NONE" -f "$NONE" --log-dir= --state-dir "$WORK/s" \
+    --runtime-config-file x.toml --geoip-db x.mmdb --user root
+expect_parsed up
+finish "up_kind_string_taken"
+
+up --listen
+expect_refused "--listen needs a value"
+finish "up_kind_string_missing"
+
+up --user no-such-user-pyedge
+expect_refused "--user: no user named 'no-such-user-pyedge'"
+finish "up_kind_string_checked"
+
+up --max-instance-memory 16M --max-instance-memory=1G --max-log-size 64K --max-bundle-size=1
+expect_parsed up
+finish "up_kind_size_taken"
+
+for v in 8M 12Q -1 1.5M ''; do
+    up --max-instance-memory "$v"
+    expect_refused "--max-instance-memory wants a size of at least 16M, got '$v'"
+    finish "up_kind_size_refused[$v]"
+done
+up --max-log-size 63K
+expect_refused "--max-log-size wants a size of at least 64K, got '63K'"
+finish "up_kind_size_refused_log"
+for v in lots 0; do
+    up --max-bundle-size "$v"
+    expect_refused "--max-bundle-size wants a size like 512M or 1G, got '$v'"
+    finish "up_kind_size_refused_bundle[$v]"
+done
+
+up --request-timeout 250ms --request-timeout=0.5 --request-timeout 2s
+expect_parsed up
+finish "up_kind_duration_taken"
+
+for v in 0 -1 abc 1x inf ''; do
+    up --request-timeout "$v"
+    expect_refused "--request-timeout wants seconds > 0, got '$v'"
+    finish "up_kind_duration_refused[$v]"
+done
+
+up --workers 1 --workers=1024 --max-instance-reuse-count 1000000
+expect_parsed up
+finish "up_kind_count_taken"
+
+for v in 0 1025 x -1 1.5 ' 4' ''; do
+    up --workers "$v"
+    expect_refused "--workers wants 1..1024, got '$v'"
+    finish "up_kind_count_refused[$v]"
+done
+up --max-instance-reuse-count 1000001
+expect_refused "--max-instance-reuse-count wants 1..1000000, got '1000001'"
+finish "up_kind_count_refused_reuse"
+
+up --quiet --quiet
+expect_parsed up
+finish "up_kind_flag_taken"
+
+up --quiet=yes
+expect_refused "--quiet takes no value, got '--quiet=yes'"
+finish "up_kind_flag_refused"
+
+up --seccomp on --seccomp=off --seccomp log
+expect_parsed up
+finish "up_kind_enum_taken"
+
+for v in maybe ON ''; do
+    up --seccomp "$v"
+    expect_refused "--seccomp wants on, off or log, got '$v'"
+    finish "up_kind_enum_refused[$v]"
+done
+
+up -e A=1 --env=B=x=y --variable v=1 --key-value k= --sqlite 'select 1' --trusted-proxy 10.0.0.0/8
+expect_parsed up
+finish "up_kind_lists_taken"
+
+for o in -e --env --variable --key-value; do
+    for v in NOEQ =x; do
+        up "$o" "$v"
+        name=$o
+        [ "$o" == -e ] && name=--env
+        expect_refused "$name wants K=V, got '$v'"
+        finish "up_kind_pairs_refused[$o $v]"
+    done
+done
+
+args=()
+for i in $(seq 256); do args+=(--sqlite "select $i"); done
+up "${args[@]}"
+expect_parsed up
+up "${args[@]}" --sqlite 'select 257'
+expect_refused "too many --sqlite options (at most 256)"
+finish "up_kind_list_limit"
+
+up --lisen 127.0.0.1:1
+expect_refused "unknown option '--lisen'; did you mean --listen? (see pyedge up --help)"
+finish up_unknown_option_suggests_typo
+
+up --timeout 2
+expect_refused "unknown option '--timeout'; did you mean --request-timeout? (see pyedge up --help)"
+finish up_unknown_option_suggests_words
+
+up --bogus
+expect_refused "unknown option '--bogus' (see pyedge up --help)"
+finish up_unknown_option
+
+up stray
+expect_refused "unexpected argument 'stray' (see pyedge up --help)"
+finish up_positional_refused
+
+up --up
+expect_refused "--up is not an option of pyedge up (see pyedge up --help)"
+finish up_refuses_build_only_option
+
+pe build -f "$NONE" --up --quiet --workers 2
+expect_parsed build
+finish build_parses_up_options
+
+pe build --bogus
+expect_rc 2
+expect_err "pyedge build: unknown option '--bogus' (see pyedge build --help)"
+finish build_unknown_option
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
