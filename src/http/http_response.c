@@ -36,7 +36,7 @@ bool pe_http_response_set_status(pe_http_response *r, int status) {
   return true;
 }
 
-static bool reserved_name(const char *name) {
+bool pe_http_header_reserved(const char *name) {
   static const char *const names[] = {
       "content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -51,7 +51,7 @@ bool pe_http_response_add_header(pe_http_response *r, const char *name, const ch
   /* CR or LF would let a value start a header (or a body) of its own. */
   for (const unsigned char *p = (const unsigned char *)value; *p; p++)
     if ((*p < 0x20 && *p != '\t') || *p == 0x7f) return false;
-  if (reserved_name(name)) return false;
+  if (pe_http_header_reserved(name)) return false;
   size_t old = r->headers.len;
   if (!pe_buf_puts(&r->headers, name) || !pe_buf_append(&r->headers, ": ", 2) ||
       !pe_buf_puts(&r->headers, value) || !pe_buf_append(&r->headers, "\r\n", 2)) {

@@ -118,6 +118,9 @@ bool pe_http_response_set_status(pe_http_response *resp, int status);
  * server writes itself: content-length, transfer-encoding, connection,
  * keep-alive, date, server. */
 bool pe_http_response_add_header(pe_http_response *resp, const char *name, const char *value);
+/* The framing headers the server writes itself (content-length,
+ * transfer-encoding, connection, keep-alive, date, server). */
+bool pe_http_header_reserved(const char *name);
 /* Replace or extend the body (copied). False when out of memory. */
 bool pe_http_response_set_body(pe_http_response *resp, const void *data, size_t len);
 bool pe_http_response_append_body(pe_http_response *resp, const void *data, size_t len);

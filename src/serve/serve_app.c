@@ -37,6 +37,7 @@
 #include "http/pe_http.h"
 #include "manifest/pe_manifest.h"
 #include "pe_serve.h"
+#include "serve_int.h"
 #include "geo.h"
 #include "services/pe_services.h"
 #include "util/pe_version.h"
@@ -118,20 +119,6 @@ static void text_response(pe_http_response *resp, int status, const char *body) 
   pe_http_response_set_body(resp, body, strlen(body));
 }
 
-static bool add_header(pe_abi_header *h, size_t *n, size_t cap, const char *name,
-                       const char *value, size_t value_len) {
-  if (*n == cap) return false;
-  h[(*n)++] = (pe_abi_header){name, value, strlen(name), value_len};
-  return true;
-}
-
-typedef struct {
-  char full_url[4096];
-  char client[128];
-  char location[16]; /* x-user-location set by pe_geo_decide */
-  char capture_names[PE_ROUTER_MAX_CAPTURES][160];
-} spin_header_storage;
-
 static void append_log(pe_log *l, const pe_buf *b) {
   pe_log_write(l, b->data, b->len); /* a failed log write loses only the log */
 }
@@ -152,128 +139,181 @@ static bool open_logs(const char *dir, const char *id, uint64_t max, pe_log *log
   return true;
 }
 
+/* Passes the guest's response headers to resp. A header the server must
+ * not send as given is dropped with a line on stderr: one whose name or
+ * value is too long or holds a NUL or is not a valid header; content-length
+ * and the other framing headers are the server's to write and are dropped
+ * without one (frameworks set them routinely). */
+static void copy_response_headers(const char *id, const pe_abi_response *r,
+                                  pe_http_response *resp) {
+  char name[256], value[8192];
+  size_t logged = 0, dropped = 0;
+  for (size_t i = 0; i < r->n_headers; i++) {
+    const pe_abi_header *h = &r->headers[i];
+    const char *why = NULL;
+    if (h->name_len >= sizeof name || h->value_len >= sizeof value)
+      why = h->name_len >= sizeof name ? "name over 255 bytes" : "value over 8191 bytes";
+    else if (memchr(h->name, 0, h->name_len) || memchr(h->value, 0, h->value_len))
+      why = "holds a NUL byte";
+    if (!why) {
+      memcpy(name, h->name, h->name_len);
+      name[h->name_len] = 0;
+      memcpy(value, h->value, h->value_len);
+      value[h->value_len] = 0;
+      if (pe_http_response_add_header(resp, name, value) || pe_http_header_reserved(name))
+        continue;
+      why = "not a valid header name or value";
+    }
+    dropped++;
+    if (logged++ < 3)
+      fprintf(stderr, "pyedge: %s: response header '%.*s' dropped: %s\n", id,
+              (int)(h->name_len < 64 ? h->name_len : 64), h->name, why);
+  }
+  if (dropped > logged)
+    fprintf(stderr, "pyedge: %s: %zu more response headers dropped\n", id, dropped - logged);
+}
+
+/* Runs an encoded request on comp, with the component's services, and
+ * sends its output to the terminal and the component's logs. */
+static void run_sandbox(app *a, const pe_manifest_component *mc, pe_component *comp,
+                        pe_log *logs[2], const pe_buf *enc, pe_svc_request *svc,
+                        pe_component_result *res) {
+  pe_component_handle(comp, (const uint8_t *)enc->data, enc->len, &svc->hs, res);
+  if (res->resident_pages)
+    fprintf(stderr, "pyedge: %s: pages mapped %llu, dirty %llu\n", mc->id,
+            (unsigned long long)res->resident_pages, (unsigned long long)res->dirty_pages);
+  print_prefixed(a->out, mc->id, &res->out);
+  print_prefixed(NULL, mc->id, &res->err);
+  append_log(logs[0], &res->out);
+  append_log(logs[1], &res->err);
+}
+
+static void log_dropped_request_headers(const char *id, const guest_request *g) {
+  if (g->dropped)
+    fprintf(stderr, "pyedge: %s: %zu request headers over the limit of %u not passed on\n", id,
+            g->dropped, PE_GUEST_CLIENT_HEADERS);
+}
+
 static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp,
-                         pe_log *logs[2],
-                         const pe_http_request *req,
-                         const pe_buf *uri, const pe_router_result *rr, pe_http_response *resp,
+                         pe_log *logs[2], const pe_http_request *req, const pe_buf *uri,
+                         const pe_router_result *rr, pe_http_response *resp,
                          uint64_t *sandbox_ns) {
-  enum { CAP = 512 };
-  pe_abi_header hs[CAP];
-  size_t n = 0;
-  spin_header_storage *st = calloc(1, sizeof *st);
-  if (!st) {
+  guest_request *g = malloc(sizeof *g);
+  char location[16];
+  pe_buf full_url = {0}, enc = {0};
+  if (!g) {
     text_response(resp, 500, "Internal Server Error\n");
     return 500;
   }
-  pe_geo_verdict geo = pe_geo_decide(a->geo, req->client_ip, st->location, sizeof st->location);
+  guest_request_init(g);
+  pe_geo_verdict geo = pe_geo_decide(a->geo, req->client_ip, location, sizeof location);
   for (size_t i = 0; i < req->header_count; i++) {
     const pe_http_header *h = &req->headers[i];
-    if (h->name_len >= 5 && memcmp(h->name, "spin-", 5) == 0) continue;
     if (geo != PE_GEO_PASS && h->name_len == 15 && memcmp(h->name, "x-user-location", 15) == 0)
       continue;
-    if (!add_header(hs, &n, CAP, h->name, h->value, h->value_len)) break;
+    guest_request_client_header(g, h->name, h->name_len, h->value, h->value_len);
   }
+  log_dropped_request_headers(mc->id, g);
   const char *host = pe_http_request_header(req, "host");
-  snprintf(st->full_url, sizeof st->full_url, "http://%s%s", host ? host : "localhost",
-           uri->data);
-  snprintf(st->client, sizeof st->client, "%s:%u", req->client_ip, req->client_port);
-  add_header(hs, &n, CAP, "spin-full-url", st->full_url, strlen(st->full_url));
-  add_header(hs, &n, CAP, "spin-path-info", rr->path_info, rr->path_info_len);
-  add_header(hs, &n, CAP, "spin-matched-route", rr->matched_route, strlen(rr->matched_route));
-  add_header(hs, &n, CAP, "spin-base-path", rr->base_path, strlen(rr->base_path));
-  add_header(hs, &n, CAP, "spin-raw-component-route", rr->raw_route, strlen(rr->raw_route));
-  add_header(hs, &n, CAP, "spin-component-route", rr->component_route,
-             strlen(rr->component_route));
-  add_header(hs, &n, CAP, "spin-client-addr", st->client, strlen(st->client));
-  if (geo == PE_GEO_SET)
-    add_header(hs, &n, CAP, "x-user-location", st->location, strlen(st->location));
-  for (size_t i = 0; i < rr->n_captures; i++)
-    if (pe_router_capture_header(&rr->captures[i], st->capture_names[i],
-                                 sizeof st->capture_names[i]))
-      add_header(hs, &n, CAP, st->capture_names[i], rr->captures[i].value,
-                 rr->captures[i].value_len);
-
-  pe_buf enc = {0};
-  int status = 500;
-  if (!pe_abi_encode_request(&enc, req->method, uri->data, uri->len, hs, n, req->body,
-                             req->body_len)) {
+  char client[128];
+  snprintf(client, sizeof client, "%s:%u", req->client_ip, req->client_port);
+  bool ok = pe_buf_printf(&full_url, "http://%s", host ? host : "localhost") &&
+            pe_buf_append(&full_url, uri->data, uri->len) &&
+            guest_request_spin_headers(g, rr, full_url.data, full_url.len, client);
+  if (ok && geo == PE_GEO_SET) guest_request_host_header(g, "x-user-location", location,
+                                                         strlen(location));
+  ok = ok && guest_request_encode(g, &enc, req->method, uri->data, uri->len, req->body,
+                                  req->body_len);
+  guest_request_free(g);
+  free(g);
+  pe_buf_free(&full_url);
+  if (!ok) {
     text_response(resp, 500, "Internal Server Error\n");
-    free(st);
     pe_buf_free(&enc);
     return 500;
   }
-  free(st);
   pe_component_result res;
   pe_svc_request svc;
   pe_svc_request_init(&svc, a->services, mc);
-  pe_component_handle(comp, (const uint8_t *)enc.data, enc.len, &svc.hs, &res);
+  run_sandbox(a, mc, comp, logs, &enc, &svc, &res);
   pe_svc_request_finish(&svc);
-  *sandbox_ns = res.instantiate_ns;
-  if (res.resident_pages)
-    fprintf(stderr, "pyedge: %s: pages mapped %llu, dirty %llu\n", pe_component_id(comp),
-            (unsigned long long)res.resident_pages, (unsigned long long)res.dirty_pages);
   pe_buf_free(&enc);
-  print_prefixed(a->out, pe_component_id(comp), &res.out);
-  print_prefixed(NULL, pe_component_id(comp), &res.err);
-  append_log(logs[0], &res.out);
-  append_log(logs[1], &res.err);
+  *sandbox_ns = res.instantiate_ns;
+  int status = 500;
   pe_abi_response r;
   if (res.status == PE_COMPONENT_TIMEOUT) {
-    fprintf(stderr, "pyedge: %s: request timed out: %s\n", pe_component_id(comp), res.reason);
+    fprintf(stderr, "pyedge: %s: request timed out: %s\n", mc->id, res.reason);
     text_response(resp, status = 504, "Gateway Timeout\n");
   } else if (res.status != PE_COMPONENT_OK) {
-    fprintf(stderr, "pyedge: %s: %s\n", pe_component_id(comp), res.reason);
+    fprintf(stderr, "pyedge: %s: %s\n", mc->id, res.reason);
     text_response(resp, status = 500, "Internal Server Error\n");
   } else if (!pe_abi_decode_response((const uint8_t *)res.response.data, res.response.len, &r) ||
              !pe_http_response_set_status(resp, r.status)) {
-    fprintf(stderr, "pyedge: %s: the handler returned a malformed response\n",
-            pe_component_id(comp));
+    fprintf(stderr, "pyedge: %s: the handler returned a malformed response\n", mc->id);
     text_response(resp, status = 500, "Internal Server Error\n");
     pe_abi_response_free(&r); /* decoded, but a status the server refuses */
   } else {
     status = r.status;
-    char name[256], value[8192];
-    for (size_t i = 0; i < r.n_headers; i++) {
-      if (r.headers[i].name_len >= sizeof name || r.headers[i].value_len >= sizeof value) continue;
-      memcpy(name, r.headers[i].name, r.headers[i].name_len);
-      name[r.headers[i].name_len] = 0;
-      memcpy(value, r.headers[i].value, r.headers[i].value_len);
-      value[r.headers[i].value_len] = 0;
-      /* content-length and the like are the server's to write */
-      pe_http_response_add_header(resp, name, value);
+    copy_response_headers(mc->id, &r, resp);
+    if (!pe_http_response_set_body(resp, r.body, r.body_len)) {
+      fprintf(stderr, "pyedge: %s: out of memory for the response body\n", mc->id);
+      text_response(resp, status = 500, "Internal Server Error\n");
     }
-    pe_http_response_set_body(resp, r.body, r.body_len);
     pe_abi_response_free(&r);
   }
   pe_component_result_free(&res);
   return status;
 }
 
-/* Service chaining (pe_services_set_chain): runs an encoded request on a
- * component of this app, in this thread, nested in the caller's host call. */
-static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size_t len,
+/* Service chaining (pe_services_set_chain): a request from one component
+ * to another, routed as Spin routes it (pe_router_match_internal: the
+ * callee answers as if on "/...") with the spin-* headers built as for an
+ * inbound request, run in this thread nested in the caller's host call. */
+static pe_chain_status chain(void *ctx, const char *id, const pe_chain_request *cr,
                              pe_svc_request *child, pe_buf *response, char *why, size_t whylen) {
   app *a = ctx;
-  for (size_t i = 0; i < a->m->n_components; i++) {
-    if (!a->comps[i] || strcmp(a->m->components[i].id, id) != 0) continue;
-    pe_component_result res;
-    pe_component_handle(a->comps[i], req, len, &child->hs, &res);
-    print_prefixed(a->out, id, &res.out);
-    print_prefixed(NULL, id, &res.err);
-    append_log(a->logs[i][0], &res.out);
-    append_log(a->logs[i][1], &res.err);
-    pe_chain_status st = res.status == PE_COMPONENT_OK          ? PE_CHAIN_OK
-                         : res.status == PE_COMPONENT_TIMEOUT   ? PE_CHAIN_TIMEOUT
-                         : res.status == PE_COMPONENT_NO_MEMORY ? PE_CHAIN_NO_MEMORY
-                                                                : PE_CHAIN_FAILED;
-    if (st != PE_CHAIN_OK) fprintf(stderr, "pyedge: %s (chained): %s\n", id, res.reason);
-    snprintf(why, whylen, "%s", res.reason);
-    *response = res.response;
-    res.response = (pe_buf){0};
-    pe_component_result_free(&res);
-    return st;
+  pe_router_result rr;
+  if (!pe_router_match_internal(a->router, id, cr->target, cr->target_len, &rr))
+    return PE_CHAIN_NO_COMPONENT;
+  size_t ci = a->m->n_components;
+  for (size_t i = 0; i < a->m->n_components; i++)
+    if (a->comps[i] && strcmp(a->m->components[i].id, rr.target) == 0) ci = i;
+  if (ci == a->m->n_components) return PE_CHAIN_NO_COMPONENT;
+  const pe_manifest_component *mc = &a->m->components[ci];
+  guest_request *g = malloc(sizeof *g);
+  pe_buf enc = {0};
+  bool ok = g != NULL;
+  if (ok) {
+    guest_request_init(g);
+    for (size_t i = 0; i < cr->n_headers; i++)
+      guest_request_client_header(g, cr->headers[i].name, cr->headers[i].name_len,
+                                  cr->headers[i].value, cr->headers[i].value_len);
+    log_dropped_request_headers(mc->id, g);
+    ok = guest_request_spin_headers(g, &rr, cr->full_url, cr->full_url_len, "127.0.0.1:0") &&
+         guest_request_encode(g, &enc, cr->method, cr->target, cr->target_len, cr->body,
+                              cr->body_len);
+    guest_request_free(g);
+    free(g);
   }
-  return PE_CHAIN_NO_COMPONENT;
+  if (!ok) {
+    pe_buf_free(&enc);
+    snprintf(why, whylen, "out of memory");
+    fprintf(stderr, "pyedge: %s (chained): out of memory\n", id);
+    return PE_CHAIN_FAILED;
+  }
+  pe_component_result res;
+  run_sandbox(a, mc, a->comps[ci], a->logs[ci], &enc, child, &res);
+  pe_buf_free(&enc);
+  pe_chain_status st = res.status == PE_COMPONENT_OK          ? PE_CHAIN_OK
+                       : res.status == PE_COMPONENT_TIMEOUT   ? PE_CHAIN_TIMEOUT
+                       : res.status == PE_COMPONENT_NO_MEMORY ? PE_CHAIN_NO_MEMORY
+                                                              : PE_CHAIN_FAILED;
+  if (st != PE_CHAIN_OK) fprintf(stderr, "pyedge: %s (chained): %s\n", id, res.reason);
+  snprintf(why, whylen, "%s", res.reason);
+  *response = res.response;
+  res.response = (pe_buf){0};
+  pe_component_result_free(&res);
+  return st;
 }
 
 static void handle(const pe_http_request *req, pe_http_response *resp, void *user) {

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostapi/pe_abi.h"
 #include "hostapi/pe_hostcall.h"
 #include "manifest/pe_manifest.h"
 
@@ -74,9 +75,10 @@ void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_co
 void pe_svc_request_finish(pe_svc_request *r);
 
 /* Service chaining (http://<id>.spin.internal, svc_http_chain.c): the
- * server runs one request, encoded per docs/abi.md, on its component `id`
- * in this thread with `child` as its services, and leaves the encoded
- * response in *response. */
+ * server routes the request to component `id` (as Spin does, on "/..."),
+ * adds the spin-* headers as for an inbound request, runs it in this
+ * thread with `child` as its services and leaves the encoded response
+ * (docs/abi.md) in *response. */
 typedef enum pe_chain_status {
   PE_CHAIN_OK,
   PE_CHAIN_NO_COMPONENT, /* not served (no trigger uses it) */
@@ -84,7 +86,21 @@ typedef enum pe_chain_status {
   PE_CHAIN_FAILED, /* trapped, or an unusable result */
   PE_CHAIN_NO_MEMORY, /* not started: the chain already holds the request's memory */
 } pe_chain_status;
-typedef pe_chain_status (*pe_chain_fn)(void *ctx, const char *id, const uint8_t *req, size_t len,
+
+/* A chained request as the calling component sent it. */
+typedef struct pe_chain_request {
+  const char *method;
+  const char *target; /* path and query */
+  size_t target_len;
+  const char *full_url; /* spin-full-url */
+  size_t full_url_len;
+  const pe_abi_header *headers; /* lower-case names; hop-by-hop ones removed */
+  size_t n_headers;
+  const uint8_t *body;
+  size_t body_len;
+} pe_chain_request;
+
+typedef pe_chain_status (*pe_chain_fn)(void *ctx, const char *id, const pe_chain_request *req,
                                        pe_svc_request *child, pe_buf *response, char *why,
                                        size_t whylen);
 void pe_services_set_chain(pe_services *s, pe_chain_fn fn, void *ctx);

@@ -14,7 +14,7 @@
  * a reader written here from docs/abi.md, and compared field by field.
  */
 #include "fuzz_common.h"
-#include "serve/pe_serve.h"
+#include "hostapi/pe_abi.h"
 
 static void put_u32(pe_buf *b, uint32_t v) {
   uint8_t c[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};

@@ -114,28 +114,18 @@ static struct {
   bool answered;
 } chained;
 
-static uint32_t le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* The body of an encoded request (docs/abi.md), which the encoder made. */
-static void request_body(const uint8_t *p, size_t n, const uint8_t **body, size_t *len) {
-  size_t off = 4;
-  for (int i = 0; i < 2; i++) off += 4 + le32(p + off); /* method, uri */
-  uint32_t nh = le32(p + off);
-  off += 4;
-  for (uint32_t i = 0; i < 2 * nh; i++) off += 4 + le32(p + off);
-  *len = le32(p + off);
-  *body = p + off + 4;
-  FZ_CHECK(off + 4 + *len == n);
-}
-
-static pe_chain_status chain(void *ctx, const char *id, const uint8_t *req, size_t len,
+static pe_chain_status chain(void *ctx, const char *id, const pe_chain_request *req,
                              pe_svc_request *child, pe_buf *response, char *why, size_t whylen) {
   (void)ctx, (void)id, (void)child;
-  const uint8_t *body;
-  size_t n;
-  request_body(req, len, &body, &n);
+  /* what the caller passes on: names lower-case, no hop-by-hop header */
+  for (size_t i = 0; i < req->n_headers; i++) {
+    const pe_abi_header *h = &req->headers[i];
+    for (size_t k = 0; k < h->name_len; k++) FZ_CHECK(!(h->name[k] >= 'A' && h->name[k] <= 'Z'));
+    FZ_CHECK(!(h->name_len == 4 && memcmp(h->name, "host", 4) == 0));
+  }
+  FZ_CHECK(req->target_len == strlen(req->target));
+  const uint8_t *body = req->body;
+  size_t n = req->body_len;
   chained.called = true;
   snprintf(why, whylen, "fuzzed");
   switch (n ? body[0] : 'F') {

@@ -304,6 +304,14 @@ def chaining_to_a_private_component():
     eq(b["headers"].get("x-test"), "1", "caller's header")
     eq(b["headers"].get("spin-full-url"), "http://backend.spin.internal/a/b?x=1",
        "spin-full-url is the host's, not the caller's")
+    # routed as Spin routes a chained call: as if on "/...", whatever the
+    # callee's own trigger says, with the whole path as path info
+    got = {k: b["headers"].get(k) for k in ("spin-matched-route", "spin-raw-component-route",
+                                             "spin-component-route", "spin-path-info",
+                                             "spin-base-path", "spin-client-addr")}
+    eq(got, {"spin-matched-route": "/...", "spin-raw-component-route": "/...",
+             "spin-component-route": "", "spin-path-info": "/a/b", "spin-base-path": "/",
+             "spin-client-addr": "127.0.0.1:0"}, "the spin-* headers of a chained call")
     r = drive.request(S["main"].port, "GET", "/a/b")
     eq(r.status, 404, "the private component is not routable from outside")
 

@@ -654,6 +654,22 @@ def spin_headers_not_forgeable(s):
 
 
 @case("routes")
+def spin_headers_survive_many_client_headers(s):
+    # 98 client headers, Host and Accept-Encoding (http.client's): the
+    # server's limit of 100; the spin-* headers have slots of their own, so
+    # all of them still arrive
+    many = {f"x-h{i}": str(i) for i in range(98)}
+    got, cport, d = spin_headers(s, "/users/7/posts/9", headers=many)
+    eq((got.get("spin-full-url"), got.get("spin-path-match-post-id"), len(got)),
+       (f"http://{HOST}:{s.port}/users/7/posts/9", "9", 9), "spin-* headers beside 100 others")
+    eq(d["headers"].get("x-h97"), "97", "the last client header")
+    # one more is refused before any sandbox runs
+    many["x-h98"] = "98"
+    r = request(s.port, "GET", "/exact", headers=many)
+    eq(r.status, 431, "101 request headers")
+
+
+@case("routes")
 def access_log(s):
     request(s.port, "GET", "/exact?secret=1")
     request(s.port, "GET", "/nope")
@@ -1098,6 +1114,18 @@ def response_header_injection(s):
     r = resp_exchange(s, "crlf-header")
     eq(r.status, 500, "status of a header value with CR LF")
     eq(r.all("x-injected"), [], "injected header")
+
+
+@case("sdk")
+def response_header_too_long_logged(s):
+    r = resp_exchange(s, "long-header")
+    eq((r.status, r.header("x-ok"), r.all("x-long")), (200, "1", []),
+       "a 9000-byte header value is dropped, the rest of the response kept")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and not [l for l in s.stderr if "'x-long' dropped" in l]:
+        time.sleep(0.05)
+    check([l for l in s.stderr if "response header 'x-long' dropped: value over 8191 bytes" in l],
+          f"no log line names the dropped header; stderr: {s.tail(6)}")
 
 
 @case("sdk")

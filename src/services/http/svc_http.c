@@ -63,7 +63,7 @@ static bool token(const char *p, size_t n) {
   return true;
 }
 
-bool pe_http_hop_by_hop(const char *name, size_t len) {
+bool pe_ob_hop_by_hop(const char *name, size_t len) {
   static const char *const names[] = {"connection", "keep-alive", "proxy-connection",
                                       "proxy-authenticate", "proxy-authorization",
                                       "transfer-encoding", "te", "trailer", "upgrade",
@@ -257,7 +257,7 @@ typedef struct xfer {
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud) {
   xfer *x = ud;
   size_t n = size * nmemb;
-  if (x->resp->body.len + n > PE_HTTP_MAX_RESPONSE) {
+  if (x->resp->body.len + n > PE_OB_MAX_RESPONSE) {
     x->too_big = true;
     return 0;
   }
@@ -342,7 +342,7 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
   bool ok = true, has_accept = false, has_ctype = false;
   for (size_t i = 0; ok && i < req->nh; i++) {
     const ob_header *x = &req->h[i];
-    if (pe_http_hop_by_hop(x->name, x->name_len) || name_is(x, "content-length") ||
+    if (pe_ob_hop_by_hop(x->name, x->name_len) || name_is(x, "content-length") ||
         name_is(x, "expect"))
       continue;
     has_accept |= name_is(x, "accept");
@@ -415,7 +415,7 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
   if (x.too_big) {
     *code = PE_HC_LIMIT;
     snprintf(msg, msglen, "the response body is larger than the limit of %u MiB",
-             PE_HTTP_MAX_RESPONSE >> 20);
+             PE_OB_MAX_RESPONSE >> 20);
   } else if (x.too_many_headers) {
     *code = PE_HC_LIMIT;
     snprintf(msg, msglen, "the response has more than 512 header fields");
@@ -561,8 +561,8 @@ static bool read_request(const uint8_t *in, size_t n, ob_request *req, const uin
   memcpy(req->method, m, ml);
   req->method[ml] = 0;
   /* each header needs at least two 4-byte lengths: bound the count first */
-  if (nh > PE_HTTP_MAX_HEADERS || nh * 8 > r.left) {
-    snprintf(msg, msglen, "too many request headers (the limit is %u)", PE_HTTP_MAX_HEADERS);
+  if (nh > PE_OB_MAX_HEADERS || nh * 8 > r.left) {
+    snprintf(msg, msglen, "too many request headers (the limit is %u)", PE_OB_MAX_HEADERS);
     return false;
   }
   for (uint64_t i = 0; i < nh; i++) {
@@ -576,9 +576,9 @@ static bool read_request(const uint8_t *in, size_t n, ob_request *req, const uin
       snprintf(msg, msglen, "invalid header name (it must be a token of 1 to 256 characters)");
       return false;
     }
-    if (hvl > PE_HTTP_MAX_HEADER_VALUE) {
+    if (hvl > PE_OB_MAX_HEADER_VALUE) {
       snprintf(msg, msglen, "the value of header '%.*s' is longer than %u bytes", (int)hnl, hn,
-               PE_HTTP_MAX_HEADER_VALUE);
+               PE_OB_MAX_HEADER_VALUE);
       return false;
     }
     for (size_t k = 0; k < hvl; k++)
@@ -612,7 +612,7 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
   http_state *st = rq->app->http;
   ob_request req;
   memset(&req, 0, sizeof req);
-  ob_header headers[PE_HTTP_MAX_HEADERS];
+  ob_header headers[PE_OB_MAX_HEADERS];
   req.h = headers;
   const uint8_t *url_p = NULL;
   size_t url_len = 0;
@@ -624,7 +624,7 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
   }
   show_url(url_p, url_len, shown, sizeof shown);
   pe_svc_vars_redact(rq->app, shown);
-  if (rq->outbound_calls >= PE_HTTP_MAX_CALLS) {
+  if (rq->outbound_calls >= PE_OB_MAX_CALLS) {
     fail(rq, out, PE_HC_LIMIT, shown, "this request already made the maximum of 64 outbound "
          "requests");
     return;
@@ -683,7 +683,7 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
       pe_outbound_url_origin(u, origin, sizeof origin);
       snprintf(plan->url, sizeof plan->url, "%s%s", origin, u->target);
     }
-    plan->timeout_ms = PE_HTTP_TIMEOUT_MS;
+    plan->timeout_ms = PE_OB_TIMEOUT_MS;
     if (guest_timeout && guest_timeout < plan->timeout_ms) plan->timeout_ms = guest_timeout;
     if (rq->deadline_ns) {
       uint64_t now = now_ns();

@@ -34,12 +34,12 @@
 #include "outbound_rules.h"
 #include "services/services_int.h"
 
-#define PE_HTTP_TIMEOUT_MS 30000u
-#define PE_HTTP_MAX_RESPONSE (16u << 20)
-#define PE_HTTP_MAX_CALLS 64u
-#define PE_HTTP_MAX_CHAIN_DEPTH 10u
-#define PE_HTTP_MAX_HEADERS 256u
-#define PE_HTTP_MAX_HEADER_VALUE 16384u
+#define PE_OB_TIMEOUT_MS 30000u
+#define PE_OB_MAX_RESPONSE (16u << 20)
+#define PE_OB_MAX_CALLS 64u
+#define PE_OB_MAX_CHAIN_DEPTH 10u
+#define PE_OB_MAX_HEADERS 256u
+#define PE_OB_MAX_HEADER_VALUE 16384u
 
 bool pe_svc_http_open(pe_services *s, char *err, size_t errlen);
 void pe_svc_http_close(pe_services *s);
@@ -76,7 +76,7 @@ bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const c
                             size_t vl);
 
 /* Headers a client must not forward (hop-by-hop ones, and host). */
-bool pe_http_hop_by_hop(const char *name, size_t len);
+bool pe_ob_hop_by_hop(const char *name, size_t len);
 
 /* Runs req on component `id` of the same app. On false, *st and msg say why
  * (the message has no secret: the caller redacts anyway). */

@@ -18,6 +18,8 @@ class IncomingHandler(http.IncomingHandler):
         if what == "hop-by-hop":  # framing headers are the host's to write
             return Response(200, {"connection": "close", "transfer-encoding": "chunked",
                                   "x-what": what}, b"abc")
+        if what == "long-header":  # over the host's 8 KiB value limit: dropped, and logged
+            return Response(200, {"x-long": "v" * 9000, "x-ok": "1"}, b"")
         if what == "str-body":
             return Response(200, {"content-type": "text/plain; charset=utf-8", "x-n": 5}, "héllo")
         if what == "big":

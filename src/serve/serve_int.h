@@ -1,0 +1,61 @@
+/*
+ * serve_int.h -- what the serve_*.c files share and nothing outside serve
+ * uses.
+ */
+#ifndef PE_SERVE_INT_H
+#define PE_SERVE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hostapi/pe_abi.h"
+#include "router/pe_router.h"
+#include "util/pe_util.h"
+
+/* --- serve_request.c: the request as a component receives it ---------------- */
+
+/* Headers passed on from the client (or, for service chaining, from the
+ * calling component). The HTTP server refuses more than 100 with 431 and
+ * a chained call sends at most 256, so none is dropped in practice; if one
+ * ever is, it is counted and logged, never silent. */
+#define PE_GUEST_CLIENT_HEADERS 256u
+/* Slots kept for what the host adds, so no number of client headers can
+ * push them out: seven spin-* headers, x-user-location and one
+ * spin-path-match-<name> per route parameter. */
+#define PE_GUEST_HOST_HEADERS (8u + PE_ROUTER_MAX_CAPTURES)
+
+typedef struct guest_request {
+  pe_abi_header h[PE_GUEST_CLIENT_HEADERS + PE_GUEST_HOST_HEADERS];
+  size_t n_client, n_host; /* h[0..n_client) the client's, then the host's */
+  size_t dropped;          /* client headers over PE_GUEST_CLIENT_HEADERS */
+  pe_buf full_url;         /* spin-full-url; owned */
+  char client[128];        /* spin-client-addr */
+  char capture_names[PE_ROUTER_MAX_CAPTURES][160];
+  pe_abi_header host[PE_GUEST_HOST_HEADERS];
+} guest_request;
+
+void guest_request_init(guest_request *g);
+void guest_request_free(guest_request *g);
+/* A header from the client. Its spin-* headers are dropped: only the host
+ * sets them, so a client (or a calling component) cannot forge them. */
+void guest_request_client_header(guest_request *g, const char *name, size_t name_len,
+                                 const char *value, size_t value_len);
+/* Spin's headers for a routed request: spin-full-url, -path-info,
+ * -matched-route, -base-path, -raw-component-route, -component-route,
+ * -client-addr and spin-path-match-<name> per captured parameter. rr, the
+ * strings and client_addr must outlive the encoding. False only when out
+ * of memory. */
+bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr,
+                                const char *full_url, size_t full_url_len,
+                                const char *client_addr);
+/* One more host header (x-user-location) in a reserved slot; value must
+ * outlive the encoding. */
+void guest_request_host_header(guest_request *g, const char *name, const char *value,
+                               size_t value_len);
+/* The request in docs/abi.md's format, appended to out; false when out of
+ * memory. */
+bool guest_request_encode(guest_request *g, pe_buf *out, const char *method, const char *target,
+                          size_t target_len, const uint8_t *body, size_t body_len);
+
+#endif /* PE_SERVE_INT_H */
