@@ -299,10 +299,10 @@ static void test_http_policy(void **state) {
 /* A chained component answers with NULs in its headers (the response
  * format allows any bytes): the caller must see the headers as sent, not
  * names and values shifted by them (the reply's headers were NUL-split). */
-static pe_chain_status nul_answer(void *ctx, const char *id, const uint8_t *req, size_t len,
+static pe_chain_status nul_answer(void *ctx, const char *id, const pe_chain_request *req,
                                   pe_svc_request *child, pe_buf *response, char *why,
                                   size_t whylen) {
-  (void)ctx, (void)id, (void)req, (void)len, (void)child, (void)why, (void)whylen;
+  (void)ctx, (void)id, (void)req, (void)child, (void)why, (void)whylen;
   static const uint8_t answer[] = "PES1\xc8\0\0\0\3\0\0\0"          /* 200, 3 headers */
                                   "\3\0\0\0a\0b" "\1\0\0\0v"          /* "a\0b": "v" */
                                   "\1\0\0\0x" "\3\0\0\0" "1\0002"     /* "x": "1\02" */
