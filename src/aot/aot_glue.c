@@ -152,93 +152,134 @@ static bool write_trampoline(pe_buf *b, int idx, const char *fn, const char *sig
   return ok && pe_buf_puts(b, "}\n\n");
 }
 
-bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char *err,
-                 size_t errlen) {
-  pe_buf body = {0}, exports = {0}, imports = {0};
-  char line[4096], proto[4096], a[512], b2[512], name[512], sig[256];
-  char memory_fn[512] = "";
-  char instantiate_args[2048] = "";
-  int nexports = 0, nimports = 0;
-  /* offsetof() lists for the instance layout, by field kind */
-  pe_buf lay[4] = {{0}, {0}, {0}, {0}};
-  int nlay[4] = {0, 0, 0, 0};
-  bool in_struct = false;
-  bool ok = true;
-  size_t pos = 0;
+/* What the header says, gathered as it is read: the pieces of glue.c. */
+typedef struct {
+  pe_buf trampolines; /* one function per callable export */
+  pe_buf exports;     /* pe_export initialisers */
+  pe_buf imports;     /* pe_import initialisers */
+  pe_buf lay[4];      /* offsetof() lists for the instance layout, by field kind */
+  int nlay[4];
+  int nexports, nimports;
+  char memory_fn[512];         /* the memory export's accessor; "" if none */
+  char instantiate_args[2048]; /* Z_mod_instantiate's arguments after the instance */
+} glue_parts;
 
-  while (ok && next_line(header, &pos, line, sizeof line)) {
-    if (strcmp(line, "typedef struct Z_mod_instance_t {") == 0) {
-      in_struct = true;
-      continue;
-    }
-    if (in_struct) {
-      if (line[0] == '}') {
-        in_struct = false;
-        continue;
-      }
-      int kind = field_kind(line);
-      if (kind >= 0) {
-        const char *name = strrchr(line, ' ');
-        size_t nn = name ? strlen(name + 1) : 0;
-        if (nn < 2 || name[nn] != ';') continue;
-        ok = pe_buf_printf(&lay[kind], "offsetof(Z_mod_instance_t, %.*s), ", (int)(nn - 1),
-                           name + 1);
-        nlay[kind]++;
-      }
-      continue;
-    }
-    if (strncmp(line, "/* import: ", 11) == 0) {
-      if (quoted(line + 11, a, sizeof a, b2, sizeof b2) != 2) continue;
-      if (!pe_aot_import_module_supported(a)) {
-        snprintf(err, errlen, "the module imports '%s' '%s'; pyedge provides only WASI preview1 "
-                 "(wasi_snapshot_preview1) and pyedge host functions", a, b2);
-        ok = false;
-        break;
-      }
-      ok = pe_buf_puts(&imports, "  {") && c_string(&imports, a) && pe_buf_puts(&imports, ", ") &&
-           c_string(&imports, b2) && pe_buf_puts(&imports, "},\n");
-      nimports++;
-    } else if (strncmp(line, "/* export: ", 11) == 0) {
-      if (quoted(line + 11, a, sizeof a, b2, sizeof b2) < 1) continue;
-      if (!next_line(header, &pos, proto, sizeof proto)) break;
-      if (strncmp(proto, "wasm_rt_memory_t* ", 18) == 0) {
-        if (!memory_fn[0] || strcmp(a, "memory") == 0) {
-          const char *lp = strchr(proto, '(');
-          size_t nn = lp ? (size_t)(lp - proto - 18) : 0;
-          if (nn && nn < sizeof memory_fn) {
-            memcpy(memory_fn, proto + 18, nn);
-            memory_fn[nn] = 0;
-          }
-        }
-        continue;
-      }
-      if (!parse_func_proto(proto, name, sizeof name, sig, sizeof sig)) continue;
-      ok = write_trampoline(&body, nexports, name, sig) && pe_buf_puts(&exports, "  {") &&
-           c_string(&exports, a) && pe_buf_printf(&exports, ", \"%s\", pe_tramp_%d},\n", sig,
-                                                  nexports);
-      nexports++;
-    } else if (strncmp(line, "void Z_mod_instantiate(Z_mod_instance_t*", 40) == 0) {
-      /* one `host` argument per import module, cast to its struct type */
-      const char *p = line + 40;
-      size_t k = 0;
-      while ((p = strstr(p, ", struct ")) != NULL) {
-        p += 2;
-        const char *e = strchr(p, '*');
-        if (!e) break;
-        int w = snprintf(instantiate_args + k, sizeof instantiate_args - k, ", (%.*s*)host",
-                         (int)(e - p), p);
-        if (w < 0 || (size_t)w >= sizeof instantiate_args - k) {
-          snprintf(err, errlen, "too many import modules");
-          ok = false;
-          break;
-        }
-        k += (size_t)w;
-        p = e;
-      }
-    }
+static void free_glue_parts(glue_parts *g) {
+  for (int k = 0; k < 4; k++) pe_buf_free(&g->lay[k]);
+  pe_buf_free(&g->trampolines);
+  pe_buf_free(&g->exports);
+  pe_buf_free(&g->imports);
+}
+
+/* A line inside the instance struct: a field whose pointer a clone rewrites
+ * (field_kind) joins the offsetof() list of its kind. False: out of memory. */
+static bool note_field(glue_parts *g, const char *line) {
+  int kind = field_kind(line);
+  if (kind < 0) return true;
+  const char *name = strrchr(line, ' ');
+  size_t nn = name ? strlen(name + 1) : 0;
+  if (nn < 2 || name[nn] != ';') return true;
+  bool ok = pe_buf_printf(&g->lay[kind], "offsetof(Z_mod_instance_t, %.*s), ", (int)(nn - 1),
+                          name + 1);
+  g->nlay[kind]++;
+  return ok;
+}
+
+/* The quoted 'MODULE' 'NAME' of an import line. False: a module pyedge does
+ * not provide (err names the import), or out of memory (err untouched). */
+static bool note_import(glue_parts *g, const char *quotes, char *err, size_t errlen) {
+  char module[512], name[512];
+  if (quoted(quotes, module, sizeof module, name, sizeof name) != 2) return true;
+  if (!pe_aot_import_module_supported(module)) {
+    snprintf(err, errlen, "the module imports '%s' '%s'; pyedge provides only WASI preview1 "
+             "(wasi_snapshot_preview1) and pyedge host functions", module, name);
+    return false;
   }
-  if (ok) {
-    ok = pe_buf_printf(out,
+  bool ok = pe_buf_puts(&g->imports, "  {") && c_string(&g->imports, module) &&
+            pe_buf_puts(&g->imports, ", ") && c_string(&g->imports, name) &&
+            pe_buf_puts(&g->imports, "},\n");
+  g->nimports++;
+  return ok;
+}
+
+/* The memory the host sees is the export named "memory", else the first
+ * memory exported; proto is "wasm_rt_memory_t* FN(...);". */
+static void note_memory_export(glue_parts *g, const char *export_name, const char *proto) {
+  if (g->memory_fn[0] && strcmp(export_name, "memory") != 0) return;
+  const char *lp = strchr(proto, '(');
+  size_t nn = lp ? (size_t)(lp - proto - 18) : 0;
+  if (nn && nn < sizeof g->memory_fn) {
+    memcpy(g->memory_fn, proto + 18, nn);
+    g->memory_fn[nn] = 0;
+  }
+}
+
+/* The quoted 'NAME' of an export line, whose prototype is the header's next
+ * line (read here). False: out of memory. */
+static bool note_export(glue_parts *g, const char *quotes, const char *header, size_t *pos) {
+  char export_name[512], unused[512], proto[4096], fn[512], sig[256];
+  if (quoted(quotes, export_name, sizeof export_name, unused, sizeof unused) < 1) return true;
+  /* the header ends here: there is nothing left to describe */
+  if (!next_line(header, pos, proto, sizeof proto)) return true;
+  if (strncmp(proto, "wasm_rt_memory_t* ", 18) == 0) {
+    note_memory_export(g, export_name, proto);
+    return true;
+  }
+  if (!parse_func_proto(proto, fn, sizeof fn, sig, sizeof sig)) return true;
+  bool ok = write_trampoline(&g->trampolines, g->nexports, fn, sig) &&
+            pe_buf_puts(&g->exports, "  {") && c_string(&g->exports, export_name) &&
+            pe_buf_printf(&g->exports, ", \"%s\", pe_tramp_%d},\n", sig, g->nexports);
+  g->nexports++;
+  return ok;
+}
+
+/* From the parameters of "void Z_mod_instantiate(Z_mod_instance_t*, struct
+ * Z_X_instance_t*, ...);": one `host` argument per import module, cast to
+ * its struct type. */
+static bool note_instantiate(glue_parts *g, const char *params, char *err, size_t errlen) {
+  char *args = g->instantiate_args;
+  size_t cap = sizeof g->instantiate_args, k = 0;
+  for (const char *p = params; (p = strstr(p, ", struct ")) != NULL;) {
+    p += 2;
+    const char *e = strchr(p, '*');
+    if (!e) break;
+    int w = snprintf(args + k, cap - k, ", (%.*s*)host", (int)(e - p), p);
+    if (w < 0 || (size_t)w >= cap - k) {
+      snprintf(err, errlen, "too many import modules");
+      return false;
+    }
+    k += (size_t)w;
+    p = e;
+  }
+  return true;
+}
+
+/* Reads the generated header into g. False: an import refused or too many
+ * import modules (err says which), or out of memory (err untouched). */
+static bool read_header(const char *header, glue_parts *g, char *err, size_t errlen) {
+  char line[4096];
+  bool in_struct = false, ok = true;
+  size_t pos = 0;
+  while (ok && next_line(header, &pos, line, sizeof line)) {
+    if (strcmp(line, "typedef struct Z_mod_instance_t {") == 0)
+      in_struct = true;
+    else if (in_struct && line[0] == '}')
+      in_struct = false;
+    else if (in_struct)
+      ok = note_field(g, line);
+    else if (strncmp(line, "/* import: ", 11) == 0)
+      ok = note_import(g, line + 11, err, errlen);
+    else if (strncmp(line, "/* export: ", 11) == 0)
+      ok = note_export(g, line + 11, header, &pos);
+    else if (strncmp(line, "void Z_mod_instantiate(Z_mod_instance_t*", 40) == 0)
+      ok = note_instantiate(g, line + 40, err, errlen);
+  }
+  return ok;
+}
+
+/* The includes and the argument and result conversions the trampolines use. */
+static bool write_prelude(pe_buf *out, const char *header_file) {
+  return pe_buf_printf(out,
                        "/* generated by pyedge: the descriptor of this compiled module */\n"
                        "#include \"%s\"\n#include \"pe_wasi_abi.h\"\n#include \"pe_host_abi.h\"\n"
                        "#include \"pe_rt.h\"\n\n"
@@ -255,40 +296,65 @@ bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char 
                        "static inline uint64_t pe_res_f64(f64 v) { uint64_t b; memcpy(&b, &v, 8); "
                        "return b; }\n\n",
                        header_file);
-    ok = ok && pe_buf_append(out, body.data ? body.data : "", body.len);
+}
+
+/* pe_instantiate, pe_free and, for a module exporting a memory, pe_memory. */
+static bool write_entry_points(pe_buf *out, const glue_parts *g) {
+  bool ok = pe_buf_printf(out,
+                          "static void pe_instantiate(void *inst, void *host) {\n"
+                          "  (void)host;\n  Z_mod_instantiate((Z_mod_instance_t *)inst%s);\n}\n"
+                          "static void pe_free(void *inst) { "
+                          "Z_mod_free((Z_mod_instance_t *)inst); }\n",
+                          g->instantiate_args);
+  if (g->memory_fn[0])
     ok = ok && pe_buf_printf(out,
-                             "static void pe_instantiate(void *inst, void *host) {\n"
-                             "  (void)host;\n  Z_mod_instantiate((Z_mod_instance_t *)inst%s);\n}\n"
-                             "static void pe_free(void *inst) { Z_mod_free((Z_mod_instance_t *)inst); }\n",
-                             instantiate_args);
-    if (memory_fn[0])
-      ok = ok && pe_buf_printf(out,
-                               "static wasm_rt_memory_t *pe_memory(void *inst) { return %s("
-                               "(Z_mod_instance_t *)inst); }\n",
-                               memory_fn);
-    ok = ok && pe_buf_printf(out, "static const pe_export pe_exports[] = {\n%s  {0, 0, 0}\n};\n",
-                             exports.data ? exports.data : "");
-    ok = ok && pe_buf_printf(out, "static const pe_import pe_imports[] = {\n%s  {0, 0}\n};\n",
-                             imports.data ? imports.data : "");
-    static const char *const lay_names[4] = {"pe_lay_mem", "pe_lay_ftab", "pe_lay_etab",
-                                             "pe_lay_imp"};
-    ok = ok && pe_buf_puts(out, "#include <stddef.h>\n");
-    for (int k = 0; k < 4; k++)
-      ok = ok && pe_buf_printf(out, "static const uint32_t %s[] = {%s0};\n", lay_names[k],
-                               lay[k].data ? lay[k].data : "");
-    ok = ok && pe_buf_printf(out,
-                             "__attribute__((visibility(\"default\")))\n"
-                             "const pe_module_desc pe_module_descriptor = {\n"
-                             "  PE_MODULE_ABI_VERSION, sizeof(Z_mod_instance_t), Z_mod_init_module,\n"
-                             "  pe_instantiate, pe_free, %s, %d, pe_exports, %d, pe_imports,\n"
-                             "  {%d, %d, %d, %d, pe_lay_mem, pe_lay_ftab, pe_lay_etab, pe_lay_imp}\n};\n",
-                             memory_fn[0] ? "pe_memory" : "0", nexports, nimports, nlay[0],
-                             nlay[1], nlay[2], nlay[3]);
+                             "static wasm_rt_memory_t *pe_memory(void *inst) { return %s("
+                             "(Z_mod_instance_t *)inst); }\n",
+                             g->memory_fn);
+  return ok;
+}
+
+/* The export, import and instance-layout arrays, each ending in a zero. */
+static bool write_tables(pe_buf *out, const glue_parts *g) {
+  static const char *const lay_names[4] = {"pe_lay_mem", "pe_lay_ftab", "pe_lay_etab",
+                                           "pe_lay_imp"};
+  bool ok = pe_buf_printf(out, "static const pe_export pe_exports[] = {\n%s  {0, 0, 0}\n};\n",
+                          g->exports.data ? g->exports.data : "") &&
+            pe_buf_printf(out, "static const pe_import pe_imports[] = {\n%s  {0, 0}\n};\n",
+                          g->imports.data ? g->imports.data : "") &&
+            pe_buf_puts(out, "#include <stddef.h>\n");
+  for (int k = 0; k < 4; k++)
+    ok = ok && pe_buf_printf(out, "static const uint32_t %s[] = {%s0};\n", lay_names[k],
+                             g->lay[k].data ? g->lay[k].data : "");
+  return ok;
+}
+
+/* pe_module_descriptor, the one symbol the runtime looks up. */
+static bool write_descriptor(pe_buf *out, const glue_parts *g) {
+  return pe_buf_printf(out,
+                       "__attribute__((visibility(\"default\")))\n"
+                       "const pe_module_desc pe_module_descriptor = {\n"
+                       "  PE_MODULE_ABI_VERSION, sizeof(Z_mod_instance_t), Z_mod_init_module,\n"
+                       "  pe_instantiate, pe_free, %s, %d, pe_exports, %d, pe_imports,\n"
+                       "  {%d, %d, %d, %d, pe_lay_mem, pe_lay_ftab, pe_lay_etab, pe_lay_imp}\n};\n",
+                       g->memory_fn[0] ? "pe_memory" : "0", g->nexports, g->nimports, g->nlay[0],
+                       g->nlay[1], g->nlay[2], g->nlay[3]);
+}
+
+static bool write_glue(pe_buf *out, const char *header_file, const glue_parts *g) {
+  const pe_buf *t = &g->trampolines;
+  return write_prelude(out, header_file) && pe_buf_append(out, t->data ? t->data : "", t->len) &&
+         write_entry_points(out, g) && write_tables(out, g) && write_descriptor(out, g);
+}
+
+bool pe_aot_glue(const char *header, const char *header_file, pe_buf *out, char *err,
+                 size_t errlen) {
+  glue_parts g = {0};
+  bool ok = read_header(header, &g, err, errlen);
+  if (ok) {
+    ok = write_glue(out, header_file, &g);
     if (!ok) snprintf(err, errlen, "out of memory writing glue");
   }
-  for (int k = 0; k < 4; k++) pe_buf_free(&lay[k]);
-  pe_buf_free(&body);
-  pe_buf_free(&exports);
-  pe_buf_free(&imports);
+  free_glue_parts(&g);
   return ok;
 }
