@@ -172,79 +172,92 @@ static size_t join_wrapped(line_t *lines, size_t n) {
   return out;
 }
 
-int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *err,
-                 size_t errlen) {
+/* The text's lines, wrapped ones joined (join_wrapped); *n of them. NULL when
+ * out of memory. */
+static line_t *logical_lines(const char *text, size_t len, size_t *n) {
   size_t nlines = 0;
   for (size_t i = 0; i < len; i++)
     if (text[i] == '\n') nlines++;
   line_t *lines = malloc((nlines + 1) * sizeof *lines);
-  if (!lines) {
-    snprintf(err, errlen, "out of memory");
-    return 0;
-  }
-  size_t n = 0;
+  if (!lines) return NULL;
+  size_t k = 0;
   for (size_t i = 0, s = 0; i <= len; i++) {
     if (i == len || text[i] == '\n') {
-      if (i > s || i < len) lines[n++] = (line_t){text + s, i - s};
+      if (i > s || i < len) lines[k++] = (line_t){text + s, i - s};
       s = i + 1;
     }
   }
-  n = join_wrapped(lines, n);
+  *n = join_wrapped(lines, k);
+  return lines;
+}
 
-  /* Locate the sections. */
-  size_t last_decl = 0, first_body = 0, body_end = 0;
-  bool have_decl = false, have_body = false;
+/* Where the sections of the file (see the top) lie, in logical lines. */
+typedef struct {
+  bool have_decl;
+  size_t last_decl;  /* the last forward declaration */
+  size_t first_body; /* the first line of the first function body */
+  size_t body_end;   /* the first line after the bodies: the tail */
+  size_t nfuncs, body_bytes;
+} sections;
+
+/* Finds the first function body and the last forward declaration before it;
+ * false when the file has no function body at all. */
+static bool find_first_body(const line_t *lines, size_t n, sections *s) {
   for (size_t i = 0; i < n; i++) {
     if (is_func_line(lines[i], ");")) {
-      last_decl = i;
-      have_decl = true;
+      s->last_decl = i;
+      s->have_decl = true;
     } else if (is_func_line(lines[i], ") {")) {
-      first_body = i;
-      have_body = true;
-      break;
+      s->first_body = i;
+      return true;
     }
   }
-  int made = 0;
-  if (!have_body) {
-    /* A module without functions: nothing to split. */
-    parts[0].len = 0;
-    if (!pe_buf_append(&parts[0], text, len)) goto oom;
-    made = 1;
-    goto done;
-  }
-  if (!have_decl || last_decl > first_body) {
+  return false;
+}
+
+/* The line "}" that closes the function body opening at line i, or end if
+ * none does before it. */
+static size_t body_close(const line_t *lines, size_t i, size_t end) {
+  size_t j = i + 1;
+  while (j < end && !(lines[j].len == 1 && lines[j].p[0] == '}')) j++;
+  return j;
+}
+
+/* Checks that forward declarations come first and measures the bodies: runs
+ * of "static ... w2c_...) {" ... "}" separated by blank lines. False, with
+ * err naming the line, for output of another shape. */
+static bool measure_bodies(const line_t *lines, size_t n, sections *s, char *err, size_t errlen) {
+  if (!s->have_decl || s->last_decl > s->first_body) {
     snprintf(err, errlen, "unexpected wasm2c output: no forward declarations before line %zu",
-             first_body + 1);
-    goto done;
+             s->first_body + 1);
+    return false;
   }
-  /* Bodies: runs of "static ... w2c_...) {" ... "}" separated by blank lines. */
-  size_t i = first_body;
-  size_t nfuncs = 0, body_bytes = 0;
+  size_t i = s->first_body;
   while (i < n) {
     if (lines[i].len == 0) {
       i++;
       continue;
     }
     if (!is_func_line(lines[i], ") {")) break;
-    size_t j = i + 1;
-    while (j < n && !(lines[j].len == 1 && lines[j].p[0] == '}')) j++;
+    size_t j = body_close(lines, i, n);
     if (j == n) {
       snprintf(err, errlen, "unexpected wasm2c output: function at line %zu does not end", i + 1);
-      goto done;
+      return false;
     }
-    body_bytes += (size_t)(lines[j].p - lines[i].p);
-    nfuncs++;
+    s->body_bytes += (size_t)(lines[j].p - lines[i].p);
+    s->nfuncs++;
     i = j + 1;
   }
-  body_end = i;
+  s->body_end = i;
+  return true;
+}
 
-  if (nparts < 1) nparts = 1;
-  if ((size_t)nparts > nfuncs) nparts = (int)(nfuncs ? nfuncs : 1);
-  for (int p = 0; p < nparts; p++) parts[p].len = 0;
-
-  /* head, for every part */
+/* The preamble through the last forward declaration, in every part: functions
+ * lose `static`, func_types is defined in part 0 and declared elsewhere; then
+ * the base+offset helpers. */
+static bool write_heads(const line_t *lines, const sections *s, int nparts, pe_buf *parts) {
   for (int p = 0; p < nparts; p++) {
-    for (size_t k = 0; k <= last_decl; k++) {
+    for (size_t k = 0; k <= s->last_decl; k++) {
       line_t l = lines[k];
       bool ok;
       if (starts(l, "static u32 func_types["))
@@ -254,60 +267,110 @@ int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *
         ok = emit_unstatic(&parts[p], l);
       else
         ok = emit(&parts[p], l);
-      if (!ok) goto oom;
+      if (!ok) return false;
     }
   }
   for (int p = 0; p < nparts; p++)
-    if (!pe_buf_puts(&parts[p], base_helpers)) goto oom;
-  /* init: whole in part 0; segment arrays as extern declarations elsewhere */
-  for (size_t k = last_decl + 1; k < first_body; k++) {
+    if (!pe_buf_puts(&parts[p], base_helpers)) return false;
+  return true;
+}
+
+/* The initialisers, whole in part 0; the segment arrays they define are
+ * declared extern in the other parts. */
+static bool write_init(const line_t *lines, const sections *s, int nparts, pe_buf *parts) {
+  for (size_t k = s->last_decl + 1; k < s->first_body; k++) {
     line_t l = lines[k];
-    if (is_segment_line(l)) {
-      if (!emit_unstatic(&parts[0], l)) goto oom;
-      for (int p = 1; p < nparts; p++)
-        if (!emit_extern_decl(&parts[p], l)) goto oom;
-    } else if (!emit(&parts[0], l)) {
-      goto oom;
+    if (!is_segment_line(l)) {
+      if (!emit(&parts[0], l)) return false;
+      continue;
     }
+    if (!emit_unstatic(&parts[0], l)) return false;
+    for (int p = 1; p < nparts; p++)
+      if (!emit_extern_decl(&parts[p], l)) return false;
   }
-  /* Bodies, dealt out in order: a function goes to the next part once its
-   * midpoint passes this part's share of all body bytes. */
+  return true;
+}
+
+/* The first line of the body from line k to its closing line j, without
+ * `static`, then the memory base in a local if the body touches memory. */
+static bool write_body_start(pe_buf *b, const line_t *lines, size_t k, size_t j) {
+  if (!emit_unstatic(b, lines[k])) return false;
+  bool uses_memory = false;
+  for (size_t m = k + 1; m < j && !uses_memory; m++) uses_memory = contains(lines[m], mem_arg);
+  return !uses_memory || pe_buf_puts(b, "  u8 *const pe_mb = instance->w2c_memory.data;\n");
+}
+
+/* Bodies, dealt out in order: a function goes to the next part once its
+ * midpoint passes this part's share of all body bytes. Sets *tables_change
+ * if a line changes a table. */
+static bool write_bodies(const line_t *lines, const sections *s, int nparts, pe_buf *parts,
+                         bool *tables_change) {
   size_t done_bytes = 0;
   int p = 0;
-  bool tables_change = false;
-  for (size_t k = first_body; k < body_end; k++) {
+  for (size_t k = s->first_body; k < s->body_end; k++) {
     line_t l = lines[k];
-    if (!tables_change && changes_table(l)) tables_change = true;
-    if (is_func_line(l, ") {")) {
-      size_t j = k + 1;
-      while (j < body_end && !(lines[j].len == 1 && lines[j].p[0] == '}')) j++;
-      size_t size = (size_t)(lines[j].p - l.p);
-      while (p + 1 < nparts &&
-             (done_bytes + size / 2) * (size_t)nparts > body_bytes * (size_t)(p + 1))
-        p++;
-      done_bytes += size;
-      if (!emit_unstatic(&parts[p], l)) goto oom;
-      bool uses_memory = false;
-      for (size_t m = k + 1; m < j && !uses_memory; m++) uses_memory = contains(lines[m], mem_arg);
-      if (uses_memory && !pe_buf_puts(&parts[p], "  u8 *const pe_mb = instance->w2c_memory.data;\n"))
-        goto oom;
-    } else if (!emit_based(&parts[p], l)) {
-      goto oom;
+    if (!*tables_change && changes_table(l)) *tables_change = true;
+    if (!is_func_line(l, ") {")) {
+      if (!emit_based(&parts[p], l)) return false;
+      continue;
     }
+    size_t j = body_close(lines, k, s->body_end);
+    size_t size = (size_t)(lines[j].p - l.p);
+    while (p + 1 < nparts &&
+           (done_bytes + size / 2) * (size_t)nparts > s->body_bytes * (size_t)(p + 1))
+      p++;
+    done_bytes += size;
+    if (!write_body_start(&parts[p], lines, k, j)) return false;
   }
-  for (size_t k = body_end; k < n; k++)
-    if (!emit(&parts[0], lines[k])) goto oom;
-  if (!tables_change &&
-      !pe_buf_puts(&parts[0], "\n/* no function body changes a table: see aot_split.c */\n"
-                              "__attribute__((visibility(\"default\"))) "
-                              "const int pe_module_tables_fixed = 1;\n"))
-    goto oom;
-  made = nparts;
-  goto done;
-oom:
-  snprintf(err, errlen, "out of memory splitting generated C");
-  made = 0;
-done:
+  return true;
+}
+
+/* Exports, instantiate and free into part 0, and the fixed-tables mark when
+ * no body changes a table. */
+static bool write_tail(const line_t *lines, size_t n, const sections *s, pe_buf *part0,
+                       bool tables_change) {
+  for (size_t k = s->body_end; k < n; k++)
+    if (!emit(part0, lines[k])) return false;
+  return tables_change ||
+         pe_buf_puts(part0, "\n/* no function body changes a table: see aot_split.c */\n"
+                            "__attribute__((visibility(\"default\"))) "
+                            "const int pe_module_tables_fixed = 1;\n");
+}
+
+/* Writes the parts of a file whose sections s describes: nparts of them,
+ * fewer if there are fewer functions. Returns how many, 0 when out of
+ * memory. */
+static int write_parts(const line_t *lines, size_t n, const sections *s, int nparts,
+                       pe_buf *parts) {
+  if (nparts < 1) nparts = 1;
+  if ((size_t)nparts > s->nfuncs) nparts = (int)(s->nfuncs ? s->nfuncs : 1);
+  for (int p = 0; p < nparts; p++) parts[p].len = 0;
+  bool tables_change = false;
+  bool ok = write_heads(lines, s, nparts, parts) && write_init(lines, s, nparts, parts) &&
+            write_bodies(lines, s, nparts, parts, &tables_change) &&
+            write_tail(lines, n, s, &parts[0], tables_change);
+  return ok ? nparts : 0;
+}
+
+int pe_aot_split(const char *text, size_t len, int nparts, pe_buf *parts, char *err,
+                 size_t errlen) {
+  size_t n = 0;
+  line_t *lines = logical_lines(text, len, &n);
+  if (!lines) {
+    snprintf(err, errlen, "out of memory");
+    return 0;
+  }
+  sections s = {0};
+  int made = 0;
+  bool well_formed = true;
+  if (!find_first_body(lines, n, &s)) {
+    /* A module without functions: nothing to split. */
+    parts[0].len = 0;
+    made = pe_buf_append(&parts[0], text, len) ? 1 : 0;
+  } else if ((well_formed = measure_bodies(lines, n, &s, err, errlen))) {
+    made = write_parts(lines, n, &s, nparts, parts);
+  }
+  if (!made && well_formed) snprintf(err, errlen, "out of memory splitting generated C");
   free(lines);
   return made;
 }
