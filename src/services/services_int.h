@@ -5,6 +5,8 @@
  *   void pe_svc_<area>_close(pe_services *s);
  *   void pe_svc_<area>_call(pe_svc_request *rq, const char *op,
  *                           const uint8_t *in, size_t n, pe_buf *out);
+ *   void pe_svc_<area>_request_end(pe_svc_request *rq);   (if it needs one)
+ * and one row in services.c's table (pe_svc_area).
  * _call writes the whole reply into out (pe_hc_ok then blobs, or
  * pe_hc_error); it runs on worker threads, concurrently.
  */
@@ -25,5 +27,16 @@ struct pe_services {
 
 typedef void (*pe_svc_call_fn)(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
                                pe_buf *out);
+
+/* One row of services.c's table of areas. close must accept an area whose
+ * open failed or never ran (its state pointer NULL); request_end, NULL if
+ * the area holds nothing per request, releases what a request opened. */
+typedef struct pe_svc_area {
+  const char *name; /* the "<area>" of "<area>.<op>" */
+  bool (*open)(pe_services *s, char *err, size_t errlen);
+  void (*close)(pe_services *s);
+  pe_svc_call_fn call;
+  void (*request_end)(pe_svc_request *rq);
+} pe_svc_area;
 
 #endif /* PE_SERVICES_INT_H */
