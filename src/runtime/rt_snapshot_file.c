@@ -187,129 +187,194 @@ static bool back_memory(pe_instance *inst, wasm_rt_memory_t *mem, page_sink *k) 
   return true;
 }
 
-pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
-                                   uint64_t max_memory, char *err, size_t errlen) {
-  const pe_module_desc *d = m->desc;
-  const pe_instance_layout *lay = &d->layout;
-  /* mapped, not read: the pages are copied once, from the page cache into
-   * the instance, instead of twice through a heap buffer */
+/* Maps the file at path: the pages are then copied once, from the page
+ * cache into the instance, instead of twice through a heap buffer. */
+static bool map_snapshot(const char *path, void **map, size_t *len, char *err, size_t errlen) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-    snprintf(err, errlen, "cannot read %s: %s", path, fd < 0 ? strerror(errno) : "not a regular file");
+    snprintf(err, errlen, "cannot read %s: %s", path,
+             fd < 0 ? strerror(errno) : "not a regular file");
     if (fd >= 0) close(fd);
-    return NULL;
+    return false;
   }
-  size_t file_len = (size_t)st.st_size;
-  void *file_map = mmap(NULL, file_len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  *len = (size_t)st.st_size;
+  *map = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
   close(fd);
-  if (file_map == MAP_FAILED) {
+  if (*map == MAP_FAILED) {
     snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
-    return NULL;
+    return false;
   }
-  reader r = {(const uint8_t *)file_map, file_len};
+  return true;
+}
+
+/* The header, checked against the module, and a copy of the saved instance
+ * struct; NULL if the file is not a snapshot of this module (or out of
+ * memory). */
+static uint8_t *read_saved_state(reader *r, const pe_module_desc *d) {
+  const pe_instance_layout *lay = &d->layout;
   char magic[8];
   uint32_t abi, isize, nmem, ntab;
-  pe_instance *inst = NULL;
-  uint8_t *state = NULL;
-  if (!get(&r, magic, 8) || memcmp(magic, SNAP_MAGIC, 8) || !get(&r, &abi, 4) ||
-      abi != PE_MODULE_ABI_VERSION || !get(&r, &isize, 4) || isize != d->instance_size ||
-      !get(&r, &nmem, 4) || nmem != lay->nmemories || !get(&r, &ntab, 4) ||
-      ntab != lay->nfuncref_tables || !(state = malloc(isize ? isize : 1)) ||
-      !get(&r, state, isize)) {
-    snprintf(err, errlen, "%s is not a snapshot of this module", path);
-    goto fail;
+  if (!get(r, magic, 8) || memcmp(magic, SNAP_MAGIC, 8) || !get(r, &abi, 4) ||
+      abi != PE_MODULE_ABI_VERSION || !get(r, &isize, 4) || isize != d->instance_size ||
+      !get(r, &nmem, 4) || nmem != lay->nmemories || !get(r, &ntab, 4) ||
+      ntab != lay->nfuncref_tables)
+    return NULL;
+  uint8_t *state = malloc(isize ? isize : 1);
+  if (state && !get(r, state, isize)) {
+    free(state);
+    return NULL;
   }
+  return state;
+}
+
+static pe_instance *fresh_instance(pe_module *m, void *host, uint64_t max_memory, char *err,
+                                   size_t errlen) {
   pe_outcome o;
   char why[256];
-  inst = pe_instance_new(m, host, max_memory, &o, why, sizeof why);
-  if (!inst) {
-    snprintf(err, errlen, "cannot instantiate: %s", why);
-    goto fail;
+  pe_instance *inst = pe_instance_new(m, host, max_memory, &o, why, sizeof why);
+  if (!inst) snprintf(err, errlen, "cannot instantiate: %s", why);
+  return inst;
+}
+
+typedef enum { RUN_OK, RUN_CORRUPT, RUN_WRITE_FAILED } run_status;
+
+/* One run of saved pages (u32 first_page4k, u32 count4k, the bytes) into the
+ * sink's memfd if it has one, else straight into mem. */
+static run_status load_run(reader *r, wasm_rt_memory_t *mem, page_sink *sink, uint64_t npages) {
+  uint32_t first, count;
+  if (!get(r, &first, 4) || !get(r, &count, 4) || (uint64_t)first + count > npages ||
+      r->left < (uint64_t)count * SNAP_PAGE)
+    return RUN_CORRUPT;
+  size_t len = (size_t)count * SNAP_PAGE;
+  if (sink->fd < 0) {
+    get(r, mem->data + (uint64_t)first * SNAP_PAGE, len);
+    return RUN_OK;
   }
-  for (uint32_t i = 0; i < nmem; i++) {
+  if (!pe_rt_pwrite_all(sink->fd, r->p, len, (uint64_t)first * SNAP_PAGE)) return RUN_WRITE_FAILED;
+  memset(sink->from_file + first, 1, count);
+  r->p += len;
+  r->left -= len;
+  return RUN_OK;
+}
+
+/* One memory's saved pages: mem grows to the saved size and the runs go
+ * over it, through a memfd that then backs it when into_memfd. */
+static bool load_memory(reader *r, pe_instance *inst, wasm_rt_memory_t *mem, bool into_memfd,
+                        const char *path, char *err, size_t errlen) {
+  uint32_t pages = 0, nruns = 0;
+  if (!get(r, &pages, 4) || !get(r, &nruns, 4) || pages < mem->pages ||
+      (pages > mem->pages && wasm_rt_grow_memory(mem, pages - mem->pages) == UINT32_MAX)) {
+    snprintf(err, errlen, "%s: memory of %u pages does not fit the limit", path, pages);
+    return false;
+  }
+  uint64_t npages = (uint64_t)pages * (PE_RT_PAGE_SIZE / SNAP_PAGE);
+  page_sink sink = {.fd = -1};
+  if (into_memfd && !open_sink(&sink, npages)) {
+    snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+    return false;
+  }
+  for (uint32_t k = 0; k < nruns; k++) {
+    run_status st = load_run(r, mem, &sink, npages);
+    if (st == RUN_OK) continue;
+    close_sink(&sink);
+    if (st == RUN_CORRUPT) snprintf(err, errlen, "%s is truncated or corrupt", path);
+    else snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+    return false;
+  }
+  if (sink.fd >= 0 && !back_memory(inst, mem, &sink)) {
+    snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+/* Every memory; one alone (CPython's case) has its saved pages go straight
+ * into the memfd the snapshot will seal (see the top). */
+static bool load_memories(reader *r, pe_instance *inst, const char *path, char *err,
+                          size_t errlen) {
+  const pe_instance_layout *lay = &inst->module->desc->layout;
+  for (uint32_t i = 0; i < lay->nmemories; i++) {
     wasm_rt_memory_t *mem = (wasm_rt_memory_t *)mem_at(inst, lay->memories[i]);
-    uint32_t pages = 0, nruns = 0;
-    if (!get(&r, &pages, 4) || !get(&r, &nruns, 4) || pages < mem->pages ||
-        (pages > mem->pages &&
-         wasm_rt_grow_memory(mem, pages - mem->pages) == UINT32_MAX)) {
-      snprintf(err, errlen, "%s: memory of %u pages does not fit the limit", path, pages);
-      goto fail;
-    }
-    uint64_t npages = (uint64_t)pages * (PE_RT_PAGE_SIZE / SNAP_PAGE);
-    /* One memory (CPython's case): its saved pages go straight into the
-     * memfd the snapshot will seal (see the top). */
-    page_sink sink = {.fd = -1};
-    if (nmem == 1 && !open_sink(&sink, npages)) {
-      snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
-      goto fail;
-    }
-    for (uint32_t k = 0; k < nruns; k++) {
-      uint32_t first, count;
-      if (!get(&r, &first, 4) || !get(&r, &count, 4) || (uint64_t)first + count > npages ||
-          r.left < (uint64_t)count * SNAP_PAGE) {
-        close_sink(&sink);
-        snprintf(err, errlen, "%s is truncated or corrupt", path);
-        goto fail;
-      }
-      size_t len = (size_t)count * SNAP_PAGE;
-      if (sink.fd < 0) {
-        get(&r, mem->data + (uint64_t)first * SNAP_PAGE, len);
-        continue;
-      }
-      if (!pe_rt_pwrite_all(sink.fd, r.p, len, (uint64_t)first * SNAP_PAGE)) {
-        close_sink(&sink);
-        snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
-        goto fail;
-      }
-      memset(sink.from_file + first, 1, count);
-      r.p += len;
-      r.left -= len;
-    }
-    if (sink.fd >= 0 && !back_memory(inst, mem, &sink)) {
-      snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
-      goto fail;
-    }
+    if (!load_memory(r, inst, mem, lay->nmemories == 1, path, err, errlen)) return false;
   }
-  for (uint32_t i = 0; i < ntab; i++) {
+  return true;
+}
+
+/* Tables are not saved, only their sizes: each must be a fresh instance's. */
+static bool check_tables(reader *r, pe_instance *inst, const char *path, char *err,
+                         size_t errlen) {
+  const pe_instance_layout *lay = &inst->module->desc->layout;
+  for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
     const wasm_rt_funcref_table_t *t =
         (const wasm_rt_funcref_table_t *)mem_at(inst, lay->funcref_tables[i]);
     uint32_t size;
-    if (!get(&r, &size, 4)) {
+    if (!get(r, &size, 4)) {
       snprintf(err, errlen, "%s is truncated or corrupt", path);
-      goto fail;
+      return false;
     }
     if (size != t->size) {
       snprintf(err, errlen, "%s: a table changed size during pre-initialization", path);
-      goto fail;
+      return false;
     }
   }
-  if (!get(&r, magic, 8) || memcmp(magic, SNAP_END, 8) || r.left != 0) {
+  return true;
+}
+
+/* The end marker, with nothing after it. */
+static bool at_end(reader *r) {
+  char magic[8];
+  return get(r, magic, 8) && !memcmp(magic, SNAP_END, 8) && r->left == 0;
+}
+
+/* Globals and the rest from the file's instance struct; this process's
+ * pointers (and the memory descriptors as grown by load_memory) stay.
+ * False: out of memory. */
+static bool restore_state(pe_instance *inst, const uint8_t *state) {
+  const pe_instance_layout *lay = &inst->module->desc->layout;
+  uint32_t isize = inst->module->desc->instance_size;
+  uint8_t *live = inst->state;
+  uint8_t *keep = malloc(isize ? isize : 1);
+  if (!keep) return false;
+  memcpy(keep, live, isize);
+  memcpy(live, state, isize);
+  for (uint32_t i = 0; i < lay->nmemories; i++)
+    memcpy(live + lay->memories[i], keep + lay->memories[i], sizeof(wasm_rt_memory_t));
+  for (uint32_t i = 0; i < lay->nfuncref_tables; i++)
+    memcpy(live + lay->funcref_tables[i], keep + lay->funcref_tables[i],
+           sizeof(wasm_rt_funcref_table_t));
+  for (uint32_t i = 0; i < lay->nexternref_tables; i++)
+    memcpy(live + lay->externref_tables[i], keep + lay->externref_tables[i],
+           sizeof(wasm_rt_externref_table_t));
+  for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
+    memcpy(live + lay->import_ptrs[i], keep + lay->import_ptrs[i], sizeof(void *));
+  free(keep);
+  return true;
+}
+
+pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
+                                   uint64_t max_memory, char *err, size_t errlen) {
+  void *file_map;
+  size_t file_len;
+  if (!map_snapshot(path, &file_map, &file_len, err, errlen)) return NULL;
+  reader r = {(const uint8_t *)file_map, file_len};
+  pe_instance *inst = NULL;
+  uint8_t *state = read_saved_state(&r, m->desc);
+  if (!state) {
+    snprintf(err, errlen, "%s is not a snapshot of this module", path);
+    goto fail;
+  }
+  inst = fresh_instance(m, host, max_memory, err, errlen);
+  if (!inst || !load_memories(&r, inst, path, err, errlen) ||
+      !check_tables(&r, inst, path, err, errlen))
+    goto fail;
+  if (!at_end(&r)) {
     snprintf(err, errlen, "%s is truncated or corrupt", path);
     goto fail;
   }
-  /* Globals and the rest from the file; this process's pointers (and the
-   * memory descriptors as grown above) stay. */
-  {
-    uint8_t *live = inst->state;
-    uint8_t *keep = malloc(isize ? isize : 1);
-    if (!keep) {
-      snprintf(err, errlen, "out of memory");
-      goto fail;
-    }
-    memcpy(keep, live, isize);
-    memcpy(live, state, isize);
-    for (uint32_t i = 0; i < lay->nmemories; i++)
-      memcpy(live + lay->memories[i], keep + lay->memories[i], sizeof(wasm_rt_memory_t));
-    for (uint32_t i = 0; i < lay->nfuncref_tables; i++)
-      memcpy(live + lay->funcref_tables[i], keep + lay->funcref_tables[i],
-             sizeof(wasm_rt_funcref_table_t));
-    for (uint32_t i = 0; i < lay->nexternref_tables; i++)
-      memcpy(live + lay->externref_tables[i], keep + lay->externref_tables[i],
-             sizeof(wasm_rt_externref_table_t));
-    for (uint32_t i = 0; i < lay->nimport_ptrs; i++)
-      memcpy(live + lay->import_ptrs[i], keep + lay->import_ptrs[i], sizeof(void *));
-    free(keep);
+  if (!restore_state(inst, state)) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
   }
   free(state);
   munmap(file_map, file_len);
