@@ -53,6 +53,11 @@ typedef struct app {
   pe_geo *geo;          /* x-user-location (geo.h); NULL: pass it through */
   pe_log *(*logs)[2];   /* parallel: stdout, stderr log files, or NULL */
   pe_out *out;          /* our stdout while serving: access log, guest stdout */
+  /* where things are, decided at start-up */
+  char base[PATH_MAX];          /* the manifest's directory */
+  char state[PATH_MAX];         /* the state directory, absolute */
+  char log_dir[PATH_MAX + 16];  /* "": no log files */
+  pe_strs private;              /* paths the guest must never see */
 } app;
 
 static pe_http_server *volatile running_server;
@@ -508,150 +513,150 @@ static bool component_used(const pe_manifest *m, const char *id) {
   return false;
 }
 
-int pe_serve(const pe_serve_options *o) {
+/* Start-up before any component: the manifest, router, state and log
+ * directories, the private paths and the services (a missing required
+ * variable stops us here, before the slow part). */
+static bool app_open(app *a, char *err, size_t errlen) {
+  const pe_serve_options *o = a->o;
   pe_manifest_error merr;
-  app a = {.o = o};
-  a.m = pe_manifest_load(o->manifest, &merr);
-  if (!a.m) {
-    fprintf(stderr, "pyedge: %s\n", merr.msg);
-    return 1;
+  a->m = pe_manifest_load(o->manifest, &merr);
+  if (!a->m) {
+    snprintf(err, errlen, "%s", merr.msg);
+    return false;
   }
-  for (size_t i = 0; i < a.m->warnings.len; i++) warn(NULL, a.m->warnings.items[i]);
-  char err[2048];
-  int code = 1;
-  pe_http_server *srv = NULL;
-  pe_strs private = {0};
-  a.router = pe_router_from_manifest(a.m, warn, NULL, err, sizeof err);
-  a.comps = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.comps);
-  a.logs = calloc(a.m->n_components ? a.m->n_components : 1, sizeof *a.logs);
-  if (!a.router || !a.comps || !a.logs) {
-    fprintf(stderr, "pyedge: %s\n", a.router ? "out of memory" : err);
-    goto out;
+  for (size_t i = 0; i < a->m->warnings.len; i++) warn(NULL, a->m->warnings.items[i]);
+  a->router = pe_router_from_manifest(a->m, warn, NULL, err, errlen);
+  if (!a->router) return false;
+  a->comps = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->comps);
+  a->logs = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->logs);
+  if (!a->comps || !a->logs) {
+    snprintf(err, errlen, "out of memory");
+    return false;
   }
-  if (!o->build_only && !pe_geo_open(&o->services, &a.geo, err, sizeof err)) {
-    fprintf(stderr, "pyedge: %s\n", err);
-    goto out;
+  if (!o->build_only && !pe_geo_open(&o->services, &a->geo, err, errlen)) return false;
+  manifest_dir(o->manifest, a->base, sizeof a->base);
+  char why[1800];
+  if (!state_dir(o, a->base, a->state, sizeof a->state, why, sizeof why)) {
+    snprintf(err, errlen, "state directory: %s", why);
+    return false;
   }
-  char base[PATH_MAX], log_dir[PATH_MAX + 16], state[PATH_MAX];
-  manifest_dir(o->manifest, base, sizeof base);
-  if (!state_dir(o, base, state, sizeof state, err, sizeof err)) {
-    fprintf(stderr, "pyedge: state directory: %s\n", err);
-    goto out;
+  if (o->log_dir) snprintf(a->log_dir, sizeof a->log_dir, "%s", o->log_dir);
+  else snprintf(a->log_dir, sizeof a->log_dir, "%s/logs", a->state);
+  if (a->log_dir[0] && !pe_mkdir_p(a->log_dir, why, sizeof why)) {
+    snprintf(err, errlen, "log directory: %s", why);
+    return false;
   }
-  if (o->log_dir) snprintf(log_dir, sizeof log_dir, "%s", o->log_dir);
-  else snprintf(log_dir, sizeof log_dir, "%s/logs", state);
-  if (log_dir[0] && !pe_mkdir_p(log_dir, err, sizeof err)) {
-    fprintf(stderr, "pyedge: log directory: %s\n", err);
-    goto out;
+  if (!private_paths(o, a->log_dir, &a->private, err, errlen)) return false;
+  if (o->build_only) return true;
+  pe_services_options so = o->services;
+  so.listen = o->listen;
+  so.request_timeout_ns = o->timeout_ns;
+  a->services = pe_services_new(a->m, a->base, &so, err, errlen);
+  if (!a->services) return false;
+  pe_services_set_chain(a->services, chain, a);
+  return true;
+}
+
+/* The component's environment: its manifest's K=V, then every -e. */
+static bool component_env(const pe_serve_options *o, const pe_manifest_component *mc,
+                          pe_strs *env) {
+  for (size_t k = 0; k < mc->n_environment; k++)
+    if (!pe_strs_pushf(env, "%s=%s", mc->environment[k].key, mc->environment[k].value))
+      return false;
+  for (int k = 0; k < o->nenv; k++)
+    if (!pe_strs_push(env, o->env[k])) return false;
+  return true;
+}
+
+/* Where the component's snapshot file goes (its directory made for
+ * `pyedge build`); "" when it cannot be named, which only build minds. */
+static bool component_snapshot(const app *a, const pe_manifest_component *mc, const pe_plan *plan,
+                               const pe_strs *env, char *snap, size_t snaplen, char *err,
+                               size_t errlen) {
+  const pe_serve_options *o = a->o;
+  if (!snapshot_path(o, a->state, mc->id, plan, (const char *const *)env->items, (int)env->len,
+                     snap, snaplen)) {
+    snap[0] = 0;
+    if (!o->build_only) return true;
+    snprintf(err, errlen, "component %s: snapshot path too long", mc->id);
+    return false;
   }
-  if (!private_paths(o, log_dir, &private, err, sizeof err)) {
-    fprintf(stderr, "pyedge: %s\n", err);
-    goto out;
+  char snap_dir[PATH_MAX + 16];
+  snprintf(snap_dir, sizeof snap_dir, "%s/pyedge", a->state);
+  return !o->build_only || pe_mkdir_p(snap_dir, err, errlen);
+}
+
+static void report_ready(const app *a, size_t i, const char *module, const char *snap, double ms) {
+  const char *id = a->m->components[i].id;
+  const pe_component *c = a->comps[i];
+  if (a->o->build_only)
+    fprintf(stderr, "pyedge: %s built: %s.py pre-initialized in %.1f ms; snapshot %s (%.1f KiB)\n",
+            id, module, ms, snap, (double)pe_component_file_bytes(c) / 1024);
+  else if (pe_component_from_file(c))
+    fprintf(stderr, "pyedge: %s ready: %s.py from its snapshot file in %.1f ms (%.1f KiB)\n", id,
+            module, ms, (double)pe_component_file_bytes(c) / 1024);
+  else
+    fprintf(stderr, "pyedge: %s ready: %s.py pre-initialized in %.1f ms, snapshot %.1f MiB\n", id,
+            module, ms, (double)pe_component_snapshot_bytes(c) / (1 << 20));
+}
+
+/* Plans component i's sandbox, starts (or loads) its snapshot and opens
+ * its log files. */
+static bool start_component(app *a, size_t i, char *err, size_t errlen) {
+  const pe_serve_options *o = a->o;
+  const pe_manifest_component *mc = &a->m->components[i];
+  /* what the sandbox is made of: module, mounts, bundle, files, key */
+  pe_plan plan;
+  pe_plan_options po = {.manifest_dir = a->base, .state_dir = a->state, .sdk_dir = o->sdk_dir,
+                        .stdlib_dir = o->stdlib_dir, .max_bundle = o->max_bundle,
+                        .warn_bundle = o->warn_bundle, .note = build_note,
+                        .private_paths = (const char *const *)a->private.items,
+                        .nprivate = a->private.len, .note_ctx = (void *)mc->id};
+  char why[1800];
+  if (!pe_plan_component(&po, mc, &plan, why, sizeof why)) {
+    snprintf(err, errlen, "component %.100s: %s", mc->id, why);
+    return false;
   }
-  if (!o->build_only) { /* a missing required variable stops us before the slow part */
-    pe_services_options so = o->services;
-    so.listen = o->listen;
-    so.request_timeout_ns = o->timeout_ns;
-    a.services = pe_services_new(a.m, base, &so, err, sizeof err);
-    if (!a.services) {
-      fprintf(stderr, "pyedge: %s\n", err);
-      goto out;
-    }
-    pe_services_set_chain(a.services, chain, &a);
-  }
-  for (size_t i = 0; i < a.m->n_components; i++) {
-    const pe_manifest_component *mc = &a.m->components[i];
-    if (!component_used(a.m, mc->id)) continue;
-    /* what the sandbox is made of: module, mounts, bundle, files, key */
-    pe_plan plan;
-    pe_plan_options po = {.manifest_dir = base, .state_dir = state, .sdk_dir = o->sdk_dir,
-                          .stdlib_dir = o->stdlib_dir, .max_bundle = o->max_bundle,
-                          .warn_bundle = o->warn_bundle, .note = build_note,
-                          .private_paths = (const char *const *)private.items,
-                          .nprivate = private.len,
-                          .note_ctx = (void *)mc->id};
-    if (!pe_plan_component(&po, mc, &plan, err, sizeof err)) {
-      fprintf(stderr, "pyedge: component %s: %s\n", mc->id, err);
-      goto out;
-    }
-    const char *module = plan.module;
-    const char *env[256];
-    int nenv = 0;
-    char *owned[128];
-    int nowned = 0;
-    for (size_t k = 0; k < mc->n_environment && nowned < 128; k++) {
-      size_t len = strlen(mc->environment[k].key) + strlen(mc->environment[k].value) + 2;
-      char *kv = malloc(len);
-      if (!kv) break;
-      snprintf(kv, len, "%s=%s", mc->environment[k].key, mc->environment[k].value);
-      env[nenv++] = owned[nowned++] = kv;
-    }
-    for (int k = 0; k < o->nenv && nenv < 256; k++) env[nenv++] = o->env[k];
+  pe_strs env = {0};
+  char snap[PATH_MAX + 64], module[256];
+  snprintf(module, sizeof module, "%s", plan.module);
+  bool ok = component_env(o, mc, &env);
+  if (!ok) snprintf(err, errlen, "out of memory");
+  ok = ok && component_snapshot(a, mc, &plan, &env, snap, sizeof snap, err, errlen);
+  uint64_t t0 = now_us();
+  if (ok) {
     pe_component_config cc = {
         .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
-        .sdk_dir = o->sdk_dir, .app_dir = plan.app_tree, .app_module = module,
+        .sdk_dir = o->sdk_dir, .app_dir = plan.app_tree, .app_module = plan.module,
         .mounts = plan.mounts, .nmounts = plan.nmounts, .python_path = plan.python_path,
-        .env = env, .nenv = nenv, .max_memory = o->max_memory, .timeout_ns = o->timeout_ns,
-        .max_reuse = o->max_reuse, .save_snapshot = o->build_only};
-    char snap[PATH_MAX + 64], snap_dir[PATH_MAX + 16];
-    if (snapshot_path(o, state, mc->id, &plan, env, nenv, snap, sizeof snap)) {
-      cc.snapshot_file = snap;
-      snprintf(snap_dir, sizeof snap_dir, "%s/pyedge", state);
-      if (o->build_only && !pe_mkdir_p(snap_dir, err, sizeof err)) {
-        fprintf(stderr, "pyedge: %s\n", err);
-        pe_plan_free(&plan);
-        goto out;
-      }
-    } else if (o->build_only) {
-      fprintf(stderr, "pyedge: component %s: snapshot path too long\n", mc->id);
-      pe_plan_free(&plan);
-      goto out;
-    }
-    uint64_t t0 = now_us();
-    a.comps[i] = pe_component_new(&cc, err, sizeof err);
-    char shown_module[256];
-    snprintf(shown_module, sizeof shown_module, "%s", module);
-    module = shown_module;
-    pe_plan_free(&plan);
-    for (int k = 0; k < nowned; k++) free(owned[k]);
-    if (!a.comps[i] || (log_dir[0] && !open_logs(log_dir, mc->id, o->max_log_size, a.logs[i],
-                                                 err, sizeof err))) {
-      fprintf(stderr, "pyedge: %s\n", err);
-      goto out;
-    }
-    double ms = (double)(now_us() - t0) / 1000.0;
-    if (o->build_only)
-      fprintf(stderr, "pyedge: %s built: %s.py pre-initialized in %.1f ms; snapshot %s (%.1f KiB)\n",
-              mc->id, module, ms, snap, (double)pe_component_file_bytes(a.comps[i]) / 1024);
-    else if (pe_component_from_file(a.comps[i]))
-      fprintf(stderr, "pyedge: %s ready: %s.py from its snapshot file in %.1f ms (%.1f KiB)\n",
-              mc->id, module, ms, (double)pe_component_file_bytes(a.comps[i]) / 1024);
-    else
-      fprintf(stderr, "pyedge: %s ready: %s.py pre-initialized in %.1f ms, snapshot %.1f MiB\n",
-              mc->id, module, ms, (double)pe_component_snapshot_bytes(a.comps[i]) / (1 << 20));
+        .env = (const char *const *)env.items, .nenv = (int)env.len,
+        .max_memory = o->max_memory, .timeout_ns = o->timeout_ns, .max_reuse = o->max_reuse,
+        .snapshot_file = snap[0] ? snap : NULL, .save_snapshot = o->build_only};
+    ok = (a->comps[i] = pe_component_new(&cc, err, errlen)) != NULL;
   }
-  if (o->build_only) {
-    code = 0;
-    goto out;
-  }
+  pe_plan_free(&plan);
+  pe_strs_free(&env);
+  if (!ok || (a->log_dir[0] && !open_logs(a->log_dir, mc->id, o->max_log_size, a->logs[i], err,
+                                          errlen)))
+    return false;
+  report_ready(a, i, module, snap, (double)(now_us() - t0) / 1000.0);
+  return true;
+}
+
+/* Listens, locks the process down and serves until SIGINT or SIGTERM. */
+static bool serve_http(app *a, char *err, size_t errlen) {
+  const pe_serve_options *o = a->o;
   pe_http_config hc;
   pe_http_config_init(&hc);
   hc.listen = o->listen;
   if (o->workers) hc.workers = o->workers;
-  srv = pe_http_server_new(&hc, handle, &a, err, sizeof err);
-  if (!srv) {
-    fprintf(stderr, "pyedge: %s\n", err);
-    goto out;
-  }
+  pe_http_server *srv = pe_http_server_new(&hc, handle, a, err, errlen);
+  if (!srv) return false;
   fflush(stdout); /* what stdio holds goes before what `out` will write */
-  a.out = pe_out_open(STDOUT_FILENO, err, sizeof err);
-  if (!a.out) {
-    fprintf(stderr, "pyedge: %s\n", err);
-    goto out;
-  }
-  if (!lock_down(o, &a, state, log_dir, &private, err, sizeof err)) {
-    fprintf(stderr, "pyedge: %s\n", err);
-    goto out;
+  a->out = pe_out_open(STDOUT_FILENO, err, errlen);
+  if (!a->out || !lock_down(o, a, a->state, a->log_dir, &a->private, err, errlen)) {
+    pe_http_server_free(srv);
+    return false;
   }
   /* before the ready line: whoever waits for it may stop us right away
    * (a shutdown asked for before the loop runs is kept until it does) */
@@ -661,30 +666,51 @@ int pe_serve(const pe_serve_options *o) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a.m->name, o->listen,
+  fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a->m->name, o->listen,
           pe_http_server_port(srv));
-  for (size_t i = 0; i < pe_router_count(a.router); i++) {
+  for (size_t i = 0; i < pe_router_count(a->router); i++) {
     const char *target;
-    const char *route = pe_router_route_at(a.router, i, &target);
+    const char *route = pe_router_route_at(a->router, i, &target);
     fprintf(stderr, "  %s -> %s\n", route, target);
   }
-  code = pe_http_server_run(srv) == 0 ? 0 : 1;
-  pe_out_close(a.out);
-  a.out = NULL;
+  bool ok = pe_http_server_run(srv) == 0;
+  if (!ok) snprintf(err, errlen, "the server stopped with an error");
+  pe_out_close(a->out);
+  a->out = NULL;
   running_server = NULL;
+  pe_http_server_free(srv);
   fprintf(stderr, "pyedge: stopped\n");
-out:
-  pe_out_close(a.out);
-  if (srv) pe_http_server_free(srv);
-  for (size_t i = 0; a.comps && i < a.m->n_components; i++) pe_component_free(a.comps[i]);
-  for (size_t i = 0; a.logs && i < a.m->n_components; i++)
-    for (int k = 0; k < 2; k++) pe_log_close(a.logs[i][k]);
-  free(a.comps);
-  free(a.logs);
-  pe_services_free(a.services);
-  pe_geo_free(a.geo);
-  pe_router_free(a.router);
-  pe_manifest_free(a.m);
-  pe_strs_free(&private);
-  return code;
+  return ok;
+}
+
+static void app_close(app *a) {
+  pe_out_close(a->out);
+  for (size_t i = 0; a->comps && i < a->m->n_components; i++) pe_component_free(a->comps[i]);
+  for (size_t i = 0; a->logs && i < a->m->n_components; i++)
+    for (int k = 0; k < 2; k++) pe_log_close(a->logs[i][k]);
+  free(a->comps);
+  free(a->logs);
+  pe_services_free(a->services);
+  pe_geo_free(a->geo);
+  pe_router_free(a->router);
+  pe_manifest_free(a->m);
+  pe_strs_free(&a->private);
+}
+
+int pe_serve(const pe_serve_options *o) {
+  app *a = calloc(1, sizeof *a);
+  char err[2048] = "";
+  if (!a) {
+    fprintf(stderr, "pyedge: out of memory\n");
+    return 1;
+  }
+  a->o = o;
+  bool ok = app_open(a, err, sizeof err);
+  for (size_t i = 0; ok && i < a->m->n_components; i++)
+    if (component_used(a->m, a->m->components[i].id)) ok = start_component(a, i, err, sizeof err);
+  if (ok && !o->build_only) ok = serve_http(a, err, sizeof err);
+  if (!ok && err[0]) fprintf(stderr, "pyedge: %s\n", err);
+  app_close(a);
+  free(a);
+  return ok ? 0 : 1;
 }
