@@ -151,109 +151,186 @@ static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe
   return true;
 }
 
-bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *p,
-                       char *err, size_t errlen) {
-  memset(p, 0, sizeof *p);
-  pe_cz_command cz = {0};
-  pe_strs default_paths = {0}, outside = {0}, private = {0}, mirror = {0};
-  pe_buf pythonpath = {0};
-  pe_tree_walk w = {0};
-  pe_sha256 *key = NULL;
-  const pe_strs *paths = &default_paths;
-  bool ok = false;
+static bool out_of_memory(char *err, size_t errlen) {
+  snprintf(err, errlen, "out of memory");
+  return false;
+}
 
-  /* 1. the build command */
-  if (mc->has_build && mc->build.commands.len > 0) {
-    pe_cz_status st = pe_cz_parse(mc->build.commands.items, mc->build.commands.len, &cz, err, errlen);
-    if (st != PE_CZ_OK) goto out;
-    for (size_t i = 0; i < cz.warnings.len; i++)
-      pe_build_notef(o->note, o->note_ctx, true, "%s", cz.warnings.items[i]);
-    snprintf(p->module, sizeof p->module, "%s", cz.module);
-    paths = &cz.python_paths;
-  } else {
-    snprintf(p->module, sizeof p->module, "app");
-    if (!pe_strs_push(&default_paths, ".")) goto oom;
+static bool path_too_long(char *err, size_t errlen) {
+  snprintf(err, errlen, "path too long");
+  return false;
+}
+
+/* What planning holds from one step to the next; end_planning frees it. */
+typedef struct {
+  pe_cz_command cz;
+  pe_strs default_paths;  /* the -p paths when there is no build command */
+  const pe_strs *paths;   /* the -p paths: cz's or default_paths */
+  pe_strs private;        /* what no walk enters: the state directory, the caller's paths */
+  pe_strs outside;        /* -p paths with mounts of their own */
+  pe_strs mirror;         /* what the mirror of the app holds (pe_tree_walk.record) */
+  pe_buf pythonpath;
+  pe_sha256 *key;         /* from step 5 until the plan takes it */
+  char pyedge_dir[PATH_MAX], bundles[PATH_MAX], files_root[PATH_MAX];
+  char site[PATH_MAX];    /* the requirements bundle; "" if none */
+} planning;
+
+static const char *const *private_paths(const planning *pl) {
+  return (const char *const *)pl->private.items;
+}
+
+static void end_planning(planning *pl) {
+  if (pl->key) {
+    char discard[65];
+    pe_sha256_end(pl->key, discard);
   }
+  pe_cz_free(&pl->cz);
+  pe_strs_free(&pl->default_paths);
+  pe_strs_free(&pl->outside);
+  pe_strs_free(&pl->private);
+  pe_strs_free(&pl->mirror);
+  pe_buf_free(&pl->pythonpath);
+}
 
-  /* 2. the component directory */
+/* 1. The app module and the -p paths from the build command, else
+ * componentize-py's defaults ("app", "."). */
+static bool read_build_command(const pe_plan_options *o, const pe_manifest_component *mc,
+                               pe_plan *p, planning *pl, char *err, size_t errlen) {
+  if (!mc->has_build || mc->build.commands.len == 0) {
+    snprintf(p->module, sizeof p->module, "app");
+    pl->paths = &pl->default_paths;
+    if (!pe_strs_push(&pl->default_paths, ".")) return out_of_memory(err, errlen);
+    return true;
+  }
+  if (pe_cz_parse(mc->build.commands.items, mc->build.commands.len, &pl->cz, err, errlen) !=
+      PE_CZ_OK)
+    return false;
+  for (size_t i = 0; i < pl->cz.warnings.len; i++)
+    pe_build_notef(o->note, o->note_ctx, true, "%s", pl->cz.warnings.items[i]);
+  snprintf(p->module, sizeof p->module, "%s", pl->cz.module);
+  pl->paths = &pl->cz.python_paths;
+  return true;
+}
+
+/* 2. The component directory: the build workdir, else the manifest's. */
+static bool find_app_dir(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *p,
+                         char *err, size_t errlen) {
   char dir[PATH_MAX];
   if (mc->has_build && mc->build.workdir) {
-    if (!pe_path_join(dir, sizeof dir, o->manifest_dir, "%s", mc->build.workdir)) goto toolong;
+    if (!pe_path_join(dir, sizeof dir, o->manifest_dir, "%s", mc->build.workdir))
+      return path_too_long(err, errlen);
   } else {
     snprintf(dir, sizeof dir, "%s", o->manifest_dir);
   }
   if (!realpath(dir, p->app_dir)) {
     snprintf(err, errlen, "directory %s not found", dir);
-    goto out;
+    return false;
   }
+  return true;
+}
 
-  /* the state directory is never part of the component */
-  char pyedge_dir[PATH_MAX], bundles[PATH_MAX], files_root[PATH_MAX];
-  if (!pe_path_join(pyedge_dir, sizeof pyedge_dir, o->state_dir, "pyedge") ||
-      !pe_path_join(bundles, sizeof bundles, pyedge_dir, "bundles") ||
-      !pe_path_join(files_root, sizeof files_root, pyedge_dir, "files"))
-    goto toolong;
-  if (!pe_mkdir_p(o->state_dir, err, errlen)) goto out;
+/* pyedge's directories in the state directory, and what no walk may enter:
+ * the state directory, never part of the component, and the caller's
+ * private paths. */
+static bool keep_state_private(const pe_plan_options *o, planning *pl, char *err,
+                               size_t errlen) {
+  if (!pe_path_join(pl->pyedge_dir, sizeof pl->pyedge_dir, o->state_dir, "pyedge") ||
+      !pe_path_join(pl->bundles, sizeof pl->bundles, pl->pyedge_dir, "bundles") ||
+      !pe_path_join(pl->files_root, sizeof pl->files_root, pl->pyedge_dir, "files"))
+    return path_too_long(err, errlen);
+  if (!pe_mkdir_p(o->state_dir, err, errlen)) return false;
   char state_real[PATH_MAX];
   if (!realpath(o->state_dir, state_real)) {
     snprintf(err, errlen, "state directory %s: %s", o->state_dir, strerror(errno));
-    goto out;
+    return false;
   }
-  if (!pe_strs_push(&private, state_real)) goto oom;
+  if (!pe_strs_push(&pl->private, state_real)) return out_of_memory(err, errlen);
   for (size_t i = 0; i < o->nprivate; i++)
-    if (!pe_strs_push(&private, o->private_paths[i])) goto oom;
-  const char *const *priv = (const char *const *)private.items;
+    if (!pe_strs_push(&pl->private, o->private_paths[i])) return out_of_memory(err, errlen);
+  return true;
+}
 
-  /* 3. -p paths */
-  if (!build_paths(paths, p, &pythonpath, &outside, err, errlen)) goto out;
-
-  /* 4. requirements.txt */
-  char pyver[32], site[PATH_MAX];
+/* 4. The pip bundle of requirements.txt, mounted at /usr/local/site-packages;
+ * sys.path ends with the SDK, then the bundle. */
+static bool add_requirements(const pe_plan_options *o, pe_plan *p, planning *pl, char *err,
+                             size_t errlen) {
+  char pyver[32];
   guest_python_version(o->stdlib_dir, pyver, sizeof pyver);
-  pe_bundle_options bo = {.component_dir = p->app_dir, .bundles_root = bundles,
+  pe_bundle_options bo = {.component_dir = p->app_dir, .bundles_root = pl->bundles,
                           .python_version = pyver, .note = o->note, .note_ctx = o->note_ctx};
-  if (!pe_bundle_prepare(&bo, site, sizeof site, err, errlen)) goto out;
-  if (site[0] && !add_mount(p, site, "/usr/local/site-packages", err, errlen)) goto out;
-  if (!pe_buf_printf(&pythonpath, ":/usr/local/pyedge%s", site[0] ? ":/usr/local/site-packages" : ""))
-    goto oom;
+  if (!pe_bundle_prepare(&bo, pl->site, sizeof pl->site, err, errlen)) return false;
+  if (pl->site[0] && !add_mount(p, pl->site, "/usr/local/site-packages", err, errlen))
+    return false;
+  if (!pe_buf_printf(&pl->pythonpath, ":/usr/local/pyedge%s",
+                     pl->site[0] ? ":/usr/local/site-packages" : ""))
+    return out_of_memory(err, errlen);
+  return true;
+}
 
-  /* 5. files */
-  key = pe_sha256_begin();
-  if (!key) goto oom;
+/* 5. The `files` tree, mounted at /; the key begins here, with its files. */
+static bool add_files(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *p,
+                      planning *pl, char *err, size_t errlen) {
+  pl->key = pe_sha256_begin();
+  if (!pl->key) return out_of_memory(err, errlen);
   char tree[PATH_MAX];
-  if (!pe_files_prepare(mc, o->manifest_dir, files_root, priv, private.len, key, o->note,
-                        o->note_ctx, tree, sizeof tree, err, errlen))
-    goto out;
-  if (tree[0] && !add_mount(p, tree, "/", err, errlen)) goto out;
+  if (!pe_files_prepare(mc, o->manifest_dir, pl->files_root, private_paths(pl), pl->private.len,
+                        pl->key, o->note, o->note_ctx, tree, sizeof tree, err, errlen))
+    return false;
+  return !tree[0] || add_mount(p, tree, "/", err, errlen);
+}
 
-  /* 6. one walk: native code, size, key */
-  pe_sha256_update(key, pythonpath.data, pythonpath.len + 1);
-  for (size_t i = 0; i < p->nmounts; i++)
-    pe_sha256_update(key, p->mounts[i].guest_path, strlen(p->mounts[i].guest_path) + 1);
-  w = (pe_tree_walk){.hash = key, .scan_native = true, .skip_hidden = true,
-                     .private_paths = priv, .nprivate = private.len, .record = &mirror};
-  if (!walk_into(&w, p->app_dir, "the component directory", err, errlen)) goto out;
-  w.record = NULL;
-  for (size_t i = 0; i < outside.len; i++) {
-    /* mounted as they are: nothing of pyedge's may lie below them */
-    for (size_t k = 0; k < private.len; k++)
-      if (pe_path_is_within(private.items[k], (const char *const *)&outside.items[i], 1)) {
+/* The -p paths outside the component directory, mounted as they are:
+ * nothing of pyedge's may lie below them. */
+static bool walk_outside_paths(pe_tree_walk *w, const planning *pl, char *err, size_t errlen) {
+  for (size_t i = 0; i < pl->outside.len; i++) {
+    for (size_t k = 0; k < pl->private.len; k++)
+      if (pe_path_is_within(pl->private.items[k], (const char *const *)&pl->outside.items[i], 1)) {
         snprintf(err, errlen,
                  "the -p path %s holds %s, pyedge's own state, which the guest must not see",
-                 outside.items[i], private.items[k]);
-        goto out;
+                 pl->outside.items[i], pl->private.items[k]);
+        return false;
       }
-    if (!walk_into(&w, outside.items[i], outside.items[i], err, errlen)) goto out;
+    if (!walk_into(w, pl->outside.items[i], pl->outside.items[i], err, errlen)) return false;
   }
+  return true;
+}
+
+/* The SDK's names and bytes into the key (it is not counted in the bundle). */
+static bool walk_sdk(const char *sdk_dir, pe_sha256 *key, char *err, size_t errlen) {
+  pe_tree_walk sdk = {.hash = key, .skip_hidden = true};
+  bool ok = pe_tree_walk_dir(&sdk, sdk_dir, err, errlen);
+  pe_tree_walk_free(&sdk);
+  return ok;
+}
+
+/* 6. One walk over what the guest can import or read: native code refused,
+ * the bundle's size counted, every name and byte into the key after
+ * sys.path and the mount layout. The component directory's walk also
+ * records what its mirror holds. */
+static bool walk_component(const pe_plan_options *o, pe_plan *p, planning *pl, char *err,
+                           size_t errlen) {
+  pe_sha256_update(pl->key, pl->pythonpath.data, pl->pythonpath.len + 1);
+  for (size_t i = 0; i < p->nmounts; i++)
+    pe_sha256_update(pl->key, p->mounts[i].guest_path, strlen(p->mounts[i].guest_path) + 1);
+  pe_tree_walk w = {.hash = pl->key, .scan_native = true, .skip_hidden = true,
+                    .private_paths = private_paths(pl), .nprivate = pl->private.len,
+                    .record = &pl->mirror};
+  bool ok = walk_into(&w, p->app_dir, "the component directory", err, errlen);
+  w.record = NULL;
+  ok = ok && walk_outside_paths(&w, pl, err, errlen);
   /* the bundle is pyedge's own making, inside the state directory on purpose */
   w.private_paths = NULL;
   w.nprivate = 0;
-  if (site[0] && !walk_into(&w, site, "the requirements bundle", err, errlen)) goto out;
-  p->bundle_bytes = w.bytes;
-  pe_tree_walk sdk = {.hash = key, .skip_hidden = true};
-  bool sdk_ok = pe_tree_walk_dir(&sdk, o->sdk_dir, err, errlen);
-  pe_tree_walk_free(&sdk);
-  if (!sdk_ok) goto out;
+  ok = ok && (!pl->site[0] || walk_into(&w, pl->site, "the requirements bundle", err, errlen));
+  if (ok) p->bundle_bytes = w.bytes;
+  pe_tree_walk_free(&w);
+  return ok && walk_sdk(o->sdk_dir, pl->key, err, errlen);
+}
+
+/* The bundle above --max-bundle-size is refused; above the warning size it
+ * gets a note. */
+static bool check_bundle_size(const pe_plan_options *o, const pe_plan *p, char *err,
+                              size_t errlen) {
   char have[32], limit[32];
   fmt_mb(p->bundle_bytes, have, sizeof have);
   if (o->max_bundle && p->bundle_bytes > o->max_bundle) {
@@ -262,7 +339,7 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
              "its bundle (component files and installed packages, without .spin and "
              "__pycache__) is %s, above the maximum of %s (--max-bundle-size)",
              have, limit);
-    goto out;
+    return false;
   }
   if (o->warn_bundle && p->bundle_bytes > o->warn_bundle) {
     fmt_mb(o->warn_bundle, limit, sizeof limit);
@@ -271,33 +348,36 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
                    "request's imports read from it; consider trimming requirements.txt",
                    have, limit);
   }
-  if (!(p->python_path = strdup(pythonpath.data))) goto oom;
-  pe_sha256_end(key, p->key);
-  key = NULL;
+  return true;
+}
+
+/* PYTHONPATH and the key into the plan, then the mirror the guest sees at
+ * /app, named by the component and its key. */
+static bool finish_plan(const pe_manifest_component *mc, pe_plan *p, planning *pl, char *err,
+                        size_t errlen) {
+  if (!(p->python_path = strdup(pl->pythonpath.data))) return out_of_memory(err, errlen);
+  pe_sha256_end(pl->key, p->key);
+  pl->key = NULL;
   char apps_root[PATH_MAX], name[300];
   snprintf(name, sizeof name, "%s-%.16s", mc->id, p->key);
-  if (!pe_path_join(apps_root, sizeof apps_root, pyedge_dir, "app")) goto toolong;
-  if (!pe_tree_mirror(&mirror, apps_root, name, p->app_tree, sizeof p->app_tree, err, errlen))
-    goto out;
-  ok = true;
-  goto out;
-toolong:
-  snprintf(err, errlen, "path too long");
-  goto out;
-oom:
-  snprintf(err, errlen, "out of memory");
-out:
-  if (key) {
-    char discard[65];
-    pe_sha256_end(key, discard);
-  }
-  pe_tree_walk_free(&w);
-  pe_cz_free(&cz);
-  pe_strs_free(&default_paths);
-  pe_strs_free(&outside);
-  pe_strs_free(&private);
-  pe_strs_free(&mirror);
-  pe_buf_free(&pythonpath);
+  if (!pe_path_join(apps_root, sizeof apps_root, pl->pyedge_dir, "app"))
+    return path_too_long(err, errlen);
+  return pe_tree_mirror(&pl->mirror, apps_root, name, p->app_tree, sizeof p->app_tree, err,
+                        errlen);
+}
+
+bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *p,
+                       char *err, size_t errlen) {
+  memset(p, 0, sizeof *p);
+  planning pl = {0};
+  /* the steps of the top comment in order; 3. is build_paths */
+  bool ok = read_build_command(o, mc, p, &pl, err, errlen) &&
+            find_app_dir(o, mc, p, err, errlen) && keep_state_private(o, &pl, err, errlen) &&
+            build_paths(pl.paths, p, &pl.pythonpath, &pl.outside, err, errlen) &&
+            add_requirements(o, p, &pl, err, errlen) && add_files(o, mc, p, &pl, err, errlen) &&
+            walk_component(o, p, &pl, err, errlen) && check_bundle_size(o, p, err, errlen) &&
+            finish_plan(mc, p, &pl, err, errlen);
+  end_planning(&pl);
   if (!ok) pe_plan_free(p);
   return ok;
 }
