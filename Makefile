@@ -37,7 +37,8 @@ LDLIBS_HOST := -ldl -lpthread -lcrypto -lm -lrt -luv -lhttp_parser -lsqlite3 -lh
 # the runtime against the executable's own symbols.
 LDFLAGS_HOST := -rdynamic -Wl,-z,now
 
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# PE_DEBUG: ALWAYS/NEVER abort on a wrong belief (util/pe_assert.h)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DPE_DEBUG
 
 LIB_SRC := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC := $(shell find src/cli -name '*.c' | sort)
@@ -124,6 +125,14 @@ up: all
 
 test: all unit
 	@tests/run.sh
+
+# One test, or the tests a name matches, of one suite (tests/run.sh -k):
+#   make test-one SUITE=unit T=test_kv:test_utf8   (unit: BINARY[:TEST] or :TEST)
+#   make test-one SUITE=serve T=hello_json
+.PHONY: test-one
+test-one: all $(if $(filter unit,$(SUITE)),$(UNIT_BIN)) $(if $(filter unit-asan,$(SUITE)),$(UNIT_ASAN_BIN))
+	@if [ -z "$(SUITE)" ] || [ -z "$(T)" ]; then echo "usage: make test-one SUITE=<suite> T=<test name>"; exit 2; fi
+	@tests/run.sh $(SUITE) -k '$(T)'
 
 bench: all
 	@bench/run.sh

@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_OPT ?= -O1 -g
 # libFuzzer's coverage hooks in every library object; the runtime itself
 # and main() come in at link time (-fsanitize=fuzzer).
-FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DPE_DEBUG
 # Two warnings only clang gives, on code gcc builds cleanly: adjacent string
 # literals in an array initialiser (kv_sqlite.c splits one SQL statement so
 # on purpose) and libseccomp's SCMP_A* macros, which leave a field out.

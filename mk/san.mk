@@ -21,8 +21,8 @@ $(error SAN=$(SAN): expected SAN=address or SAN=thread)
 endif
 
 SAN_DIR := $(B)/san-$(SAN)
-SAN_CFLAGS_address := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_CFLAGS_thread := -fsanitize=thread -fno-omit-frame-pointer
+SAN_CFLAGS_address := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer -DPE_DEBUG
+SAN_CFLAGS_thread := -fsanitize=thread -fno-omit-frame-pointer -DPE_DEBUG
 SAN_CFLAGS := $(SAN_CFLAGS_$(SAN))
 
 # the objects are rebuilt when the flags change (this file is rewritten then)

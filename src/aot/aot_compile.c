@@ -148,10 +148,14 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
   while (done < n) {
     while (ok && running < jobs && next < n) {
       char src[PATH_MAX], obj[PATH_MAX], log[PATH_MAX];
-      if (next == n - 1) pe_path_join(src, sizeof src, dir, "glue.c");
-      else pe_path_join(src, sizeof src, dir, "mod_%d.c", next);
-      pe_path_join(obj, sizeof obj, dir, "obj_%d.o", next);
-      pe_path_join(log, sizeof log, dir, "cc_%d.log", next);
+      if (!(next == n - 1 ? pe_path_join(src, sizeof src, dir, "glue.c")
+                          : pe_path_join(src, sizeof src, dir, "mod_%d.c", next)) ||
+          !pe_path_join(obj, sizeof obj, dir, "obj_%d.o", next) ||
+          !pe_path_join(log, sizeof log, dir, "cc_%d.log", next)) {
+        snprintf(err, errlen, "path too long under %s", dir);
+        ok = false;
+        break;
+      }
       char *argv[] = {(char *)cc, (char *)opt, "-fPIC", "-fvisibility=hidden",
                       "-ffp-contract=off", "-fno-strict-aliasing", "-w", inc, "-c", src, "-o",
                       obj, NULL};
@@ -174,13 +178,13 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
     done++;
     if (st != 0 && ok) {
       char log[PATH_MAX];
-      pe_path_join(log, sizeof log, dir, "cc_%d.log", idx);
       snprintf(err, errlen, "the C compiler failed on %s (%s, exit %d)",
                idx == n - 1 ? "the module's import/export glue (an import whose signature "
                               "differs from the host's?)"
                             : "generated code",
                cc, st);
-      log_excerpt(log, err, errlen);
+      /* the same path the compile wrote its log to, so it fits */
+      if (pe_path_join(log, sizeof log, dir, "cc_%d.log", idx)) log_excerpt(log, err, errlen);
       ok = false;
     }
     if (ok && n > 2) progress(o, label, "compiled part", done, n, t0);
@@ -347,7 +351,10 @@ static bool compile_locked(const char *wasm_path, const pe_aot_options *op, cons
     snprintf(p2, sizeof p2, "%s/mod.so", dir);
     argv[k++] = p2;
     for (int i = 0; i <= nparts; i++) {
-      pe_path_join(objs[i], sizeof objs[i], dir, "obj_%d.o", i);
+      if (!pe_path_join(objs[i], sizeof objs[i], dir, "obj_%d.o", i)) {
+        snprintf(err, errlen, "path too long under %s", dir);
+        goto out;
+      }
       argv[k++] = objs[i];
     }
     argv[k++] = PE_AOT_LINK_LIBS; /* generated code calls libm (sqrt, floor, ...) */

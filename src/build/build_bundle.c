@@ -95,8 +95,8 @@ static void explain_failure(const pe_bundle_options *o, int status, const char *
                             const pe_req_filtered *req, char *err, size_t errlen) {
   pe_buf b = {0};
   char why[128];
-  if (!pe_read_file(log, &b, why, sizeof why)) pe_buf_puts(&b, "");
-  const char *text = b.data ? b.data : "";
+  bool have_log = pe_read_file(log, &b, why, sizeof why); /* else: the status alone */
+  const char *text = have_log && b.data ? b.data : "";
   const char *python = o->python ? o->python : "python3";
   char what[512], pip_said[512];
   last_error(text, pip_said, sizeof pip_said);

@@ -10,10 +10,12 @@
 #include <string.h>
 
 #include "pe_hostcall.h"
+#include "util/pe_assert.h"
 
 void pe_hc_reader_init(pe_hc_reader *r, const uint8_t *p, size_t n) {
   r->p = p;
   r->left = n;
+  r->end = p ? p + n : p; /* (NULL + 0 is undefined) */
   r->bad = false;
 }
 
@@ -32,6 +34,8 @@ bool pe_hc_blob(pe_hc_reader *r, const uint8_t **p, size_t *n) {
   *n = len;
   r->p += 4 + (size_t)len;
   r->left -= 4 + (size_t)len;
+  /* the blob handed out lies inside the guest's payload */
+  PE_ASSERT(r->p + r->left == r->end && *p + len <= r->end);
   return true;
 }
 
@@ -91,7 +95,7 @@ void pe_hc_error(pe_buf *out, pe_hc_status st, const char *fmt, ...) {
   va_end(ap);
   if (n < 0) n = 0;
   if ((size_t)n >= sizeof msg) n = sizeof msg - 1;
-  pe_buf_append(out, msg, (size_t)n);
+  if (!pe_buf_append(out, msg, (size_t)n)) out->len = 1; /* the status, without its message */
 }
 
 bool pe_hc_ok(pe_buf *out) {

@@ -52,7 +52,8 @@ typedef struct pe_host_services {
 typedef struct pe_hc_reader {
   const uint8_t *p;
   size_t left;
-  bool bad; /* a read ran past the end */
+  const uint8_t *end; /* p + left, always: a read never leaves [start, end) */
+  bool bad;           /* a read ran past the end */
 } pe_hc_reader;
 
 void pe_hc_reader_init(pe_hc_reader *r, const uint8_t *p, size_t n);

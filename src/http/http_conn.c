@@ -320,6 +320,8 @@ static void parse_pending(hx_conn *c) {
 static void run_job(hx_job *job) {
   hx_req *r = (hx_req *)job;
   hx_server *s = r->conn->srv;
+  /* a worker owns the request now; the loop stays off it until job_done */
+  PE_ASSERT(r->state == HX_RUNNING && !pthread_equal(pthread_self(), s->loop_thread));
   s->handler(&r->pub, &r->resp, s->user);
   hx_resp_finish(&r->resp);
 }
@@ -334,14 +336,16 @@ static bool responses_held(const hx_conn *c) {
 }
 
 static void dispatch(hx_conn *c) {
+  HX_ON_LOOP(c->srv);
   if (c->jobs || c->closing || responses_held(c)) return;
   for (hx_req *r = c->head; r; r = r->next) {
     if (r->state == HX_RUNNING) return;
     if (r->state != HX_READY) continue;
     r->job.run = run_job;
     atomic_store(&r->job.cancelled, false);
+    /* set before the submit: from it on, a worker may hold the request */
+    r->state = HX_RUNNING;
     if (hx_pool_submit(c->srv->pool, &r->job)) {
-      r->state = HX_RUNNING;
       c->jobs++;
       return;
     }
@@ -354,6 +358,8 @@ static void dispatch(hx_conn *c) {
 void hx_conn_job_done(hx_job *job) {
   hx_req *r = (hx_req *)job;
   hx_conn *c = r->conn;
+  HX_ON_LOOP(c->srv);
+  PE_ASSERT(r->state == HX_RUNNING && c->jobs > 0);
   c->jobs--;
   r->state = HX_DONE;
   /* Nothing reads the body after the handler; it need not wait for the

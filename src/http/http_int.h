@@ -14,16 +14,19 @@
  * (under its mutex) and an hx_req while it is in the pool: then the worker
  * owns its request and response (`pub`, `resp`), the loop touches only its
  * pipeline link and state and may set job.cancelled, and the request comes
- * back to the loop through the pool's completion callback.
+ * back to the loop through the pool's completion callback. HX_ON_LOOP and
+ * the state checks in http_conn.c hold the code to that.
  */
 #ifndef PE_HTTP_INT_H
 #define PE_HTTP_INT_H
 
 #include <http_parser.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <uv.h>
 
 #include "pe_http.h"
+#include "util/pe_assert.h"
 #include "util/pe_util.h"
 
 /* ---- worker pool (http_workers.c) ---- */
@@ -196,7 +199,11 @@ typedef struct hx_server {
   char date[32]; /* cached per second */
   int64_t date_sec;
   char rbuf[65536]; /* every read lands here; the loop is single-threaded */
+  pthread_t loop_thread; /* the thread in pe_http_server_run */
 } hx_server;
+
+/* The caller is on s's loop thread, which owns everything but the pool. */
+#define HX_ON_LOOP(s) PE_ASSERT(pthread_equal(pthread_self(), (s)->loop_thread))
 
 struct pe_http_server {
   hx_server s;

@@ -246,6 +246,7 @@ int pe_http_server_run(pe_http_server *ps) {
   hx_server *s = S(ps);
   if (s->ran) return -1;
   s->ran = true;
+  s->loop_thread = pthread_self();
   char err[128];
   s->pool = hx_pool_new(&s->loop, s->cfg.workers, s->cfg.queue_size, s->cfg.worker_stack_bytes,
                         hx_conn_job_done, err, sizeof err);

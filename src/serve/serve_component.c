@@ -181,6 +181,152 @@ void pe_component_free(pe_component *c) {
   free(c);
 }
 
+/* Guest page statistics for each request's result (PYEDGE_TRACE_PAGES). */
+static bool tracing_pages(void) {
+  const char *tp = getenv("PYEDGE_TRACE_PAGES");
+  return tp && *tp && strcmp(tp, "0") != 0;
+}
+
+/* Host and guest path of preopen i, in the fixed order of the top comment:
+ * stdlib, SDK, app, then cfg->mounts. */
+static void preopen_paths(const pe_component_config *cfg, int i, const char **host,
+                          const char **guest) {
+  *host = i == 0 ? cfg->stdlib_dir : i == 1 ? cfg->sdk_dir : i == 2 ? cfg->app_dir
+                                                           : cfg->mounts[i - 3].host_dir;
+  *guest = i == 0 ? "/usr/local/lib" : i == 1 ? "/usr/local/pyedge"
+           : i == 2 ? "/app" : cfg->mounts[i - 3].guest_path;
+}
+
+/* Preopen i, with copies of its paths. False: out of memory. */
+static bool add_preopen(pe_component *c, int i, const char *host, const char *guest) {
+  c->dirs[2 * i] = strdup(host);
+  c->dirs[2 * i + 1] = strdup(guest);
+  c->npreopens = i + 1;
+  bool ok = c->dirs[2 * i] && c->dirs[2 * i + 1];
+  c->preopens[i] = (pe_wasi_preopen){
+      .host_path = c->dirs[2 * i], .guest_path = c->dirs[2 * i + 1], .read_only = true};
+  /* each request's context opens these relative to a descriptor held
+   * here, not by path: no path walk per request, and the directory the
+   * component started with is the one every request sees */
+  int fd = ok ? open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (fd >= 0) {
+    c->preopens[i].has_dir_fd = true;
+    c->preopens[i].dir_fd = fd;
+  }
+  return ok;
+}
+
+/* Every preopen (at most 1000 mounts): the caller's strings may not outlive
+ * pe_component_new, so c keeps copies. False: out of memory, what was made
+ * left for pe_component_free. */
+static bool copy_preopens(pe_component *c, const pe_component_config *cfg) {
+  int np = 3 + (int)(cfg->nmounts < 1000 ? cfg->nmounts : 1000);
+  c->preopens = calloc((size_t)np, sizeof *c->preopens);
+  c->dirs = calloc(2 * (size_t)np, sizeof *c->dirs);
+  bool ok = c->preopens && c->dirs;
+  for (int i = 0; ok && i < np; i++) {
+    const char *host, *guest;
+    preopen_paths(cfg, i, &host, &guest);
+    ok = add_preopen(c, i, host, guest);
+  }
+  return ok;
+}
+
+/* The environment every component starts with. False: out of memory. */
+static bool add_python_env(pe_component *c, const pe_component_config *cfg) {
+  c->env_storage[0] = strdup("PYTHONHOME=/usr/local");
+  c->env_storage[1] =
+      dup_printf("PYTHONPATH=%s%s", cfg->python_path ? cfg->python_path : "/app:/usr/local/pyedge",
+                 NULL);
+  c->env_storage[2] = dup_printf("PYEDGE_APP=%s%s", cfg->app_module, NULL);
+  c->env_storage[3] = strdup("PYTHONDONTWRITEBYTECODE=1");
+  for (int i = 0; i < 4; i++) {
+    if (!c->env_storage[i]) return false;
+    c->env[c->nenv++] = c->env_storage[i];
+  }
+  return true;
+}
+
+/* The component's own variables, as many as fit. False: out of memory. */
+static bool add_component_env(pe_component *c, const pe_component_config *cfg) {
+  for (int i = 0; i < cfg->nenv && c->nenv < PE_COMPONENT_MAX_ENV; i++) {
+    char *kv = strdup(cfg->env[i]);
+    if (!kv) return false;
+    c->owned_env[c->nowned_env++] = kv;
+    c->env[c->nenv++] = kv;
+  }
+  return true;
+}
+
+/* The instance the snapshot file holds, when there is one to load; NULL if
+ * not, having said on stderr why a file was refused (start-up then runs as
+ * if there were none). */
+static pe_instance *load_snapshot_file(pe_component *c, const pe_component_config *cfg,
+                                       pe_wasi *w, char *why, size_t whylen) {
+  if (!cfg->snapshot_file || cfg->save_snapshot || access(cfg->snapshot_file, R_OK) != 0)
+    return NULL;
+  pe_instance *inst =
+      pe_snapshot_load_file(c->module, cfg->snapshot_file, w, cfg->max_memory, why, whylen);
+  if (!inst) {
+    fprintf(stderr, "pyedge: %s: not using %s: %s\n", c->id, cfg->snapshot_file, why);
+    return NULL;
+  }
+  pe_wasi_attach_memory(w, pe_instance_memory(inst));
+  c->from_file = true;
+  struct stat st;
+  if (stat(cfg->snapshot_file, &st) == 0) c->file_bytes = (uint64_t)st.st_size;
+  return inst;
+}
+
+/* A fresh instance with the interpreter started (_initialize). */
+static pe_instance *start_interpreter(const pe_component *c, const pe_component_config *cfg,
+                                      pe_wasi *w, char *why, size_t whylen) {
+  pe_outcome o;
+  pe_instance *inst = pe_instance_new(c->module, w, cfg->max_memory, &o, why, whylen);
+  if (!inst) return NULL;
+  pe_wasi_attach_memory(w, pe_instance_memory(inst));
+  o = pe_instance_call(inst, c->ex.initialize, NULL, NULL, 0);
+  if (o.trap == WASM_RT_TRAP_NONE) return inst;
+  snprintf(why, whylen, "start-up trapped: %s", pe_rt_trap_name(o.trap));
+  pe_instance_free(inst);
+  return NULL;
+}
+
+/* pyedge_init imports the app through pyedge_entry; a failed import prints
+ * its traceback. */
+static bool import_app(const pe_component *c, pe_instance *inst, char *why, size_t whylen) {
+  static const char entry[] = "pyedge_entry";
+  pe_outcome o = {WASM_RT_TRAP_NONE, 0};
+  uint32_t name = put_guest(inst, &c->ex, entry, sizeof entry - 1, 0, &o);
+  uint64_t args[2] = {name, sizeof entry - 1}, res[1] = {0};
+  if (name) o = pe_instance_call(inst, c->ex.init, args, res, 0);
+  if (name && o.trap == WASM_RT_TRAP_NONE && (int32_t)res[0] == 0) return true;
+  snprintf(why, whylen, "importing the app failed%s%s (see the traceback above)",
+           o.trap ? ": " : "", o.trap ? pe_rt_trap_name(o.trap) : "");
+  return false;
+}
+
+/* The snapshot every request clones: start-up as the snapshot file left it
+ * when it can be used, else the interpreter started and the app imported
+ * here (and saved to the file when asked). */
+static bool take_start_snapshot(pe_component *c, const pe_component_config *cfg, char *why,
+                                size_t whylen) {
+  pe_wasi *w = new_context(c, false, why, whylen);
+  if (!w) return false;
+  pe_instance *inst = load_snapshot_file(c, cfg, w, why, whylen);
+  if (!inst) inst = start_interpreter(c, cfg, w, why, whylen);
+  bool ok = inst && import_app(c, inst, why, whylen);
+  if (ok && !c->from_file && cfg->save_snapshot)
+    ok = pe_snapshot_save_file(inst, cfg->snapshot_file, &c->file_bytes, why, whylen);
+  if (ok) {
+    c->snap = pe_snapshot_take(inst, why, whylen);
+    ok = c->snap != NULL;
+  }
+  pe_instance_free(inst);
+  pe_wasi_free(w);
+  return ok;
+}
+
 pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t errlen) {
   pe_component *c = calloc(1, sizeof *c);
   if (!c || !(c->id = strdup(cfg->id))) {
@@ -190,118 +336,22 @@ pe_component *pe_component_new(const pe_component_config *cfg, char *err, size_t
   }
   c->timeout_ns = cfg->timeout_ns;
   c->max_reuse = cfg->max_reuse ? cfg->max_reuse : 1;
-  const char *tp = getenv("PYEDGE_TRACE_PAGES");
-  c->trace_pages = tp && *tp && strcmp(tp, "0") != 0;
+  c->trace_pages = tracing_pages();
   pthread_mutex_init(&c->idle_lock, NULL);
-  /* the caller's strings may not outlive this call: keep copies. The
-   * order is fixed per component: stdlib, SDK, app, then cfg->mounts. */
-  int np = 3 + (int)(cfg->nmounts < 1000 ? cfg->nmounts : 1000);
-  c->preopens = calloc((size_t)np, sizeof *c->preopens);
-  c->dirs = calloc(2 * (size_t)np, sizeof *c->dirs);
-  bool dirs_ok = c->preopens && c->dirs;
-  for (int i = 0; dirs_ok && i < np; i++) {
-    const char *host = i == 0 ? cfg->stdlib_dir : i == 1 ? cfg->sdk_dir : i == 2 ? cfg->app_dir
-                                                                     : cfg->mounts[i - 3].host_dir;
-    const char *guest = i == 0 ? "/usr/local/lib" : i == 1 ? "/usr/local/pyedge"
-                        : i == 2 ? "/app" : cfg->mounts[i - 3].guest_path;
-    c->dirs[2 * i] = strdup(host);
-    c->dirs[2 * i + 1] = strdup(guest);
-    c->npreopens = i + 1;
-    dirs_ok = c->dirs[2 * i] && c->dirs[2 * i + 1];
-    c->preopens[i] = (pe_wasi_preopen){
-        .host_path = c->dirs[2 * i], .guest_path = c->dirs[2 * i + 1], .read_only = true};
-    /* each request's context opens these relative to a descriptor held
-     * here, not by path: no path walk per request, and the directory the
-     * component started with is the one every request sees */
-    int fd = dirs_ok ? open(host, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-    if (fd >= 0) {
-      c->preopens[i].has_dir_fd = true;
-      c->preopens[i].dir_fd = fd;
-    }
+  bool dirs_ok = copy_preopens(c, cfg);
+  bool env_ok = add_python_env(c, cfg);
+  if (!dirs_ok || !env_ok || !add_component_env(c, cfg)) {
+    snprintf(err, errlen, "out of memory");
+    pe_component_free(c);
+    return NULL;
   }
-  c->env_storage[0] = strdup("PYTHONHOME=/usr/local");
-  c->env_storage[1] =
-      dup_printf("PYTHONPATH=%s%s", cfg->python_path ? cfg->python_path : "/app:/usr/local/pyedge",
-                 NULL);
-  c->env_storage[2] = dup_printf("PYEDGE_APP=%s%s", cfg->app_module, NULL);
-  c->env_storage[3] = strdup("PYTHONDONTWRITEBYTECODE=1");
-  for (int i = 0; i < 4; i++) {
-    if (!c->env_storage[i] || !dirs_ok) {
-      snprintf(err, errlen, "out of memory");
-      pe_component_free(c);
-      return NULL;
-    }
-    c->env[c->nenv++] = c->env_storage[i];
-  }
-  for (int i = 0; i < cfg->nenv && c->nenv < PE_COMPONENT_MAX_ENV; i++) {
-    char *kv = strdup(cfg->env[i]);
-    if (!kv) {
-      snprintf(err, errlen, "out of memory");
-      pe_component_free(c);
-      return NULL;
-    }
-    c->owned_env[c->nowned_env++] = kv;
-    c->env[c->nenv++] = kv;
-  }
-
   c->module = pe_module_open(cfg->python_so, err, errlen);
   if (!c->module || !find_exports(c->module, &c->ex, err, errlen)) {
     pe_component_free(c);
     return NULL;
   }
   char why[512];
-  pe_wasi *w = new_context(c, false, why, sizeof why);
-  if (!w) {
-    snprintf(err, errlen, "component %s: %s", c->id, why);
-    pe_component_free(c);
-    return NULL;
-  }
-  pe_outcome o;
-  pe_instance *inst = NULL;
-  bool ok = false;
-  if (cfg->snapshot_file && !cfg->save_snapshot && access(cfg->snapshot_file, R_OK) == 0) {
-    inst = pe_snapshot_load_file(c->module, cfg->snapshot_file, w, cfg->max_memory, why,
-                                 sizeof why);
-    if (inst) {
-      pe_wasi_attach_memory(w, pe_instance_memory(inst));
-      c->from_file = true;
-      struct stat st;
-      if (stat(cfg->snapshot_file, &st) == 0) c->file_bytes = (uint64_t)st.st_size;
-      ok = true;
-    } else {
-      fprintf(stderr, "pyedge: %s: not using %s: %s\n", c->id, cfg->snapshot_file, why);
-    }
-  }
-  if (!inst) {
-    inst = pe_instance_new(c->module, w, cfg->max_memory, &o, why, sizeof why);
-    ok = inst != NULL;
-  }
-  if (ok && !c->from_file) {
-    pe_wasi_attach_memory(w, pe_instance_memory(inst));
-    o = pe_instance_call(inst, c->ex.initialize, NULL, NULL, 0);
-    ok = o.trap == WASM_RT_TRAP_NONE;
-    if (!ok) snprintf(why, sizeof why, "start-up trapped: %s", pe_rt_trap_name(o.trap));
-  }
-  if (ok) {
-    static const char entry[] = "pyedge_entry";
-    uint32_t name = put_guest(inst, &c->ex, entry, sizeof entry - 1, 0, &o);
-    uint64_t args[2] = {name, sizeof entry - 1}, res[1] = {0};
-    if (name) o = pe_instance_call(inst, c->ex.init, args, res, 0);
-    ok = name && o.trap == WASM_RT_TRAP_NONE && (int32_t)res[0] == 0;
-    if (!ok)
-      snprintf(why, sizeof why, "importing the app failed%s%s (see the traceback above)",
-               o.trap ? ": " : "", o.trap ? pe_rt_trap_name(o.trap) : "");
-  }
-  if (ok && !c->from_file && cfg->save_snapshot) {
-    ok = pe_snapshot_save_file(inst, cfg->snapshot_file, &c->file_bytes, why, sizeof why);
-  }
-  if (ok) {
-    c->snap = pe_snapshot_take(inst, why, sizeof why);
-    ok = c->snap != NULL;
-  }
-  pe_instance_free(inst);
-  pe_wasi_free(w);
-  if (!ok) {
+  if (!take_start_snapshot(c, cfg, why, sizeof why)) {
     snprintf(err, errlen, "component %s: %s", c->id, why);
     pe_component_free(c);
     return NULL;
@@ -314,6 +364,12 @@ bool pe_component_from_file(const pe_component *c) { return c->from_file; }
 uint64_t pe_component_file_bytes(const pe_component *c) { return c->file_bytes; }
 uint64_t pe_component_snapshot_bytes(const pe_component *c) {
   return pe_snapshot_memory_bytes(c->snap);
+}
+
+/* Out of memory keeping a guest's output: it is lost, and said so. */
+static void output_lost(int fd) {
+  fprintf(stderr, "pyedge: out of memory: a request's %s output is lost\n",
+          fd == 1 ? "standard" : "error");
 }
 
 /* What the capture dropped since the last report, as a line of its own at
@@ -329,7 +385,8 @@ static void note_dropped(sandbox *sb, int fd, pe_buf *b) {
                    "%u KiB a stream]\n",
                    b->len && b->data[b->len - 1] != '\n' ? "\n" : "", dropped - *seen,
                    fd == 1 ? "stdout" : "stderr", PE_COMPONENT_CAPTURE >> 10);
-  if (n > 0 && (size_t)n < sizeof line) pe_buf_append(b, line, (size_t)n);
+  if (n > 0 && (size_t)n < sizeof line && !pe_buf_append(b, line, (size_t)n))
+    output_lost(fd);
   *seen = dropped;
 }
 
@@ -337,10 +394,12 @@ static void note_dropped(sandbox *sb, int fd, pe_buf *b) {
 static void keep_output(sandbox *sb, pe_component_result *res) {
   size_t n;
   const uint8_t *p = pe_wasi_captured(sb->w, 1, &n);
-  if (p && n > sb->out_seen) pe_buf_append(&res->out, p + sb->out_seen, n - sb->out_seen);
+  if (p && n > sb->out_seen && !pe_buf_append(&res->out, p + sb->out_seen, n - sb->out_seen))
+    output_lost(1);
   sb->out_seen = n;
   p = pe_wasi_captured(sb->w, 2, &n);
-  if (p && n > sb->err_seen) pe_buf_append(&res->err, p + sb->err_seen, n - sb->err_seen);
+  if (p && n > sb->err_seen && !pe_buf_append(&res->err, p + sb->err_seen, n - sb->err_seen))
+    output_lost(2);
   sb->err_seen = n;
   note_dropped(sb, 1, &res->out);
   note_dropped(sb, 2, &res->err);

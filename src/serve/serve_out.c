@@ -59,13 +59,25 @@ struct pe_out {
   pthread_cond_t wake; /* the buffer became non-empty, or closing */
   pe_buf buf;
   bool closing;
+  bool failing;   /* the last write failed: said once, until one succeeds */
   pthread_t flusher;
 };
+
+/* Writes p under the lock. A failure (stdout closed, disk full) loses the
+ * text, but not silently: the first of a run of failures is said on
+ * stderr. */
+static void write_locked(pe_out *o, const void *p, size_t n) {
+  bool ok = pe_write_all(o->fd, p, n);
+  if (!ok && !o->failing)
+    fprintf(stderr, "pyedge: writing standard output failed (%s): the access log and guest "
+            "output are lost until it works again\n", strerror(errno));
+  o->failing = !ok;
+}
 
 /* Under the lock. */
 static void flush_locked(pe_out *o) {
   if (o->buf.len == 0) return;
-  pe_write_all(o->fd, o->buf.data, o->buf.len); /* an error drops the batch */
+  write_locked(o, o->buf.data, o->buf.len); /* an error drops the batch */
   o->buf.len = 0;
 }
 
@@ -124,7 +136,7 @@ void pe_out_write(pe_out *o, const char *p, size_t n) {
     /* no memory for the batch: this text goes out alone, nothing queued
      * before it is overtaken */
     flush_locked(o);
-    pe_write_all(o->fd, p, n);
+    write_locked(o, p, n);
   } else if (o->buf.len >= PE_OUT_FLUSH_BYTES) {
     flush_locked(o);
   } else if (was_empty) {
@@ -179,7 +191,18 @@ struct pe_log {
   uint64_t max;   /* rotate before a write would pass this */
   char path[PATH_MAX];
   char old[PATH_MAX + 2]; /* path + ".1" */
+  bool failing;           /* the last write failed: said once, until one succeeds */
 };
+
+/* Under the lock. A failed write loses only the log, and is said on
+ * stderr once per run of failures. */
+static void log_write_locked(pe_log *l, const void *p, size_t n) {
+  bool ok = pe_write_all(l->fd, p, n);
+  if (!ok && !l->failing)
+    fprintf(stderr, "pyedge: writing %s failed (%s): output is lost until it works again\n",
+            l->path, strerror(errno));
+  l->failing = !ok;
+}
 
 static int open_append(const char *path, uint64_t *size) {
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -245,7 +268,7 @@ void pe_log_write(pe_log *l, const void *p, size_t n) {
     return;
   }
   if (n <= l->max) {
-    pe_write_all(l->fd, p, n); /* a failed log write loses only the log */
+    log_write_locked(l, p, n);
     l->size += n;
   } else {
     /* more than a whole file: its head, and a line saying how much is left
@@ -262,8 +285,8 @@ void pe_log_write(pe_log *l, const void *p, size_t n) {
                        n - head, l->max);
       nlen = m > 0 && (size_t)m < sizeof note ? (size_t)m : 0;
     }
-    pe_write_all(l->fd, p, head);
-    if (nlen) pe_write_all(l->fd, note, nlen);
+    log_write_locked(l, p, head);
+    if (nlen) log_write_locked(l, note, nlen);
     l->size += head + nlen;
   }
   pthread_mutex_unlock(&l->lock);

@@ -84,7 +84,7 @@ static inline pe_buf fx_payload(const void *p, ...) {
     p = va_arg(ap, const void *);
   }
   va_end(ap);
-  if (!b.data) pe_buf_append(&b, "", 0);
+  if (!b.data) assert_true(pe_buf_append(&b, "", 0));
   return b;
 }
 

@@ -75,15 +75,14 @@ static int call(fixture *f, const char *svc, const void *in, size_t n, const cha
   f->out.len = 0;
   f->rq.hs.call(f->rq.hs.ctx, svc, strlen(svc), in, n, &f->out);
   assert_true(f->out.len >= 1);
-  pe_buf_append(&f->out, "", 0); /* terminate */
+  assert_true(pe_buf_append(&f->out, "", 0)); /* terminate */
   if (msg) *msg = f->out.data + 1;
   return (unsigned char)f->out.data[0];
 }
 
 static void put(pe_buf *b, const void *p, size_t n) {
   uint8_t len[4] = {(uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24)};
-  pe_buf_append(b, len, 4);
-  pe_buf_append(b, p, n);
+  assert_true(pe_buf_append(b, len, 4) && pe_buf_append(b, p, n));
 }
 
 static void put_s(pe_buf *b, const char *s) { put(b, s, strlen(s)); }
@@ -250,7 +249,7 @@ static void test_http_hostile(void **state) {
   /* truncations of a good payload at every length, and junk after it */
   send_payload(&p, "GET", "http://127.0.0.1:2/", 0, NULL, "body");
   for (size_t n = 0; n < p.len; n++) assert_int_equal(call(f, "http.send", p.data, n, &msg), PE_HC_INVALID);
-  pe_buf_append(&p, "x", 1);
+  assert_true(pe_buf_append(&p, "x", 1));
   assert_int_equal(call(f, "http.send", p.data, p.len, &msg), PE_HC_INVALID);
   assert_int_equal(call(f, "http.other", p.data, p.len, &msg), PE_HC_NO_SERVICE);
   pe_buf_free(&p);
@@ -308,7 +307,7 @@ static pe_chain_status nul_answer(void *ctx, const char *id, const pe_chain_requ
                                   "\1\0\0\0x" "\3\0\0\0" "1\0002"     /* "x": "1\02" */
                                   "\1\0\0\0y" "\1\0\0\0z"              /* "y": "z" */
                                   "\4\0\0\0body";
-  pe_buf_append(response, answer, sizeof answer - 1);
+  assert_true(pe_buf_append(response, answer, sizeof answer - 1));
   return PE_CHAIN_OK;
 }
 
