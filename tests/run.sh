@@ -7,9 +7,16 @@
 # which are added up here. A suite that crashes or prints no count counts as
 # one failure, so a broken runner can never pass silently.
 #
-# Usage: tests/run.sh [SUITE...]
+# Usage: tests/run.sh [SUITE...] [-k NAME]...
 #   suites: toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build
 #           platform fuzz san soak
+#   -k NAME (repeatable; or T=NAME in the environment) runs only the tests NAME
+#           selects in each named suite, and shows their output: the test
+#           named NAME, else those whose name contains NAME; with * or ?, a glob
+#           over the whole name. Unit suites take BINARY, BINARY:TEST or :TEST
+#           (tests/unit/run.sh). A suite where NAME matches nothing fails.
+#           fuzz, san and soak do not select by name.
+#   make test-one SUITE=unit T=test_kv:test_utf8 is tests/run.sh unit -k ...
 set -u
 cd "$(dirname "$0")/.."
 LOG_DIR=build/test-logs
@@ -47,33 +54,41 @@ run_suite() { # name command...
     shift
     local log=$LOG_DIR/$name.log start=$SECONDS
     echo "== $name"
-    "$@" >"$log" 2>&1
-    local rc=$?
+    if [ ${#sel[@]} -gt 0 ]; then
+        "$@" "${sel[@]}" 2>&1 | tee "$log"
+        local rc=${PIPESTATUS[0]}
+    else
+        "$@" >"$log" 2>&1
+        local rc=$?
+    fi
     SECONDS_SUITE=$((SECONDS - start))
-    grep -E '^(FAIL|\[  FAILED  \]|\[  ERROR   \])' "$log" | head -n 40
+    [ ${#sel[@]} -gt 0 ] || grep -E '^(FAIL|\[  FAILED  \]|\[  ERROR   \])' "$log" | head -n 40
     add_counts "$name" "$log" "$rc"
 }
 
-run_cmocka() { # dir
-    local dir=$1 rc=0
-    for t in "$dir"/test_*; do
-        [ -x "$t" ] || continue
-        echo "-- $t"
-        "$t" || rc=1
-    done
-    return $rc
-}
-
-suites=("$@")
+suites=()
+sel=() # -k NAME... as the suites take it
+while [ $# -gt 0 ]; do
+    case $1 in
+        -k)
+            if [ $# -lt 2 ] || [ -z "$2" ]; then echo "-k wants a test name or pattern" >&2; exit 2; fi
+            sel+=(-k "$2"); shift 2 ;;
+        *) suites+=("$1"); shift ;;
+    esac
+done
+[ -n "${T:-}" ] && sel+=(-k "$T")
+if [ ${#sel[@]} -gt 0 ] && [ ${#suites[@]} -eq 0 ]; then
+    echo "-k (or T) needs the suite to look in: tests/run.sh SUITE -k NAME"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 [ ${#suites[@]} -eq 0 ] && suites=(toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
 
 for s in "${suites[@]}"; do
     case $s in
         toolchain) run_suite toolchain tests/toolchain/fetch_test.sh ;;
-        unit) run_suite unit run_cmocka build/tests ;;
-        unit-asan) ASAN_OPTIONS=detect_leaks=1:handle_segv=0:allow_user_segv_handler=1 \
-                   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-                   run_suite unit-asan run_cmocka build/tests-asan ;;
+        unit) run_suite unit tests/unit/run.sh ;;
+        unit-asan) run_suite unit-asan tests/unit/run.sh --asan ;;
         cli) run_suite cli tests/cli/run.sh ;;
         wasi) run_suite wasi python3 tests/wasi/run_testsuite.py ;;
         sandbox) run_suite sandbox tests/sandbox/run.sh ;;
@@ -83,9 +98,18 @@ for s in "${suites[@]}"; do
         platform) run_suite platform tests/platform/run.sh ;;
         build) run_suite build tests/serve/build.sh ;;
         new) run_suite new tests/cli/new.sh ;;
-        fuzz) run_suite fuzz tests/fuzz/run.sh ;;
-        san) run_suite san tests/san/run.sh ;;
-        soak) run_suite soak tests/soak/run.sh ;;
+        fuzz | san | soak)
+            if [ ${#sel[@]} -gt 0 ]; then
+                echo "FAIL $s: the $s suite does not select tests by name (-k)"
+                total_fail=$((total_fail + 1))
+                continue
+            fi
+            case $s in
+                fuzz) run_suite fuzz tests/fuzz/run.sh ;;
+                san) run_suite san tests/san/run.sh ;;
+                soak) run_suite soak tests/soak/run.sh ;;
+            esac
+            ;;
         *) echo "unknown suite $s"; total_fail=$((total_fail + 1)) ;;
     esac
 done

@@ -7,8 +7,13 @@
 # under one mktemp -d, removed on exit together with every server started
 # here. Each server gets 30 s to come up; the whole suite takes ~10 s.
 #
+# Usage: tests/cli/new.sh [-k NAME]... [--list] (tests/lib/select.sh; a
+# case runs the earlier ones it needs, silently).
 # Environment: PYEDGE (default build/pyedge).
 set -u
+. "$(dirname "$0")/../lib/select.sh"
+select_args "$@"
+[ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/cli/new.sh [-k NAME]... [--list]" >&2; exit 2; }
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 PYEDGE=${PYEDGE:-$ROOT/build/pyedge}
@@ -27,11 +32,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-finish() { echo "$passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+pass() { reported "$1" || return 0; passed=$((passed + 1)); echo "PASS $1"; }
+fail() { reported "$1" || return 0; failed=$((failed + 1)); echo "FAIL $1: $2"; }
+finish() { select_end; [ "$failed" -eq 0 ]; exit; }
 
-if [ ! -x "$PYEDGE" ]; then
+if ! listing && [ ! -x "$PYEDGE" ]; then
     fail setup "$PYEDGE is not built (make)"
     finish
 fi
@@ -73,17 +78,22 @@ cd "$WORK" || exit 1
 
 # --- refusals and help ------------------------------------------------------
 
+if begin "new --help lists templates"; then
 out=$("$PYEDGE" new --help 2>&1); rc=$?
 if [ $rc -eq 0 ] && grep -q http-py-async <<<"$out" && grep -q '^  static' <<<"$out"; then
     pass "new --help lists templates"
 else fail "new --help lists templates" "rc=$rc: $out"; fi
+fi
 
+if begin "unknown template exits 2 with the list"; then
 out=$("$PYEDGE" new no-such-template my-app 2>&1); rc=$?
 if [ $rc -eq 2 ] && grep -q http-py <<<"$out" && [ ! -e my-app ]; then
     pass "unknown template exits 2 with the list"
 else fail "unknown template exits 2 with the list" "rc=$rc: $out"; fi
+fi
 
 for bad in Bad_Name 1app my--app x- app- "my app" ../up MixedCase; do
+    begin "bad name refused: '$bad'" || continue
     out=$("$PYEDGE" new http-py "$bad" 2>&1); rc=$?
     if [ $rc -ne 0 ] && [ ! -e "$bad" ] && grep -qi 'name' <<<"$out"; then
         pass "bad name refused: '$bad'"
@@ -102,7 +112,14 @@ declare -A WANT=(
     [http-py-async]="Hello from Python!"
     [static]="Hello from app-static!"
 )
+WATCH_CASES=("watch serves the app" "watch restarts on a change"
+             "watch stops on SIGINT, exit 0, no server left")
 for t in http-py http-py-async static; do
+    # the later cases that need this app
+    later=("new $t content" "up serves $t")
+    [ $t = static ] && later+=("existing directory refused, left alone")
+    [ $t = http-py ] && later+=("${WATCH_CASES[@]}")
+    begin "new $t creates the app" "${later[@]}" || continue
     app=app-$t
     out=$("$PYEDGE" new "$t" "$app" --accept-defaults 2>&1); rc=$?
     missing=""
@@ -125,6 +142,7 @@ for t in http-py http-py-async static; do
         static) grep -q 'static_response' $app/spin.toml && ! ls $app/*.py >/dev/null 2>&1 ;;
     esac && pass "new $t content" || fail "new $t content" "$(cat $app/spin.toml)"
 
+    selected "up serves $t" || continue
     port=$(free_port)
     "$PYEDGE" up -f "$WORK/$app" --listen "127.0.0.1:$port" --quiet >"up-$t.log" 2>&1 &
     pid=$!
@@ -137,19 +155,23 @@ for t in http-py http-py-async static; do
     stop "$pid"
 done
 
+if begin "existing directory refused, left alone"; then
 out=$("$PYEDGE" new static app-static 2>&1); rc=$?
 if [ $rc -ne 0 ] && grep -q 'already exists' <<<"$out" &&
     grep -q 'Hello from app-static' app-static/spin.toml; then
     pass "existing directory refused, left alone"
 else fail "existing directory refused, left alone" "rc=$rc: $out"; fi
+fi
 
 # --- watch -------------------------------------------------------------------
 
+if begin "watch --help"; then
 out=$("$PYEDGE" watch --help 2>&1); rc=$?
 [ $rc -eq 0 ] && grep -q 'pyedge watch' <<<"$out" && pass "watch --help" ||
     fail "watch --help" "rc=$rc: $out"
+fi
 
-if [ -d app-http-py ]; then
+if begin "${WATCH_CASES[@]}" && [ -d app-http-py ]; then
     port=$(free_port)
     "$PYEDGE" watch -f "$WORK/app-http-py" --listen "127.0.0.1:$port" --quiet >watch.log 2>&1 &
     wpid=$!

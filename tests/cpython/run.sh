@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/cpython/run.sh [TEST...] -- run a selection of CPython's own regression
+# tests/cpython/run.sh [-k NAME]... [--list] [TEST...] -- run a selection of CPython's own regression
 # tests (Lib/test of the same 3.13.5 source) inside the pyedge sandbox:
 #
 #   build/pyedge python --ro-dir build/python/src::/cpython  (Lib/test, read-only)
@@ -17,9 +17,16 @@
 # those, or the _test* C modules (built with --disable-test-modules).
 # test_unicode of older CPythons is test_str in 3.13.
 #
+# -k NAME picks among the modules (the default ones or the TESTs) as every
+# suite does: the module named NAME, else those whose name contains it; with *
+# or ?, a glob (tests/lib/select.sh). --list prints the modules.
+#
 # Environment: PYEDGE (default build/pyedge), PYEDGE_TEST_TIMEOUT (seconds per
 # module, default 900), PYEDGE_TEST_ARGS (extra regrtest arguments, e.g. -v).
 set -uo pipefail
+. "$(dirname "$0")/../lib/select.sh"
+select_args "$@"
+set -- ${SELECT_REST[@]+"${SELECT_REST[@]}"}
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PYEDGE=${PYEDGE:-$ROOT/build/pyedge}
@@ -34,11 +41,11 @@ DEFAULT_TESTS=(
 )
 if [ $# -gt 0 ]; then tests=("$@"); else tests=("${DEFAULT_TESTS[@]}"); fi
 
-if [ ! -x "$PYEDGE" ]; then
+if ! listing && [ ! -x "$PYEDGE" ]; then
     echo "tests/cpython: $PYEDGE is not built (make)" >&2
     exit 1
 fi
-if [ ! -d "$PYDIR/src/test" ]; then
+if ! listing && [ ! -d "$PYDIR/src/test" ]; then
     echo "tests/cpython: $PYDIR/src/test is missing (make python)" >&2
     exit 1
 fi
@@ -54,6 +61,7 @@ BOOT='import os; os.chdir("/tmp"); from test.libregrtest.main import main; main(
 mkdir -p "$LOGDIR"
 passed=0 failed=0
 for t in "${tests[@]}"; do
+    begin "$t" || continue
     log=$LOGDIR/$t.log
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/pyedge-cpython-test.XXXXXX")
     start=$(date +%s%N)
@@ -81,5 +89,5 @@ for t in "${tests[@]}"; do
         echo "FAIL $t ($why, ${secs} s, log: ${log#"$ROOT"/})"
     fi
 done
-echo "$passed passed, $failed failed"
+select_end
 [ "$failed" -eq 0 ]

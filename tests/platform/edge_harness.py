@@ -11,8 +11,11 @@
   started, each stopped by the case or, cleanly, at teardown.
 - `Cases`: a list of named test functions; run() prints "PASS name" /
   "FAIL name: why", then "N passed, M failed", and returns the exit status.
-  -k SUBSTRING (repeatable) selects cases. teardown() returns None when
-  all went well, else why (reported as servers_stop_cleanly).
+  -k NAME (repeatable) selects cases as tests/lib/selection.py says (the
+  case named NAME, else those containing it; * and ? globs); when it
+  selects none, neither setup nor teardown runs. --list prints the case
+  names. teardown() returns None when all went well, else why (reported as
+  servers_stop_cleanly).
 """
 
 import os
@@ -26,6 +29,7 @@ APPS = os.path.join(HERE, "apps")
 sys.path.insert(0, os.path.join(ROOT, "tests", "serve"))
 
 import drive  # noqa: E402  (after the path change)
+import selection  # noqa: E402  (tests/lib, on the path drive.py set)
 
 CaseFailure = drive.CaseFailure
 check = drive.check
@@ -58,10 +62,17 @@ class Cases:
 
     def run(self, setup=None, teardown=None):
         only = [sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "-k"]
+        names = [name for name, _ in self.cases]
+        if "--list" in sys.argv[1:]:
+            print("\n".join(names))
+            return 0
+        chosen = set(selection.select(names, only))
         tally = drive.Tally()
         report = tally.report
 
-        if not os.access(drive.PYEDGE, os.X_OK):
+        if not chosen:
+            report(f"-k {selection.describe(only)}", f"no test matches (tests: {len(names)})")
+        elif not os.access(drive.PYEDGE, os.X_OK):
             report("setup", f"{drive.PYEDGE} is not built (make)")
         else:
             try:
@@ -71,7 +82,7 @@ class Cases:
                 report("setup", f"{type(e).__name__}: {e}")
                 return tally.close()
             for name, fn in self.cases:
-                if only and not any(k in name for k in only):
+                if name not in chosen:
                     continue
                 try:
                     fn()

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "serve"))
 
 import drive  # noqa: E402
+import selection  # noqa: E402  (tests/lib, on the path drive.py set)
 from drive import (HOST, ROOT, CaseFailure, Server, check, eq, free_port, request,  # noqa: E402,F401
                    short)
 
@@ -189,15 +190,25 @@ class Runner:
 
     def main(self):
         ap = argparse.ArgumentParser(description=self.title)
-        ap.add_argument("-k", action="append", default=[], help="only cases containing this")
+        ap.add_argument("-k", action="append", default=[],
+                        help="only the case named this, else those containing it; * ? globs")
         ap.add_argument("-v", action="store_true", help="print server stderr on failures")
+        ap.add_argument("--list", action="store_true", help="print the case names, run nothing")
         opts = ap.parse_args()
+        names = [name for name, _ in self.cases]
+        if opts.list:
+            print("\n".join(names))
+            return 0
+        chosen = set(selection.select(names, opts.k))
         tally = drive.Tally()
+        if not chosen:
+            tally.report(f"-k {selection.describe(opts.k)}", f"no test matches (tests: {len(names)})")
+            return tally.close()
         if not os.access(drive.PYEDGE, os.X_OK):
             tally.report("setup", f"{drive.PYEDGE} is not built (make)")
             return tally.close()
         for name, fn in self.cases:
-            if opts.k and not any(k in name for k in opts.k):
+            if name not in chosen:
                 continue
             t0 = time.monotonic()
             try:

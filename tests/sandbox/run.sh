@@ -19,10 +19,18 @@
 # The file-system cases also compare the host-side tree before and after.
 #
 # No network. Temp dirs live under one mktemp -d, removed on exit.
+# Usage: tests/sandbox/run.sh [-k NAME]... [--list]
+#   -k NAME  runs only the cases named NAME (else those whose name contains
+#            it; with * or ?, a glob): see tests/lib/select.sh. Each case is
+#            `if begin NAME; then ... finish NAME` / `fi` (in a loop:
+#            `begin NAME || continue`).
 # Environment: PYEDGE (default build/pyedge), WASI_CC (the wasm C compiler;
 # default build/python/sdk/bin/clang, else the newest
 # ~/.cache/pyedge/sdk/*/bin/clang).
 set -u
+. "$(dirname "$0")/../lib/select.sh"
+select_args "$@"
+[ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/sandbox/run.sh [-k NAME]... [--list]" >&2; exit 2; }
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 PYEDGE=${PYEDGE:-$ROOT/build/pyedge}
@@ -42,8 +50,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+pass() { reported "$1" || return 0; passed=$((passed + 1)); echo "PASS $1"; }
+fail() { reported "$1" || return 0; failed=$((failed + 1)); echo "FAIL $1: $2"; }
 
 # What must never appear in a guest's output.
 SECRET="PYEDGE-SECRET-$$-$RANDOM$RANDOM"
@@ -60,15 +68,17 @@ find_cc() {
     [ -n "$c" ] && echo "$c"
 }
 
+# (listing the cases for -k needs none of the setup)
+if ! listing; then
 if [ ! -x "$PYEDGE" ]; then
     fail setup "$PYEDGE is not built (make)"
-    echo "$passed passed, $failed failed"
+    select_end
     exit 1
 fi
 CC_WASM=$(find_cc)
 if [ -z "$CC_WASM" ] || [ ! -x "$CC_WASM" ]; then
     fail setup "no wasm C compiler (build/python/sdk/bin/clang or ~/.cache/pyedge/sdk/*/bin/clang)"
-    echo "$passed passed, $failed failed"
+    select_end
     exit 1
 fi
 
@@ -118,6 +128,7 @@ while read -r w; do
     unset "BUILT[$name]"
     fail "compile $name" "$(head -c 300 "$w.compile.log" | tr '\n' ' ')"
 done <"$WORK/compile-failed"
+fi
 
 # --- running a case --------------------------------------------------------
 
@@ -147,6 +158,7 @@ why() { WHY+=("$*"); }
 finish() {
     local name=$1 all="$OUT
 $ERR"
+    [ "$name" == "$SELECT_CASE" ] || why "the case has no 'begin $name' (see tests/lib/select.sh)"
     if [[ $all == *"$SECRET"* ]]; then why "THE SECRET LEAKED into the guest's output"; fi
     if [[ $all == *"root:x:0:"* ]]; then why "the host's /etc/passwd leaked"; fi
     if [[ $all == *"$PYEDGE_SANDBOX_CANARY"* ]]; then why "the host environment leaked"; fi
@@ -251,6 +263,7 @@ check_ro() { [ "$(tree_sig "$T/ro")" == "$SIG_RO" ] || why "the read-only direct
 # 1. File-system escapes
 # =========================================================================
 
+if begin fs_escape_raw_wasi; then
 new_tree
 # fds 9 and 10 of the pyedge process itself are open on the secret and
 # /etc/passwd: the guest must not reach them by number.
@@ -345,7 +358,9 @@ EOF
 check_outside
 [ -L "$T/sb/hl4" ] || why "hl4 (a hard link to the symlink itself) is not a symlink"
 finish fs_escape_raw_wasi
+fi
 
+if begin fs_escape_libc; then
 new_tree
 pe_run --dir "$T/sb::/sb" "$(m escape_libc)" 9<"$T/outside/secret" 10</etc/passwd
 expect_rc 0
@@ -397,7 +412,9 @@ EOF
 )"
 check_outside
 finish fs_escape_libc
+fi
 
+if begin fs_escape_python; then
 new_tree
 pe_py --dir "$T/sb::/sb" --ro-dir "$PYDIR::/t" -- /t/escape.py 9<"$T/outside/secret" 10</etc/passwd
 expect_rc 0
@@ -460,8 +477,10 @@ EOF
 )"
 check_outside
 finish fs_escape_python
+fi
 
 # The host moves directories that the guest holds open out of the preopen.
+if begin fs_dirs_moved_out_while_open; then
 new_tree
 (timeout --signal=KILL 60 "$PYEDGE" run --dir "$T/sb::/sb" "$(m moved)" \
     >"$WORK/out" 2>"$WORK/err" </dev/null; exit $?) 2>/dev/null &
@@ -492,6 +511,7 @@ EOF
 [ "$(cat "$T/outside/secret")" == "$SECRET" ] || why "the secret was changed"
 [ -z "$(find "$T" -name stolen -o -name hl)" ] || why "an escape created a file"
 finish fs_dirs_moved_out_while_open
+fi
 
 # TOCTOU: the host keeps swapping the directory sb/swap for symlinks that lead
 # out (absolute, then relative) while the guest opens swap/target.
@@ -515,6 +535,7 @@ toctou_tree() {
     SWAP_PID=$!
     BG_PIDS+=("$SWAP_PID")
 }
+if begin fs_toctou_swap_dir_for_symlink_c; then
 toctou_tree
 pe_run --dir "$T/sb::/sb" "$(m toctou)" 1.2
 kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null
@@ -522,7 +543,9 @@ expect_rc 0
 expect_out_has "leaked 0"
 expect_out_has "RACE HELD"
 finish fs_toctou_swap_dir_for_symlink_c
+fi
 
+if begin fs_toctou_swap_dir_for_symlink_python; then
 toctou_tree
 pe_py --dir "$T/sb::/sb" --ro-dir "$PYDIR::/t" -- /t/toctou.py 1.2
 kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null
@@ -530,8 +553,10 @@ expect_rc 0
 expect_out_has "leaked 0"
 expect_out_has "RACE HELD"
 finish fs_toctou_swap_dir_for_symlink_python
+fi
 
 # The descriptor table: renumbering, path calls on non-directories, filling it.
+if begin fs_descriptor_table; then
 new_tree
 pe_run --dir "$T/sb::/sb" --dir "$T/sb::/sb2" "$(m fdtable)"
 expect_rc 0
@@ -563,11 +588,13 @@ EOF
 )"
 check_outside
 finish fs_descriptor_table
+fi
 
 # =========================================================================
 # 2. Read-only preopens
 # =========================================================================
 
+if begin ro_dir_c; then
 new_tree
 pe_run --ro-dir "$T/ro::/ro" --dir "$T/rw::/rw" "$(m ro)"
 expect_rc 0
@@ -636,7 +663,9 @@ EOF
 check_ro
 [ -z "$(ls -A "$T/rw")" ] || why "something reached the rw directory: $(ls -A "$T/rw" | tr '\n' ' ')"
 finish ro_dir_c
+fi
 
+if begin ro_dir_python; then
 new_tree
 pe_py --ro-dir "$T/ro::/ro" --dir "$T/rw::/rw" --ro-dir "$PYDIR::/t" -- /t/ro.py
 expect_rc 0
@@ -678,11 +707,13 @@ check_ro
 [ "$(cd "$T/rw" && ls -A | tr '\n' ' ')" == "copy x " ] || why "unexpected files in rw: $(ls -A "$T/rw" | tr '\n' ' ')"
 [ "$(stat -c %h "$T/ro/file.txt")" -eq 1 ] || why "ro/file.txt gained a hard link"
 finish ro_dir_python
+fi
 
 # =========================================================================
 # 3. Wild pointers to every WASI function
 # =========================================================================
 
+if begin wild_pointers_every_wasi_call; then
 new_tree
 pe_run --dir "$T/sb::/sb" --env A=B "$(m wildptr)"
 expect_rc 0
@@ -895,35 +926,45 @@ extra=$(cd "$T/sb" && ls -A | grep -vxE 'file.txt|sub|link|wild.txt|h_[a-z_0-9]+
 [ "$(stat -c %s "$T/sb/wild.txt")" -eq 0 ] || why "the failed writes wrote to wild.txt"
 check_outside
 finish wild_pointers_every_wasi_call
+fi
 
 # =========================================================================
 # 4. Memory exhaustion
 # =========================================================================
 
+if begin mem_c_malloc_until_null_32M; then
 pe_run --max-memory 32M "$(m oom)"
 expect_rc 42
 expect_out "malloc NULL after 24..31 MiB; grew page by page to 512 pages; then grow(1) -1, grow(65535) -1; small malloc ok"
 finish mem_c_malloc_until_null_32M
+fi
 
+if begin mem_initial_memory_over_limit; then
 pe_run --max-memory 32M "$(m bigmem)"
 expect_rc 134
 expect_out ""
 expect_err_has "needs 1024 pages of memory at start, limit is 512"
 expect_err_has "pyedge: bigmem.wasm: instantiation failed: memory limit exceeded"
 finish mem_initial_memory_over_limit
+fi
 
+if begin mem_initial_memory_without_limit; then
 pe_run "$(m bigmem)"
 expect_rc 0
 expect_out "main ran: 1024 pages"
 finish mem_initial_memory_without_limit
+fi
 
+if begin mem_python_initial_memory_over_limit; then
 pe_py --max-memory 16M -c 'print("ran")'
 expect_rc 134
 expect_out ""
 expect_err_has "pyedge: python: instantiation failed: memory limit exceeded"
 finish mem_python_initial_memory_over_limit
+fi
 
 for c in bytearray grow list str; do
+    begin "mem_python_${c}_memoryerror_64M" || continue
     pe_py --max-memory 64M --ro-dir "$PYDIR::/t" -- /t/memory.py "$c"
     expect_rc 0
     expect_out "$c: MemoryError
@@ -935,37 +976,48 @@ done
 # bound (2^24 elements = 16 steps of 2^20) and fail, not exhaust the host;
 # under --max-memory it may take no more bytes than that limit (24 bytes an
 # element: 1 MiB holds no step of 2^20, 64 MiB holds two).
+if begin mem_table_grow_bounded; then
 pe_run "$(m tablegrow)"
 expect_rc 16
 finish mem_table_grow_bounded
+fi
+if begin mem_table_grow_within_memory_limit_1M; then
 pe_run --max-memory 1M "$(m tablegrow)"
 expect_rc 0
 finish mem_table_grow_within_memory_limit_1M
+fi
+if begin mem_table_grow_within_memory_limit_64M; then
 pe_run --max-memory 64M "$(m tablegrow)"
 expect_rc 2
 finish mem_table_grow_within_memory_limit_64M
+fi
 
 # =========================================================================
 # 5. Stack exhaustion
 # =========================================================================
 
+if begin stack_c_recursion; then
 pe_run "$(m recurse)" native
 expect_rc 134
 expect_err "pyedge: recurse.wasm: trap: call stack exhausted"
 finish stack_c_recursion
+fi
 
 # 4 KiB frames on the shadow stack (in linear memory): it runs below address
 # 0 of the linear memory and the access traps.
+if begin stack_c_recursion_big_frames; then
 pe_run "$(m recurse)" frames
 expect_rc 134
 expect_err "pyedge: recurse.wasm: trap: out of bounds memory access"
 finish stack_c_recursion_big_frames
+fi
 
 # Recursion that calls a host function at every level: the native stack runs
 # out inside host code (the import), which must still be a guest trap.
 # (4, random_get, uses so little host stack that where the overflow lands
 # varies from run to run; it is left out to keep the outcome deterministic.)
 for w in 0:clock_time_get 1:fd_fdstat_get 2:path_filestat_get 3:fd_write 5:pyedge_log; do
+    begin "stack_c_recursion_through_${w#*:}" || continue
     new_tree
     pe_run --dir "$T/sb::/sb" "$(m recurse)" hostcall "${w%%:*}"
     expect_rc 134
@@ -976,6 +1028,7 @@ done
 # memory.grow is a call from generated code straight into the runtime (not a
 # WASI import). Where the overflow lands varies with the stack's alignment
 # from run to run, so five runs: all must trap.
+if begin stack_c_recursion_through_memory_grow; then
 rcs=""
 for i in 1 2 3 4 5; do
     pe_run "$(m recurse)" hostcall 6
@@ -986,8 +1039,10 @@ expect_rc 134
 expect_err "pyedge: recurse.wasm: trap: call stack exhausted"
 [ "$RC" -eq 134 ] || why "exit codes of the runs:$rcs"
 finish stack_c_recursion_through_memory_grow
+fi
 
 for c in pyrecursion eval compile json json_dumps repr pickle compare reprloop highlimit; do
+    begin "stack_python_$c" || continue
     pe_py --ro-dir "$PYDIR::/t" -- /t/deep.py "$c"
     expect_rc 0
     case $c in
@@ -999,11 +1054,13 @@ done
 
 # A million nested map() iterators: CPython's C code recurses without a
 # Python-level check; the sandbox must turn the native overflow into a trap.
+if begin stack_python_nested_c_iterators; then
 pe_py --ro-dir "$PYDIR::/t" -- /t/deep.py map
 expect_rc 134
 expect_out ""
 expect_err "pyedge: python: trap: call stack exhausted"
 finish stack_python_nested_c_iterators
+fi
 
 # The same from Python: N nested map() iterators whose innermost level calls
 # the host (_pyedge.log). First bisect N between "fits" (exit 0) and "does
@@ -1011,6 +1068,7 @@ finish stack_python_nested_c_iterators
 # native stack) over ~1 MiB: on the way, the host call lands at every
 # distance from the end of the stack. Every probe must end in 0 or the trap
 # (134), never a host crash.
+if begin stack_python_host_call_at_the_stack_limit; then
 lo=1000 hi=1000000 probes="" bad=""
 while [ $((hi - lo)) -gt 1 ]; do
     mid=$(((lo + hi) / 2))
@@ -1033,6 +1091,7 @@ else
     RC=134 OUT="" ERR="" # every probe was 0 or 134; the last was a trap
 fi
 finish stack_python_host_call_at_the_stack_limit
+fi
 
 # =========================================================================
 # 6. Infinite loops under --timeout 1
@@ -1044,6 +1103,7 @@ finish stack_python_host_call_at_the_stack_limit
 timeout_case() {
     local name=$1 mode=$2 fd pid s e
     shift 2
+    begin "$name" || return 0
     s=$(date +%s%N)
     case $mode in
         null) (timeout --signal=KILL 60 "$PYEDGE" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null; exit $?) 2>/dev/null ;;
@@ -1091,6 +1151,7 @@ timeout_case timeout_python_select_stdin fifo python --timeout 1 --ro-dir "$PYDI
 # deadline.
 T=$(mktemp -d "$WORK/t.XXXXXX")
 mkfifo "$T/fifo"
+if begin fs_fifo_in_preopen; then
 pe_py --timeout 5 --dir "$T::/sb" -c '
 import errno
 print("read without writer:", repr(open("/sb/fifo").read()))
@@ -1102,7 +1163,9 @@ expect_rc 0
 expect_out "read without writer: ''
 open for writing without reader: ENXIO"
 finish fs_fifo_in_preopen
+fi
 
+if begin timeout_python_read_fifo_in_preopen; then
 exec {wr}<>"$T/fifo"
 s=$(date +%s%N)
 (timeout --signal=KILL 60 "$PYEDGE" python --timeout 1 --dir "$T::/sb" -c 'open("/sb/fifo").read()' \
@@ -1113,8 +1176,10 @@ expect_rc 124
 expect_ms_le 1500
 expect_err "pyedge: python: stopped after the 1 s timeout"
 finish timeout_python_read_fifo_in_preopen
+fi
 
 # stdout a pipe that nobody reads: the blocked write must end at the deadline.
+if begin timeout_c_write_blocked_on_full_pipe; then
 exec {rd}> >(exec sleep 60)
 reader=$!
 BG_PIDS+=("$reader")
@@ -1127,9 +1192,11 @@ expect_rc 124
 expect_ms_le 1500
 expect_err "pyedge: spin.wasm: stopped after the 1 s timeout"
 finish timeout_c_write_blocked_on_full_pipe
+fi
 
 # stdout a pipe whose reader is gone: EPIPE for the guest, no SIGPIPE for
 # the host (which would kill it: exit 141).
+if begin stdout_broken_pipe_c; then
 exec {rd}> >(exec true)
 sleep 0.2
 (timeout --signal=KILL 60 "$PYEDGE" run "$(m spin)" write >&"$rd" 2>"$WORK/err" </dev/null {rd}>&-; exit $?) 2>/dev/null
@@ -1138,7 +1205,9 @@ exec {rd}>&-
 expect_rc 5
 expect_err "write failed: errno 64 (EPIPE)"
 finish stdout_broken_pipe_c
+fi
 
+if begin stdout_broken_pipe_python; then
 exec {rd}> >(exec true)
 sleep 0.2
 (timeout --signal=KILL 60 "$PYEDGE" python -c 'print("x" * 100000)' >&"$rd" 2>"$WORK/err" </dev/null {rd}>&-; exit $?) 2>/dev/null
@@ -1147,6 +1216,7 @@ exec {rd}>&-
 expect_rc 1
 expect_err_has "BrokenPipeError: [Errno 64] Broken pipe"
 finish stdout_broken_pipe_python
+fi
 
 # =========================================================================
 # 7. Traps
@@ -1155,6 +1225,7 @@ finish stdout_broken_pipe_python
 for t in "div0:integer divide by zero" "ovf:integer overflow" "unreachable:unreachable executed" \
     "null:indirect call type mismatch or null" "mistyped:indirect call type mismatch or null" \
     "oob:out of bounds memory access" "conv:invalid conversion to integer"; do
+    begin "trap_${t%%:*}" || continue
     pe_run "$(m traps)" "${t%%:*}"
     expect_rc 134
     expect_out ""
@@ -1166,6 +1237,7 @@ done
 # 8. No sockets
 # =========================================================================
 
+if begin sockets_c; then
 new_tree
 pe_run --dir "$T/sb::/sb" "$(m sock)"
 expect_rc 0
@@ -1180,7 +1252,9 @@ fd 5: accept EBADF, recv EBADF, send EBADF, shutdown EBADF
 EOF
 )"
 finish sockets_c
+fi
 
+if begin sockets_python; then
 pe_py --ro-dir "$PYDIR::/t" -- /t/net.py
 expect_rc 0
 expect_out "$(cat <<'EOF'
@@ -1192,11 +1266,13 @@ urlopen: AttributeError
 EOF
 )"
 finish sockets_python
+fi
 
 # =========================================================================
 # 9. Environment isolation, arguments
 # =========================================================================
 
+if begin env_args_c; then
 pe_run --env A=1 --env 'B=x y' --env 'C==' --env 'D=' "$(m env)" '' 'a b' --env ünï $'new\nline' -x
 expect_rc 0
 expect_out "$(cat <<'EOF'
@@ -1217,19 +1293,24 @@ envc=4
 EOF
 )"
 finish env_args_c
+fi
 
+if begin env_empty_c; then
 pe_run "$(m env)"
 expect_rc 0
 expect_out "argc=1
 argv[0]=[env.wasm]
 envc=0"
 finish env_empty_c
+fi
 
+if begin env_args_python; then
 pe_py --env A=1 --env 'B=x y' --ro-dir "$PYDIR::/t" -- /t/env.py '' 'a b' -c --env
 expect_rc 0
 expect_out "environ: [('A', '1'), ('B', 'x y'), ('PYTHONHOME', '/usr/local')]
 argv: ['/t/env.py', '', 'a b', '-c', '--env']"
 finish env_args_python
+fi
 
-echo "$passed passed, $failed failed"
+select_end
 [ "$failed" -eq 0 ]

@@ -11,9 +11,16 @@
 # skipped tests count as neither. Exits 1 if anything failed, or if unittest
 # crashed or reported nothing (then it counts as one failure).
 #
-# Usage: tests/sdk/run.sh [--host] [UNITTEST ARGS...]
+# Usage: tests/sdk/run.sh [--host] [--list | -k NAME... | UNITTEST ARGS...]
 #   --host   run with the host's python3 instead (a quick check; the sandbox
 #            run is the real one)
+#   -k NAME  runs the tests NAME names, as in every suite: a test's name is
+#            its id (test_abi.MalformedRequests.test_x) or a dotted tail of
+#            it (MalformedRequests.test_x, test_x); the tests with that exact
+#            name, else those whose id contains NAME; with * or ?, a glob
+#            (repeatable; tests/lib/unittest_select.py). Matching nothing
+#            is a failure.
+#   --list   prints every test's id and runs nothing
 #   extra arguments replace "discover -s /tests -v", e.g.
 #            tests/sdk/run.sh -v test_abi.MalformedRequests
 # Environment: PYEDGE (default build/pyedge), PYEDGE_TEST_TIMEOUT (seconds,
@@ -29,11 +36,31 @@ if [ "${1:-}" = "--host" ]; then
     host=1
     shift
 fi
+pats=() list=0 rest=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        -k)
+            if [ $# -lt 2 ] || [ -z "$2" ]; then echo "-k wants a test name or pattern" >&2; exit 2; fi
+            pats+=("$2"); shift 2 ;;
+        --list) list=1; shift ;;
+        *) rest+=("$1"); shift ;;
+    esac
+done
+selecting=0
+if [ ${#pats[@]} -gt 0 ] || [ $list -eq 1 ]; then
+    selecting=1
+    if [ ${#rest[@]} -gt 0 ]; then
+        echo "tests/sdk: -k and --list take no unittest arguments" >&2
+        exit 2
+    fi
+fi
 
 if [ $host -eq 1 ]; then
     tests_dir=$ROOT/tests/sdk
-    cmd=(env PYTHONPATH="$ROOT/sdk/python:$tests_dir" PYTHONDONTWRITEBYTECODE=1
-         timeout "$TIMEOUT" python3 -X dev -m unittest)
+    path=$ROOT/sdk/python:$tests_dir
+    [ $selecting -eq 1 ] && path+=:$ROOT/tests/lib
+    cmd=(env PYTHONPATH="$path" PYTHONDONTWRITEBYTECODE=1
+         timeout "$TIMEOUT" python3 -X dev)
 else
     if [ ! -x "$PYEDGE" ]; then
         echo "tests/sdk: $PYEDGE is not built (make)" >&2
@@ -42,16 +69,25 @@ else
     fi
     tests_dir=/tests
     cmd=("$PYEDGE" python --timeout "$TIMEOUT"
-         --ro-dir "$ROOT/sdk/python::/sdk" --ro-dir "$ROOT/tests/sdk::/tests"
-         --env PYTHONPATH=/sdk:/tests --env PYTHONDONTWRITEBYTECODE=1
-         -- -X dev -m unittest)
+         --ro-dir "$ROOT/sdk/python::/sdk" --ro-dir "$ROOT/tests/sdk::/tests")
+    if [ $selecting -eq 1 ]; then
+        cmd+=(--ro-dir "$ROOT/tests/lib::/lib" --env PYTHONPATH=/sdk:/tests:/lib)
+    else
+        cmd+=(--env PYTHONPATH=/sdk:/tests)
+    fi
+    cmd+=(--env PYTHONDONTWRITEBYTECODE=1 -- -X dev)
 fi
-if [ $# -gt 0 ]; then
-    args=("$@")
+if [ $list -eq 1 ]; then
+    "${cmd[@]}" -m unittest_select --list "$tests_dir"
+    exit
+elif [ ${#pats[@]} -gt 0 ]; then
+    args=(-m unittest_select "$tests_dir" "${pats[@]}")
+elif [ ${#rest[@]} -gt 0 ]; then
+    args=(-m unittest "${rest[@]}")
     # test names are importable from the tests directory
     [ $host -eq 1 ] && cd "$tests_dir"
 else
-    args=(discover -s "$tests_dir" -v)
+    args=(-m unittest discover -s "$tests_dir" -v)
 fi
 
 out=$(mktemp "${TMPDIR:-/tmp}/pyedge-sdk.XXXXXX") || exit 1
@@ -59,6 +95,10 @@ trap 'rm -f "$out"' EXIT
 "${cmd[@]}" "${args[@]}" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
+if [ ${#pats[@]} -gt 0 ] && grep -q '^FAIL -k ' "$out"; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
 ran=$(grep -E '^Ran [0-9]+ tests? in ' "$out" | tail -n 1 | awk '{print $2}')
 verdict=$(grep -E '^(OK|FAILED)( \(.*\))?$' "$out" | tail -n 1)
 count() { # key

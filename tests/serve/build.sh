@@ -2,7 +2,12 @@
 # tests/serve/build.sh -- `pyedge build`: snapshot files, and `pyedge up`
 # starting from them only while they match the app.
 # One PASS/FAIL line per case; the last line is "N passed, M failed".
+# Usage: tests/serve/build.sh [-k NAME]... [--list] (tests/lib/select.sh;
+# a case runs the earlier ones it needs, silently).
 set -u
+. "$(dirname "$0")/../lib/select.sh"
+select_args "$@"
+[ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/serve/build.sh [-k NAME]... [--list]" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 PYEDGE=${PYEDGE:-build/pyedge}
 WORK=$(mktemp -d /tmp/pe-build-test-XXXXXX)
@@ -14,8 +19,8 @@ cleanup() {
 trap cleanup EXIT
 passed=0
 failed=0
-ok() { passed=$((passed + 1)); echo "PASS $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+ok() { reported "$1" || return 0; passed=$((passed + 1)); echo "PASS $1"; }
+bad() { reported "$1" || return 0; failed=$((failed + 1)); echo "FAIL $1: $2"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -37,6 +42,8 @@ cp -r examples/hello "$WORK/app"
 rm -rf "$WORK/app/.spin"
 
 # 1. build writes one small snapshot file per component
+if begin build_writes_a_small_snapshot up_starts_from_the_snapshot requests_after_a_file_start \
+    stale_snapshot_not_used; then
 if "$PYEDGE" build -f "$WORK/app" >"$WORK/build.log" 2>&1; then
     snap=$(ls "$WORK"/app/.spin/pyedge/hello-*.snap 2>/dev/null)
     size=$(stat -c %s "$snap" 2>/dev/null || echo 0)
@@ -49,8 +56,10 @@ if "$PYEDGE" build -f "$WORK/app" >"$WORK/build.log" 2>&1; then
 else
     bad build_writes_a_small_snapshot "exit $?: $(tail -3 "$WORK/build.log")"
 fi
+fi
 
 # 2. up starts from it and serves
+if begin up_starts_from_the_snapshot requests_after_a_file_start; then
 if serve "$WORK/app"; then
     body=$(curl -s "http://127.0.0.1:$PORT/")
     if grep -q "from its snapshot file" "$LOG" && grep -q '"service": "hello"' <<<"$body"; then
@@ -65,9 +74,11 @@ if serve "$WORK/app"; then
 else
     bad up_starts_from_the_snapshot "server did not start: $(tail -3 "$LOG")"
 fi
+fi
 
 # 3. a changed app does not use the stale snapshot
 sed -i 's/"service": "hello"/"service": "changed"/' "$WORK/app/app.py"
+if begin stale_snapshot_not_used; then
 if serve "$WORK/app"; then
     body=$(curl -s "http://127.0.0.1:$PORT/")
     if grep -q "pre-initialized" "$LOG" && ! grep -q "from its snapshot file" "$LOG" &&
@@ -80,8 +91,10 @@ if serve "$WORK/app"; then
 else
     bad stale_snapshot_not_used "server did not start: $(tail -3 "$LOG")"
 fi
+fi
 
 # 4. a corrupt snapshot is refused with a message, and up still serves
+if begin corrupt_snapshot_refused; then
 "$PYEDGE" build -f "$WORK/app" >"$WORK/build2.log" 2>&1
 snap=$(ls -t "$WORK"/app/.spin/pyedge/hello-*.snap | head -n 1)
 head -c 1000 "$snap" >"$snap.tmp" && mv "$snap.tmp" "$snap"
@@ -96,9 +109,12 @@ if serve "$WORK/app"; then
 else
     bad corrupt_snapshot_refused "server did not start: $(tail -3 "$LOG")"
 fi
+fi
 
 # 5. build --help explains itself
+if begin build_help; then
 "$PYEDGE" build --help | grep -q "snapshot file" && ok build_help || bad build_help "no help text"
+fi
 
-echo "$passed passed, $failed failed"
+select_end
 [ "$failed" -eq 0 ]

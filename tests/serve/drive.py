@@ -11,9 +11,12 @@ Host python3, standard library only. Every server it starts is stopped at
 the end, also when a case fails or the driver is interrupted; a server that
 dies during a case is reported in that case and restarted for the next one.
 
-Usage: tests/serve/drive.py [-v] [-k SUBSTRING]...
-  -v    print the servers' stderr and stdout when a case fails
-  -k    run only the cases whose name contains SUBSTRING (repeatable)
+Usage: tests/serve/drive.py [-v] [--list] [-k NAME]...
+  -v      print the servers' stderr and stdout when a case fails
+  -k      run only the case named NAME, or, when none is, the cases whose
+          name contains NAME; with * or ?, a glob over the whole name
+          (repeatable; tests/lib/selection.py). Matching nothing fails.
+  --list  print the case names and run nothing
 Environment: PYEDGE (default build/pyedge).
 """
 
@@ -35,6 +38,8 @@ import threading
 import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import selection  # noqa: E402  (tests/lib)
 APPS = os.path.join(ROOT, "tests", "serve", "apps")
 PYEDGE = os.environ.get("PYEDGE") or os.path.join(ROOT, "build", "pyedge")
 HOST = "127.0.0.1"
@@ -1411,17 +1416,26 @@ servers = {}
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-v", action="store_true", help="print server output on failures")
-    ap.add_argument("-k", action="append", default=[], help="only cases containing this")
+    ap.add_argument("-k", action="append", default=[], help="only the cases this names (see --help)")
+    ap.add_argument("--list", action="store_true", help="print the case names, run nothing")
     opts = ap.parse_args()
+    names = [c[1] for c in CASES]
+    if opts.list:
+        print("\n".join(names))
+        return 0
 
     tally = Tally()
     report = tally.report
 
+    chosen = set(selection.select(names, opts.k))
+    if not chosen:
+        report(f"-k {selection.describe(opts.k)}", f"no test matches (tests: {len(names)})")
+        return tally.close()
     if not os.access(PYEDGE, os.X_OK):
         report("setup", f"{PYEDGE} is not built (make)")
         return tally.close()
 
-    selected = [c for c in CASES if not opts.k or any(k in c[1] for k in opts.k)]
+    selected = [c for c in CASES if c[1] in chosen]
     order = []
     for key, _, _ in selected:
         if key not in order:

@@ -8,7 +8,10 @@
 # "PASS name" / "FAIL name: why" per case and ends with "N passed, M failed";
 # exits 1 if anything failed.
 #
-# Usage: tests/serve/run.sh [-v] [-k SUBSTRING]...
+# Usage: tests/serve/run.sh [-v] [--list] [-k NAME]...
+#   -k NAME  the case named NAME, or, when none is, the cases whose name
+#            contains NAME; with * or ?, a glob (tests/lib/selection.py).
+#            Matching nothing is a failure. --list prints the case names.
 # Environment: PYEDGE (default build/pyedge), PYEDGE_TEST_TIMEOUT (seconds for
 # the whole suite, default 170).
 set -u

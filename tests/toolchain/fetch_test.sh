@@ -20,7 +20,12 @@
 # Prints "PASS <name>" or "FAIL <name>: <why>" per case and ends with
 # "N passed, M failed" (exit 1 if any failed). KEEP=1 keeps the temp dir
 # (each case's cache, fake answers and fetch.sh output under cases/NAME/).
+# Usage: tests/toolchain/fetch_test.sh [-k NAME]... [--list]
+# (tests/lib/select.sh; each case is `if begin NAME; then new_case NAME ...`).
 set -u
+. "$(dirname "$0")/../lib/select.sh"
+select_args "$@"
+[ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/toolchain/fetch_test.sh [-k NAME]... [--list]" >&2; exit 2; }
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 
@@ -29,10 +34,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pyedge-fetch.XXXXXX") || exit 1
 if [ -n "${KEEP:-}" ]; then echo "keeping $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
 trap 'exit 130' INT TERM
 
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+pass() { reported "$1" || return 0; passed=$((passed + 1)); echo "PASS $1"; }
+fail() { reported "$1" || return 0; failed=$((failed + 1)); echo "FAIL $1: $2"; }
 
-for tool in dpkg-deb sha256sum; do
+listing || for tool in dpkg-deb sha256sum; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         fail setup "$tool not found"
         echo "$passed passed, $failed failed"
@@ -239,6 +244,7 @@ DOWN="apt-get -q download"
 UPDATE="apt-get -q update"
 
 # --- 1. the .dsc and .debian.tar answer 404: the orig tarball is kept -----------------
+if begin dsc-404 already-verified; then
 new_case dsc-404
 serve source "$PY_SRC_PACKAGE" "$A/py" 100
 serve source "$ZLIB_SRC_PACKAGE" "$A/zlib" 100
@@ -259,8 +265,10 @@ expect_calls "$UPDATE" \
 expect_private_config
 finish
 DSC_404_CACHE=$C/cache
+fi
 
 # --- 2. the newest revision is gone: an older one has the tarball -----------------------
+if begin newest-revision-gone; then
 new_case newest-revision-gone
 serve source "$PY_SRC_PACKAGE" "$A/py"
 serve source "$ZLIB_SRC_PACKAGE" "" 100
@@ -280,8 +288,10 @@ expect_calls "$UPDATE" \
     "$SRC $ZLIB_SRC_PACKAGE=$ZLIB_NEW" "$SRC $ZLIB_SRC_PACKAGE=$ZLIB_OLD" \
     "$DOWN $WL=$WL_ACC"
 finish
+fi
 
 # --- 3. changed hash: every revision delivers another tarball ---------------------------
+if begin changed-hash; then
 new_case changed-hash
 serve source "$PY_SRC_PACKAGE" "$A/py"
 serve source "$ZLIB_SRC_PACKAGE" "$A/zlib-changed-new"
@@ -299,8 +309,10 @@ expect_out "error: no revision of trixie's $ZLIB_SRC_PACKAGE has $ZL with sha256
     "$C/cache/dl/$ZLIB_SRC_PACKAGE-source.log" "update toolchain/versions.sh"
 grep -q "^$DOWN" "$FAKE_APT/calls" && err "went on to wasi-libc after zlib failed"
 finish
+fi
 
 # --- 3b. no source lists at all (apt-cache showsrc fails) --------------------------------
+if begin no-source-lists; then
 new_case no-source-lists
 serve source "$PY_SRC_PACKAGE" "$A/py"
 serve download "$WL=$WL_ACC" "$A/wl-acc"
@@ -310,8 +322,10 @@ expect_dl "$PY"
 expect_out "error: no revision of trixie's $ZLIB_SRC_PACKAGE has $ZL"
 expect_line "    $ZLIB_SRC_PACKAGE: no $ZL"
 finish
+fi
 
 # --- 3c. the upstream version moved: the lists offer another orig tarball ----------------
+if begin upstream-moved; then
 new_case upstream-moved
 mkdir -p "$A/zlib-1.3.2"
 printf 'dsc\n' >"$A/zlib-1.3.2/zlib_1.3.2-1.dsc"
@@ -327,8 +341,10 @@ expect_line "    $ZLIB_SRC_PACKAGE: no $ZL (got zlib_1.3.2-1.dsc zlib_1.3.2.orig
     "    $ZLIB_SRC_PACKAGE=1:1.3.2-1: no $ZL (got zlib_1.3.2-1.dsc zlib_1.3.2.orig.tar.gz)"
 expect_out "If the upstream version moved, update toolchain/versions.sh."
 finish
+fi
 
 # --- 4a. wasi-libc: the accepted version is still there ---------------------------------
+if begin wasi-libc-accepted; then
 new_case wasi-libc-accepted
 mkdir -p "$C/cache/dl"
 cp "$A/py/$PY" "$A/zlib/$ZL" "$C/cache/dl/"
@@ -341,8 +357,10 @@ expect_sha "${WL}_${WL_ACC}_all.deb" "$WL_ACC_SHA"
 expect_out "apt-get download $WL=$WL_ACC ok: $WL_ACC verified"
 expect_calls "$UPDATE" "$DOWN $WL=$WL_ACC"   # sources verified: not fetched again
 finish
+fi
 
 # --- 4b. wasi-libc: the second accepted version, the first being gone --------------------
+if begin wasi-libc-second-accepted; then
 new_case wasi-libc-second-accepted
 pins "$WL_OLD $WL_OLD_SHA
 $WL_ACC $WL_ACC_SHA"
@@ -355,8 +373,10 @@ expect_rc zero
 expect_dl "$PY" "$ZL" "${WL}_${WL_ACC}_all.deb"
 expect_calls "$UPDATE" "$DOWN $WL=$WL_OLD" "$DOWN $WL=$WL_ACC"
 finish
+fi
 
 # --- 4c. wasi-libc: the accepted version is gone, the candidate is a new revision --------
+if begin wasi-libc-new-revision; then
 new_case wasi-libc-new-revision
 mkdir -p "$C/cache/dl"
 cp "$A/py/$PY" "$A/zlib/$ZL" "$C/cache/dl/"
@@ -372,8 +392,10 @@ expect_out "error: no accepted $WL .deb could be had from trixie" \
     "add its 'version sha256' line to WASI_LIBC_ACCEPTED in toolchain/versions.sh"
 expect_calls "$UPDATE" "$DOWN $WL=$WL_ACC" "$DOWN $WL"
 finish
+fi
 
 # --- 4d. wasi-libc: the accepted version was rebuilt (same version, other sha256) --------
+if begin wasi-libc-rebuilt; then
 new_case wasi-libc-rebuilt
 mkdir -p "$C/cache/dl"
 cp "$A/py/$PY" "$A/zlib/$ZL" "$C/cache/dl/"
@@ -385,8 +407,10 @@ expect_dl "$PY" "$ZL"
 expect_out "    $WL=$WL_ACC: got version $WL_ACC, sha256 $WL_REBUILT_SHA" \
     "    $WL: got version $WL_ACC, sha256 $WL_REBUILT_SHA"
 finish
+fi
 
 # --- 5. everything verified already: no apt call, no output ------------------------------
+if begin already-verified; then
 new_case already-verified
 mkdir -p "$C/cache"
 cp -a "$DSC_404_CACHE/dl" "$C/cache/"
@@ -397,8 +421,10 @@ expect_calls ""
 [ -z "$out" ] || err "printed something"
 [ ! -e "$C/cache/apt-trixie" ] || err "wrote apt-trixie/"
 finish
+fi
 
 # --- 5b. a file with the wrong sha256 in dl/ is fetched again ----------------------------
+if begin stale-file; then
 new_case stale-file
 mkdir -p "$C/cache/dl"
 cp "$A/py/$PY" "$C/cache/dl/"
@@ -411,8 +437,10 @@ expect_dl "$PY" "$ZL" "${WL}_${WL_ACC}_all.deb"
 expect_sha "$ZL" "$ZL_SHA"
 expect_calls "$UPDATE" "apt-cache showsrc $ZLIB_SRC_PACKAGE" "$SRC $ZLIB_SRC_PACKAGE"
 finish
+fi
 
 # --- 6. apt-get update fails: stop, showing its log --------------------------------------
+if begin update-fails; then
 new_case update-fails
 echo 100 >"$FAKE_APT/update.rc"
 run_fetch
@@ -420,6 +448,7 @@ expect_rc nonzero
 expect_out "apt-get update (private trixie sources)" "FAILED" "Reading package lists"
 expect_calls "$UPDATE"
 finish
+fi
 
-echo "$passed passed, $failed failed"
+select_end
 [ "$failed" -eq 0 ]

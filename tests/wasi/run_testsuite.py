@@ -8,7 +8,13 @@ exit_code / stdout / stderr. Tests may write into their dirs, so each test
 runs on a fresh copy of them in a temporary directory.
 
 Prints "PASS name" / "FAIL name: why" per test and a closing
-"N passed, M failed" line; exits 1 if anything failed.
+"N passed, M failed" line; exits 1 if anything failed. A test's name is
+wasi/<lang>/<test>, e.g. wasi/c/fdopendir-with-access.
+
+-k NAME (repeatable) runs the test named NAME, or, when none is, the tests
+whose name contains NAME; with * or ?, a glob over the whole name
+(tests/lib/selection.py). Matching nothing is a failure. --list prints the
+names and runs nothing.
 """
 import argparse
 import concurrent.futures
@@ -20,6 +26,8 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import selection  # noqa: E402  (tests/lib)
 
 
 def find_tests(suite):
@@ -80,6 +88,9 @@ def main():
     ap.add_argument("--pyedge", default=os.path.join(ROOT, "build", "pyedge"))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("-k", action="append", default=[],
+                    help="only the test named this, else those containing it; * ? globs")
+    ap.add_argument("--list", action="store_true", help="print the test names, run nothing")
     ap.add_argument("filter", nargs="*", help="run only tests whose name contains one of these")
     a = ap.parse_args()
     tests = find_tests(a.suite)
@@ -89,18 +100,29 @@ def main():
         print("no tests found under %s" % a.suite)
         print("0 passed, 1 failed")
         return 1
+    label = lambda t: "wasi/%s/%s" % (t[0], t[2])  # noqa: E731
+    if a.list:
+        print("\n".join(label(t) for t in tests))
+        return 0
+    if a.k:
+        chosen = set(selection.select([label(t) for t in tests], a.k))
+        if not chosen:
+            print(selection.no_match_line(a.k, len(tests)))
+            print("0 passed, 1 failed")
+            return 1
+        tests = [t for t in tests if label(t) in chosen]
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(a.jobs) as ex:
         futs = [(t, ex.submit(run_one, a.pyedge, *t, a.timeout)) for t in tests]
         for (lang, _d, name), fut in futs:
             ok, why = fut.result()
-            label = "wasi/%s/%s" % (lang, name)
+            name = "wasi/%s/%s" % (lang, name)
             if ok:
                 passed += 1
-                print("PASS %s" % label, flush=True)
+                print("PASS %s" % name, flush=True)
             else:
                 failed += 1
-                print("FAIL %s: %s" % (label, why), flush=True)
+                print("FAIL %s: %s" % (name, why), flush=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
