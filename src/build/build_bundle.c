@@ -154,7 +154,7 @@ static bool check_pure(const char *site, char *err, size_t errlen) {
       bool dup = false;
       for (size_t k = 0; k < seen.len; k++) dup |= !strcmp(seen.items[k], name);
       if (dup) continue;
-      pe_strs_push(&seen, name);
+      if (!pe_strs_push(&seen, name)) break; /* out of memory: the list so far */
       int n = snprintf(pkgs + off, sizeof pkgs - off, "%s'%s' (%s)", off ? ", " : "", name,
                        w.native.items[i]);
       if (n < 0) break;

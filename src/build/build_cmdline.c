@@ -249,7 +249,11 @@ static pe_cz_status parse_args(const pe_strs *w, size_t start, size_t end, const
       const cz_option *o = match_option(a, &v);
       if (!o) {
         unknown = true;
-        pe_strs_pushf(&out->warnings, "componentize-py option '%s' ignored", a);
+        if (!pe_strs_pushf(&out->warnings, "componentize-py option '%s' ignored", a)) {
+          snprintf(err, errlen, "out of memory");
+          st = PE_CZ_INVALID;
+          break;
+        }
         continue;
       }
       if (o->takes_value && !v) {
@@ -339,14 +343,20 @@ pe_cz_status pe_cz_parse(const char *const *commands, size_t n, pe_cz_command *o
           part = parse_args(&words, (size_t)args, e, shown, &tmp, why_not, sizeof why_not);
           if (part == PE_CZ_OK) {
             /* keep the warnings about earlier parts, then this part's */
-            for (size_t k = 0; k < tmp.warnings.len; k++)
-              pe_strs_push(&out->warnings, tmp.warnings.items[k]);
+            bool kept = true;
+            for (size_t k = 0; kept && k < tmp.warnings.len; k++)
+              kept = pe_strs_push(&out->warnings, tmp.warnings.items[k]);
             pe_strs_free(&tmp.warnings);
             out->module = tmp.module;
             out->world = tmp.world;
             out->output = tmp.output;
             out->python_paths = tmp.python_paths;
             st = PE_CZ_OK;
+            if (!kept) {
+              snprintf(err, errlen, "out of memory");
+              st = PE_CZ_INVALID;
+              break;
+            }
           } else {
             pe_cz_free(&tmp);
             if (part == PE_CZ_INVALID) {
@@ -358,9 +368,13 @@ pe_cz_status pe_cz_parse(const char *const *commands, size_t n, pe_cz_command *o
         }
         if (part != PE_CZ_OK) {
           if (!first_other[0]) snprintf(first_other, sizeof first_other, "%s", shown);
-          pe_strs_pushf(&out->warnings, "'%s' in the build command is not run: %s", shown,
-                        args >= 0 ? "pyedge needs no bindings"
-                                  : "pyedge builds the component itself");
+          if (!pe_strs_pushf(&out->warnings, "'%s' in the build command is not run: %s", shown,
+                             args >= 0 ? "pyedge needs no bindings"
+                                       : "pyedge builds the component itself")) {
+            snprintf(err, errlen, "out of memory");
+            st = PE_CZ_INVALID;
+            break;
+          }
         }
       }
       s = e + 1;

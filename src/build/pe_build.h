@@ -51,8 +51,9 @@ typedef struct pe_strs {
   char **items;
   size_t len;
 } pe_strs;
-bool pe_strs_push(pe_strs *l, const char *s);
-bool pe_strs_pushf(pe_strs *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+PE_MUST_CHECK bool pe_strs_push(pe_strs *l, const char *s);
+PE_MUST_CHECK bool pe_strs_pushf(pe_strs *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void pe_strs_free(pe_strs *l);
 
 /* Informational and warning lines go through one callback ("info: ..."

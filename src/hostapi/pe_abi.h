@@ -21,7 +21,7 @@ typedef struct pe_abi_header {
 } pe_abi_header;
 
 /* Appends the encoded request to out. */
-bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri, size_t uri_len,
+PE_MUST_CHECK bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri, size_t uri_len,
                            const pe_abi_header *headers, size_t n, const uint8_t *body,
                            size_t body_len);
 
@@ -34,7 +34,7 @@ typedef struct pe_abi_response {
 } pe_abi_response;
 
 /* Decodes a response; pointers refer into buf. false on a malformed buffer. */
-bool pe_abi_decode_response(const uint8_t *buf, size_t len, pe_abi_response *out);
+PE_MUST_CHECK bool pe_abi_decode_response(const uint8_t *buf, size_t len, pe_abi_response *out);
 void pe_abi_response_free(pe_abi_response *r);
 
 #endif /* PE_ABI_H */

@@ -58,23 +58,23 @@ typedef struct pe_hc_reader {
 
 void pe_hc_reader_init(pe_hc_reader *r, const uint8_t *p, size_t n);
 /* Next blob; false (and r->bad) if none or it overruns. */
-bool pe_hc_blob(pe_hc_reader *r, const uint8_t **p, size_t *n);
+PE_MUST_CHECK bool pe_hc_blob(pe_hc_reader *r, const uint8_t **p, size_t *n);
 /* Next blob as a NUL-terminated copy (malloc); NULL if missing or it holds a
  * NUL byte. */
 char *pe_hc_string(pe_hc_reader *r);
 /* Next blob as a u32/u64 in decimal text is avoided: integers are 8-byte
  * little-endian blobs. */
-bool pe_hc_u64(pe_hc_reader *r, uint64_t *v);
+PE_MUST_CHECK bool pe_hc_u64(pe_hc_reader *r, uint64_t *v);
 /* True if every blob was consumed and nothing overran. */
 bool pe_hc_done(const pe_hc_reader *r);
 
-bool pe_hc_put_blob(pe_buf *out, const void *p, size_t n);
-bool pe_hc_put_str(pe_buf *out, const char *s);
-bool pe_hc_put_u64(pe_buf *out, uint64_t v);
+PE_MUST_CHECK bool pe_hc_put_blob(pe_buf *out, const void *p, size_t n);
+PE_MUST_CHECK bool pe_hc_put_str(pe_buf *out, const char *s);
+PE_MUST_CHECK bool pe_hc_put_u64(pe_buf *out, uint64_t v);
 /* Replaces out with an error reply: status byte and printf-style message. */
 void pe_hc_error(pe_buf *out, pe_hc_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Starts a success reply (clears out, writes PE_HC_OK). */
-bool pe_hc_ok(pe_buf *out);
+PE_MUST_CHECK bool pe_hc_ok(pe_buf *out);
 
 #endif /* PE_HOSTCALL_H */

@@ -44,14 +44,18 @@ bool pe_http_header_reserved(const char *name) {
   return false;
 }
 
-bool pe_http_response_add_header(pe_http_response *r, const char *name, const char *value) {
+bool pe_http_header_valid(const char *name, const char *value) {
   if (!name || !value || !*name) return false;
   for (const unsigned char *p = (const unsigned char *)name; *p; p++)
     if (!hx_tchar(*p)) return false;
   /* CR or LF would let a value start a header (or a body) of its own. */
   for (const unsigned char *p = (const unsigned char *)value; *p; p++)
     if ((*p < 0x20 && *p != '\t') || *p == 0x7f) return false;
-  if (pe_http_header_reserved(name)) return false;
+  return true;
+}
+
+bool pe_http_response_add_header(pe_http_response *r, const char *name, const char *value) {
+  if (!pe_http_header_valid(name, value) || pe_http_header_reserved(name)) return false;
   size_t old = r->headers.len;
   if (!pe_buf_puts(&r->headers, name) || !pe_buf_append(&r->headers, ": ", 2) ||
       !pe_buf_puts(&r->headers, value) || !pe_buf_append(&r->headers, "\r\n", 2)) {

@@ -80,6 +80,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/pe_assert.h"
+
 typedef struct pe_http_server pe_http_server;
 typedef struct pe_http_response pe_http_response;
 
@@ -112,7 +114,7 @@ const char *pe_http_request_header(const pe_http_request *req, const char *name)
 typedef void (*pe_http_handler)(const pe_http_request *req, pe_http_response *resp, void *user);
 
 /* 200..599; false (and no change) otherwise. */
-bool pe_http_response_set_status(pe_http_response *resp, int status);
+PE_MUST_CHECK bool pe_http_response_set_status(pe_http_response *resp, int status);
 /* Adds a header as given. False if the name is not a token, the value holds
  * a control character other than tab, out of memory, or the name is one the
  * server writes itself: content-length, transfer-encoding, connection,
@@ -121,7 +123,12 @@ bool pe_http_response_add_header(pe_http_response *resp, const char *name, const
 /* The framing headers the server writes itself (content-length,
  * transfer-encoding, connection, keep-alive, date, server). */
 bool pe_http_header_reserved(const char *name);
-/* Replace or extend the body (copied). False when out of memory. */
+/* A name that is a token and a value without control characters (tab
+ * aside): what add_header takes, reserved names apart. */
+bool pe_http_header_valid(const char *name, const char *value);
+/* Replace or extend the body (copied). False when out of memory, and the
+ * response then goes out as a 500 (as after add_header running out), so a
+ * handler may ignore it. */
 bool pe_http_response_set_body(pe_http_response *resp, const void *data, size_t len);
 bool pe_http_response_append_body(pe_http_response *resp, const void *data, size_t len);
 /* Takes a malloc'd buffer as the body; the server frees it. */

@@ -48,6 +48,7 @@
 #include <stddef.h>
 
 #include "manifest/pe_manifest.h"
+#include "util/pe_assert.h"
 
 typedef struct pe_router pe_router;
 
@@ -122,7 +123,7 @@ bool pe_router_match_internal(const pe_router *r, const char *component, const c
 
 /* "spin-path-match-<name>", lower-cased with '_' as '-' (Spin's header
  * name for a capture). False if it does not fit. */
-bool pe_router_capture_header(const pe_router_capture *c, char *out, size_t outlen);
+PE_MUST_CHECK bool pe_router_capture_header(const pe_router_capture *c, char *out, size_t outlen);
 
 /* Number of routes reachable from outside (private and duplicate ones
  * excluded), and the i-th of them in precedence order (for logs). */

@@ -118,10 +118,50 @@ static void print_prefixed(pe_out *out, const char *id, const pe_buf *b) {
   }
 }
 
+/* The server's own answers. (A failed set_body or add_header marks the
+ * response out of memory, which the server answers with a 500: pe_http.h.) */
 static void text_response(pe_http_response *resp, int status, const char *body) {
-  pe_http_response_set_status(resp, status);
+  bool valid = pe_http_response_set_status(resp, status);
+  PE_ASSERT(valid); /* only the statuses written in this file */
   pe_http_response_add_header(resp, "content-type", "text/plain; charset=utf-8");
   pe_http_response_set_body(resp, body, strlen(body));
+}
+
+/* A static response as its trigger describes it; a status the server
+ * cannot send (the manifest takes 100..999) is a 500, said at start-up
+ * (check_static_responses) and here. */
+static int static_response(const pe_manifest_trigger *t, pe_http_response *resp) {
+  if (!pe_http_response_set_status(resp, t->status_code)) {
+    fprintf(stderr, "pyedge: %s: status_code %d cannot be sent as a response\n", t->id,
+            t->status_code);
+    text_response(resp, 500, "Internal Server Error\n");
+    return 500;
+  }
+  for (size_t i = 0; i < t->n_headers; i++)
+    pe_http_response_add_header(resp, t->headers[i].key, t->headers[i].value);
+  if (t->body) pe_http_response_set_body(resp, t->body, strlen(t->body));
+  return t->status_code;
+}
+
+/* Start-up warnings for what a static response will not send as written:
+ * a status outside 200..599, a header the server refuses or writes itself. */
+static void check_static_responses(const pe_manifest *m) {
+  for (size_t i = 0; i < m->n_triggers; i++) {
+    const pe_manifest_trigger *t = &m->triggers[i];
+    if (t->component) continue;
+    if (t->status_code < 200 || t->status_code > 599)
+      fprintf(stderr, "pyedge: warning: %s: status_code %d cannot be a response; it will "
+              "answer 500\n", t->id, t->status_code);
+    for (size_t k = 0; k < t->n_headers; k++) {
+      const char *name = t->headers[k].key, *value = t->headers[k].value;
+      if (!pe_http_header_valid(name, value))
+        fprintf(stderr, "pyedge: warning: %s: header '%s' is not sent: not a valid header\n",
+                t->id, name);
+      else if (pe_http_header_reserved(name))
+        fprintf(stderr, "pyedge: warning: %s: header '%s' is not sent: the server writes it\n",
+                t->id, name);
+    }
+  }
 }
 
 static void append_log(pe_log *l, const pe_buf *b) {
@@ -350,7 +390,8 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
       char body[1024];
       snprintf(body, sizeof body, "{\"name\":\"%s\",\"version\":\"%s\",\"host\":\"pyedge %s\"}",
                a->m->name, a->m->version, PE_VERSION);
-      pe_http_response_set_status(resp, status = 200);
+      bool valid = pe_http_response_set_status(resp, status = 200);
+      PE_ASSERT(valid);
       pe_http_response_add_header(resp, "content-type", "application/json");
       pe_http_response_set_body(resp, body, strlen(body));
       break;
@@ -358,10 +399,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
     case PE_ROUTER_MATCH:
       if (rr.is_static) {
         const pe_manifest_trigger *t = &a->m->triggers[rr.index];
-        pe_http_response_set_status(resp, status = t->status_code);
-        for (size_t i = 0; i < t->n_headers; i++)
-          pe_http_response_add_header(resp, t->headers[i].key, t->headers[i].value);
-        if (t->body) pe_http_response_set_body(resp, t->body, strlen(t->body));
+        status = static_response(t, resp);
         who = t->id;
       } else {
         pe_component *comp = NULL;
@@ -525,6 +563,7 @@ static bool app_open(app *a, char *err, size_t errlen) {
     return false;
   }
   for (size_t i = 0; i < a->m->warnings.len; i++) warn(NULL, a->m->warnings.items[i]);
+  check_static_responses(a->m);
   a->router = pe_router_from_manifest(a->m, warn, NULL, err, errlen);
   if (!a->router) return false;
   a->comps = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->comps);

@@ -533,6 +533,17 @@ def route_static_response(s):
 
 
 @case("routes")
+def route_static_response_unsendable(s):
+    # status_code 150 is a valid manifest value but no final response:
+    # start-up says so, as it says the content-length header is the server's
+    said = " ".join(s.stderr)
+    check("status_code 150 cannot be a response" in said, f"no start-up warning: {s.tail(8)}")
+    check("header 'content-length' is not sent" in said, f"no header warning: {s.tail(8)}")
+    r = request(s.port, "GET", "/static-odd")
+    eq(r.status, 500, "a static response whose status cannot be sent")
+
+
+@case("routes")
 def route_health(s):
     for method in ["GET", "POST"]:
         r = request(s.port, method, "/.well-known/spin/health")

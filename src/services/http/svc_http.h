@@ -72,7 +72,7 @@ typedef struct ob_response {
 void ob_response_free(ob_response *r);
 /* False only when out of memory. A name holding a NUL drops the header,
  * NULs in a value become spaces (RFC 9110 5.5). */
-bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const char *value,
+PE_MUST_CHECK bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const char *value,
                             size_t vl);
 
 /* Headers a client must not forward (hop-by-hop ones, and host). */
