@@ -363,6 +363,18 @@ def snapshot_file():
     write("snapshot_file", "not-a-snapshot", b"\x00PESNAP1\x00\x03\x00\x00\x00")
 
 
+def guest_request():
+    # flags, path, then (name, value) pieces; 0xff repeats the last header 64 times
+    def piece(b):
+        return bytes([len(b)]) + b
+    write("guest_request", "users", b"\x00" + piece(b"/users/7/posts/9?q=1") + piece(b"x-a")
+          + piece(b"1") + piece(b"Spin-Full-Url") + piece(b"forged"))
+    write("guest_request", "chain", b"\x03" + piece(b"/a/b") + piece(b"host") + piece(b"h")
+          + piece(b"spin-path-info") + piece(b"x"))
+    write("guest_request", "many", b"\x00" + piece(b"/files/a") + piece(b"x") + piece(b"y")
+          + b"\xff" * 5)
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
               "router", "hostcall", "wasi_paths"]:
@@ -375,6 +387,7 @@ def main():
     hostcall()
     wasi_paths()
     snapshot_file()
+    guest_request()
 
 
 if __name__ == "__main__":
