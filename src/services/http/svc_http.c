@@ -329,16 +329,11 @@ typedef struct transfer_plan {
   bool by_deadline;
 } transfer_plan;
 
-static bool do_transfer(const http_state *st, const ob_request *req, const transfer_plan *plan,
-                        ob_response *resp, pe_hc_status *code, char *msg, size_t msglen) {
-  CURL *h = thread_curl();
-  if (!h) {
-    *code = PE_HC_BACKEND;
-    snprintf(msg, msglen, "cannot start an HTTP client: %s",
-             curl_ready ? "out of memory" : curl_error);
-    return false;
-  }
-  struct curl_slist *hdrs = NULL, *resolve = NULL;
+/* The guest's headers as curl sends them (hop-by-hop ones and those curl
+ * writes itself left out; curl's own defaults removed with "Name:"), and
+ * the pinned address, if any. False when out of memory. */
+static bool curl_lists(const ob_request *req, const transfer_plan *plan,
+                       struct curl_slist **hdrs, struct curl_slist **resolve) {
   bool ok = true, has_accept = false, has_ctype = false;
   for (size_t i = 0; ok && i < req->nh; i++) {
     const ob_header *x = &req->h[i];
@@ -347,22 +342,20 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
       continue;
     has_accept |= name_is(x, "accept");
     has_ctype |= name_is(x, "content-type");
-    ok = add_curl_header(&hdrs, x->name, x->name_len, x->value, x->value_len);
+    ok = add_curl_header(hdrs, x->name, x->name_len, x->value, x->value_len);
   }
-  /* send the guest's headers, not curl's defaults ("Name:" removes one) */
-  if (ok) ok = append_line(&hdrs, "Expect:");
-  if (ok && !has_accept) ok = append_line(&hdrs, "Accept:");
-  if (ok && !has_ctype) ok = append_line(&hdrs, "Content-Type:");
-  if (ok && plan->resolve[0]) ok = append_line(&resolve, plan->resolve);
-  if (!ok) {
-    curl_slist_free_all(hdrs);
-    curl_slist_free_all(resolve);
-    *code = PE_HC_BACKEND;
-    snprintf(msg, msglen, "out of memory");
-    return false;
-  }
-  xfer x = {.resp = resp};
-  char errbuf[CURL_ERROR_SIZE] = "";
+  if (ok) ok = append_line(hdrs, "Expect:");
+  if (ok && !has_accept) ok = append_line(hdrs, "Accept:");
+  if (ok && !has_ctype) ok = append_line(hdrs, "Content-Type:");
+  if (ok && plan->resolve[0]) ok = append_line(resolve, plan->resolve);
+  return ok;
+}
+
+/* Everything the handle needs for one transfer. The lists and errbuf must
+ * outlive curl_easy_perform; forget_transfer drops them after. */
+static void set_transfer(CURL *h, const http_state *st, const ob_request *req,
+                         const transfer_plan *plan, struct curl_slist *hdrs,
+                         struct curl_slist *resolve, xfer *x, char *errbuf) {
   curl_easy_setopt(h, CURLOPT_URL, plan->url);
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -377,12 +370,12 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+  curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
   if (!strcmp(req->method, "HEAD")) {
     curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
@@ -396,35 +389,32 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body_len ? (const char *)req->body : "");
     }
   }
-  CURLcode rc = curl_easy_perform(h);
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-  /* the handle outlives this call: drop pointers to our lists */
+}
+
+/* The handle outlives the transfer: it must not point at our lists. */
+static void forget_transfer(CURL *h) {
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
   curl_easy_setopt(h, CURLOPT_RESOLVE, NULL);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-  curl_slist_free_all(hdrs);
-  curl_slist_free_all(resolve);
-  if (rc == CURLE_OK) {
-    if (resp->status < 100 || resp->status > 999) {
-      *code = PE_HC_BACKEND;
-      snprintf(msg, msglen, "the server sent no valid HTTP status");
-      return false;
-    }
-    return true;
-  }
-  if (x.too_big) {
+}
+
+/* Why a transfer that did not end with CURLE_OK failed, as the guest's
+ * status and message. */
+static void explain_transfer(CURLcode rc, const xfer *x, const transfer_plan *plan,
+                             const char *errbuf, pe_hc_status *code, char *msg, size_t msglen) {
+  if (x->too_big) {
     *code = PE_HC_LIMIT;
     snprintf(msg, msglen, "the response body is larger than the limit of %u MiB",
              PE_OB_MAX_RESPONSE >> 20);
-  } else if (x.too_many_headers) {
+  } else if (x->too_many_headers) {
     *code = PE_HC_LIMIT;
     snprintf(msg, msglen, "the response has more than 512 header fields");
-  } else if (x.oom) {
+  } else if (x->oom) {
     *code = PE_HC_BACKEND;
     snprintf(msg, msglen, "out of memory");
-  } else if (x.stopped || rc == CURLE_OPERATION_TIMEDOUT) {
+  } else if (x->stopped || rc == CURLE_OPERATION_TIMEDOUT) {
     *code = PE_HC_TIMEOUT;
-    if (x.stopped || plan->by_deadline)
+    if (x->stopped || plan->by_deadline)
       snprintf(msg, msglen, "timed out: the inbound request's time limit was reached");
     else
       snprintf(msg, msglen, "timed out after %llu ms", (unsigned long long)plan->timeout_ms);
@@ -435,7 +425,43 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
       what = "the server's TLS certificate is not trusted";
     snprintf(msg, msglen, "%s%s%s", what, errbuf[0] ? ": " : "", errbuf);
   }
-  return false;
+}
+
+static bool do_transfer(const http_state *st, const ob_request *req, const transfer_plan *plan,
+                        ob_response *resp, pe_hc_status *code, char *msg, size_t msglen) {
+  CURL *h = thread_curl();
+  if (!h) {
+    *code = PE_HC_BACKEND;
+    snprintf(msg, msglen, "cannot start an HTTP client: %s",
+             curl_ready ? "out of memory" : curl_error);
+    return false;
+  }
+  struct curl_slist *hdrs = NULL, *resolve = NULL;
+  if (!curl_lists(req, plan, &hdrs, &resolve)) {
+    curl_slist_free_all(hdrs);
+    curl_slist_free_all(resolve);
+    *code = PE_HC_BACKEND;
+    snprintf(msg, msglen, "out of memory");
+    return false;
+  }
+  xfer x = {.resp = resp};
+  char errbuf[CURL_ERROR_SIZE] = "";
+  set_transfer(h, st, req, plan, hdrs, resolve, &x, errbuf);
+  CURLcode rc = curl_easy_perform(h);
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+  forget_transfer(h);
+  curl_slist_free_all(hdrs);
+  curl_slist_free_all(resolve);
+  if (rc != CURLE_OK) {
+    explain_transfer(rc, &x, plan, errbuf, code, msg, msglen);
+    return false;
+  }
+  if (resp->status < 100 || resp->status > 999) {
+    *code = PE_HC_BACKEND;
+    snprintf(msg, msglen, "the server sent no valid HTTP status");
+    return false;
+  }
+  return true;
 }
 
 /* --- the decision ------------------------------------------------------------- */
@@ -608,6 +634,79 @@ static bool unsupported_scheme(const uint8_t *p, size_t n, char *scheme, size_t 
   return strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0;
 }
 
+/* Parses the guest's URL strictly and decides with the component's
+ * allowed_outbound_hosts; false with the reply written to out. */
+static bool parse_and_allow(pe_svc_request *rq, const uint8_t *url_p, size_t url_len,
+                            pe_outbound_url *u, transfer_plan *plan, const char *shown,
+                            pe_buf *out) {
+  http_state *st = rq->app->http;
+  char msg[1024], scheme[16];
+  if (unsupported_scheme(url_p, url_len, scheme, sizeof scheme)) {
+    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)",
+             scheme);
+    fail(rq, out, PE_HC_INVALID, shown, msg);
+    return false;
+  }
+  if (!pe_outbound_url_parse((const char *)url_p, url_len, u, msg, sizeof msg)) {
+    fail(rq, out, PE_HC_INVALID, shown, msg);
+    return false;
+  }
+  const pe_outbound_rules *rs = rq->component ? rules_of(st, rq->component->id) : NULL;
+  char seen[256] = "";
+  bool allowed = rs && pe_outbound_allows(rs, u);
+  if (!allowed && rs && pe_outbound_has_cidr(rs, u))
+    allowed = allowed_by_address(rs, u, plan, seen, sizeof seen);
+  if (!allowed) deny(rq, rs, shown, u, seen, out);
+  return allowed;
+}
+
+/* http://<id>.spin.internal: the component id, for service chaining. */
+static bool internal_component(const pe_outbound_url *u, char id[PE_OB_MAX_HOST + 1]) {
+  static const char internal[] = ".spin.internal";
+  size_t hl = strlen(u->host), il = sizeof internal - 1;
+  if (u->relative || u->host_is_ip || hl <= il || strcmp(u->host + hl - il, internal) != 0)
+    return false;
+  memcpy(id, u->host, hl - il);
+  id[hl - il] = 0;
+  return true;
+}
+
+/* Where the transfer goes (the app itself for a relative URL) and how long
+ * it may take: 30 s, or the guest's shorter timeout, never past the inbound
+ * request's deadline. False with *code and msg set. */
+static bool plan_transfer(const http_state *st, const pe_svc_request *rq,
+                          const pe_outbound_url *u, uint64_t guest_timeout, transfer_plan *plan,
+                          pe_hc_status *code, char *msg, size_t msglen) {
+  if (u->relative) {
+    if (!st->self_origin[0]) {
+      *code = PE_HC_BACKEND;
+      snprintf(msg, msglen, "the app's own address is not known (relative URLs need `pyedge "
+               "up --listen HOST:PORT` with a fixed port)");
+      return false;
+    }
+    snprintf(plan->url, sizeof plan->url, "%s%s", st->self_origin, u->target);
+  } else {
+    char origin[PE_OB_MAX_HOST + 64];
+    pe_outbound_url_origin(u, origin, sizeof origin);
+    snprintf(plan->url, sizeof plan->url, "%s%s", origin, u->target);
+  }
+  plan->timeout_ms = PE_OB_TIMEOUT_MS;
+  if (guest_timeout && guest_timeout < plan->timeout_ms) plan->timeout_ms = guest_timeout;
+  if (!rq->deadline_ns) return true;
+  uint64_t now = now_ns();
+  if (now >= rq->deadline_ns) {
+    *code = PE_HC_TIMEOUT;
+    snprintf(msg, msglen, "timed out: the inbound request's time limit was reached");
+    return false;
+  }
+  uint64_t left = (rq->deadline_ns - now) / 1000000u;
+  if (left < plan->timeout_ms) {
+    plan->timeout_ms = left ? left : 1;
+    plan->by_deadline = true;
+  }
+  return true;
+}
+
 static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *out) {
   http_state *st = rq->app->http;
   ob_request req;
@@ -636,75 +735,17 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
   memset(&resp, 0, sizeof resp);
   if (!u || !plan) {
     pe_hc_error(out, PE_HC_BACKEND, "out of memory");
-    goto done;
-  }
-  req.url = u;
-  char scheme[16];
-  if (unsupported_scheme(url_p, url_len, scheme, sizeof scheme)) {
-    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)",
-             scheme);
-    fail(rq, out, PE_HC_INVALID, shown, msg);
-    goto done;
-  }
-  if (!pe_outbound_url_parse((const char *)url_p, url_len, u, msg, sizeof msg)) {
-    fail(rq, out, PE_HC_INVALID, shown, msg);
-    goto done;
-  }
-  const pe_outbound_rules *rs = rq->component ? rules_of(st, rq->component->id) : NULL;
-  char seen[256] = "";
-  bool allowed = rs && pe_outbound_allows(rs, u);
-  if (!allowed && rs && pe_outbound_has_cidr(rs, u))
-    allowed = allowed_by_address(rs, u, plan, seen, sizeof seen);
-  if (!allowed) {
-    deny(rq, rs, shown, u, seen, out);
-    goto done;
-  }
-  pe_hc_status code = PE_HC_BACKEND;
-  static const char internal[] = ".spin.internal";
-  size_t hl = strlen(u->host), il = sizeof internal - 1;
-  if (!u->relative && !u->host_is_ip && hl > il && !strcmp(u->host + hl - il, internal)) {
+  } else if (parse_and_allow(rq, url_p, url_len, u, plan, shown, out)) {
+    req.url = u;
+    pe_hc_status code = PE_HC_BACKEND;
     char id[PE_OB_MAX_HOST + 1];
-    memcpy(id, u->host, hl - il);
-    id[hl - il] = 0;
-    if (!pe_svc_http_chain(rq, &req, id, &resp, &code, msg, sizeof msg)) {
-      fail(rq, out, code, shown, msg);
-      goto done;
-    }
-  } else {
-    if (u->relative) {
-      if (!st->self_origin[0]) {
-        fail(rq, out, PE_HC_BACKEND, shown, "the app's own address is not known (relative URLs "
-             "need `pyedge up --listen HOST:PORT` with a fixed port)");
-        goto done;
-      }
-      snprintf(plan->url, sizeof plan->url, "%s%s", st->self_origin, u->target);
-    } else {
-      char origin[PE_OB_MAX_HOST + 64];
-      pe_outbound_url_origin(u, origin, sizeof origin);
-      snprintf(plan->url, sizeof plan->url, "%s%s", origin, u->target);
-    }
-    plan->timeout_ms = PE_OB_TIMEOUT_MS;
-    if (guest_timeout && guest_timeout < plan->timeout_ms) plan->timeout_ms = guest_timeout;
-    if (rq->deadline_ns) {
-      uint64_t now = now_ns();
-      if (now >= rq->deadline_ns) {
-        fail(rq, out, PE_HC_TIMEOUT, shown, "timed out: the inbound request's time limit was "
-             "reached");
-        goto done;
-      }
-      uint64_t left = (rq->deadline_ns - now) / 1000000u;
-      if (left < plan->timeout_ms) {
-        plan->timeout_ms = left ? left : 1;
-        plan->by_deadline = true;
-      }
-    }
-    if (!do_transfer(st, &req, plan, &resp, &code, msg, sizeof msg)) {
-      fail(rq, out, code, shown, msg);
-      goto done;
-    }
+    bool ok = internal_component(u, id)
+                  ? pe_svc_http_chain(rq, &req, id, &resp, &code, msg, sizeof msg)
+                  : plan_transfer(st, rq, u, guest_timeout, plan, &code, msg, sizeof msg) &&
+                        do_transfer(st, &req, plan, &resp, &code, msg, sizeof msg);
+    if (!ok) fail(rq, out, code, shown, msg);
+    else if (!write_reply(out, &resp)) pe_hc_error(out, PE_HC_BACKEND, "out of memory");
   }
-  if (!write_reply(out, &resp)) pe_hc_error(out, PE_HC_BACKEND, "out of memory");
-done:
   ob_response_free(&resp);
   free(u);
   free(plan);
