@@ -11,6 +11,7 @@
 # case runs the earlier ones it needs, silently).
 # Environment: PYEDGE (default build/pyedge).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 [ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/cli/new.sh [-k NAME]... [--list]" >&2; exit 2; }

@@ -13,6 +13,7 @@
 #            `if begin NAME; then ... finish NAME` / `fi`.
 # Environment: PYEDGE (default build/pyedge).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 [ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/cli/run.sh [-k NAME]... [--list]" >&2; exit 2; }

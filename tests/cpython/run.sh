@@ -24,6 +24,7 @@
 # Environment: PYEDGE (default build/pyedge), PYEDGE_TEST_TIMEOUT (seconds per
 # module, default 900), PYEDGE_TEST_ARGS (extra regrtest arguments, e.g. -v).
 set -uo pipefail
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 set -- ${SELECT_REST[@]+"${SELECT_REST[@]}"}

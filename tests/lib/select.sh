@@ -1,6 +1,8 @@
+# shellcheck shell=bash
 # tests/lib/select.sh -- running some tests of a bash suite by name (-k).
 # Sourced by tests/cli/run.sh, tests/cli/new.sh, tests/sandbox/run.sh,
-# tests/serve/build.sh, tests/toolchain/fetch_test.sh and tests/cpython/run.sh;
+# tests/serve/build.sh, tests/toolchain/fetch_test.sh and tests/cpython/run.sh
+# (all of it), tests/platform/run.sh and tests/unit/run.sh (select_glob);
 # tests/lib/selection.py is the same for the Python runners.
 #
 #   -k PATTERN  (repeatable) runs the tests whose name, as printed on its
@@ -40,7 +42,7 @@ SELECT_GLOBS=()    # the same as bash patterns (see select_resolve)
 SELECT_NAMES=()    # every test name of the suite (with -k)
 SELECT_HITS=0      # selected cases begun or reported
 SELECT_REST=()
-SELECT_CASE=""
+SELECT_CASE="" # the NAME of the last begin (a suite's finish checks it)
 
 listing() { [ -n "${SELECT_LISTING:-}" ]; }
 
@@ -131,6 +133,7 @@ selected() {
 
 # begin NAME [LATER...]: true when the case is to run (see the top).
 begin() {
+    # shellcheck disable=SC2034 # read by the suites
     SELECT_CASE=$1
     if listing; then
         printf '%s\n' "$@" >>"$SELECT_LIST_FILE"
@@ -164,5 +167,6 @@ select_end() {
         echo "FAIL -k $(select_describe): the matching tests did not run"
         failed=$((failed + 1))
     fi
+    # shellcheck disable=SC2154 # the suite's counters
     echo "$passed passed, $failed failed"
 }

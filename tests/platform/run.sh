@@ -15,6 +15,7 @@
 #            with a selected case run; matching nothing is a failure.
 #   --list   prints the case names of the FILEs and runs nothing.
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 cd "$(dirname "$0")/../.." || exit 1
 TIMEOUT=${PYEDGE_TEST_TIMEOUT:-300}

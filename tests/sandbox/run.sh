@@ -28,6 +28,7 @@
 # default build/python/sdk/bin/clang, else the newest
 # ~/.cache/pyedge/sdk/*/bin/clang).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 [ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/sandbox/run.sh [-k NAME]... [--list]" >&2; exit 2; }

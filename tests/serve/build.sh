@@ -5,6 +5,7 @@
 # Usage: tests/serve/build.sh [-k NAME]... [--list] (tests/lib/select.sh;
 # a case runs the earlier ones it needs, silently).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 [ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/serve/build.sh [-k NAME]... [--list]" >&2; exit 2; }

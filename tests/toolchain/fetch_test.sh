@@ -23,6 +23,7 @@
 # Usage: tests/toolchain/fetch_test.sh [-k NAME]... [--list]
 # (tests/lib/select.sh; each case is `if begin NAME; then new_case NAME ...`).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 select_args "$@"
 [ ${#SELECT_REST[@]} -eq 0 ] || { echo "usage: tests/toolchain/fetch_test.sh [-k NAME]... [--list]" >&2; exit 2; }

@@ -19,6 +19,7 @@
 #   --list           prints BINARY:TEST for every test and runs nothing
 # A binary runs its selected tests through PE_TEST_FILTER (tests/unit/pe_test.h).
 set -u
+# shellcheck source=../lib/select.sh
 . "$(dirname "$0")/../lib/select.sh"
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -106,6 +107,7 @@ else
         done
     done
     if [ ${#runs[@]} -eq 0 ]; then
+        # shellcheck disable=SC2034 # select_describe reads it
         SELECT_PATTERNS=("${sels[@]}")
         echo "FAIL -k $(select_describe): no test matches (--list shows them)"
         echo "0 passed, 1 failed"
