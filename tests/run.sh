@@ -8,8 +8,8 @@
 # one failure, so a broken runner can never pass silently.
 #
 # Usage: tests/run.sh [SUITE...] [-k NAME]...
-#   suites: toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build
-#           platform fuzz san soak
+#   suites: style toolchain unit unit-asan cli wasi sandbox cpython sdk serve new
+#           build platform fuzz san soak
 #   -k NAME (repeatable; or T=NAME in the environment) runs only the tests NAME
 #           selects in each named suite, and shows their output: the test
 #           named NAME, else those whose name contains NAME; with * or ?, a glob
@@ -82,10 +82,11 @@ if [ ${#sel[@]} -gt 0 ] && [ ${#suites[@]} -eq 0 ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-[ ${#suites[@]} -eq 0 ] && suites=(toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
+[ ${#suites[@]} -eq 0 ] && suites=(style toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
 
 for s in "${suites[@]}"; do
     case $s in
+        style) run_suite style tests/style/run.sh ;;
         toolchain) run_suite toolchain tests/toolchain/fetch_test.sh ;;
         unit) run_suite unit tests/unit/run.sh ;;
         unit-asan) run_suite unit-asan tests/unit/run.sh --asan ;;

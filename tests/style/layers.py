@@ -91,7 +91,9 @@ def self_test():
 
 def main():
     root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
-    want = sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "-k" else None
+    args = sys.argv[1:]
+    wants = [args[i + 1] for i in range(len(args) - 1) if args[i] == "-k"]
+    want = wants[0] if wants else None  # several -k: the first (one file is what -k is for)
     files = []
     for d, _, names in os.walk(os.path.join(root, "src")):
         for n in names:
