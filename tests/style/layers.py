@@ -93,7 +93,8 @@ def main():
     root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
     args = sys.argv[1:]
     wants = [args[i + 1] for i in range(len(args) - 1) if args[i] == "-k"]
-    want = wants[0] if wants else None  # several -k: the first (one file is what -k is for)
+    def chosen(name):
+        return not wants or any(w in name for w in wants)
     files = []
     for d, _, names in os.walk(os.path.join(root, "src")):
         for n in names:
@@ -101,13 +102,13 @@ def main():
                 files.append(os.path.relpath(os.path.join(d, n), root))
     files.sort()
     passed = failed = 0
-    if not want or want in "layers_self_test":
+    if chosen("layers_self_test"):
         if self_test():
             passed += 1
         else:
             failed += 1
     for path in files:
-        if want and want not in path:
+        if not chosen(path):
             continue
         if path.count("/") < 2:
             print(f"FAIL {path}: a source file belongs in a folder of src/")
@@ -122,8 +123,8 @@ def main():
             print(f"FAIL {b}")
         failed += bool(bad)
         passed += not bad
-    if want and passed + failed == 0:
-        print(f"FAIL no source file matches '{want}'")
+    if wants and passed + failed == 0:
+        print(f"FAIL -k {' '.join(wants)}: no source file matches")
         failed = 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
