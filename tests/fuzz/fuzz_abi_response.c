@@ -59,26 +59,11 @@ static void fuzz_response(const uint8_t *data, size_t size) {
   free(buf);
 }
 
-/* docs/abi.md's request, read back. */
-typedef struct {
-  const uint8_t *p;
-  size_t left;
-} rd;
-
-static uint32_t get_u32(rd *r) {
-  FZ_CHECK(r->left >= 4);
-  uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
-               (uint32_t)r->p[3] << 24;
-  r->p += 4;
-  r->left -= 4;
-  return v;
-}
-
-static void expect_bytes(rd *r, const void *want, size_t n) {
-  FZ_CHECK(get_u32(r) == n && r->left >= n);
-  FZ_CHECK(n == 0 || memcmp(r->p, want, n) == 0);
-  r->p += n;
-  r->left -= n;
+/* docs/abi.md's request, read back: the next field must be `want`. */
+static void expect_bytes(fz_abi_reader *r, const void *want, size_t n) {
+  size_t got;
+  const uint8_t *p = fz_abi_bytes(r, &got);
+  FZ_CHECK(got == n && (n == 0 || memcmp(p, want, n) == 0));
 }
 
 static void fuzz_request(fz *f) {
@@ -107,13 +92,13 @@ static void fuzz_request(fz *f) {
   bool ok = pe_abi_encode_request(&out, method, (const char *)uri, ul, h, n, body, bl);
   FZ_CHECK(ok == (n <= 4096));
   if (ok) {
-    rd r = {(const uint8_t *)out.data, out.len};
+    fz_abi_reader r = {(const uint8_t *)out.data, out.len};
     FZ_CHECK(r.left >= 4 && memcmp(r.p, "PEQ1", 4) == 0);
     r.p += 4;
     r.left -= 4;
     expect_bytes(&r, method, strlen(method));
     expect_bytes(&r, uri, ul);
-    FZ_CHECK(get_u32(&r) == n);
+    FZ_CHECK(fz_abi_u32(&r) == n);
     for (size_t i = 0; i < n; i++) {
       expect_bytes(&r, h[i].name, h[i].name_len);
       expect_bytes(&r, h[i].value, h[i].value_len);

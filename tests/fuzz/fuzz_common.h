@@ -146,4 +146,30 @@ static inline void fz_tmpdir(char path[64], const char *name) {
   if (fz_ntmp < 8) snprintf(fz_tmp_dirs[fz_ntmp++], 64, "%s", path);
 }
 
+/* Reads back what an encoder wrote in docs/abi.md's format (u32
+ * little-endian lengths); a read past the end fails the check. */
+typedef struct fz_abi_reader {
+  const uint8_t *p;
+  size_t left;
+} fz_abi_reader;
+
+static inline uint32_t fz_abi_u32(fz_abi_reader *r) {
+  FZ_CHECK(r->left >= 4);
+  uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+               (uint32_t)r->p[3] << 24;
+  r->p += 4;
+  r->left -= 4;
+  return v;
+}
+
+/* A length and that many bytes; returns them, their length in *n. */
+static inline const uint8_t *fz_abi_bytes(fz_abi_reader *r, size_t *n) {
+  *n = fz_abi_u32(r);
+  FZ_CHECK(r->left >= *n);
+  const uint8_t *p = r->p;
+  r->p += *n;
+  r->left -= *n;
+  return p;
+}
+
 #endif /* FUZZ_COMMON_H */

@@ -41,29 +41,6 @@ static pe_router *router(void) {
   return r;
 }
 
-typedef struct {
-  const uint8_t *p;
-  size_t left;
-} rd;
-
-static uint32_t get_u32(rd *r) {
-  FZ_CHECK(r->left >= 4);
-  uint32_t v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
-               (uint32_t)r->p[3] << 24;
-  r->p += 4;
-  r->left -= 4;
-  return v;
-}
-
-static const uint8_t *get_bytes(rd *r, size_t *n) {
-  *n = get_u32(r);
-  FZ_CHECK(r->left >= *n);
-  const uint8_t *p = r->p;
-  r->p += *n;
-  r->left -= *n;
-  return p;
-}
-
 static bool is_spin(const char *name, size_t n) { return n >= 5 && !strncasecmp(name, "spin-", 5); }
 
 static bool same(const uint8_t *p, size_t n, const char *want, size_t wn) {
@@ -138,15 +115,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FZ_CHECK(guest_request_encode(g, &enc, "GET", path, plen, (const uint8_t *)"b", 1));
 
   /* read it back */
-  rd r = {(const uint8_t *)enc.data, enc.len};
+  fz_abi_reader r = {(const uint8_t *)enc.data, enc.len};
   FZ_CHECK(r.left >= 4 && memcmp(r.p, "PEQ1", 4) == 0);
   r.p += 4, r.left -= 4;
   size_t n;
-  const uint8_t *p = get_bytes(&r, &n);
+  const uint8_t *p = fz_abi_bytes(&r, &n);
   FZ_CHECK(same(p, n, "GET", 3));
-  p = get_bytes(&r, &n);
+  p = fz_abi_bytes(&r, &n);
   FZ_CHECK(same(p, n, path, plen));
-  size_t nh = get_u32(&r);
+  size_t nh = fz_abi_u32(&r);
   size_t want_client = 0, nonspin = 0;
   for (size_t i = 0; i < nin; i++) nonspin += !is_spin(in[i].name, in[i].name_len);
   want_client = nonspin < PE_GUEST_CLIENT_HEADERS ? nonspin : PE_GUEST_CLIENT_HEADERS;
@@ -158,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t next = 0; /* the next client header that should come */
   for (size_t i = 0; i < nh; i++) {
     size_t hn, hv;
-    const uint8_t *name = get_bytes(&r, &hn), *value = get_bytes(&r, &hv);
+    const uint8_t *name = fz_abi_bytes(&r, &hn), *value = fz_abi_bytes(&r, &hv);
     const pe_abi_header *want;
     if (i < want_client) {
       while (is_spin(in[next].name, in[next].name_len)) next++;
@@ -169,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FZ_CHECK(same(name, hn, want->name, want->name_len));
     FZ_CHECK(same(value, hv, want->value, want->value_len));
   }
-  p = get_bytes(&r, &n);
+  p = fz_abi_bytes(&r, &n);
   FZ_CHECK(same(p, n, "b", 1) && r.left == 0);
 
   pe_buf_free(&enc);
