@@ -50,10 +50,17 @@ typedef struct {
 
 #define PE_COMPONENT_MAX_IDLE 64
 
+/* Where a sandbox is in its life: a request holds it (IN_USE); or it
+ * answered cleanly, has served fewer than max_reuse requests and waits
+ * with its globals for the next (IDLE). One that failed, or is used up,
+ * is reset to the snapshot (a spare) or freed: never IDLE. */
+typedef enum { SB_IN_USE, SB_IDLE } sandbox_state;
+
 /* A sandbox that may serve another request (reuse). */
 typedef struct {
   pe_wasi *w;
   pe_instance *inst;
+  sandbox_state state;
   unsigned uses;
   size_t out_seen, err_seen; /* captured bytes already reported */
   uint64_t dropped_seen[2];  /* stdout, stderr bytes dropped already reported */
@@ -412,7 +419,11 @@ static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen)
     pthread_mutex_lock(&c->idle_lock);
     if (c->nidle > 0) *sb = c->idle[--c->nidle];
     pthread_mutex_unlock(&c->idle_lock);
-    if (sb->inst) return true;
+    if (sb->inst) {
+      PE_ASSERT(sb->state == SB_IDLE && sb->uses < c->max_reuse);
+      sb->state = SB_IN_USE;
+      return true;
+    }
   }
   /* Preferably the clone this thread reset last: the pages the reset
    * copied are still in this core's cache, and the request will write the
@@ -449,8 +460,11 @@ static bool take_sandbox(pe_component *c, sandbox *sb, char *err, size_t errlen)
 
 /* Keeps a sandbox that may serve again, or discards it. */
 static void give_back(pe_component *c, sandbox *sb, bool reusable) {
+  /* whatever comes next, no pointer to this request's grants stays */
+  PE_ASSERT(sb->state == SB_IN_USE && pe_wasi_host_data(sb->w) == NULL);
   sb->uses++;
   if (reusable && sb->uses < c->max_reuse) {
+    sb->state = SB_IDLE;
     pthread_mutex_lock(&c->idle_lock);
     bool kept = c->nidle < PE_COMPONENT_MAX_IDLE;
     if (kept) c->idle[c->nidle++] = *sb;
