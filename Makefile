@@ -139,3 +139,23 @@ bench: all
 
 clean:
 	rm -rf $(B)
+
+# Layout and editor support (CONTRIBUTING.md):
+#   make format   rewrites the C files clang-format 14 would change (.clang-format;
+#                 guest/.clang-format for guest/); tests/style/format.sh checks them
+#   make compdb   compile_commands.json for clangd and clang-tidy, written from the
+#                 flags above: no build needed (bear would record one, and only of
+#                 what is out of date), every unit test and fuzz target included
+.PHONY: format compdb
+format: deps
+	@tests/style/format.sh --fix
+
+COMPDB_HOST = $(CC) $(filter-out $(DEPFLAGS),$(CFLAGS_HOST))
+COMPDB_FUZZ = $(FUZZ_CC) $(filter-out $(DEPFLAGS),$(FUZZ_CFLAGS)) -Itests/fuzz -fsanitize=fuzzer
+COMPDB_JSON = BEGIN { print "[" } { printf "%s  {\"directory\": \"%s\", \"file\": \"%s\", \"command\": \"%s\"}", (NR > 1 ? ",\n" : ""), dir, $$1, $$2 } END { print "\n]" }
+compdb:
+	@{ for f in $(LIB_SRC) $(CLI_SRC); do echo "$$f|$(COMPDB_HOST) -c -o $(B)/obj/$${f%.c}.o $$f"; done; \
+	   for f in $(UNIT_SRC); do echo "$$f|$(COMPDB_HOST) -Itests/unit -c -o $(B)/tests/$$(basename $${f%.c}).o $$f"; done; \
+	   $(if $(FUZZ_CC),for f in $(wildcard tests/fuzz/fuzz_*.c); do echo "$$f|$(COMPDB_FUZZ) -c -o $(B)/fuzz/$$(basename $${f%.c}).o $$f"; done;) } \
+	 | awk -F'|' -v dir='$(CURDIR)' '$(COMPDB_JSON)' > compile_commands.json.tmp && mv compile_commands.json.tmp compile_commands.json
+	@echo "compile_commands.json: $$(grep -c '"file"' compile_commands.json) files"

@@ -10,6 +10,7 @@
 # Usage: tests/run.sh [SUITE...] [-k NAME]...
 #   suites: style toolchain unit unit-asan cli wasi sandbox cpython sdk serve new
 #           build platform fuzz san soak
+#           format (only when named: the C layout, tests/style/format.sh)
 #   -k NAME (repeatable; or T=NAME in the environment) runs only the tests NAME
 #           selects in each named suite, and shows their output: the test
 #           named NAME, else those whose name contains NAME; with * or ?, a glob
@@ -87,6 +88,7 @@ fi
 for s in "${suites[@]}"; do
     case $s in
         style) run_suite style tests/style/run.sh ;;
+        format) run_suite format tests/style/format.sh ;;
         toolchain) run_suite toolchain tests/toolchain/fetch_test.sh ;;
         unit) run_suite unit tests/unit/run.sh ;;
         unit-asan) run_suite unit-asan tests/unit/run.sh --asan ;;

@@ -2,7 +2,8 @@
 # toolchain/deps.sh host|python|bench|fuzz|all -- install the Debian 12 packages a build needs.
 #
 #   host    build/pyedge and its tests: C compiler, OpenSSL, cmocka, wabt
-#           (wasm2c), clang-19 (compiles the C that wasm2c generates)
+#           (wasm2c), clang-19 (compiles the C that wasm2c generates),
+#           clang-format (the layout check)
 #   python  CPython for WASI (make python): clang-19/lld-19/compiler-rt for
 #           wasm32, llvm-19 tools, a native toolchain and the -dev packages of
 #           the native reference build, dpkg-dev/xz-utils for the sources
@@ -19,6 +20,7 @@ host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev
            libseccomp-dev                               # the serving process's system-call filter
            redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
            sqlite3                                      # the soak reads the stores it wrote
+           clang-format                                 # tests/style/format.sh, make format (Debian 12: 14)
            python3)                                     # python3: the test runners (tests/)
 bench_pkgs=(hyperfine python3)
 fuzz_pkgs=(clang-19 libclang-rt-19-dev)                  # libFuzzer, ASan and UBSan runtimes for clang-19
