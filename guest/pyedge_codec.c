@@ -36,7 +36,8 @@
 static int
 is_tchar(unsigned char c)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+        (c >= 'A' && c <= 'Z')) {
         return 1;
     }
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
@@ -95,7 +96,7 @@ next_field(cursor *c, const unsigned char **field, size_t *len)
     }
     const unsigned char *q = c->p + c->pos;
     uint32_t n = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-                 (uint32_t)q[3] << 24;
+        (uint32_t)q[3] << 24;
     c->pos += 4;
     if (n > c->end - c->pos) {
         return 0;
@@ -113,7 +114,8 @@ next_u32(cursor *c, uint32_t *v)
         return 0;
     }
     const unsigned char *q = c->p + c->pos;
-    *v = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+    *v = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+        (uint32_t)q[3] << 24;
     c->pos += 4;
     return 1;
 }
@@ -123,7 +125,8 @@ next_u32(cursor *c, uint32_t *v)
 static PyObject *
 utf8_or_null(const unsigned char *p, size_t n)
 {
-    PyObject *s = PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, "strict");
+    PyObject *s =
+        PyUnicode_DecodeUTF8((const char *)p, (Py_ssize_t)n, "strict");
     if (s == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
         PyErr_Clear();
     }
@@ -153,8 +156,9 @@ decode_headers(cursor *c, uint32_t count, PyObject *headers)
     for (uint32_t i = 0; i < count; i++) {
         const unsigned char *name, *value;
         size_t name_len, value_len;
-        if (!next_field(c, &name, &name_len) || !next_field(c, &value, &value_len) ||
-            !is_token(name, name_len) || has_cr_lf_nul(value, value_len)) {
+        if (!next_field(c, &name, &name_len) ||
+            !next_field(c, &value, &value_len) || !is_token(name, name_len) ||
+            has_cr_lf_nul(value, value_len)) {
             return 0;
         }
         PyObject *v = utf8_or_null(value, value_len);
@@ -183,21 +187,24 @@ decode(const unsigned char *p, size_t n)
         Py_RETURN_NONE;
     }
     c.pos = 4;
-    if (!next_field(&c, &method, &method_len) || !next_field(&c, &uri, &uri_len) ||
-        !is_token(method, method_len) || has_uri_forbidden(uri, uri_len) ||
-        !next_u32(&c, &count) || (uint64_t)count * 8 > c.end - c.pos) {
+    if (!next_field(&c, &method, &method_len) ||
+        !next_field(&c, &uri, &uri_len) || !is_token(method, method_len) ||
+        has_uri_forbidden(uri, uri_len) || !next_u32(&c, &count) ||
+        (uint64_t)count * 8 > c.end - c.pos) {
         Py_RETURN_NONE;
     }
-    PyObject *m = PyUnicode_FromStringAndSize((const char *)method, (Py_ssize_t)method_len);
+    PyObject *m = PyUnicode_FromStringAndSize(
+        (const char *)method, (Py_ssize_t)method_len);
     PyObject *u = m == NULL ? NULL
-                  : uri_len == 0 ? PyUnicode_FromString("/")
-                  : utf8_or_null(uri, uri_len);
+        : uri_len == 0      ? PyUnicode_FromString("/")
+                            : utf8_or_null(uri, uri_len);
     PyObject *h = u == NULL ? NULL : PyDict_New();
     PyObject *result = NULL;
     if (h != NULL) {
         int rc = decode_headers(&c, count, h);
         if (rc == 1 && next_field(&c, &body, &body_len) && c.pos == c.end) {
-            PyObject *b = PyBytes_FromStringAndSize((const char *)body, (Py_ssize_t)body_len);
+            PyObject *b = PyBytes_FromStringAndSize(
+                (const char *)body, (Py_ssize_t)body_len);
             result = b == NULL ? NULL : PyTuple_Pack(4, m, u, h, b);
             Py_XDECREF(b);
         }
@@ -206,7 +213,7 @@ decode(const unsigned char *p, size_t n)
         }
     }
     else if (!PyErr_Occurred()) {
-        result = Py_NewRef(Py_None);  /* the uri was not UTF-8 */
+        result = Py_NewRef(Py_None); /* the uri was not UTF-8 */
     }
     Py_XDECREF(m);
     Py_XDECREF(u);
@@ -215,9 +222,9 @@ decode(const unsigned char *p, size_t n)
 }
 
 PyDoc_STRVAR(decode_request_doc,
-"decode_request($module, buf, /)\n--\n\n"
-"Decode a request buffer into (method, uri, headers, body), or return None\n"
-"if it is not a well-formed one (pyedge_entry.decode_request then says why).");
+    "decode_request($module, buf, /)\n--\n\n"
+    "Decode a request buffer into (method, uri, headers, body), or return None\n"
+    "if it is not a well-formed one (pyedge_entry.decode_request then says why).");
 
 static PyObject *
 pyedge_decode_request(PyObject *module, PyObject *arg)
@@ -280,14 +287,15 @@ is_decimal(const char *p, Py_ssize_t n)
  * Nothing here runs Python code, so the dict cannot change since encode()
  * sized the arrays; the capacities are checked all the same. */
 static Py_ssize_t
-collect_headers(PyObject *headers, out_header *out, Py_ssize_t cap, char *lower,
-                Py_ssize_t lower_cap, int *has_length, int *unhandled)
+collect_headers(PyObject *headers, out_header *out, Py_ssize_t cap,
+    char *lower, Py_ssize_t lower_cap, int *has_length, int *unhandled)
 {
     Py_ssize_t pos = 0, n = 0;
     PyObject *k, *v;
     while (PyDict_Next(headers, &pos, &k, &v)) {
-        if (!PyUnicode_CheckExact(k) || !PyUnicode_IS_ASCII(k) || !PyUnicode_CheckExact(v) ||
-            n == cap || PyUnicode_GET_LENGTH(k) > lower_cap) {
+        if (!PyUnicode_CheckExact(k) || !PyUnicode_IS_ASCII(k) ||
+            !PyUnicode_CheckExact(v) || n == cap ||
+            PyUnicode_GET_LENGTH(k) > lower_cap) {
             *unhandled = 1;
             return 0;
         }
@@ -298,16 +306,18 @@ collect_headers(PyObject *headers, out_header *out, Py_ssize_t cap, char *lower,
             if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
                 return -1;
             }
-            PyErr_Clear();  /* a lone surrogate: Python raises the error */
+            PyErr_Clear(); /* a lone surrogate: Python raises the error */
             *unhandled = 1;
             return 0;
         }
-        if (!is_token(kp, (size_t)kl) || has_cr_lf_nul((const unsigned char *)vp, (size_t)vl)) {
+        if (!is_token(kp, (size_t)kl) ||
+            has_cr_lf_nul((const unsigned char *)vp, (size_t)vl)) {
             *unhandled = 1;
             return 0;
         }
         for (Py_ssize_t i = 0; i < kl; i++) {
-            lower[i] = (kp[i] >= 'A' && kp[i] <= 'Z') ? (char)(kp[i] + 32) : (char)kp[i];
+            lower[i] = (kp[i] >= 'A' && kp[i] <= 'Z') ? (char)(kp[i] + 32)
+                                                      : (char)kp[i];
         }
         if (kl == 14 && memcmp(lower, "content-length", 14) == 0) {
             if (*has_length || !is_decimal(vp, vl)) {
@@ -330,7 +340,8 @@ encode(long status, PyObject *headers, const char *body, Py_ssize_t body_len)
     Py_ssize_t count = headers == Py_None ? 0 : PyDict_GET_SIZE(headers);
     Py_ssize_t names = 0;
     PyObject *k, *v;
-    for (Py_ssize_t pos = 0; headers != Py_None && PyDict_Next(headers, &pos, &k, &v);) {
+    for (Py_ssize_t pos = 0;
+         headers != Py_None && PyDict_Next(headers, &pos, &k, &v);) {
         if (!PyUnicode_CheckExact(k)) {
             Py_RETURN_NONE;
         }
@@ -344,8 +355,10 @@ encode(long status, PyObject *headers, const char *body, Py_ssize_t body_len)
         goto done;
     }
     int has_length = 0, unhandled = 0;
-    Py_ssize_t n = headers == Py_None ? 0
-                   : collect_headers(headers, hs, count, lower, names, &has_length, &unhandled);
+    Py_ssize_t n = headers == Py_None
+        ? 0
+        : collect_headers(
+              headers, hs, count, lower, names, &has_length, &unhandled);
     if (n < 0 || unhandled) {
         result = n < 0 ? NULL : Py_NewRef(Py_None);
         goto done;
@@ -387,22 +400,24 @@ done:
 }
 
 PyDoc_STRVAR(encode_response_doc,
-"encode_response($module, status, headers, body, /)\n--\n\n"
-"The response buffer for an int status, a dict of str headers and a bytes,\n"
-"str or None body, as normalize_response + encode_response build it; None\n"
-"for anything else (pyedge_entry then does it in Python).");
+    "encode_response($module, status, headers, body, /)\n--\n\n"
+    "The response buffer for an int status, a dict of str headers and a bytes,\n"
+    "str or None body, as normalize_response + encode_response build it; None\n"
+    "for anything else (pyedge_entry then does it in Python).");
 
 static PyObject *
-pyedge_encode_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+pyedge_encode_response(
+    PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
     if (nargs != 3) {
-        PyErr_Format(PyExc_TypeError, "encode_response() takes exactly 3 arguments (%zd given)",
-                     nargs);
+        PyErr_Format(PyExc_TypeError,
+            "encode_response() takes exactly 3 arguments (%zd given)", nargs);
         return NULL;
     }
     PyObject *status = args[0], *headers = args[1], *body = args[2];
-    if (!PyLong_CheckExact(status) || (headers != Py_None && !PyDict_CheckExact(headers))) {
+    if (!PyLong_CheckExact(status) ||
+        (headers != Py_None && !PyDict_CheckExact(headers))) {
         Py_RETURN_NONE;
     }
     int overflow = 0;
@@ -438,8 +453,8 @@ pyedge_encode_response(PyObject *module, PyObject *const *args, Py_ssize_t nargs
 
 static PyMethodDef codec_methods[] = {
     {"decode_request", pyedge_decode_request, METH_O, decode_request_doc},
-    {"encode_response", (PyCFunction)(void (*)(void))pyedge_encode_response, METH_FASTCALL,
-     encode_response_doc},
+    {"encode_response", (PyCFunction)(void (*)(void))pyedge_encode_response,
+        METH_FASTCALL, encode_response_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -90,13 +90,15 @@
 #include <stdint.h>
 
 #define PYEDGE_EXPORT(name) __attribute__((export_name(#name)))
-#define PYEDGE_IMPORT(name) __attribute__((import_module("pyedge"), import_name(#name)))
+#define PYEDGE_IMPORT(name)                                                   \
+    __attribute__((import_module("pyedge"), import_name(#name)))
 
 /* Host imports (module "pyedge"). */
-PYEDGE_IMPORT(log) void pyedge_host_log(int32_t level, int32_t ptr, int32_t len);
+PYEDGE_IMPORT(log) void pyedge_host_log(
+    int32_t level, int32_t ptr, int32_t len);
 PYEDGE_IMPORT(version) int32_t pyedge_host_version(int32_t buf, int32_t cap);
-PYEDGE_IMPORT(call) int32_t pyedge_host_call(int32_t svc, int32_t svc_len, int32_t in,
-                                             int32_t in_len);
+PYEDGE_IMPORT(call) int32_t pyedge_host_call(
+    int32_t svc, int32_t svc_len, int32_t in, int32_t in_len);
 PYEDGE_IMPORT(reply) int32_t pyedge_host_reply(int32_t buf, int32_t cap);
 
 /* Registers the builtin module `_pyedge`; call before the interpreter starts.

@@ -14,14 +14,14 @@
 #include "pyedge_guest.h"
 
 enum pyedge_mode {
-    MODE_IDLE,      /* nothing started yet */
-    MODE_EMBEDDED,  /* pyedge_init started the interpreter; it stays up */
-    MODE_FINISHED,  /* pyedge_command ran (interpreter finalized) or start-up failed */
+    MODE_IDLE,     /* nothing started yet */
+    MODE_EMBEDDED, /* pyedge_init started the interpreter; it stays up */
+    MODE_FINISHED, /* pyedge_command ran (interpreter finalized) or start-up failed */
 };
 
 static enum pyedge_mode mode = MODE_IDLE;
-static PyObject *app_module;          /* strong reference, embedded mode */
-static unsigned char *result_buf;     /* last pyedge_call result (malloc) */
+static PyObject *app_module;      /* strong reference, embedded mode */
+static unsigned char *result_buf; /* last pyedge_call result (malloc) */
 static size_t result_len;
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -35,7 +35,7 @@ flush_std_streams(void)
         PyObject *exc = PyErr_GetRaisedException();
         static const char *const names[] = {"stdout", "stderr"};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            PyObject *f = PySys_GetObject(names[i]);   /* borrowed */
+            PyObject *f = PySys_GetObject(names[i]); /* borrowed */
             if (f == NULL || f == Py_None) {
                 continue;
             }
@@ -81,7 +81,9 @@ PYEDGE_EXPORT(pyedge_command) int32_t
 pyedge_command(void)
 {
     if (mode != MODE_IDLE) {
-        fputs("pyedge_command: the interpreter has already been started in this instance\n", stderr);
+        fputs(
+            "pyedge_command: the interpreter has already been started in this instance\n",
+            stderr);
         fflush(stderr);
         return 1;
     }
@@ -98,12 +100,13 @@ pyedge_command(void)
         fputs("pyedge_command: out of memory\n", stderr);
         return 1;
     }
-    if (argc > 0
-        && __wasi_args_get((uint8_t **)argv, (uint8_t *)argv_buf) != __WASI_ERRNO_SUCCESS) {
+    if (argc > 0 &&
+        __wasi_args_get((uint8_t **)argv, (uint8_t *)argv_buf) !=
+            __WASI_ERRNO_SUCCESS) {
         fputs("pyedge_command: args_get failed\n", stderr);
         return 1;
     }
-    if (argc == 0) {            /* no program name given: python3 needs one */
+    if (argc == 0) { /* no program name given: python3 needs one */
         argv[0] = "python3";
         argc = 1;
     }
@@ -157,17 +160,18 @@ prepend_pythonpath(void)
     if (env == NULL || env[0] == '\0') {
         return 0;
     }
-    PyObject *path = PySys_GetObject("path");       /* borrowed */
+    PyObject *path = PySys_GetObject("path"); /* borrowed */
     if (path == NULL || !PyList_Check(path)) {
         PyErr_SetString(PyExc_RuntimeError, "sys.path is not a list");
         return -1;
     }
     Py_ssize_t index = 0;
-    for (const char *p = env;; ) {
+    for (const char *p = env;;) {
         const char *end = strchr(p, ':');
         size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
         if (len > 0) {
-            PyObject *entry = PyUnicode_DecodeFSDefaultAndSize(p, (Py_ssize_t)len);
+            PyObject *entry =
+                PyUnicode_DecodeFSDefaultAndSize(p, (Py_ssize_t)len);
             if (entry == NULL) {
                 return -1;
             }
@@ -211,7 +215,8 @@ start_interpreter(void)
         if (dont_write != NULL && dont_write[0] != '\0') {
             config.write_bytecode = 0;
         }
-        status = PyConfig_SetBytesString(&config, &config.program_name, "python3");
+        status =
+            PyConfig_SetBytesString(&config, &config.program_name, "python3");
     }
     if (!PyStatus_Exception(status)) {
         status = Py_InitializeFromConfig(&config);
@@ -230,8 +235,8 @@ start_interpreter(void)
 
 fail:
     fprintf(stderr, "pyedge_init: cannot start Python: %s%s%s\n",
-            status.func ? status.func : "", status.func ? ": " : "",
-            status.err_msg ? status.err_msg : "(no message)");
+        status.func ? status.func : "", status.func ? ": " : "",
+        status.err_msg ? status.err_msg : "(no message)");
     fflush(stderr);
     return -1;
 }
@@ -240,7 +245,9 @@ PYEDGE_EXPORT(pyedge_init) int32_t
 pyedge_init(int32_t name_ptr, int32_t name_len)
 {
     if (mode == MODE_FINISHED) {
-        fputs("pyedge_init: the interpreter of this instance has ended (or failed to start)\n", stderr);
+        fputs(
+            "pyedge_init: the interpreter of this instance has ended (or failed to start)\n",
+            stderr);
         fflush(stderr);
         return -1;
     }
@@ -257,7 +264,8 @@ pyedge_init(int32_t name_ptr, int32_t name_len)
         mode = MODE_EMBEDDED;
     }
 
-    PyObject *name = PyUnicode_DecodeUTF8(PYEDGE_PTR(name_ptr), name_len, "strict");
+    PyObject *name =
+        PyUnicode_DecodeUTF8(PYEDGE_PTR(name_ptr), name_len, "strict");
     PyObject *module = name != NULL ? PyImport_Import(name) : NULL;
     Py_XDECREF(name);
     if (module == NULL) {
@@ -276,7 +284,8 @@ pyedge_call(int32_t arg_ptr, int32_t arg_len)
 {
     clear_result();
     if (mode != MODE_EMBEDDED || app_module == NULL) {
-        fputs("pyedge_call: no module: pyedge_init has not succeeded\n", stderr);
+        fputs(
+            "pyedge_call: no module: pyedge_init has not succeeded\n", stderr);
         fflush(stderr);
         return -1;
     }
@@ -287,7 +296,9 @@ pyedge_call(int32_t arg_ptr, int32_t arg_len)
     }
 
     PyObject *arg = PyBytes_FromStringAndSize(PYEDGE_PTR(arg_ptr), arg_len);
-    PyObject *res = arg != NULL ? PyObject_CallMethod(app_module, "pyedge_call", "O", arg) : NULL;
+    PyObject *res = arg != NULL
+        ? PyObject_CallMethod(app_module, "pyedge_call", "O", arg)
+        : NULL;
     Py_XDECREF(arg);
     if (res == NULL) {
         print_exception();
@@ -297,13 +308,16 @@ pyedge_call(int32_t arg_ptr, int32_t arg_len)
     int rc = -1;
     Py_buffer view;
     if (PyObject_GetBuffer(res, &view, PyBUF_SIMPLE) != 0) {
-        PyErr_Format(PyExc_TypeError, "pyedge_call() must return bytes, not %T", res);
+        PyErr_Format(
+            PyExc_TypeError, "pyedge_call() must return bytes, not %T", res);
     }
     else {
         if (view.len > INT32_MAX) {
-            PyErr_SetString(PyExc_OverflowError, "pyedge_call() result too large");
+            PyErr_SetString(
+                PyExc_OverflowError, "pyedge_call() result too large");
         }
-        else if ((result_buf = malloc(view.len > 0 ? (size_t)view.len : 1)) == NULL) {
+        else if ((result_buf = malloc(view.len > 0 ? (size_t)view.len : 1)) ==
+            NULL) {
             PyErr_NoMemory();
         }
         else {

@@ -36,15 +36,16 @@
 #include "pyedge_guest.h"
 
 PyDoc_STRVAR(log_doc,
-"log($module, level, message, /)\n--\n\n"
-"Send message (str) to the host's log at the given level (int).");
+    "log($module, level, message, /)\n--\n\n"
+    "Send message (str) to the host's log at the given level (int).");
 
 static PyObject *
 pyedge_log(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
     if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "log() takes exactly 2 arguments (%zd given)", nargs);
+        PyErr_Format(PyExc_TypeError,
+            "log() takes exactly 2 arguments (%zd given)", nargs);
         return NULL;
     }
     int overflow = 0;
@@ -53,11 +54,13 @@ pyedge_log(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     if (overflow || level < INT32_MIN || level > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "log level does not fit in 32 bits");
+        PyErr_SetString(
+            PyExc_OverflowError, "log level does not fit in 32 bits");
         return NULL;
     }
     if (!PyUnicode_Check(args[1])) {
-        PyErr_Format(PyExc_TypeError, "log() argument 2 must be str, not %T", args[1]);
+        PyErr_Format(
+            PyExc_TypeError, "log() argument 2 must be str, not %T", args[1]);
         return NULL;
     }
     Py_ssize_t len;
@@ -74,8 +77,8 @@ pyedge_log(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 PyDoc_STRVAR(version_doc,
-"version($module, /)\n--\n\n"
-"Return the version string of the pyedge host.");
+    "version($module, /)\n--\n\n"
+    "Return the version string of the pyedge host.");
 
 static PyObject *
 pyedge_version(PyObject *module, PyObject *Py_UNUSED(ignored))
@@ -110,19 +113,21 @@ pyedge_version(PyObject *module, PyObject *Py_UNUSED(ignored))
 }
 
 PyDoc_STRVAR(call_doc,
-"call($module, service, payload, /)\n--\n\n"
-"Send payload (bytes) to the host service named service (str); return its reply (bytes).");
+    "call($module, service, payload, /)\n--\n\n"
+    "Send payload (bytes) to the host service named service (str); return its reply (bytes).");
 
 static PyObject *
 pyedge_call_host(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)module;
     if (nargs != 2) {
-        PyErr_Format(PyExc_TypeError, "call() takes exactly 2 arguments (%zd given)", nargs);
+        PyErr_Format(PyExc_TypeError,
+            "call() takes exactly 2 arguments (%zd given)", nargs);
         return NULL;
     }
     if (!PyUnicode_Check(args[0])) {
-        PyErr_Format(PyExc_TypeError, "call() argument 1 must be str, not %T", args[0]);
+        PyErr_Format(
+            PyExc_TypeError, "call() argument 1 must be str, not %T", args[0]);
         return NULL;
     }
     Py_ssize_t svc_len;
@@ -139,24 +144,26 @@ pyedge_call_host(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_OverflowError, "host call payload too large");
         return NULL;
     }
-    int32_t n = pyedge_host_call(PYEDGE_I32(svc), (int32_t)svc_len, PYEDGE_I32(in.buf),
-                                 (int32_t)in.len);
+    int32_t n = pyedge_host_call(PYEDGE_I32(svc), (int32_t)svc_len,
+        PYEDGE_I32(in.buf), (int32_t)in.len);
     PyBuffer_Release(&in);
     if (n < 0) {
         PyErr_Format(PyExc_RuntimeError,
-                     "pyedge: the host service '%s' is not available here "
-                     "(host services exist under `pyedge up`)", svc);
+            "pyedge: the host service '%s' is not available here "
+            "(host services exist under `pyedge up`)",
+            svc);
         return NULL;
     }
     PyObject *reply = PyBytes_FromStringAndSize(NULL, n);
     if (reply == NULL) {
-        (void)pyedge_host_reply(0, 0);   /* let the host drop it */
+        (void)pyedge_host_reply(0, 0); /* let the host drop it */
         return NULL;
     }
     int32_t m = pyedge_host_reply(PYEDGE_I32(PyBytes_AS_STRING(reply)), n);
     if (m != n) {
         Py_DECREF(reply);
-        PyErr_SetString(PyExc_RuntimeError, "pyedge: the host lost a service reply");
+        PyErr_SetString(
+            PyExc_RuntimeError, "pyedge: the host lost a service reply");
         return NULL;
     }
     return reply;
@@ -205,8 +212,8 @@ visit_referent(PyObject *op, void *arg)
 }
 
 PyDoc_STRVAR(freeze_doc,
-"freeze($module, /)\n--\n\n"
-"Collect garbage, make every live object immortal and freeze the collector.");
+    "freeze($module, /)\n--\n\n"
+    "Collect garbage, make every live object immortal and freeze the collector.");
 
 static PyObject *
 pyedge_freeze(PyObject *module, PyObject *Py_UNUSED(ignored))
@@ -250,9 +257,9 @@ pyedge_freeze(PyObject *module, PyObject *Py_UNUSED(ignored))
 }
 
 PyDoc_STRVAR(heap_bounds_doc,
-"heap_bounds($module, /)\n--\n\n"
-"(start, end, top) of the region that objects allocated after start-up\n"
-"come from: [start, end), first never-used byte top; (0, 0, 0) if none.");
+    "heap_bounds($module, /)\n--\n\n"
+    "(start, end, top) of the region that objects allocated after start-up\n"
+    "come from: [start, end), first never-used byte top; (0, 0, 0) if none.");
 
 static PyObject *
 pyedge_heap_bounds(PyObject *module, PyObject *unused)
@@ -261,11 +268,13 @@ pyedge_heap_bounds(PyObject *module, PyObject *unused)
     (void)unused;
     uintptr_t lo, hi, top;
     pyedge_reqheap_bounds(&lo, &hi, &top);
-    return Py_BuildValue("(kkk)", (unsigned long)lo, (unsigned long)hi, (unsigned long)top);
+    return Py_BuildValue(
+        "(kkk)", (unsigned long)lo, (unsigned long)hi, (unsigned long)top);
 }
 
 static PyMethodDef pyedge_methods[] = {
-    {"call", (PyCFunction)(void (*)(void))pyedge_call_host, METH_FASTCALL, call_doc},
+    {"call", (PyCFunction)(void (*)(void))pyedge_call_host, METH_FASTCALL,
+        call_doc},
     {"freeze", pyedge_freeze, METH_NOARGS, freeze_doc},
     {"heap_bounds", pyedge_heap_bounds, METH_NOARGS, heap_bounds_doc},
     {"log", (PyCFunction)(void (*)(void))pyedge_log, METH_FASTCALL, log_doc},

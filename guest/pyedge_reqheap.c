@@ -38,19 +38,20 @@
 
 #include "pyedge_guest.h"
 
-#define GRAIN 16u                 /* block sizes are multiples of this */
-#define HEADER 8u                 /* below each payload: its class */
-#define NCLASSES 128u             /* classes 1..128: blocks of 16..2048 bytes */
+#define GRAIN 16u     /* block sizes are multiples of this */
+#define HEADER 8u     /* below each payload: its class */
+#define NCLASSES 128u /* classes 1..128: blocks of 16..2048 bytes */
 #define MAX_PAYLOAD (NCLASSES * GRAIN - HEADER)
 
 typedef struct {
-    PyMemAllocatorEx prev;        /* the domain's allocator before ours */
+    PyMemAllocatorEx prev; /* the domain's allocator before ours */
 } domain_hooks;
 
 static domain_hooks obj_hooks, mem_hooks;
 static uint8_t *region_lo, *region_hi; /* [lo, hi): blocks, in address order */
-static uint8_t *region_top;            /* next unused byte; a header goes here */
-static void *free_lists[NCLASSES + 1]; /* per class, threaded through payloads */
+static uint8_t *region_top; /* next unused byte; a header goes here */
+static void
+    *free_lists[NCLASSES + 1]; /* per class, threaded through payloads */
 
 static int
 in_region(const void *p)
@@ -167,11 +168,13 @@ pyedge_reqheap_install(size_t bytes)
     }
     /* the first header sits 8 bytes below a 16-byte boundary; every block
      * is a multiple of 16 long, so every payload is aligned */
-    uintptr_t first = ((uintptr_t)r + HEADER + GRAIN - 1) / GRAIN * GRAIN - HEADER;
+    uintptr_t first =
+        ((uintptr_t)r + HEADER + GRAIN - 1) / GRAIN * GRAIN - HEADER;
     region_lo = r;
     region_hi = r + bytes;
     region_top = (uint8_t *)first;
-    PyMemAllocatorEx ours = {NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
+    PyMemAllocatorEx ours = {
+        NULL, hook_malloc, hook_calloc, hook_realloc, hook_free};
     PyMem_GetAllocator(PYMEM_DOMAIN_OBJ, &obj_hooks.prev);
     PyMem_GetAllocator(PYMEM_DOMAIN_MEM, &mem_hooks.prev);
     ours.ctx = &obj_hooks;

@@ -8,9 +8,10 @@
 # one failure, so a broken runner can never pass silently.
 #
 # Usage: tests/run.sh [SUITE...] [-k NAME]...
-#   suites: style toolchain unit unit-asan cli wasi sandbox cpython sdk serve new
-#           build platform fuzz san soak
-#           format (only when named: the C layout, tests/style/format.sh)
+#   suites: style format toolchain unit unit-asan cli wasi sandbox cpython sdk
+#           serve new build platform fuzz san soak
+#   (style: includes follow the layer order; format: the C layout of
+#   .clang-format, which `make format` applies)
 #   -k NAME (repeatable; or T=NAME in the environment) runs only the tests NAME
 #           selects in each named suite, and shows their output: the test
 #           named NAME, else those whose name contains NAME; with * or ?, a glob
@@ -83,7 +84,7 @@ if [ ${#sel[@]} -gt 0 ] && [ ${#suites[@]} -eq 0 ]; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-[ ${#suites[@]} -eq 0 ] && suites=(style toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
+[ ${#suites[@]} -eq 0 ] && suites=(style format toolchain unit unit-asan cli wasi sandbox cpython sdk serve new build platform fuzz san soak)
 
 for s in "${suites[@]}"; do
     case $s in

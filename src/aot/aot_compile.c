@@ -30,7 +30,6 @@
 /* bind every symbol at load: no lazy resolution at the bottom of a guest stack */
 #define PE_AOT_LINK_NOW "-Wl,-z,now"
 
-
 #define PE_AOT_MAX_PARTS 16
 
 /* Finds prog in PATH; false if absent. */
@@ -62,8 +61,7 @@ static void hash_file_identity(pe_sha256 *h, const char *path) {
   struct stat st;
   char id[PATH_MAX + 64];
   if (stat(path, &st) == 0)
-    snprintf(id, sizeof id, "%s|%lld|%lld", path, (long long)st.st_size,
-             (long long)st.st_mtime);
+    snprintf(id, sizeof id, "%s|%lld|%lld", path, (long long)st.st_size, (long long)st.st_mtime);
   else
     snprintf(id, sizeof id, "%s|missing", path);
   pe_sha256_update(h, id, strlen(id) + 1);
@@ -156,9 +154,19 @@ static bool compile_all(const char *cc, const char *opt, const char *dir, int n,
         ok = false;
         break;
       }
-      char *argv[] = {(char *)cc, (char *)opt, "-fPIC", "-fvisibility=hidden",
-                      "-ffp-contract=off", "-fno-strict-aliasing", "-w", inc, "-c", src, "-o",
-                      obj, NULL};
+      char *argv[] = {(char *)cc,
+                      (char *)opt,
+                      "-fPIC",
+                      "-fvisibility=hidden",
+                      "-ffp-contract=off",
+                      "-fno-strict-aliasing",
+                      "-w",
+                      inc,
+                      "-c",
+                      src,
+                      "-o",
+                      obj,
+                      NULL};
       pid_t pid = pe_spawn(argv, log, err, errlen);
       if (pid < 0) {
         ok = false;
@@ -197,8 +205,8 @@ static bool compile_locked(const char *wasm_path, const pe_aot_options *op, cons
                            const char *cc, const char *opt, const char *wasm2c, const char *cache,
                            const char *key, const char *so_path, char *err, size_t errlen);
 
-bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_path,
-                    size_t so_len, char *err, size_t errlen) {
+bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_path, size_t so_len,
+                    char *err, size_t errlen) {
   pe_aot_options o = opts ? *opts : (pe_aot_options){0};
   char cc[PATH_MAX], wasm2c[PATH_MAX], cache[PATH_MAX], dir[PATH_MAX + 32];
   const char *want_cc = o.cc ? o.cc : getenv("PYEDGE_CC");
@@ -279,8 +287,7 @@ bool pe_aot_compile(const char *wasm_path, const pe_aot_options *opts, char *so_
       return true;
     }
   }
-  bool ok = compile_locked(wasm_path, &o, label, cc, opt, wasm2c, cache, key, so_path, err,
-                           errlen);
+  bool ok = compile_locked(wasm_path, &o, label, cc, opt, wasm2c, cache, key, so_path, err, errlen);
   if (lock_fd >= 0) close(lock_fd);
   return ok;
 }
@@ -336,8 +343,7 @@ static bool compile_locked(const char *wasm_path, const pe_aot_options *op, cons
     pe_buf_free(&parts[i]);
   }
   int jobs = o.jobs > 0 ? o.jobs : cpu_count();
-  if (nparts > 1)
-    progress(&o, label, "compiling C parts", 0, nparts + 1, &t0);
+  if (nparts > 1) progress(&o, label, "compiling C parts", 0, nparts + 1, &t0);
   if (!compile_all(cc, opt, dir, nparts + 1, jobs, &o, label, &t0, err, errlen)) goto out;
 
   {
@@ -380,7 +386,9 @@ out:
   pe_buf_free(&hdr);
   pe_buf_free(&glue);
   for (int i = 0; i < PE_AOT_MAX_PARTS; i++) pe_buf_free(&parts[i]);
-  if (!getenv("PYEDGE_KEEP_TMP")) remove_tree(dir);
-  else if (!ok) fprintf(stderr, "pyedge: kept %s\n", dir);
+  if (!getenv("PYEDGE_KEEP_TMP"))
+    remove_tree(dir);
+  else if (!ok)
+    fprintf(stderr, "pyedge: kept %s\n", dir);
   return ok;
 }

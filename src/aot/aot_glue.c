@@ -179,8 +179,8 @@ static bool note_field(glue_parts *g, const char *line) {
   const char *name = strrchr(line, ' ');
   size_t nn = name ? strlen(name + 1) : 0;
   if (nn < 2 || name[nn] != ';') return true;
-  bool ok = pe_buf_printf(&g->lay[kind], "offsetof(Z_mod_instance_t, %.*s), ", (int)(nn - 1),
-                          name + 1);
+  bool ok =
+      pe_buf_printf(&g->lay[kind], "offsetof(Z_mod_instance_t, %.*s), ", (int)(nn - 1), name + 1);
   g->nlay[kind]++;
   return ok;
 }
@@ -191,8 +191,10 @@ static bool note_import(glue_parts *g, const char *quotes, char *err, size_t err
   char module[512], name[512];
   if (quoted(quotes, module, sizeof module, name, sizeof name) != 2) return true;
   if (!pe_aot_import_module_supported(module)) {
-    snprintf(err, errlen, "the module imports '%s' '%s'; pyedge provides only WASI preview1 "
-             "(wasi_snapshot_preview1) and pyedge host functions", module, name);
+    snprintf(err, errlen,
+             "the module imports '%s' '%s'; pyedge provides only WASI preview1 "
+             "(wasi_snapshot_preview1) and pyedge host functions",
+             module, name);
     return false;
   }
   bool ok = pe_buf_puts(&g->imports, "  {") && c_string(&g->imports, module) &&

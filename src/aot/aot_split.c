@@ -71,9 +71,7 @@ static bool is_func_line(line_t l, const char *suffix) {
 }
 
 /* "static const <type> <name>[] = {" */
-static bool is_segment_line(line_t l) {
-  return starts(l, "static const ") && ends(l, "[] = {");
-}
+static bool is_segment_line(line_t l) { return starts(l, "static const ") && ends(l, "[] = {"); }
 
 /* base+offset twins of wasm2c's DEFINE_LOAD / DEFINE_STORE helpers */
 static const char base_helpers[] =
@@ -131,7 +129,9 @@ static bool changes_table(line_t l) {
          contains(l, "wasm_rt_grow_funcref_table(") || contains(l, "wasm_rt_grow_externref_table(");
 }
 
-static bool emit(pe_buf *b, line_t l) { return pe_buf_append(b, l.p, l.len) && pe_buf_puts(b, "\n"); }
+static bool emit(pe_buf *b, line_t l) {
+  return pe_buf_append(b, l.p, l.len) && pe_buf_puts(b, "\n");
+}
 
 /* Emits l without its leading "static ". */
 static bool emit_unstatic(pe_buf *b, line_t l) {
@@ -331,10 +331,10 @@ static bool write_tail(const line_t *lines, size_t n, const sections *s, pe_buf 
                        bool tables_change) {
   for (size_t k = s->body_end; k < n; k++)
     if (!emit(part0, lines[k])) return false;
-  return tables_change ||
-         pe_buf_puts(part0, "\n/* no function body changes a table: see aot_split.c */\n"
-                            "__attribute__((visibility(\"default\"))) "
-                            "const int pe_module_tables_fixed = 1;\n");
+  return tables_change || pe_buf_puts(part0,
+                                      "\n/* no function body changes a table: see aot_split.c */\n"
+                                      "__attribute__((visibility(\"default\"))) "
+                                      "const int pe_module_tables_fixed = 1;\n");
 }
 
 /* Writes the parts of a file whose sections s describes: nparts of them,

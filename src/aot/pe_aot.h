@@ -32,8 +32,8 @@ typedef struct pe_aot_options {
 
 /* Compiles (or finds in the cache) the module at wasm_path; writes the path
  * of the shared object to so_path. */
-bool pe_aot_compile(const char *wasm_path, const pe_aot_options *o, char *so_path,
-                    size_t so_len, char *err, size_t errlen);
+bool pe_aot_compile(const char *wasm_path, const pe_aot_options *o, char *so_path, size_t so_len,
+                    char *err, size_t errlen);
 
 /* aot_split.c: cuts wasm2c 1.0.32 output into nparts C files. parts[0] gets
  * everything that is not a function body plus its share of the bodies;

@@ -46,10 +46,21 @@ extern char **environ;
 static int run_pip(const pe_bundle_options *o, const char *target, const char *reqs,
                    const char *log) {
   const char *python = o->python ? o->python : "python3";
-  char *const argv[] = {(char *)python, "-m", "pip", "install", "--target", (char *)target,
-                        "--no-compile", "--only-binary=:all:", "--python-version",
-                        (char *)o->python_version, "--no-input", "--disable-pip-version-check",
-                        "-r", (char *)reqs, NULL};
+  char *const argv[] = {(char *)python,
+                        "-m",
+                        "pip",
+                        "install",
+                        "--target",
+                        (char *)target,
+                        "--no-compile",
+                        "--only-binary=:all:",
+                        "--python-version",
+                        (char *)o->python_version,
+                        "--no-input",
+                        "--disable-pip-version-check",
+                        "-r",
+                        (char *)reqs,
+                        NULL};
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);

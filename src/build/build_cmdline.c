@@ -180,8 +180,7 @@ static bool is_python(const char *word) {
  * assignments are skipped. */
 static long cz_program(const pe_strs *w, size_t start, size_t end) {
   size_t i = start;
-  while (i < end && strchr(w->items[i], '=') && w->items[i][0] != '=' && w->items[i][0] != '-')
-    i++;
+  while (i < end && strchr(w->items[i], '=') && w->items[i][0] != '=' && w->items[i][0] != '-') i++;
   if (i >= end) return -1;
   if (!strcmp(base_name(w->items[i]), "componentize-py")) return (long)(i + 1);
   if (is_python(w->items[i]) && i + 2 < end && !strcmp(w->items[i + 1], "-m") &&
@@ -264,14 +263,19 @@ static pe_cz_status parse_args(const pe_strs *w, size_t start, size_t end, const
         }
         v = w->items[++i];
       }
-      if (o->role == OPT_WORLD) set_str(&out->world, v);
-      else if (o->role == OPT_OUTPUT) set_str(&out->output, v);
-      else if (o->role == OPT_PATH && !pe_strs_push(&out->python_paths, v)) st = PE_CZ_INVALID;
+      if (o->role == OPT_WORLD)
+        set_str(&out->world, v);
+      else if (o->role == OPT_OUTPUT)
+        set_str(&out->output, v);
+      else if (o->role == OPT_PATH && !pe_strs_push(&out->python_paths, v))
+        st = PE_CZ_INVALID;
       continue;
     }
     if (!in_componentize && !other_sub) {
-      if (!strcmp(a, "componentize")) in_componentize = true;
-      else other_sub = true; /* bindings, help, ... */
+      if (!strcmp(a, "componentize"))
+        in_componentize = true;
+      else
+        other_sub = true; /* bindings, help, ... */
       continue;
     }
     if (!pe_strs_push(&positionals, a)) st = PE_CZ_INVALID;

@@ -148,8 +148,9 @@ static bool refuse_outside(gather *g, const char *app_rel, const char *path) {
 }
 
 static bool refuse_private(gather *g, const pe_manifest_files *f) {
-  snprintf(g->err, g->errlen, "files: '%s' (line %d) is pyedge's own state, never given to the guest",
-           f->source, f->line);
+  snprintf(g->err, g->errlen,
+           "files: '%s' (line %d) is pyedge's own state, never given to the guest", f->source,
+           f->line);
   return false;
 }
 
@@ -172,7 +173,8 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
     if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
     char path[PATH_MAX], rel[PATH_MAX], sub[PATH_MAX];
     if (!pe_path_join(path, sizeof path, dir, "%s", n) ||
-        (size_t)snprintf(rel, sizeof rel, "%s%s%s", app_rel, app_rel[0] ? "/" : "", n) >= sizeof rel ||
+        (size_t)snprintf(rel, sizeof rel, "%s%s%s", app_rel, app_rel[0] ? "/" : "", n) >=
+            sizeof rel ||
         (size_t)snprintf(sub, sizeof sub, "%s%s%s", below, below[0] ? "/" : "", n) >= sizeof sub) {
       snprintf(g->err, g->errlen, "files: path too long below %s", dir);
       ok = false;
@@ -184,8 +186,10 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
     int where = resolve(g, path, real);
     if (where == PRIVATE) continue;
     if (S_ISDIR(st.st_mode)) {
-      if (where == OUTSIDE) ok = refuse_outside(g, rel, path);
-      else ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count);
+      if (where == OUTSIDE)
+        ok = refuse_outside(g, rel, path);
+      else
+        ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count);
     } else if (S_ISREG(st.st_mode)) {
       if (glob ? !pe_glob_match(glob, rel, true) : false) continue;
       if (excluded(g, rel)) continue;
@@ -198,8 +202,10 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
         ok = false;
         break;
       }
-      if (where == OUTSIDE) ok = refuse_outside(g, rel, path);
-      else ok = add(g, real, dest);
+      if (where == OUTSIDE)
+        ok = refuse_outside(g, rel, path);
+      else
+        ok = add(g, real, dest);
       (*count)++;
     }
   }
@@ -223,7 +229,8 @@ static void literal_prefix(const char *glob, char *out, size_t outlen) {
   snprintf(out, outlen, "%.*s", (int)end, glob);
 }
 
-static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_fn note, void *nctx) {
+static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_fn note,
+                           void *nctx) {
   char rel[PATH_MAX], path[PATH_MAX];
   if (f->source[0] == '/' || !normalize(f->source, rel, sizeof rel)) {
     snprintf(g->err, g->errlen,
@@ -275,9 +282,8 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
 static bool gather_placement(gather *g, const pe_manifest_files *f) {
   char src[PATH_MAX], dest[PATH_MAX], path[PATH_MAX];
   if (f->source[0] == '/' || !normalize(f->source, src, sizeof src)) {
-    snprintf(g->err, g->errlen,
-             "files: source '%s' is outside the application directory (line %d)", f->source,
-             f->line);
+    snprintf(g->err, g->errlen, "files: source '%s' is outside the application directory (line %d)",
+             f->source, f->line);
     return false;
   }
   if (!normalize(f->destination, dest, sizeof dest)) {
@@ -329,16 +335,20 @@ static void free_gather(gather *g) {
   free(g->items);
 }
 
-bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root,
-                      const char *files_root, const char *const *private_paths,
-                      size_t nprivate, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
-                      char *tree, size_t treelen, char *err, size_t errlen) {
+bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root, const char *files_root,
+                      const char *const *private_paths, size_t nprivate, pe_sha256 *key,
+                      pe_build_note_fn note, void *note_ctx, char *tree, size_t treelen, char *err,
+                      size_t errlen) {
   if (treelen) tree[0] = 0;
   if (mc->n_files == 0) return true;
   for (size_t i = 0; i < mc->exclude_files.len; i++)
     if (!pe_glob_valid(mc->exclude_files.items[i], err, errlen)) return false;
-  gather g = {.mc = mc, .app_root = app_root, .private_paths = private_paths,
-              .nprivate = nprivate, .err = err, .errlen = errlen};
+  gather g = {.mc = mc,
+              .app_root = app_root,
+              .private_paths = private_paths,
+              .nprivate = nprivate,
+              .err = err,
+              .errlen = errlen};
   if (!realpath(app_root, g.app_real)) {
     snprintf(err, errlen, "files: %s: %s", app_root, strerror(errno));
     return false;

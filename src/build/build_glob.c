@@ -154,8 +154,7 @@ static bool m(matcher *x, size_t ti, size_t si) {
           ok = m(x, ti + 1, si) || (slash && m(x, ti, (size_t)(slash - x->s) + 1));
           break;
         }
-        default: /* G_REC_END */
-          ok = true;
+        default: /* G_REC_END */ ok = true;
       }
     }
     if (!ok) x->failed[bit / 8] |= (unsigned char)(1u << (bit % 8));

@@ -69,8 +69,10 @@ static bool add_mount(pe_plan *p, const char *host, const char *guest, char *err
 }
 
 static void fmt_mb(uint64_t bytes, char *out, size_t outlen) {
-  if (bytes < 1000000) snprintf(out, outlen, "%.1f kB", (double)bytes / 1e3);
-  else snprintf(out, outlen, "%.1f MB", (double)bytes / 1e6);
+  if (bytes < 1000000)
+    snprintf(out, outlen, "%.1f kB", (double)bytes / 1e3);
+  else
+    snprintf(out, outlen, "%.1f MB", (double)bytes / 1e6);
 }
 
 /* Walks one directory into the key, size and native list; refuses native
@@ -110,7 +112,8 @@ static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe
   for (size_t i = 0; i < paths->len; i++) {
     const char *given = paths->items[i];
     char joined[PATH_MAX], real[PATH_MAX], guest[PATH_MAX];
-    if (given[0] == '/') snprintf(joined, sizeof joined, "%s", given);
+    if (given[0] == '/')
+      snprintf(joined, sizeof joined, "%s", given);
     else if (!pe_path_join(joined, sizeof joined, p->app_dir, "%s", given)) {
       snprintf(err, errlen, "-p path too long: %s", given);
       return false;
@@ -130,7 +133,8 @@ static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe
       /* reuse the mount of an earlier -p naming the same directory */
       guest[0] = 0;
       for (size_t k = 0; k < p->nmounts; k++)
-        if (!strcmp(p->mounts[k].host_dir, real)) snprintf(guest, sizeof guest, "%s", p->mounts[k].guest_path);
+        if (!strcmp(p->mounts[k].host_dir, real))
+          snprintf(guest, sizeof guest, "%s", p->mounts[k].guest_path);
       if (!guest[0]) {
         snprintf(guest, sizeof guest, "/usr/local/pypath/%zu", outside->len);
         if (!add_mount(p, real, guest, err, errlen) || !pe_strs_push(outside, real)) return false;
@@ -164,15 +168,15 @@ static bool path_too_long(char *err, size_t errlen) {
 /* What planning holds from one step to the next; end_planning frees it. */
 typedef struct {
   pe_cz_command cz;
-  pe_strs default_paths;  /* the -p paths when there is no build command */
-  const pe_strs *paths;   /* the -p paths: cz's or default_paths */
-  pe_strs private;        /* what no walk enters: the state directory, the caller's paths */
-  pe_strs outside;        /* -p paths with mounts of their own */
-  pe_strs mirror;         /* what the mirror of the app holds (pe_tree_walk.record) */
+  pe_strs default_paths; /* the -p paths when there is no build command */
+  const pe_strs *paths;  /* the -p paths: cz's or default_paths */
+  pe_strs private;       /* what no walk enters: the state directory, the caller's paths */
+  pe_strs outside;       /* -p paths with mounts of their own */
+  pe_strs mirror;        /* what the mirror of the app holds (pe_tree_walk.record) */
   pe_buf pythonpath;
-  pe_sha256 *key;         /* from step 5 until the plan takes it */
+  pe_sha256 *key; /* from step 5 until the plan takes it */
   char pyedge_dir[PATH_MAX], bundles[PATH_MAX], files_root[PATH_MAX];
-  char site[PATH_MAX];    /* the requirements bundle; "" if none */
+  char site[PATH_MAX]; /* the requirements bundle; "" if none */
 } planning;
 
 static const char *const *private_paths(const planning *pl) {
@@ -232,8 +236,7 @@ static bool find_app_dir(const pe_plan_options *o, const pe_manifest_component *
 /* pyedge's directories in the state directory, and what no walk may enter:
  * the state directory, never part of the component, and the caller's
  * private paths. */
-static bool keep_state_private(const pe_plan_options *o, planning *pl, char *err,
-                               size_t errlen) {
+static bool keep_state_private(const pe_plan_options *o, planning *pl, char *err, size_t errlen) {
   if (!pe_path_join(pl->pyedge_dir, sizeof pl->pyedge_dir, o->state_dir, "pyedge") ||
       !pe_path_join(pl->bundles, sizeof pl->bundles, pl->pyedge_dir, "bundles") ||
       !pe_path_join(pl->files_root, sizeof pl->files_root, pl->pyedge_dir, "files"))
@@ -256,11 +259,13 @@ static bool add_requirements(const pe_plan_options *o, pe_plan *p, planning *pl,
                              size_t errlen) {
   char pyver[32];
   guest_python_version(o->stdlib_dir, pyver, sizeof pyver);
-  pe_bundle_options bo = {.component_dir = p->app_dir, .bundles_root = pl->bundles,
-                          .python_version = pyver, .note = o->note, .note_ctx = o->note_ctx};
+  pe_bundle_options bo = {.component_dir = p->app_dir,
+                          .bundles_root = pl->bundles,
+                          .python_version = pyver,
+                          .note = o->note,
+                          .note_ctx = o->note_ctx};
   if (!pe_bundle_prepare(&bo, pl->site, sizeof pl->site, err, errlen)) return false;
-  if (pl->site[0] && !add_mount(p, pl->site, "/usr/local/site-packages", err, errlen))
-    return false;
+  if (pl->site[0] && !add_mount(p, pl->site, "/usr/local/site-packages", err, errlen)) return false;
   if (!pe_buf_printf(&pl->pythonpath, ":/usr/local/pyedge%s",
                      pl->site[0] ? ":/usr/local/site-packages" : ""))
     return out_of_memory(err, errlen);
@@ -312,8 +317,11 @@ static bool walk_component(const pe_plan_options *o, pe_plan *p, planning *pl, c
   pe_sha256_update(pl->key, pl->pythonpath.data, pl->pythonpath.len + 1);
   for (size_t i = 0; i < p->nmounts; i++)
     pe_sha256_update(pl->key, p->mounts[i].guest_path, strlen(p->mounts[i].guest_path) + 1);
-  pe_tree_walk w = {.hash = pl->key, .scan_native = true, .skip_hidden = true,
-                    .private_paths = private_paths(pl), .nprivate = pl->private.len,
+  pe_tree_walk w = {.hash = pl->key,
+                    .scan_native = true,
+                    .skip_hidden = true,
+                    .private_paths = private_paths(pl),
+                    .nprivate = pl->private.len,
                     .record = &pl->mirror};
   bool ok = walk_into(&w, p->app_dir, "the component directory", err, errlen);
   w.record = NULL;
@@ -362,8 +370,7 @@ static bool finish_plan(const pe_manifest_component *mc, pe_plan *p, planning *p
   snprintf(name, sizeof name, "%s-%.16s", mc->id, p->key);
   if (!pe_path_join(apps_root, sizeof apps_root, pl->pyedge_dir, "app"))
     return path_too_long(err, errlen);
-  return pe_tree_mirror(&pl->mirror, apps_root, name, p->app_tree, sizeof p->app_tree, err,
-                        errlen);
+  return pe_tree_mirror(&pl->mirror, apps_root, name, p->app_tree, sizeof p->app_tree, err, errlen);
 }
 
 bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *p,
@@ -371,8 +378,8 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   memset(p, 0, sizeof *p);
   planning pl = {0};
   /* the steps of the top comment in order; 3. is build_paths */
-  bool ok = read_build_command(o, mc, p, &pl, err, errlen) &&
-            find_app_dir(o, mc, p, err, errlen) && keep_state_private(o, &pl, err, errlen) &&
+  bool ok = read_build_command(o, mc, p, &pl, err, errlen) && find_app_dir(o, mc, p, err, errlen) &&
+            keep_state_private(o, &pl, err, errlen) &&
             build_paths(pl.paths, p, &pl.pythonpath, &pl.outside, err, errlen) &&
             add_requirements(o, p, &pl, err, errlen) && add_files(o, mc, p, &pl, err, errlen) &&
             walk_component(o, p, &pl, err, errlen) && check_bundle_size(o, p, err, errlen) &&

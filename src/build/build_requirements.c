@@ -73,7 +73,8 @@ static bool option_line(const char *line, const char *base_dir, pe_req_filtered 
   for (size_t k = 0; k < sizeof path_opts / sizeof *path_opts; k++) {
     const char *v = NULL;
     size_t ln = strlen(path_opts[k].longname);
-    if (!strncmp(line, path_opts[k].longname, ln) && (line[ln] == '=' || line[ln] == ' ' || line[ln] == '\t'))
+    if (!strncmp(line, path_opts[k].longname, ln) &&
+        (line[ln] == '=' || line[ln] == ' ' || line[ln] == '\t'))
       v = line + ln + 1;
     else if (!strncmp(line, path_opts[k].shortname, 2) && line[2] != '-')
       v = line + 2;
@@ -81,7 +82,8 @@ static bool option_line(const char *line, const char *base_dir, pe_req_filtered 
     while (*v == ' ' || *v == '\t' || *v == '=') v++;
     if (!*v) break;
     char path[PATH_MAX];
-    if (v[0] == '/' || is_url(v) || (size_t)snprintf(path, sizeof path, "%s/%s", base_dir, v) >= sizeof path)
+    if (v[0] == '/' || is_url(v) ||
+        (size_t)snprintf(path, sizeof path, "%s/%s", base_dir, v) >= sizeof path)
       snprintf(path, sizeof path, "%s", v);
     if (path_opts[k].include && !is_url(v) && !pe_strs_push(&out->included, path)) return false;
     return pe_buf_printf(&out->text, "%s %s\n", path_opts[k].longname, path);

@@ -277,7 +277,8 @@ bool pe_tree_place(const char *tmp, const char *rel, const char *src, char *err,
   bool ok = in >= 0 && fstat(in, &st) == 0 && S_ISREG(st.st_mode) && copy_fd(in, dst);
   int saved = errno;
   if (in >= 0) close(in);
-  if (!ok) snprintf(err, errlen, "cannot copy %s to %s: %s", src, dst, strerror(saved ? saved : EINVAL));
+  if (!ok)
+    snprintf(err, errlen, "cannot copy %s to %s: %s", src, dst, strerror(saved ? saved : EINVAL));
   return ok;
 }
 
@@ -386,11 +387,11 @@ void pe_tree_package_of(const char *root, const char *rel, char *out, size_t out
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)ftw;
-  if (flag == FTW_DP) rmdir(path);
-  else unlink(path);
+  if (flag == FTW_DP)
+    rmdir(path);
+  else
+    unlink(path);
   return 0;
 }
 
-void pe_tree_remove(const char *path) {
-  nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
+void pe_tree_remove(const char *path) { nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS); }

@@ -80,11 +80,11 @@ typedef enum pe_cz_status {
 } pe_cz_status;
 
 typedef struct pe_cz_command {
-  char *module;       /* the app module ("app") */
-  char *world;        /* -w/--world, or NULL */
-  char *output;       /* -o/--output ("index.wasm" unless given) */
+  char *module;         /* the app module ("app") */
+  char *world;          /* -w/--world, or NULL */
+  char *output;         /* -o/--output ("index.wasm" unless given) */
   pe_strs python_paths; /* -p/--python-path in order; "." when none given */
-  pe_strs warnings;   /* ignored options and commands, one message each */
+  pe_strs warnings;     /* ignored options and commands, one message each */
 } pe_cz_command;
 
 /* Reads the build commands (run in order by Spin) and finds the one that
@@ -97,10 +97,10 @@ void pe_cz_free(pe_cz_command *c);
 /* --- build_requirements.c --------------------------------------------------- */
 
 typedef struct pe_req_filtered {
-  pe_buf text;        /* what pip gets (-r/-c paths made absolute) */
-  pe_strs kept;       /* requirement lines kept, for messages */
-  pe_strs skipped;    /* "spin-sdk == 3.4.1" ... lines pyedge provides */
-  pe_strs included;   /* absolute paths of -r/-c files it refers to */
+  pe_buf text;      /* what pip gets (-r/-c paths made absolute) */
+  pe_strs kept;     /* requirement lines kept, for messages */
+  pe_strs skipped;  /* "spin-sdk == 3.4.1" ... lines pyedge provides */
+  pe_strs included; /* absolute paths of -r/-c files it refers to */
 } pe_req_filtered;
 
 /* PEP 503 name normalisation: lower case, runs of - _ . become one '-'. */
@@ -123,16 +123,16 @@ bool pe_glob_has_magic(const char *pattern);
 
 typedef struct pe_tree_walk {
   /* inputs */
-  pe_sha256 *hash;         /* names and contents are added, or NULL */
-  bool scan_native;        /* collect *.so, *.so.N, *.pyd, *.dylib */
-  bool skip_hidden;        /* skip names starting with '.' */
+  pe_sha256 *hash;                  /* names and contents are added, or NULL */
+  bool scan_native;                 /* collect *.so, *.so.N, *.pyd, *.dylib */
+  bool skip_hidden;                 /* skip names starting with '.' */
   const char *const *private_paths; /* absolute real paths never entered or read, */
   size_t nprivate;                  /* nor anything below them (pyedge's own state) */
-  pe_strs *record;         /* if set, gets "D<rel>" / "F<rel>" and, after each
+  pe_strs *record;                  /* if set, gets "D<rel>" / "F<rel>" and, after each
                               F, the file's real path: what a mirror holds */
   /* outputs, added to */
   uint64_t bytes, files;
-  pe_strs native;          /* paths relative to the walked root */
+  pe_strs native; /* paths relative to the walked root */
 } pe_tree_walk;
 
 /* Walks every regular file below root in sorted order, always skipping
@@ -174,10 +174,10 @@ void pe_tree_remove(const char *path);
  * added to key when not NULL. A file or directory that resolves (through
  * a symlink) outside app_root is refused by name; one below a private
  * path (real paths: pyedge's state, logs, stores) is left out. */
-bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root,
-                      const char *files_root, const char *const *private_paths,
-                      size_t nprivate, pe_sha256 *key, pe_build_note_fn note, void *note_ctx,
-                      char *tree, size_t treelen, char *err, size_t errlen);
+bool pe_files_prepare(const pe_manifest_component *mc, const char *app_root, const char *files_root,
+                      const char *const *private_paths, size_t nprivate, pe_sha256 *key,
+                      pe_build_note_fn note, void *note_ctx, char *tree, size_t treelen, char *err,
+                      size_t errlen);
 /* Guest paths pyedge mounts itself: a `files` destination may not fall
  * under one (it would be hidden). */
 bool pe_files_reserved(const char *guest_rel);
@@ -202,11 +202,11 @@ bool pe_bundle_prepare(const pe_bundle_options *o, char *site, size_t sitelen, c
 /* --- build_plan.c ------------------------------------------------------------- */
 
 typedef struct pe_plan_options {
-  const char *manifest_dir;  /* absolute */
-  const char *state_dir;     /* absolute; created as needed */
+  const char *manifest_dir; /* absolute */
+  const char *state_dir;    /* absolute; created as needed */
   const char *sdk_dir, *stdlib_dir;
-  uint64_t max_bundle;       /* refuse above (bytes); 0: no limit */
-  uint64_t warn_bundle;      /* warn above (bytes); 0: never */
+  uint64_t max_bundle;              /* refuse above (bytes); 0: no limit */
+  uint64_t warn_bundle;             /* warn above (bytes); 0: never */
   const char *const *private_paths; /* absolute: logs, stores, runtime config -- */
   size_t nprivate;                  /* never visible to the guest (the state dir always) */
   pe_build_note_fn note;
@@ -223,14 +223,14 @@ typedef struct pe_component_mount {
 
 typedef struct pe_plan {
   char module[256];
-  char app_dir[4096];        /* the component's directory on the host */
-  char app_tree[4096];       /* what is mounted at /app: its mirror (build_tree.c) */
+  char app_dir[4096];  /* the component's directory on the host */
+  char app_tree[4096]; /* what is mounted at /app: its mirror (build_tree.c) */
   pe_component_mount mounts[PE_PLAN_MAX_MOUNTS]; /* after /app, in order */
   size_t nmounts;
-  pe_strs owned;            /* the strings the mounts point to */
-  char *python_path;        /* PYTHONPATH */
-  uint64_t bundle_bytes;    /* component files + packages */
-  char key[65];             /* hash of everything the guest can import or read */
+  pe_strs owned;         /* the strings the mounts point to */
+  char *python_path;     /* PYTHONPATH */
+  uint64_t bundle_bytes; /* component files + packages */
+  char key[65];          /* hash of everything the guest can import or read */
 } pe_plan;
 
 bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc, pe_plan *out,

@@ -59,8 +59,8 @@ bool cli_parse_duration(const char *s, uint64_t *out);
  * export in `entries` in order (e.g. "_initialize", "pyedge_command"); an
  * i32 result of the last one is the exit code. Returns the process exit
  * code to use. */
-int cli_exec(const char *so_path, const char *const *entries, int nentries,
-             const cli_sandbox *s, int argc, const char *const *argv, const char *what);
+int cli_exec(const char *so_path, const char *const *entries, int nentries, const cli_sandbox *s,
+             int argc, const char *const *argv, const char *what);
 
 int cmd_run(int argc, char **argv);
 int cmd_python(int argc, char **argv);

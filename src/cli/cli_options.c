@@ -9,9 +9,9 @@
 #include "cli.h"
 #include "cli_options.h"
 
-#define HELP_WIDTH 79     /* the help fits an 80-column terminal */
-#define HELP_MAX_LEFT 30  /* a longer "--name VALUE" puts its text on the next line */
-#define GLUE '\x1f'       /* a space the help's wrapping must not break at */
+#define HELP_WIDTH 79    /* the help fits an 80-column terminal */
+#define HELP_MAX_LEFT 30 /* a longer "--name VALUE" puts its text on the next line */
+#define GLUE '\x1f'      /* a space the help's wrapping must not break at */
 
 static void *field(void *base, size_t off) { return (char *)base + off; }
 static const void *cfield(const void *base, size_t off) { return (const char *)base + off; }
@@ -31,9 +31,12 @@ static void fmt_size(char *out, size_t n, uint64_t b) {
 }
 
 static void fmt_duration(char *out, size_t n, uint64_t ns) {
-  if (ns % 1000000000ull == 0) snprintf(out, n, "%llus", (unsigned long long)(ns / 1000000000ull));
-  else if (ns % 1000000ull == 0) snprintf(out, n, "%llums", (unsigned long long)(ns / 1000000ull));
-  else snprintf(out, n, "%gs", (double)ns / 1e9);
+  if (ns % 1000000000ull == 0)
+    snprintf(out, n, "%llus", (unsigned long long)(ns / 1000000000ull));
+  else if (ns % 1000000ull == 0)
+    snprintf(out, n, "%llums", (unsigned long long)(ns / 1000000ull));
+  else
+    snprintf(out, n, "%gs", (double)ns / 1e9);
 }
 
 /* "on|off|log" for --help, "on, off or log" for errors */
@@ -138,72 +141,71 @@ static bool set_value(const cli_command *c, const cli_option *o, void *base, con
   void *p = field(base, o->off);
   char why[300], shown[64];
   switch (o->kind) {
-  case CLI_OPT_STRING:
-    if (o->check && !o->check(v, why, sizeof why)) {
-      fprintf(stderr, "pyedge %s: %s\n", c->name, why);
-      return false;
-    }
-    *(const char **)p = v;
-    return true;
-  case CLI_OPT_SIZE: {
-    uint64_t x;
-    if (cli_parse_size(v, &x) && x >= o->min && x > 0) {
-      *(uint64_t *)p = x;
+    case CLI_OPT_STRING:
+      if (o->check && !o->check(v, why, sizeof why)) {
+        fprintf(stderr, "pyedge %s: %s\n", c->name, why);
+        return false;
+      }
+      *(const char **)p = v;
       return true;
-    }
-    fmt_size(shown, sizeof shown, o->min);
-    if (o->min > 1)
-      fprintf(stderr, "pyedge %s: %s wants a size of at least %s, got '%s'\n", c->name, o->name,
-              shown, v);
-    else
-      fprintf(stderr, "pyedge %s: %s wants a size like 512M or 1G, got '%s'\n", c->name, o->name,
-              v);
-    return false;
-  }
-  case CLI_OPT_DURATION:
-    if (cli_parse_duration(v, (uint64_t *)p)) return true;
-    fprintf(stderr, "pyedge %s: %s wants seconds > 0, got '%s'\n", c->name, o->name, v);
-    return false;
-  case CLI_OPT_COUNT: {
-    char *end;
-    unsigned long long n = strtoull(v, &end, 10);
-    /* digits only: strtoull would take " 4", "+4" and wrap "-1" around */
-    if (isdigit((unsigned char)v[0]) && !*end && n >= o->min && n <= o->max) {
-      *(unsigned *)p = (unsigned)n;
-      return true;
-    }
-    fprintf(stderr, "pyedge %s: %s wants %llu..%llu, got '%s'\n", c->name, o->name,
-            (unsigned long long)o->min, (unsigned long long)o->max, v);
-    return false;
-  }
-  case CLI_OPT_ENUM:
-    for (int i = 0; o->choices[i]; i++)
-      if (!strcmp(v, o->choices[i])) {
-        *(int *)p = i;
+    case CLI_OPT_SIZE: {
+      uint64_t x;
+      if (cli_parse_size(v, &x) && x >= o->min && x > 0) {
+        *(uint64_t *)p = x;
         return true;
       }
-    fmt_choices(why, sizeof why, o->choices, ", ", " or ");
-    fprintf(stderr, "pyedge %s: %s wants %s, got '%s'\n", c->name, o->name, why, v);
-    return false;
-  case CLI_OPT_PAIRS:
-    if (!strchr(v, '=') || v[0] == '=') {
-      fprintf(stderr, "pyedge %s: %s wants K=V, got '%s'\n", c->name, o->name, v);
+      fmt_size(shown, sizeof shown, o->min);
+      if (o->min > 1)
+        fprintf(stderr, "pyedge %s: %s wants a size of at least %s, got '%s'\n", c->name, o->name,
+                shown, v);
+      else
+        fprintf(stderr, "pyedge %s: %s wants a size like 512M or 1G, got '%s'\n", c->name, o->name,
+                v);
       return false;
     }
-    /* fall through */
-  case CLI_OPT_LIST: {
-    int *n = field(base, o->count_off);
-    if ((uint64_t)*n >= o->max) {
-      fprintf(stderr, "pyedge %s: too many %s options (at most %llu)\n", c->name, o->name,
-              (unsigned long long)o->max);
+    case CLI_OPT_DURATION:
+      if (cli_parse_duration(v, (uint64_t *)p)) return true;
+      fprintf(stderr, "pyedge %s: %s wants seconds > 0, got '%s'\n", c->name, o->name, v);
+      return false;
+    case CLI_OPT_COUNT: {
+      char *end;
+      unsigned long long n = strtoull(v, &end, 10);
+      /* digits only: strtoull would take " 4", "+4" and wrap "-1" around */
+      if (isdigit((unsigned char)v[0]) && !*end && n >= o->min && n <= o->max) {
+        *(unsigned *)p = (unsigned)n;
+        return true;
+      }
+      fprintf(stderr, "pyedge %s: %s wants %llu..%llu, got '%s'\n", c->name, o->name,
+              (unsigned long long)o->min, (unsigned long long)o->max, v);
       return false;
     }
-    ((const char **)p)[(*n)++] = v;
-    return true;
-  }
-  case CLI_OPT_HELP:
-  case CLI_OPT_FLAG:
-    break;
+    case CLI_OPT_ENUM:
+      for (int i = 0; o->choices[i]; i++)
+        if (!strcmp(v, o->choices[i])) {
+          *(int *)p = i;
+          return true;
+        }
+      fmt_choices(why, sizeof why, o->choices, ", ", " or ");
+      fprintf(stderr, "pyedge %s: %s wants %s, got '%s'\n", c->name, o->name, why, v);
+      return false;
+    case CLI_OPT_PAIRS:
+      if (!strchr(v, '=') || v[0] == '=') {
+        fprintf(stderr, "pyedge %s: %s wants K=V, got '%s'\n", c->name, o->name, v);
+        return false;
+      }
+      /* fall through */
+    case CLI_OPT_LIST: {
+      int *n = field(base, o->count_off);
+      if ((uint64_t)*n >= o->max) {
+        fprintf(stderr, "pyedge %s: too many %s options (at most %llu)\n", c->name, o->name,
+                (unsigned long long)o->max);
+        return false;
+      }
+      ((const char **)p)[(*n)++] = v;
+      return true;
+    }
+    case CLI_OPT_HELP:
+    case CLI_OPT_FLAG: break;
   }
   return false;
 }
@@ -219,8 +221,8 @@ int cli_options_parse(const cli_command *c, void *base, int argc, char **argv) {
       return CLI_OPTIONS_ERROR;
     }
     if (!takes(c, o)) {
-      fprintf(stderr, "%s: %s is not an option of pyedge %s (see pyedge %s --help)\n", who,
-              o->name, c->name, c->name);
+      fprintf(stderr, "%s: %s is not an option of pyedge %s (see pyedge %s --help)\n", who, o->name,
+              c->name, c->name);
       return CLI_OPTIONS_ERROR;
     }
     if (o->kind == CLI_OPT_HELP || o->kind == CLI_OPT_FLAG) {
@@ -272,35 +274,30 @@ static void parts(const cli_option *o, const void *defaults, char *out, size_t n
   }
   v[0] = 0;
   switch (o->kind) {
-  case CLI_OPT_SIZE:
-    if (o->min > 1) {
-      fmt_size(v, sizeof v, o->min);
-      snprintf(s, sizeof s, "at least %s", v);
+    case CLI_OPT_SIZE:
+      if (o->min > 1) {
+        fmt_size(v, sizeof v, o->min);
+        snprintf(s, sizeof s, "at least %s", v);
+        add_part(out, n, s);
+      }
+      if (*(const uint64_t *)p) fmt_size(v, sizeof v, *(const uint64_t *)p);
+      break;
+    case CLI_OPT_DURATION:
+      if (*(const uint64_t *)p) fmt_duration(v, sizeof v, *(const uint64_t *)p);
+      break;
+    case CLI_OPT_COUNT:
+      snprintf(s, sizeof s, "%llu..%llu", (unsigned long long)o->min, (unsigned long long)o->max);
       add_part(out, n, s);
-    }
-    if (*(const uint64_t *)p) fmt_size(v, sizeof v, *(const uint64_t *)p);
-    break;
-  case CLI_OPT_DURATION:
-    if (*(const uint64_t *)p) fmt_duration(v, sizeof v, *(const uint64_t *)p);
-    break;
-  case CLI_OPT_COUNT:
-    snprintf(s, sizeof s, "%llu..%llu", (unsigned long long)o->min, (unsigned long long)o->max);
-    add_part(out, n, s);
-    if (*(const unsigned *)p) snprintf(v, sizeof v, "%u", *(const unsigned *)p);
-    break;
-  case CLI_OPT_STRING:
-    if (*(const char *const *)p) snprintf(v, sizeof v, "%s", *(const char *const *)p);
-    break;
-  case CLI_OPT_ENUM:
-    snprintf(v, sizeof v, "%s", o->choices[*(const int *)p]);
-    break;
-  case CLI_OPT_LIST:
-  case CLI_OPT_PAIRS:
-    add_part(out, n, "repeatable");
-    break;
-  case CLI_OPT_HELP:
-  case CLI_OPT_FLAG:
-    break;
+      if (*(const unsigned *)p) snprintf(v, sizeof v, "%u", *(const unsigned *)p);
+      break;
+    case CLI_OPT_STRING:
+      if (*(const char *const *)p) snprintf(v, sizeof v, "%s", *(const char *const *)p);
+      break;
+    case CLI_OPT_ENUM: snprintf(v, sizeof v, "%s", o->choices[*(const int *)p]); break;
+    case CLI_OPT_LIST:
+    case CLI_OPT_PAIRS: add_part(out, n, "repeatable"); break;
+    case CLI_OPT_HELP:
+    case CLI_OPT_FLAG: break;
   }
   if (!v[0] && o->unset) snprintf(v, sizeof v, "%s", o->unset);
   if (v[0]) {
@@ -343,8 +340,10 @@ void cli_options_help(FILE *f, const cli_command *c, const void *defaults) {
     if (!group || strcmp(group, o->group)) fprintf(f, "\n%s:\n", o->group);
     group = o->group;
     int w = left_column(o, left, sizeof left);
-    if (w <= width) fprintf(f, "  %-*s  ", width, left);
-    else fprintf(f, "  %s\n%*s", left, col, "");
+    if (w <= width)
+      fprintf(f, "  %-*s  ", width, left);
+    else
+      fprintf(f, "  %s\n%*s", left, col, "");
     parts(o, defaults, extra, sizeof extra);
     snprintf(text, sizeof text, "%s%s%s%s", o->help, extra[0] ? " (" : "", extra,
              extra[0] ? ")" : "");

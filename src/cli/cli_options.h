@@ -32,10 +32,10 @@ typedef struct cli_option {
   const char *alias;     /* another long name it answers to, or NULL */
   unsigned cmds;         /* the commands that take it: a mask of cli_command.bit */
   cli_opt_kind kind;
-  const char *arg;       /* the value's placeholder in --help; enums list their choices */
-  size_t off;            /* the field, from the start of the parsed struct */
-  size_t count_off;      /* lists: the int count of values */
-  uint64_t min, max;     /* size: min; count: min..max; lists: max values */
+  const char *arg;            /* the value's placeholder in --help; enums list their choices */
+  size_t off;                 /* the field, from the start of the parsed struct */
+  size_t count_off;           /* lists: the int count of values */
+  uint64_t min, max;          /* size: min; count: min..max; lists: max values */
   const char *const *choices; /* enum: NULL-terminated names, in the order of their values */
   /* strings: false (with why filled in) refuses the value */
   bool (*check)(const char *value, char *why, size_t whylen);

@@ -29,11 +29,16 @@ bool cli_parse_size(const char *s, uint64_t *out) {
   if (!*s || *s == '-') return false;
   unsigned long long v = strtoull(s, &end, 10);
   uint64_t mul = 1;
-  if (!strcasecmp(end, "") || !strcasecmp(end, "b")) mul = 1;
-  else if (!strcasecmp(end, "k") || !strcasecmp(end, "kib") || !strcasecmp(end, "kb")) mul = 1ull << 10;
-  else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib") || !strcasecmp(end, "mb")) mul = 1ull << 20;
-  else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib") || !strcasecmp(end, "gb")) mul = 1ull << 30;
-  else return false;
+  if (!strcasecmp(end, "") || !strcasecmp(end, "b"))
+    mul = 1;
+  else if (!strcasecmp(end, "k") || !strcasecmp(end, "kib") || !strcasecmp(end, "kb"))
+    mul = 1ull << 10;
+  else if (!strcasecmp(end, "m") || !strcasecmp(end, "mib") || !strcasecmp(end, "mb"))
+    mul = 1ull << 20;
+  else if (!strcasecmp(end, "g") || !strcasecmp(end, "gib") || !strcasecmp(end, "gb"))
+    mul = 1ull << 30;
+  else
+    return false;
   if (end == s || v > UINT64_MAX / mul) return false;
   *out = v * mul;
   return true;
@@ -44,8 +49,10 @@ bool cli_parse_duration(const char *s, uint64_t *out) {
   double v = strtod(s, &end);
   double scale = 1e9;
   if (end == s || !isfinite(v) || v <= 0) return false;
-  if (!strcmp(end, "ms")) scale = 1e6;
-  else if (strcmp(end, "") && strcmp(end, "s")) return false;
+  if (!strcmp(end, "ms"))
+    scale = 1e6;
+  else if (strcmp(end, "") && strcmp(end, "s"))
+    return false;
   double ns = v * scale;
   if (ns > 1e18 || ns < 1) return false;
   *out = (uint64_t)ns;
@@ -90,7 +97,8 @@ int cli_sandbox_option(cli_sandbox *s, int argc, char **argv, int *i) {
   if (cli_is_option(a, "--max-memory")) {
     if (!(v = cli_option_value(argc, argv, i, "pyedge"))) return -1;
     if (!cli_parse_size(v, &s->max_memory) || s->max_memory < PE_RT_PAGE_SIZE) {
-      fprintf(stderr, "pyedge: --max-memory wants a size of at least 64K, like 128M; got '%s'\n", v);
+      fprintf(stderr, "pyedge: --max-memory wants a size of at least 64K, like 128M; got '%s'\n",
+              v);
       return -1;
     }
     return 1;

@@ -22,14 +22,15 @@
 #include "templates.h"
 
 static void print_usage(FILE *f) {
-  fputs("Usage: pyedge new TEMPLATE NAME [--accept-defaults]\n"
-        "\n"
-        "Creates the directory NAME holding a new app made from TEMPLATE. NAME is\n"
-        "also the app and component name: kebab-case words of ASCII letters and\n"
-        "digits, each starting with a letter (e.g. hello-world).\n"
-        "\n"
-        "Templates:\n",
-        f);
+  fputs(
+      "Usage: pyedge new TEMPLATE NAME [--accept-defaults]\n"
+      "\n"
+      "Creates the directory NAME holding a new app made from TEMPLATE. NAME is\n"
+      "also the app and component name: kebab-case words of ASCII letters and\n"
+      "digits, each starting with a letter (e.g. hello-world).\n"
+      "\n"
+      "Templates:\n",
+      f);
   for (const pe_template *t = pe_templates; t->name; t++)
     fprintf(f, "  %-15s %s\n", t->name, t->summary);
   fputs("\nThen: pyedge up -f NAME (or pyedge watch -f NAME)\n", f);
@@ -47,9 +48,12 @@ static bool valid_name(const char *s) {
     bool lower = false, upper = false;
     for (const char *p = w; p < e; p++) {
       unsigned char c = (unsigned char)*p;
-      if (c >= 'a' && c <= 'z') lower = true;
-      else if (c >= 'A' && c <= 'Z') upper = true;
-      else if (!(c >= '0' && c <= '9')) return false;
+      if (c >= 'a' && c <= 'z')
+        lower = true;
+      else if (c >= 'A' && c <= 'Z')
+        upper = true;
+      else if (!(c >= '0' && c <= '9'))
+        return false;
     }
     if (lower && upper) return false;
     if (!*e) return true;
@@ -143,8 +147,7 @@ int cmd_new(int argc, char **argv) {
   }
   if (mkdir(name, 0777) != 0) {
     if (errno == EEXIST) {
-      fprintf(stderr, "pyedge new: '%s' already exists; choose another name or remove it\n",
-              name);
+      fprintf(stderr, "pyedge new: '%s' already exists; choose another name or remove it\n", name);
       return 1;
     }
     fprintf(stderr, "pyedge new: cannot create directory '%s': %s\n", name, strerror(errno));

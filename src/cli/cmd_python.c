@@ -70,7 +70,8 @@ int cmd_python(int argc, char **argv) {
   memmove(&s.dirs[1], &s.dirs[0], (size_t)s.ndirs * sizeof s.dirs[0]);
   memmove(&s.owned[1], &s.owned[0], (size_t)s.ndirs * sizeof s.owned[0]);
   s.owned[0] = false;
-  s.dirs[0] = (pe_wasi_preopen){.host_path = lib, .guest_path = "/usr/local/lib", .read_only = true};
+  s.dirs[0] =
+      (pe_wasi_preopen){.host_path = lib, .guest_path = "/usr/local/lib", .read_only = true};
   s.ndirs++;
   memmove(&s.env[1], &s.env[0], (size_t)s.nenv * sizeof s.env[0]);
   s.env[0] = "PYTHONHOME=/usr/local";

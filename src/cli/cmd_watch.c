@@ -130,8 +130,7 @@ static const char *snap_diff(const snapshot *a, const snapshot *b) {
     int c = strcmp(a->e[i].path, b->e[j].path);
     if (c < 0) return a->e[i].path;
     if (c > 0) return b->e[j].path;
-    if (a->e[i].mtime_ns != b->e[j].mtime_ns || a->e[i].size != b->e[j].size)
-      return b->e[j].path;
+    if (a->e[i].mtime_ns != b->e[j].mtime_ns || a->e[i].size != b->e[j].size) return b->e[j].path;
     i++, j++;
   }
   return NULL;
@@ -214,9 +213,12 @@ int cmd_watch(int argc, char **argv) {
     snprintf(dir, sizeof dir, "%s", from);
   } else {
     const char *slash = strrchr(from, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == from) snprintf(dir, sizeof dir, "/");
-    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - from), from);
+    if (!slash)
+      snprintf(dir, sizeof dir, ".");
+    else if (slash == from)
+      snprintf(dir, sizeof dir, "/");
+    else
+      snprintf(dir, sizeof dir, "%.*s", (int)(slash - from), from);
   }
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
     fprintf(stderr, "pyedge watch: no app directory at %s (use -f MANIFEST|DIR)\n", dir);

@@ -19,7 +19,8 @@ static const char usage[] =
     "      run a WASI (preview1) command module; it is compiled to native code\n"
     "      on first use and cached. The module's exit code is pyedge's.\n"
     "  pyedge python [SANDBOX OPTIONS] [--] [PYTHON ARGS...]\n"
-    "      run the bundled CPython " PE_PYTHON_VERSION " like python3, in the sandbox,\n"
+    "      run the bundled CPython " PE_PYTHON_VERSION
+    " like python3, in the sandbox,\n"
     "      with its standard library mounted read-only\n"
     "  pyedge up [-f MANIFEST|DIR] [--listen ADDR] [...]\n"
     "      serve a Spin app (spin.toml) over HTTP, each request in a fresh\n"

@@ -35,48 +35,58 @@ static const char requirements_v4[] =
     "spin-sdk == 4.0.0\n"
     "componentize-py == 0.23.0\n";
 
-#define MANIFEST_HEAD(what)                                                    \
-  "spin_manifest_version = 2\n"                                                \
-  "\n"                                                                         \
-  "[application]\n"                                                            \
-  "name = \"" NAME "\"\n"                                                      \
-  "version = \"0.1.0\"\n"                                                      \
-  "authors = []\n"                                                             \
-  "description = \"" what "\"\n"                                               \
+#define MANIFEST_HEAD(what)     \
+  "spin_manifest_version = 2\n" \
+  "\n"                          \
+  "[application]\n"             \
+  "name = \"" NAME              \
+  "\"\n"                        \
+  "version = \"0.1.0\"\n"       \
+  "authors = []\n"              \
+  "description = \"" what       \
+  "\"\n"                        \
   "\n"
 
-#define PY_MANIFEST(what, world)                                               \
-  MANIFEST_HEAD(what)                                                          \
-  "[[trigger.http]]\n"                                                         \
-  "route = \"/...\"\n"                                                         \
-  "component = \"" NAME "\"\n"                                                 \
-  "\n"                                                                         \
-  "[component." NAME "]\n"                                                     \
-  "source = \"app.wasm\"\n"                                                    \
-  "[component." NAME ".build]\n"                                               \
-  "command = \"componentize-py -w " world " componentize app -o app.wasm\"\n"  \
+#define PY_MANIFEST(what, world)          \
+  MANIFEST_HEAD(what)                     \
+  "[[trigger.http]]\n"                    \
+  "route = \"/...\"\n"                    \
+  "component = \"" NAME                   \
+  "\"\n"                                  \
+  "\n"                                    \
+  "[component." NAME                      \
+  "]\n"                                   \
+  "source = \"app.wasm\"\n"               \
+  "[component." NAME                      \
+  ".build]\n"                             \
+  "command = \"componentize-py -w " world \
+  " componentize app -o app.wasm\"\n"     \
   "watch = [\"*.py\", \"requirements.txt\"]\n"
 
-#define PY_README(title, style)                                                \
-  "# " NAME "\n"                                                               \
-  "\n"                                                                         \
-  title "\n"                                                                   \
-  "\n"                                                                         \
-  "## Run it with pyedge\n"                                                    \
-  "\n"                                                                         \
-  "    pyedge up -f " NAME "            # serves http://127.0.0.1:3000\n"      \
-  "    curl http://127.0.0.1:3000/\n"                                          \
-  "\n"                                                                         \
-  "pyedge runs `app.py` directly, each request in a fresh WebAssembly\n"       \
-  "sandbox: no build step is needed. `pyedge watch -f " NAME "` restarts\n"    \
-  "the server whenever a `.py` or `.toml` file changes.\n"                     \
-  "\n"                                                                         \
-  "## Run it with Spin\n"                                                      \
-  "\n"                                                                         \
-  "The layout is the usual one for Spin's Python SDK (" style "):\n"           \
-  "\n"                                                                         \
-  "    python3 -m venv .venv && . .venv/bin/activate\n"                        \
-  "    pip install -r requirements.txt\n"                                      \
+#define PY_README(title, style)                                          \
+  "# " NAME                                                              \
+  "\n"                                                                   \
+  "\n" title                                                             \
+  "\n"                                                                   \
+  "\n"                                                                   \
+  "## Run it with pyedge\n"                                              \
+  "\n"                                                                   \
+  "    pyedge up -f " NAME                                               \
+  "            # serves http://127.0.0.1:3000\n"                         \
+  "    curl http://127.0.0.1:3000/\n"                                    \
+  "\n"                                                                   \
+  "pyedge runs `app.py` directly, each request in a fresh WebAssembly\n" \
+  "sandbox: no build step is needed. `pyedge watch -f " NAME             \
+  "` restarts\n"                                                         \
+  "the server whenever a `.py` or `.toml` file changes.\n"               \
+  "\n"                                                                   \
+  "## Run it with Spin\n"                                                \
+  "\n"                                                                   \
+  "The layout is the usual one for Spin's Python SDK (" style            \
+  "):\n"                                                                 \
+  "\n"                                                                   \
+  "    python3 -m venv .venv && . .venv/bin/activate\n"                  \
+  "    pip install -r requirements.txt\n"                                \
   "    spin build --up\n"
 
 /* --- http-py (spin-sdk 3.x) ------------------------------------------- */
@@ -104,8 +114,7 @@ static const pe_template_file http_py[] = {
 /* --- http-py-async (spin-sdk 4.0) -------------------------------------- */
 
 static const pe_template_file http_py_async[] = {
-    {"spin.toml",
-     PY_MANIFEST("An asynchronous HTTP app in Python", "spin:up/http-trigger@4.0.0")},
+    {"spin.toml", PY_MANIFEST("An asynchronous HTTP app in Python", "spin:up/http-trigger@4.0.0")},
     {"app.py",
      "from spin_sdk.http import Handler, Request, Response\n"
      "\n"
@@ -118,8 +127,7 @@ static const pe_template_file http_py_async[] = {
      "            b\"Hello from Python!\",\n"
      "        )\n"},
     {"requirements.txt", requirements_v4},
-    {"README.md",
-     PY_README("An asynchronous HTTP app in Python.", "spin-sdk 4.0, async handler")},
+    {"README.md", PY_README("An asynchronous HTTP app in Python.", "spin-sdk 4.0, async handler")},
     {".gitignore", gitignore_py},
     {NULL, NULL},
 };
@@ -128,18 +136,18 @@ static const pe_template_file http_py_async[] = {
 
 static const pe_template_file static_app[] = {
     {"spin.toml",
-     MANIFEST_HEAD("A static HTTP response") "[[trigger.http]]\n"
-     "route = \"/...\"\n"
-     "static_response = { status_code = 200, headers = { content-type = \"text/plain\" }, "
-     "body = \"Hello from " NAME "!\\n\" }\n"},
-    {"README.md",
-     "# " NAME "\n"
-     "\n"
-     "Answers every request with the fixed response in `spin.toml`\n"
-     "(`static_response`); there is no code to run.\n"
-     "\n"
-     "    pyedge up -f " NAME "\n"
-     "    curl http://127.0.0.1:3000/\n"},
+     MANIFEST_HEAD(
+         "A static HTTP response") "[[trigger.http]]\n"
+                                   "route = \"/...\"\n"
+                                   "static_response = { status_code = 200, headers = { content-type = \"text/plain\" }, "
+                                   "body = \"Hello from " NAME "!\\n\" }\n"},
+    {"README.md", "# " NAME "\n"
+                  "\n"
+                  "Answers every request with the fixed response in `spin.toml`\n"
+                  "(`static_response`); there is no code to run.\n"
+                  "\n"
+                  "    pyedge up -f " NAME "\n"
+                  "    curl http://127.0.0.1:3000/\n"},
     {NULL, NULL},
 };
 

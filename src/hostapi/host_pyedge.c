@@ -41,7 +41,8 @@ static const char *level_name(uint32_t level) {
   }
 }
 
-PE_RT_HOST_ENTRY void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t level, uint32_t ptr, uint32_t len) {
+PE_RT_HOST_ENTRY void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t level, uint32_t ptr,
+                                    uint32_t len) {
   pe_rt_host_enter();
   (void)host;
   if (len > PE_LOG_MAX) len = PE_LOG_MAX;
@@ -57,7 +58,8 @@ PE_RT_HOST_ENTRY void Z_pyedgeZ_log(struct Z_pyedge_instance_t *host, uint32_t l
   fwrite(line, 1, n, stderr);
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, uint32_t buf, uint32_t cap) {
+PE_RT_HOST_ENTRY uint32_t Z_pyedgeZ_version(struct Z_pyedge_instance_t *host, uint32_t buf,
+                                            uint32_t cap) {
   pe_rt_host_enter();
   (void)host;
   uint32_t n = (uint32_t)strlen(PE_VERSION);

@@ -21,9 +21,9 @@ typedef struct pe_abi_header {
 } pe_abi_header;
 
 /* Appends the encoded request to out. */
-PE_MUST_CHECK bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri, size_t uri_len,
-                           const pe_abi_header *headers, size_t n, const uint8_t *body,
-                           size_t body_len);
+PE_MUST_CHECK bool pe_abi_encode_request(pe_buf *out, const char *method, const char *uri,
+                                         size_t uri_len, const pe_abi_header *headers, size_t n,
+                                         const uint8_t *body, size_t body_len);
 
 typedef struct pe_abi_response {
   int status;

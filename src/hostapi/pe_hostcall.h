@@ -29,13 +29,13 @@
 
 typedef enum pe_hc_status {
   PE_HC_OK = 0,
-  PE_HC_DENIED = 1,      /* not allowed: a store label, an outbound host */
-  PE_HC_NOT_FOUND = 2,   /* no such store, database, variable */
-  PE_HC_INVALID = 3,     /* malformed payload or argument */
-  PE_HC_BACKEND = 4,     /* the service failed (I/O, SQL error, connection) */
+  PE_HC_DENIED = 1,    /* not allowed: a store label, an outbound host */
+  PE_HC_NOT_FOUND = 2, /* no such store, database, variable */
+  PE_HC_INVALID = 3,   /* malformed payload or argument */
+  PE_HC_BACKEND = 4,   /* the service failed (I/O, SQL error, connection) */
   PE_HC_TIMEOUT = 5,
-  PE_HC_LIMIT = 6,       /* a size or count limit */
-  PE_HC_NO_SERVICE = 7,  /* unknown service name */
+  PE_HC_LIMIT = 6,      /* a size or count limit */
+  PE_HC_NO_SERVICE = 7, /* unknown service name */
 } pe_hc_status;
 
 typedef struct pe_host_services {

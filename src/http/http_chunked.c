@@ -162,8 +162,7 @@ size_t hx_chunked_feed(hx_chunked *d, const char *data, size_t len, pe_buf *body
         if (c != '\n') goto bad;
         *done = true;
         return i + 1;
-      default:
-        goto bad;
+      default: goto bad;
     }
   }
   return i;

@@ -300,9 +300,7 @@ static size_t feed(hx_conn *c, const char *data, size_t len) {
         }
         break;
       }
-      case HX_ERROR:
-        conn_fail(c, c->parse.error);
-        return len;
+      case HX_ERROR: conn_fail(c, c->parse.error); return len;
     }
   }
   return off;
@@ -577,17 +575,14 @@ static void on_timer(uv_timer_t *t) {
   if (c->closing) return;
   switch (mode) {
     case T_IDLE:
-    case T_LINGER:
-      conn_close(c);
-      return;
+    case T_LINGER: conn_close(c); return;
     case T_FRESH:
     case T_HEAD:
     case T_BODY:
       conn_fail(c, 408);
       after(c);
       return;
-    default:
-      return;
+    default: return;
   }
 }
 

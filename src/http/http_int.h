@@ -198,7 +198,7 @@ typedef struct hx_server {
   int port;
   char date[32]; /* cached per second */
   int64_t date_sec;
-  char rbuf[65536]; /* every read lands here; the loop is single-threaded */
+  char rbuf[65536];      /* every read lands here; the loop is single-threaded */
   pthread_t loop_thread; /* the thread in pe_http_server_run */
 } hx_server;
 

@@ -37,8 +37,9 @@ bool pe_http_response_set_status(pe_http_response *r, int status) {
 }
 
 bool pe_http_header_reserved(const char *name) {
-  static const char *const names[] = {
-      "content-length", "transfer-encoding", "connection", "keep-alive", "date", "server"};
+  static const char *const names[] = {"content-length", "transfer-encoding",
+                                      "connection",     "keep-alive",
+                                      "date",           "server"};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (strcasecmp(name, names[i]) == 0) return true;
   return false;

@@ -64,8 +64,8 @@ void manifest_mem_free(pe_manifest_mem *mem) {
 
 static void format(char *out, size_t outlen, const char *file, int line, const char *fmt,
                    va_list ap) {
-  int n =
-      line > 0 ? snprintf(out, outlen, "%s:%d: ", file, line) : snprintf(out, outlen, "%s: ", file);
+  int n = line > 0 ? snprintf(out, outlen, "%s:%d: ", file, line)
+                   : snprintf(out, outlen, "%s: ", file);
   if (n < 0 || (size_t)n >= outlen) return;
   vsnprintf(out + n, outlen - (size_t)n, fmt, ap);
 }

@@ -23,17 +23,17 @@ pe_toml_type pe_toml_type_of(const pe_toml_value *v) { return v ? v->type : PE_T
 
 const char *pe_toml_type_name(pe_toml_type t) {
   switch (t) {
-  case PE_TOML_STRING: return "string";
-  case PE_TOML_INTEGER: return "integer";
-  case PE_TOML_FLOAT: return "float";
-  case PE_TOML_BOOL: return "boolean";
-  case PE_TOML_DATETIME: return "offset date-time";
-  case PE_TOML_LOCAL_DATETIME: return "local date-time";
-  case PE_TOML_LOCAL_DATE: return "local date";
-  case PE_TOML_LOCAL_TIME: return "local time";
-  case PE_TOML_ARRAY: return "array";
-  case PE_TOML_TABLE: return "table";
-  case PE_TOML_NONE: return "nothing";
+    case PE_TOML_STRING: return "string";
+    case PE_TOML_INTEGER: return "integer";
+    case PE_TOML_FLOAT: return "float";
+    case PE_TOML_BOOL: return "boolean";
+    case PE_TOML_DATETIME: return "offset date-time";
+    case PE_TOML_LOCAL_DATETIME: return "local date-time";
+    case PE_TOML_LOCAL_DATE: return "local date";
+    case PE_TOML_LOCAL_TIME: return "local time";
+    case PE_TOML_ARRAY: return "array";
+    case PE_TOML_TABLE: return "table";
+    case PE_TOML_NONE: return "nothing";
   }
   return "value";
 }
@@ -44,10 +44,10 @@ int pe_toml_key_line(const pe_toml_value *v) { return v ? v->key_line : 0; }
 size_t pe_toml_len(const pe_toml_value *v) {
   if (!v) return 0;
   switch (v->type) {
-  case PE_TOML_TABLE: return v->u.tab.len;
-  case PE_TOML_ARRAY: return v->u.arr.len;
-  case PE_TOML_STRING: return v->u.str.len;
-  default: return 0;
+    case PE_TOML_TABLE: return v->u.tab.len;
+    case PE_TOML_ARRAY: return v->u.arr.len;
+    case PE_TOML_STRING: return v->u.str.len;
+    default: return 0;
   }
 }
 
@@ -105,12 +105,12 @@ bool pe_toml_bool(const pe_toml_value *v, bool *out) {
 bool pe_toml_datetime_of(const pe_toml_value *v, pe_toml_datetime *out) {
   if (!v) return false;
   switch (v->type) {
-  case PE_TOML_DATETIME:
-  case PE_TOML_LOCAL_DATETIME:
-  case PE_TOML_LOCAL_DATE:
-  case PE_TOML_LOCAL_TIME:
-    if (out) *out = v->u.dt;
-    return true;
-  default: return false;
+    case PE_TOML_DATETIME:
+    case PE_TOML_LOCAL_DATETIME:
+    case PE_TOML_LOCAL_DATE:
+    case PE_TOML_LOCAL_TIME:
+      if (out) *out = v->u.dt;
+      return true;
+    default: return false;
   }
 }

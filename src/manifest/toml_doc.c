@@ -16,9 +16,10 @@
 
 /* "a string", "an integer" */
 static const char *a_type(pe_toml_type t) {
-  static const char *const an[] = {
-      "a string",          "an integer",   "a float",      "a boolean", "an offset date-time",
-      "a local date-time", "a local date", "a local time", "an array",  "a table"};
+  static const char *const an[] = {"a string",     "an integer",          "a float",
+                                   "a boolean",    "an offset date-time", "a local date-time",
+                                   "a local date", "a local time",        "an array",
+                                   "a table"};
   return (unsigned)t < sizeof an / sizeof an[0] ? an[t] : "a value";
 }
 
@@ -64,15 +65,15 @@ static pe_toml_value *define_table(toml_parser *p, pe_toml_value *t, size_t star
   }
   if (v->type == PE_TOML_TABLE) {
     switch (v->kind) {
-    case TOML_TAB_IMPLICIT:
-      v->kind = TOML_TAB_HEADER;
-      v->line = v->key_line = toml_line_at(p, start);
-      return v;
-    case TOML_TAB_HEADER: return toml_fail(p, start, "table [%s] defined twice", name), NULL;
-    case TOML_TAB_DOTTED:
-      return toml_fail(p, start, "table [%s] was already defined by dotted keys", name), NULL;
-    default:
-      return toml_fail(p, start, "table [%s] was already defined as an inline table", name), NULL;
+      case TOML_TAB_IMPLICIT:
+        v->kind = TOML_TAB_HEADER;
+        v->line = v->key_line = toml_line_at(p, start);
+        return v;
+      case TOML_TAB_HEADER: return toml_fail(p, start, "table [%s] defined twice", name), NULL;
+      case TOML_TAB_DOTTED:
+        return toml_fail(p, start, "table [%s] was already defined by dotted keys", name), NULL;
+      default:
+        return toml_fail(p, start, "table [%s] was already defined as an inline table", name), NULL;
     }
   }
   if (v->type == PE_TOML_ARRAY && v->kind == TOML_ARR_TABLES)

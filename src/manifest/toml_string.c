@@ -47,20 +47,20 @@ static bool escape(toml_parser *p) {
   int c = toml_peek(p);
   char out;
   switch (c) {
-  case 'b': out = '\b'; break;
-  case 't': out = '\t'; break;
-  case 'n': out = '\n'; break;
-  case 'f': out = '\f'; break;
-  case 'r': out = '\r'; break;
-  case '"': out = '"'; break;
-  case '\\': out = '\\'; break;
-  case 'u':
-  case 'U': return unicode_escape(p, at);
-  default: {
-    char d[16];
-    toml_describe_char(p, p->pos, d);
-    return toml_fail(p, at, "invalid escape sequence: backslash followed by %s", d);
-  }
+    case 'b': out = '\b'; break;
+    case 't': out = '\t'; break;
+    case 'n': out = '\n'; break;
+    case 'f': out = '\f'; break;
+    case 'r': out = '\r'; break;
+    case '"': out = '"'; break;
+    case '\\': out = '\\'; break;
+    case 'u':
+    case 'U': return unicode_escape(p, at);
+    default: {
+      char d[16];
+      toml_describe_char(p, p->pos, d);
+      return toml_fail(p, at, "invalid escape sequence: backslash followed by %s", d);
+    }
   }
   p->pos++;
   return toml_buf_put(p, &out, 1);

@@ -39,7 +39,7 @@ struct pe_instance {
   struct pe_page_run *owned_runs;
   uint32_t nowned_runs, owned_runs_cap;
   bool owned_runs_valid;
-  bool used_elsewhere; /* a call ran on another thread than use_tid's */
+  bool used_elsewhere;       /* a call ran on another thread than use_tid's */
   bool memory_from_snapshot; /* memory maps a snapshot (else anonymous:
                                 pages never touched read as zero) */
   /* Loaded from a snapshot file (rt_snapshot_file.c): the memory's first
@@ -61,7 +61,7 @@ typedef struct pe_rt_thread {
   pe_instance *current; /* instance of the running call */
   volatile sig_atomic_t stop;
   int exit_code;
-  uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: none */
+  uint64_t deadline_ns;       /* CLOCK_MONOTONIC; 0: none */
   uint32_t pending_max_pages; /* host limit, read by wasm_rt_allocate_memory */
   /* Pages of linear memory held by the instances whose calls enclose the
    * running one on this thread (service chaining nests a callee's call in

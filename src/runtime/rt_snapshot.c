@@ -35,8 +35,8 @@
 #define PE_RT_MAX_SNAPSHOT_TABLES 8
 
 typedef struct {
-  int fd;         /* sealed memfd holding the bytes */
-  uint64_t bytes; /* pages * 64 KiB at snapshot time */
+  int fd;              /* sealed memfd holding the bytes */
+  uint64_t bytes;      /* pages * 64 KiB at snapshot time */
   const uint8_t *view; /* the memfd mapped read-only: the source for resets */
 } snap_memory;
 
@@ -99,8 +99,8 @@ static int adopt_backing(pe_instance *inst, const wasm_rt_memory_t *m, uint64_t 
   if (fd < 0) return -1;
   if ((bytes > have && (ftruncate(fd, (off_t)bytes) != 0 ||
                         !pe_rt_write_present_pages(fd, m->data, have, bytes, NULL))) ||
-      (have && mmap(m->data, have, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) ==
-                   MAP_FAILED)) {
+      (have &&
+       mmap(m->data, have, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)) {
     close(fd);
     return -1;
   }
@@ -192,9 +192,8 @@ static bool map_memory(wasm_rt_memory_t *m, const snap_memory *sm) {
   uint8_t *base = mmap(NULL, PE_RT_MEMORY_RESERVATION, PROT_NONE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) return false;
-  if (sm->bytes &&
-      mmap(base, sm->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, sm->fd, 0) ==
-          MAP_FAILED) {
+  if (sm->bytes && mmap(base, sm->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, sm->fd,
+                        0) == MAP_FAILED) {
     munmap(base, PE_RT_MEMORY_RESERVATION);
     return false;
   }
@@ -203,8 +202,7 @@ static bool map_memory(wasm_rt_memory_t *m, const snap_memory *sm) {
   return true;
 }
 
-pe_instance *pe_instance_from_snapshot(const pe_snapshot *s, void *host, char *err,
-                                       size_t errlen) {
+pe_instance *pe_instance_from_snapshot(const pe_snapshot *s, void *host, char *err, size_t errlen) {
   const pe_module_desc *d = s->module->desc;
   const pe_instance_layout *lay = &d->layout;
   pe_instance *inst = calloc(1, sizeof *inst + d->instance_size);
@@ -285,8 +283,8 @@ typedef enum { PAGE_DIRTY, PAGE_PRESENT } page_kind;
 /* Calls fn(first_page, count) for each run of pages of the given kind in
  * [0, pages); counts mapped and dirty pages on the way. */
 static bool scan_page_runs(const uint8_t *base, uint64_t pages, page_kind kind,
-                           void (*fn)(void *, uint64_t, uint64_t), void *arg,
-                           uint64_t *resident, uint64_t *dirty) {
+                           void (*fn)(void *, uint64_t, uint64_t), void *arg, uint64_t *resident,
+                           uint64_t *dirty) {
   int fd = pagemap_fd();
   if (fd < 0) return false;
   long psz = sysconf(_SC_PAGESIZE);
@@ -322,8 +320,8 @@ static bool scan_page_runs(const uint8_t *base, uint64_t pages, page_kind kind,
 }
 
 static bool for_dirty_runs(const uint8_t *base, uint64_t pages,
-                           void (*fn)(void *, uint64_t, uint64_t), void *arg,
-                           uint64_t *resident, uint64_t *dirty) {
+                           void (*fn)(void *, uint64_t, uint64_t), void *arg, uint64_t *resident,
+                           uint64_t *dirty) {
   return scan_page_runs(base, pages, PAGE_DIRTY, fn, arg, resident, dirty);
 }
 
@@ -482,8 +480,10 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
     void *data = ftab[i];
     if (ftab_cap[i] < st->size) {
       void *bigger = realloc(data, (size_t)st->size * sizeof *t->data);
-      if (!bigger) ok = false;
-      else data = bigger;
+      if (!bigger)
+        ok = false;
+      else
+        data = bigger;
     }
     t->data = data;
     if (ok) {
@@ -501,12 +501,16 @@ bool pe_instance_reset(pe_instance *inst, const pe_snapshot *s, void *host) {
     void *data = etab[i];
     if (etab_cap[i] < st->size) {
       void *bigger = realloc(data, (size_t)st->size * sizeof *t->data);
-      if (!bigger) ok = false;
-      else data = bigger;
+      if (!bigger)
+        ok = false;
+      else
+        data = bigger;
     }
     t->data = data;
-    if (ok) memcpy(t->data, st->data, (size_t)st->size * sizeof *t->data);
-    else t->size = etab_cap[i];
+    if (ok)
+      memcpy(t->data, st->data, (size_t)st->size * sizeof *t->data);
+    else
+      t->size = etab_cap[i];
   }
   atomic_store(&inst->interrupt_requested, 0);
   return ok;

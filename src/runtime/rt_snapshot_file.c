@@ -278,8 +278,10 @@ static bool load_memory(reader *r, pe_instance *inst, wasm_rt_memory_t *mem, boo
     run_status st = load_run(r, mem, &sink, npages);
     if (st == RUN_OK) continue;
     close_sink(&sink);
-    if (st == RUN_CORRUPT) snprintf(err, errlen, "%s is truncated or corrupt", path);
-    else snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
+    if (st == RUN_CORRUPT)
+      snprintf(err, errlen, "%s is truncated or corrupt", path);
+    else
+      snprintf(err, errlen, "cannot load %s: %s", path, strerror(errno));
     return false;
   }
   if (sink.fd >= 0 && !back_memory(inst, mem, &sink)) {
@@ -302,8 +304,7 @@ static bool load_memories(reader *r, pe_instance *inst, const char *path, char *
 }
 
 /* Tables are not saved, only their sizes: each must be a fresh instance's. */
-static bool check_tables(reader *r, pe_instance *inst, const char *path, char *err,
-                         size_t errlen) {
+static bool check_tables(reader *r, pe_instance *inst, const char *path, char *err, size_t errlen) {
   const pe_instance_layout *lay = &inst->module->desc->layout;
   for (uint32_t i = 0; i < lay->nfuncref_tables; i++) {
     const wasm_rt_funcref_table_t *t =
@@ -352,8 +353,8 @@ static bool restore_state(pe_instance *inst, const uint8_t *state) {
   return true;
 }
 
-pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host,
-                                   uint64_t max_memory, char *err, size_t errlen) {
+pe_instance *pe_snapshot_load_file(pe_module *m, const char *path, void *host, uint64_t max_memory,
+                                   char *err, size_t errlen) {
   void *file_map;
   size_t file_len;
   if (!map_snapshot(path, &file_map, &file_len, err, errlen)) return NULL;

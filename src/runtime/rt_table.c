@@ -38,8 +38,8 @@ static void *alloc_elems(uint32_t n, size_t elem) {
 }
 
 /* Shared growth step: returns the old size or UINT32_MAX, like table.grow. */
-static uint32_t grow_elems(void **data, uint32_t *size, uint32_t limit, uint32_t delta,
-                           size_t elem, const void *init) {
+static uint32_t grow_elems(void **data, uint32_t *size, uint32_t limit, uint32_t delta, size_t elem,
+                           const void *init) {
   uint32_t old = *size;
   if (delta == 0) return old;
   if (delta > limit || old > limit - delta) return UINT32_MAX;
@@ -90,8 +90,8 @@ void wasm_rt_free_externref_table(wasm_rt_externref_table_t *t) {
   memset(t, 0, sizeof *t);
 }
 
-PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *t,
-                                                       uint32_t delta, wasm_rt_externref_t init) {
+PE_RT_HOST_ENTRY uint32_t wasm_rt_grow_externref_table(wasm_rt_externref_table_t *t, uint32_t delta,
+                                                       wasm_rt_externref_t init) {
   pe_rt_host_enter();
   void *data = t->data;
   uint32_t r = grow_elems(&data, &t->size, t->limit, delta, sizeof *t->data, &init);

@@ -232,8 +232,8 @@ void pe_rt_thread_init(void) {
   pe_rt_global_init();
   t->tid = (int)syscall(SYS_gettid);
   find_stack_guard(t);
-  t->altstack = mmap(NULL, PE_RT_ALTSTACK_SIZE, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  t->altstack =
+      mmap(NULL, PE_RT_ALTSTACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (t->altstack != MAP_FAILED) {
     stack_t ss = {.ss_sp = t->altstack, .ss_size = PE_RT_ALTSTACK_SIZE, .ss_flags = 0};
     sigaltstack(&ss, NULL);

@@ -69,8 +69,8 @@ bool pe_geo_open(const pe_services_options *o, pe_geo **out, char *err, size_t e
     }
     int rc = MMDB_open(o->geoip_db, MMDB_MODE_MMAP, &g->db);
     if (rc != MMDB_SUCCESS) {
-      snprintf(err, errlen, "--geoip-db %.1000s: not a usable MaxMind DB file: %s%s%s",
-               o->geoip_db, MMDB_strerror(rc), rc == MMDB_IO_ERROR ? ": " : "",
+      snprintf(err, errlen, "--geoip-db %.1000s: not a usable MaxMind DB file: %s%s%s", o->geoip_db,
+               MMDB_strerror(rc), rc == MMDB_IO_ERROR ? ": " : "",
                rc == MMDB_IO_ERROR ? strerror(errno) : "");
       free(g);
       return false;

@@ -30,7 +30,7 @@ bool pe_ip_parse(const char *s, uint8_t *family, uint8_t addr[16]) {
 }
 
 static void clear_host_bits(uint8_t addr[16], unsigned prefix) {
-  for (unsigned bit = prefix; bit < 128; bit++) addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+  for (unsigned bit = prefix; bit < 128; bit++) addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 }
 
 bool pe_cidr_parse(const char *s, pe_cidr *c) {
@@ -43,9 +43,12 @@ bool pe_cidr_parse(const char *s, pe_cidr *c) {
   memset(c, 0, sizeof *c);
   /* a plain address only: "::ffff:10.0.0.1/104" style mapped blocks are
    * not needed, and pe_ip_parse would turn them into IPv4 */
-  if (inet_pton(AF_INET, host, c->addr) == 1) c->family = 4;
-  else if (inet_pton(AF_INET6, host, c->addr) == 1) c->family = 6;
-  else return false;
+  if (inet_pton(AF_INET, host, c->addr) == 1)
+    c->family = 4;
+  else if (inet_pton(AF_INET6, host, c->addr) == 1)
+    c->family = 6;
+  else
+    return false;
   unsigned max = c->family == 4 ? 32 : 128, prefix = max;
   if (slash) {
     const char *p = slash + 1;

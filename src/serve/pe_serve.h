@@ -36,19 +36,19 @@ typedef struct pe_component pe_component;
 
 typedef struct pe_component_config {
   const char *id;
-  const char *python_so;   /* the compiled CPython guest */
-  const char *stdlib_dir;  /* mounted at /usr/local/lib */
-  const char *sdk_dir;     /* mounted at /usr/local/pyedge */
-  const char *app_dir;     /* mounted at /app */
-  const char *app_module;  /* PYEDGE_APP */
+  const char *python_so;            /* the compiled CPython guest */
+  const char *stdlib_dir;           /* mounted at /usr/local/lib */
+  const char *sdk_dir;              /* mounted at /usr/local/pyedge */
+  const char *app_dir;              /* mounted at /app */
+  const char *app_module;           /* PYEDGE_APP */
   const pe_component_mount *mounts; /* more read-only directories, after /app */
   size_t nmounts;
   const char *python_path; /* PYTHONPATH; NULL: /app:/usr/local/pyedge */
   const char *const *env;  /* extra K=V */
   int nenv;
-  uint64_t max_memory;     /* bytes */
-  uint64_t timeout_ns;     /* per request */
-  unsigned max_reuse;      /* requests one instance may serve; 0 or 1: fresh each time */
+  uint64_t max_memory;       /* bytes */
+  uint64_t timeout_ns;       /* per request */
+  unsigned max_reuse;        /* requests one instance may serve; 0 or 1: fresh each time */
   const char *snapshot_file; /* start from this file when it loads (pyedge build made it) */
   bool save_snapshot;        /* pre-initialize and write snapshot_file */
 } pe_component_config;
@@ -64,19 +64,19 @@ bool pe_component_from_file(const pe_component *c);
 uint64_t pe_component_file_bytes(const pe_component *c);
 
 typedef enum pe_component_status {
-  PE_COMPONENT_OK,      /* *resp_bytes holds an encoded response */
-  PE_COMPONENT_TIMEOUT, /* the deadline passed: 504 */
-  PE_COMPONENT_FAILED,  /* trap, memory exhaustion, or an unusable result: 500 */
+  PE_COMPONENT_OK,        /* *resp_bytes holds an encoded response */
+  PE_COMPONENT_TIMEOUT,   /* the deadline passed: 504 */
+  PE_COMPONENT_FAILED,    /* trap, memory exhaustion, or an unusable result: 500 */
   PE_COMPONENT_NO_MEMORY, /* a chained call not started: its chain's memory is spent */
 } pe_component_status;
 
 typedef struct pe_component_result {
   pe_component_status status;
-  pe_buf response;      /* encoded response when OK */
-  pe_buf out, err;      /* what the guest wrote to stdout / stderr: at most
+  pe_buf response;  /* encoded response when OK */
+  pe_buf out, err;  /* what the guest wrote to stdout / stderr: at most
                          * 1 MiB each (serve_component.c); past it, a line
                          * saying how many bytes were dropped ends the text */
-  char reason[256];     /* for the log when not OK */
+  char reason[256]; /* for the log when not OK */
   uint64_t instantiate_ns, call_ns;
   /* with PYEDGE_TRACE_PAGES=1 in pyedge's environment: the sandbox's mapped
    * and dirty (privately copied) pages after the request; else 0 */
@@ -119,7 +119,7 @@ void pe_log_close(pe_log *l);
 
 /* serve_lockdown.c: what the serving process gives up after start-up. */
 typedef enum pe_seccomp_mode {
-  PE_SECCOMP_ON,  /* unlisted calls fail (EPERM), an attacker's calls kill */
+  PE_SECCOMP_ON, /* unlisted calls fail (EPERM), an attacker's calls kill */
   PE_SECCOMP_OFF,
   PE_SECCOMP_LOG, /* nothing refused; the kernel logs what would be */
 } pe_seccomp_mode;
@@ -132,7 +132,7 @@ typedef struct pe_lockdown_user {
 typedef struct pe_lockdown_options {
   const pe_lockdown_user *user; /* drop to it (needs root), or NULL */
   pe_seccomp_mode mode;
-  bool outbound;                /* a component may call out: load libcurl first */
+  bool outbound; /* a component may call out: load libcurl first */
 } pe_lockdown_options;
 
 /* ON, or OFF in sanitizer builds. */
@@ -144,24 +144,24 @@ bool pe_lockdown_resolve_user(const char *spec, pe_lockdown_user *u, char *err, 
 bool pe_lockdown(const pe_lockdown_options *o, char *err, size_t errlen);
 
 typedef struct pe_serve_options {
-  const char *manifest;   /* spin.toml path */
-  const char *listen;     /* "127.0.0.1:3000" */
+  const char *manifest; /* spin.toml path */
+  const char *listen;   /* "127.0.0.1:3000" */
   const char *python_so, *stdlib_dir, *sdk_dir;
   const char *const *env; /* -e K=V for every component */
   int nenv;
   uint64_t max_memory;
   uint64_t timeout_ns;
   unsigned workers;
-  bool quiet;             /* no access log */
-  const char *log_dir;    /* NULL: <state dir>/logs; "": no log files */
-  uint64_t max_log_size;  /* --max-log-size: each log file rotates there (0: 16 MiB) */
-  unsigned max_reuse;     /* --max-instance-reuse-count */
-  bool build_only;        /* pyedge build: pre-initialize, save snapshot files, exit */
-  uint64_t max_bundle;    /* --max-bundle-size: refuse a component above (bytes; 0: none) */
-  uint64_t warn_bundle;   /* warn above (bytes; 0: never) */
+  bool quiet;                   /* no access log */
+  const char *log_dir;          /* NULL: <state dir>/logs; "": no log files */
+  uint64_t max_log_size;        /* --max-log-size: each log file rotates there (0: 16 MiB) */
+  unsigned max_reuse;           /* --max-instance-reuse-count */
+  bool build_only;              /* pyedge build: pre-initialize, save snapshot files, exit */
+  uint64_t max_bundle;          /* --max-bundle-size: refuse a component above (bytes; 0: none) */
+  uint64_t warn_bundle;         /* warn above (bytes; 0: never) */
   pe_services_options services; /* platform services (state dir, stores, variables...) */
-  const char *user;       /* --user NAME[:GROUP], or NULL */
-  pe_seccomp_mode seccomp; /* --seccomp on|off|log */
+  const char *user;             /* --user NAME[:GROUP], or NULL */
+  pe_seccomp_mode seccomp;      /* --seccomp on|off|log */
 } pe_serve_options;
 
 /* Loads, pre-initializes and serves until SIGINT/SIGTERM. Returns the exit

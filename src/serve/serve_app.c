@@ -54,10 +54,10 @@ typedef struct app {
   pe_log *(*logs)[2];   /* parallel: stdout, stderr log files, or NULL */
   pe_out *out;          /* our stdout while serving: access log, guest stdout */
   /* where things are, decided at start-up */
-  char base[PATH_MAX];          /* the manifest's directory */
-  char state[PATH_MAX];         /* the state directory, absolute */
-  char log_dir[PATH_MAX + 16];  /* "": no log files */
-  pe_strs private;              /* paths the guest must never see */
+  char base[PATH_MAX];         /* the manifest's directory */
+  char state[PATH_MAX];        /* the state directory, absolute */
+  char log_dir[PATH_MAX + 16]; /* "": no log files */
+  pe_strs private;             /* paths the guest must never see */
 } app;
 
 static pe_http_server *volatile running_server;
@@ -71,8 +71,10 @@ static void on_signal(int sig) {
 static void manifest_dir(const char *manifest, char *out, size_t outlen) {
   snprintf(out, outlen, "%s", manifest);
   char *slash = strrchr(out, '/');
-  if (slash) *slash = 0;
-  else snprintf(out, outlen, ".");
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(out, outlen, ".");
 }
 
 /* --state-dir, else <manifest dir>/.spin; created, and made absolute. */
@@ -111,8 +113,10 @@ static void print_prefixed(pe_out *out, const char *id, const pe_buf *b) {
   size_t s = 0;
   for (size_t i = 0; i <= b->len; i++) {
     if (i == b->len || b->data[i] == '\n') {
-      if (i > s && out) pe_out_printf(out, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
-      else if (i > s) fprintf(stderr, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      if (i > s && out)
+        pe_out_printf(out, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
+      else if (i > s)
+        fprintf(stderr, "[%s] %.*s\n", id, (int)(i - s), b->data + s);
       s = i + 1;
     }
   }
@@ -150,13 +154,15 @@ static void check_static_responses(const pe_manifest *m) {
     const pe_manifest_trigger *t = &m->triggers[i];
     if (t->component) continue;
     if (t->status_code < 200 || t->status_code > 599)
-      fprintf(stderr, "pyedge: warning: %s: status_code %d cannot be a response; it will "
-              "answer 500\n", t->id, t->status_code);
+      fprintf(stderr,
+              "pyedge: warning: %s: status_code %d cannot be a response; it will "
+              "answer 500\n",
+              t->id, t->status_code);
     for (size_t k = 0; k < t->n_headers; k++) {
       const char *name = t->headers[k].key, *value = t->headers[k].value;
       if (!pe_http_header_valid(name, value))
-        fprintf(stderr, "pyedge: warning: %s: header '%s' is not sent: not a valid header\n",
-                t->id, name);
+        fprintf(stderr, "pyedge: warning: %s: header '%s' is not sent: not a valid header\n", t->id,
+                name);
       else if (pe_http_header_reserved(name))
         fprintf(stderr, "pyedge: warning: %s: header '%s' is not sent: the server writes it\n",
                 t->id, name);
@@ -205,8 +211,7 @@ static void copy_response_headers(const char *id, const pe_abi_response *r,
       name[h->name_len] = 0;
       memcpy(value, h->value, h->value_len);
       value[h->value_len] = 0;
-      if (pe_http_response_add_header(resp, name, value) || pe_http_header_reserved(name))
-        continue;
+      if (pe_http_response_add_header(resp, name, value) || pe_http_header_reserved(name)) continue;
       why = "not a valid header name or value";
     }
     dropped++;
@@ -241,8 +246,7 @@ static void log_dropped_request_headers(const char *id, const guest_request *g) 
 
 static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp,
                          pe_log *logs[2], const pe_http_request *req, const pe_buf *uri,
-                         const pe_router_result *rr, pe_http_response *resp,
-                         uint64_t *sandbox_ns) {
+                         const pe_router_result *rr, pe_http_response *resp, uint64_t *sandbox_ns) {
   guest_request *g = malloc(sizeof *g);
   char location[16];
   pe_buf full_url = {0}, enc = {0};
@@ -265,10 +269,10 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   bool ok = pe_buf_printf(&full_url, "http://%s", host ? host : "localhost") &&
             pe_buf_append(&full_url, uri->data, uri->len) &&
             guest_request_spin_headers(g, rr, full_url.data, full_url.len, client);
-  if (ok && geo == PE_GEO_SET) guest_request_host_header(g, "x-user-location", location,
-                                                         strlen(location));
-  ok = ok && guest_request_encode(g, &enc, req->method, uri->data, uri->len, req->body,
-                                  req->body_len);
+  if (ok && geo == PE_GEO_SET)
+    guest_request_host_header(g, "x-user-location", location, strlen(location));
+  ok = ok &&
+       guest_request_encode(g, &enc, req->method, uri->data, uri->len, req->body, req->body_len);
   guest_request_free(g);
   free(g);
   pe_buf_free(&full_url);
@@ -375,17 +379,15 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   bool ok = req->target_len && req->target[0] == '/'
                 ? pe_buf_append(&uri, req->target, req->target_len) /* as sent, "?" included */
                 : pe_buf_append(&uri, req->path, req->path_len) &&
-                      (!req->query_len || (pe_buf_puts(&uri, "?") &&
-                                           pe_buf_append(&uri, req->query, req->query_len)));
+                      (!req->query_len ||
+                       (pe_buf_puts(&uri, "?") && pe_buf_append(&uri, req->query, req->query_len)));
   if (!ok) {
     text_response(resp, 500, "Internal Server Error\n");
     pe_buf_free(&uri);
     return;
   }
   switch (pe_router_match(a->router, uri.data, uri.len, &rr)) {
-    case PE_ROUTER_HEALTH:
-      text_response(resp, status = 200, "OK");
-      break;
+    case PE_ROUTER_HEALTH: text_response(resp, status = 200, "OK"); break;
     case PE_ROUTER_INFO: {
       char body[1024];
       snprintf(body, sizeof body, "{\"name\":\"%s\",\"version\":\"%s\",\"host\":\"pyedge %s\"}",
@@ -419,8 +421,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
         status = run_component(a, mc, comp, logs, req, &uri, &rr, resp, &sandbox_ns);
       }
       break;
-    default:
-      text_response(resp, status = 404, "Not Found\n");
+    default: text_response(resp, status = 404, "Not Found\n");
   }
   if (!a->o->quiet)
     pe_out_printf(a->out, "%s %.*s %d %s %.3fms (sandbox %.3fms)\n", req->method,
@@ -439,8 +440,8 @@ static bool snapshot_path(const pe_serve_options *o, const char *state, const ch
   pe_sha256 *h = pe_sha256_begin();
   if (!h) return false;
   char so[PATH_MAX];
-  const char *parts[] = {PE_VERSION, realpath(o->python_so, so) ? so : o->python_so,
-                         plan->module, plan->key};
+  const char *parts[] = {PE_VERSION, realpath(o->python_so, so) ? so : o->python_so, plan->module,
+                         plan->key};
   for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
     pe_sha256_update(h, parts[i], strlen(parts[i]) + 1);
   for (int i = 0; i < nenv; i++) pe_sha256_update(h, env[i], strlen(env[i]) + 1);
@@ -475,8 +476,8 @@ static bool push_private(pe_strs *out, const char *path, const char *suffix) {
  * state directory (which pe_plan_component adds itself): the log
  * directory, the runtime config file and every store file it names, with
  * SQLite's side files. */
-static bool private_paths(const pe_serve_options *o, const char *log_dir, pe_strs *out,
-                          char *err, size_t errlen) {
+static bool private_paths(const pe_serve_options *o, const char *log_dir, pe_strs *out, char *err,
+                          size_t errlen) {
   bool ok = !log_dir[0] || push_private(out, log_dir, "");
   const char *rcfile = o->services.runtime_config;
   if (ok && rcfile) ok = push_private(out, rcfile, "");
@@ -504,12 +505,15 @@ static bool give_dir(const char *dir, const pe_lockdown_user *u, int depth, char
   if (!d) return true;
   bool ok = fchown(dirfd(d), u->uid, u->gid) == 0;
   for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
-    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "pyedge")) continue;
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "pyedge"))
+      continue;
     char path[PATH_MAX];
     struct stat st;
     if (!pe_path_join(path, sizeof path, dir, "%s", e->d_name) || lstat(path, &st) != 0) continue;
-    if (S_ISDIR(st.st_mode) && depth > 0) ok = give_dir(path, u, depth - 1, err, errlen);
-    else if (S_ISREG(st.st_mode)) ok = lchown(path, u->uid, u->gid) == 0;
+    if (S_ISDIR(st.st_mode) && depth > 0)
+      ok = give_dir(path, u, depth - 1, err, errlen);
+    else if (S_ISREG(st.st_mode))
+      ok = lchown(path, u->uid, u->gid) == 0;
   }
   closedir(d);
   if (!ok) snprintf(err, errlen, "--user: cannot give %s to the user: %s", dir, strerror(errno));
@@ -579,8 +583,10 @@ static bool app_open(app *a, char *err, size_t errlen) {
     snprintf(err, errlen, "state directory: %s", why);
     return false;
   }
-  if (o->log_dir) snprintf(a->log_dir, sizeof a->log_dir, "%s", o->log_dir);
-  else snprintf(a->log_dir, sizeof a->log_dir, "%s/logs", a->state);
+  if (o->log_dir)
+    snprintf(a->log_dir, sizeof a->log_dir, "%s", o->log_dir);
+  else
+    snprintf(a->log_dir, sizeof a->log_dir, "%s/logs", a->state);
   if (a->log_dir[0] && !pe_mkdir_p(a->log_dir, why, sizeof why)) {
     snprintf(err, errlen, "log directory: %s", why);
     return false;
@@ -646,11 +652,16 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
   const pe_manifest_component *mc = &a->m->components[i];
   /* what the sandbox is made of: module, mounts, bundle, files, key */
   pe_plan plan;
-  pe_plan_options po = {.manifest_dir = a->base, .state_dir = a->state, .sdk_dir = o->sdk_dir,
-                        .stdlib_dir = o->stdlib_dir, .max_bundle = o->max_bundle,
-                        .warn_bundle = o->warn_bundle, .note = build_note,
+  pe_plan_options po = {.manifest_dir = a->base,
+                        .state_dir = a->state,
+                        .sdk_dir = o->sdk_dir,
+                        .stdlib_dir = o->stdlib_dir,
+                        .max_bundle = o->max_bundle,
+                        .warn_bundle = o->warn_bundle,
+                        .note = build_note,
                         .private_paths = (const char *const *)a->private.items,
-                        .nprivate = a->private.len, .note_ctx = (void *)mc->id};
+                        .nprivate = a->private.len,
+                        .note_ctx = (void *)mc->id};
   char why[1800];
   if (!pe_plan_component(&po, mc, &plan, why, sizeof why)) {
     snprintf(err, errlen, "component %.100s: %s", mc->id, why);
@@ -664,19 +675,28 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
   ok = ok && component_snapshot(a, mc, &plan, &env, snap, sizeof snap, err, errlen);
   uint64_t t0 = now_us();
   if (ok) {
-    pe_component_config cc = {
-        .id = mc->id, .python_so = o->python_so, .stdlib_dir = o->stdlib_dir,
-        .sdk_dir = o->sdk_dir, .app_dir = plan.app_tree, .app_module = plan.module,
-        .mounts = plan.mounts, .nmounts = plan.nmounts, .python_path = plan.python_path,
-        .env = (const char *const *)env.items, .nenv = (int)env.len,
-        .max_memory = o->max_memory, .timeout_ns = o->timeout_ns, .max_reuse = o->max_reuse,
-        .snapshot_file = snap[0] ? snap : NULL, .save_snapshot = o->build_only};
+    pe_component_config cc = {.id = mc->id,
+                              .python_so = o->python_so,
+                              .stdlib_dir = o->stdlib_dir,
+                              .sdk_dir = o->sdk_dir,
+                              .app_dir = plan.app_tree,
+                              .app_module = plan.module,
+                              .mounts = plan.mounts,
+                              .nmounts = plan.nmounts,
+                              .python_path = plan.python_path,
+                              .env = (const char *const *)env.items,
+                              .nenv = (int)env.len,
+                              .max_memory = o->max_memory,
+                              .timeout_ns = o->timeout_ns,
+                              .max_reuse = o->max_reuse,
+                              .snapshot_file = snap[0] ? snap : NULL,
+                              .save_snapshot = o->build_only};
     ok = (a->comps[i] = pe_component_new(&cc, err, errlen)) != NULL;
   }
   pe_plan_free(&plan);
   pe_strs_free(&env);
-  if (!ok || (a->log_dir[0] && !open_logs(a->log_dir, mc->id, o->max_log_size, a->logs[i], err,
-                                          errlen)))
+  if (!ok ||
+      (a->log_dir[0] && !open_logs(a->log_dir, mc->id, o->max_log_size, a->logs[i], err, errlen)))
     return false;
   report_ready(a, i, module, snap, (double)(now_us() - t0) / 1000.0);
   return true;

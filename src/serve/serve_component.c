@@ -110,9 +110,11 @@ static bool find_exports(pe_module *m, guest_exports *ex, char *err, size_t errl
     const pe_export **slot;
     const char *name, *sig;
   } want[] = {
-      {&ex->initialize, "_initialize", ":"}, {&ex->alloc, "pyedge_alloc", "i:i"},
+      {&ex->initialize, "_initialize", ":"},
+      {&ex->alloc, "pyedge_alloc", "i:i"},
       {&ex->free, "pyedge_free", "i:"},
-      {&ex->init, "pyedge_init", "ii:i"},    {&ex->call, "pyedge_call", "ii:i"},
+      {&ex->init, "pyedge_init", "ii:i"},
+      {&ex->call, "pyedge_call", "ii:i"},
       {&ex->result_ptr, "pyedge_result_ptr", ":i"},
       {&ex->result_len, "pyedge_result_len", ":i"},
   };
@@ -198,10 +200,14 @@ static bool tracing_pages(void) {
  * stdlib, SDK, app, then cfg->mounts. */
 static void preopen_paths(const pe_component_config *cfg, int i, const char **host,
                           const char **guest) {
-  *host = i == 0 ? cfg->stdlib_dir : i == 1 ? cfg->sdk_dir : i == 2 ? cfg->app_dir
-                                                           : cfg->mounts[i - 3].host_dir;
-  *guest = i == 0 ? "/usr/local/lib" : i == 1 ? "/usr/local/pyedge"
-           : i == 2 ? "/app" : cfg->mounts[i - 3].guest_path;
+  *host = i == 0   ? cfg->stdlib_dir
+          : i == 1 ? cfg->sdk_dir
+          : i == 2 ? cfg->app_dir
+                   : cfg->mounts[i - 3].host_dir;
+  *guest = i == 0   ? "/usr/local/lib"
+           : i == 1 ? "/usr/local/pyedge"
+           : i == 2 ? "/app"
+                    : cfg->mounts[i - 3].guest_path;
 }
 
 /* Preopen i, with copies of its paths. False: out of memory. */
@@ -210,8 +216,9 @@ static bool add_preopen(pe_component *c, int i, const char *host, const char *gu
   c->dirs[2 * i + 1] = strdup(guest);
   c->npreopens = i + 1;
   bool ok = c->dirs[2 * i] && c->dirs[2 * i + 1];
-  c->preopens[i] = (pe_wasi_preopen){
-      .host_path = c->dirs[2 * i], .guest_path = c->dirs[2 * i + 1], .read_only = true};
+  c->preopens[i] = (pe_wasi_preopen){.host_path = c->dirs[2 * i],
+                                     .guest_path = c->dirs[2 * i + 1],
+                                     .read_only = true};
   /* each request's context opens these relative to a descriptor held
    * here, not by path: no path walk per request, and the directory the
    * component started with is the one every request sees */
@@ -242,9 +249,9 @@ static bool copy_preopens(pe_component *c, const pe_component_config *cfg) {
 /* The environment every component starts with. False: out of memory. */
 static bool add_python_env(pe_component *c, const pe_component_config *cfg) {
   c->env_storage[0] = strdup("PYTHONHOME=/usr/local");
-  c->env_storage[1] =
-      dup_printf("PYTHONPATH=%s%s", cfg->python_path ? cfg->python_path : "/app:/usr/local/pyedge",
-                 NULL);
+  c->env_storage[1] = dup_printf("PYTHONPATH=%s%s",
+                                 cfg->python_path ? cfg->python_path : "/app:/usr/local/pyedge",
+                                 NULL);
   c->env_storage[2] = dup_printf("PYEDGE_APP=%s%s", cfg->app_module, NULL);
   c->env_storage[3] = strdup("PYTHONDONTWRITEBYTECODE=1");
   for (int i = 0; i < 4; i++) {
@@ -268,8 +275,8 @@ static bool add_component_env(pe_component *c, const pe_component_config *cfg) {
 /* The instance the snapshot file holds, when there is one to load; NULL if
  * not, having said on stderr why a file was refused (start-up then runs as
  * if there were none). */
-static pe_instance *load_snapshot_file(pe_component *c, const pe_component_config *cfg,
-                                       pe_wasi *w, char *why, size_t whylen) {
+static pe_instance *load_snapshot_file(pe_component *c, const pe_component_config *cfg, pe_wasi *w,
+                                       char *why, size_t whylen) {
   if (!cfg->snapshot_file || cfg->save_snapshot || access(cfg->snapshot_file, R_OK) != 0)
     return NULL;
   pe_instance *inst =
@@ -388,12 +395,12 @@ static void note_dropped(sandbox *sb, int fd, pe_buf *b) {
   if (dropped <= *seen) return;
   char line[200];
   int n = snprintf(line, sizeof line,
-                   "%s[pyedge: %" PRIu64 " more bytes of %s dropped: output is captured up to "
+                   "%s[pyedge: %" PRIu64
+                   " more bytes of %s dropped: output is captured up to "
                    "%u KiB a stream]\n",
                    b->len && b->data[b->len - 1] != '\n' ? "\n" : "", dropped - *seen,
                    fd == 1 ? "stdout" : "stderr", PE_COMPONENT_CAPTURE >> 10);
-  if (n > 0 && (size_t)n < sizeof line && !pe_buf_append(b, line, (size_t)n))
-    output_lost(fd);
+  if (n > 0 && (size_t)n < sizeof line && !pe_buf_append(b, line, (size_t)n)) output_lost(fd);
   *seen = dropped;
 }
 
@@ -538,7 +545,8 @@ void pe_component_handle(pe_component *c, const uint8_t *req, size_t len,
   }
   uint64_t rp[1] = {0}, rl[1] = {0};
   o = pe_instance_call(inst, c->ex.result_ptr, NULL, rp, c->timeout_ns);
-  if (o.trap == WASM_RT_TRAP_NONE) o = pe_instance_call(inst, c->ex.result_len, NULL, rl, c->timeout_ns);
+  if (o.trap == WASM_RT_TRAP_NONE)
+    o = pe_instance_call(inst, c->ex.result_len, NULL, rl, c->timeout_ns);
   wasm_rt_memory_t *mem = pe_instance_memory(inst);
   uint32_t p = (uint32_t)rp[0], n = (uint32_t)rl[0];
   if (o.trap != WASM_RT_TRAP_NONE || (uint64_t)p + n > mem->size) {

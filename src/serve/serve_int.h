@@ -47,15 +47,16 @@ void guest_request_client_header(guest_request *g, const char *name, size_t name
  * strings and client_addr must outlive the encoding. False only when out
  * of memory. */
 PE_MUST_CHECK bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr,
-                                const char *full_url, size_t full_url_len,
-                                const char *client_addr);
+                                              const char *full_url, size_t full_url_len,
+                                              const char *client_addr);
 /* One more host header (x-user-location) in a reserved slot; value must
  * outlive the encoding. */
 void guest_request_host_header(guest_request *g, const char *name, const char *value,
                                size_t value_len);
 /* The request in docs/abi.md's format, appended to out; false when out of
  * memory. */
-PE_MUST_CHECK bool guest_request_encode(guest_request *g, pe_buf *out, const char *method, const char *target,
-                          size_t target_len, const uint8_t *body, size_t body_len);
+PE_MUST_CHECK bool guest_request_encode(guest_request *g, pe_buf *out, const char *method,
+                                        const char *target, size_t target_len, const uint8_t *body,
+                                        size_t body_len);
 
 #endif /* PE_SERVE_INT_H */

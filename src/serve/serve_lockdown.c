@@ -64,11 +64,15 @@ typedef enum {
 } arg_rule;
 
 /* designated, so that the fields a call does not use stay zero */
-#define CALL(n, w) {.name = n, .why = w}
-#define CALL_IF(n, w, r) {.name = n, .why = w, .rule = r}
-#define CALL_IN(n, w, r, ...)                                                          \
-  {.name = n, .why = w, .rule = r, .values = (const scmp_datum_t[]){__VA_ARGS__},    \
-   .nvalues = sizeof((scmp_datum_t[]){__VA_ARGS__}) / sizeof(scmp_datum_t)}
+#define CALL(n, w) \
+  { .name = n, .why = w }
+#define CALL_IF(n, w, r) \
+  { .name = n, .why = w, .rule = r }
+#define CALL_IN(n, w, r, ...)                                                      \
+  {                                                                                \
+    .name = n, .why = w, .rule = r, .values = (const scmp_datum_t[]){__VA_ARGS__}, \
+    .nvalues = sizeof((scmp_datum_t[]){__VA_ARGS__}) / sizeof(scmp_datum_t)        \
+  }
 
 /* Every system call the serving process makes after start-up, and why. */
 static const struct {
@@ -183,8 +187,8 @@ static const struct {
     CALL("faccessat2", "the same"),
     CALL("dup", "descriptors"),
     CALL("dup3", "the same"),
-    CALL_IN("ioctl", "FIONBIO, FIOCLEX, FIONCLEX, FIONREAD, TCGETS (isatty)", ARG1_IN,
-            FIONBIO, FIOCLEX, FIONCLEX, FIONREAD, TCGETS),
+    CALL_IN("ioctl", "FIONBIO, FIOCLEX, FIONCLEX, FIONREAD, TCGETS (isatty)", ARG1_IN, FIONBIO,
+            FIOCLEX, FIONCLEX, FIONREAD, TCGETS),
     CALL("getcwd", "SQLite"),
     CALL("fchown", "SQLite, run as root, gives a new -wal/-shm file the database's owner"),
     CALL("fchmod", "SQLite sets a new journal's mode"),
@@ -193,8 +197,8 @@ static const struct {
     CALL("dup2", "descriptors"),
     CALL("close_range", "descriptors"),
     CALL("getppid", "libraries ask"),
-    CALL_IN("prctl", "thread names (PR_SET_NAME, PR_GET_NAME only)", ARG0_IN,
-            PR_SET_NAME, PR_GET_NAME),
+    CALL_IN("prctl", "thread names (PR_SET_NAME, PR_GET_NAME only)", ARG0_IN, PR_SET_NAME,
+            PR_GET_NAME),
     CALL("uname", "libraries ask once"),
     CALL("sysinfo", "libraries ask once"),
     CALL("getuid", "SQLite, the resolver"),
@@ -202,8 +206,8 @@ static const struct {
     CALL("getgid", "the same"),
     CALL("getegid", "the same"),
     /* outbound: libcurl, hiredis, the resolver */
-    CALL_IN("socket", "outbound HTTP, Redis, DNS (AF_INET, AF_INET6, AF_UNIX, AF_NETLINK)",
-            ARG0_IN, AF_INET, AF_INET6, AF_UNIX, AF_NETLINK),
+    CALL_IN("socket", "outbound HTTP, Redis, DNS (AF_INET, AF_INET6, AF_UNIX, AF_NETLINK)", ARG0_IN,
+            AF_INET, AF_INET6, AF_UNIX, AF_NETLINK),
     CALL("connect", "the same"),
     CALL("getsockopt", "the same"),
     CALL("setsockopt", "the same"),
@@ -218,16 +222,50 @@ static const struct {
 #undef CALL_IF
 #undef CALL_IN
 
-
 /* Only an attacker makes these: the process dies rather than answer. */
 static const char *const fatal[] = {
-    "execve", "execveat", "fork", "vfork", "ptrace", "process_vm_readv", "process_vm_writev",
-    "mount", "umount2", "pivot_root", "chroot", "init_module", "finit_module",
-    "delete_module", "kexec_load", "kexec_file_load", "bpf", "perf_event_open", "userfaultfd",
-    "unshare", "setns", "keyctl", "add_key", "request_key", "setuid", "setgid", "setreuid",
-    "setregid", "setresuid", "setresgid", "setgroups", "capset", "personality",
-    "io_uring_setup", "io_uring_enter", "io_uring_register", "open_by_handle_at",
-    "name_to_handle_at", "pkey_mprotect", "memfd_secret", "process_madvise", "pidfd_getfd",
+    "execve",
+    "execveat",
+    "fork",
+    "vfork",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "unshare",
+    "setns",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setgroups",
+    "capset",
+    "personality",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "pkey_mprotect",
+    "memfd_secret",
+    "process_madvise",
+    "pidfd_getfd",
 };
 
 static bool add(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
@@ -249,9 +287,7 @@ static bool build_filter(scmp_filter_ctx ctx, uint32_t allow, uint32_t kill, cha
     const char *n = allowed[i].name;
     struct scmp_arg_cmp cmp;
     switch (allowed[i].rule) {
-      case ANY:
-        ok = add(ctx, allow, n, 0, NULL, err, errlen);
-        break;
+      case ANY: ok = add(ctx, allow, n, 0, NULL, err, errlen); break;
       case NO_EXEC:
         cmp = SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0);
         ok = add(ctx, allow, n, 1, &cmp, err, errlen);
@@ -354,8 +390,8 @@ bool pe_lockdown(const pe_lockdown_options *o, char *err, size_t errlen) {
   bool ok = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) == 0 &&
             seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) == 0;
   if (!ok) snprintf(err, errlen, "seccomp: cannot set the filter's attributes");
-  ok = ok && build_filter(ctx, SCMP_ACT_ALLOW, log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS, err,
-                          errlen);
+  ok = ok &&
+       build_filter(ctx, SCMP_ACT_ALLOW, log ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS, err, errlen);
   int rc = ok ? seccomp_load(ctx) : 0;
   if (ok && rc < 0) {
     snprintf(err, errlen, "seccomp: cannot load the filter: %s", strerror(-rc));

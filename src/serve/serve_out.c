@@ -59,7 +59,7 @@ struct pe_out {
   pthread_cond_t wake; /* the buffer became non-empty, or closing */
   pe_buf buf;
   bool closing;
-  bool failing;   /* the last write failed: said once, until one succeeds */
+  bool failing; /* the last write failed: said once, until one succeeds */
   pthread_t flusher;
 };
 
@@ -69,8 +69,10 @@ struct pe_out {
 static void write_locked(pe_out *o, const void *p, size_t n) {
   bool ok = pe_write_all(o->fd, p, n);
   if (!ok && !o->failing)
-    fprintf(stderr, "pyedge: writing standard output failed (%s): the access log and guest "
-            "output are lost until it works again\n", strerror(errno));
+    fprintf(stderr,
+            "pyedge: writing standard output failed (%s): the access log and guest "
+            "output are lost until it works again\n",
+            strerror(errno));
   o->failing = !ok;
 }
 
@@ -186,9 +188,9 @@ void pe_out_close(pe_out *o) {
 
 struct pe_log {
   pthread_mutex_t lock;
-  int fd;         /* -1 once a rotation failed: the log is given up, not retried */
-  uint64_t size;  /* bytes in the current file, as far as we know */
-  uint64_t max;   /* rotate before a write would pass this */
+  int fd;        /* -1 once a rotation failed: the log is given up, not retried */
+  uint64_t size; /* bytes in the current file, as far as we know */
+  uint64_t max;  /* rotate before a write would pass this */
   char path[PATH_MAX];
   char old[PATH_MAX + 2]; /* path + ".1" */
   bool failing;           /* the last write failed: said once, until one succeeds */

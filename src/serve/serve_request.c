@@ -15,13 +15,9 @@
 
 #include "serve_int.h"
 
-void guest_request_init(guest_request *g) {
-  memset(g, 0, sizeof *g);
-}
+void guest_request_init(guest_request *g) { memset(g, 0, sizeof *g); }
 
-void guest_request_free(guest_request *g) {
-  pe_buf_free(&g->full_url);
-}
+void guest_request_free(guest_request *g) { pe_buf_free(&g->full_url); }
 
 void guest_request_client_header(guest_request *g, const char *name, size_t name_len,
                                  const char *value, size_t value_len) {
@@ -40,17 +36,15 @@ void guest_request_host_header(guest_request *g, const char *name, const char *v
   g->host[g->n_host++] = (pe_abi_header){name, value, strlen(name), value_len};
 }
 
-bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr,
-                                const char *full_url, size_t full_url_len,
-                                const char *client_addr) {
+bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr, const char *full_url,
+                                size_t full_url_len, const char *client_addr) {
   g->full_url.len = 0;
   if (!pe_buf_append(&g->full_url, full_url, full_url_len) || !pe_buf_append(&g->full_url, "", 1))
     return false;
   snprintf(g->client, sizeof g->client, "%s", client_addr);
   guest_request_host_header(g, "spin-full-url", g->full_url.data, full_url_len);
   guest_request_host_header(g, "spin-path-info", rr->path_info, rr->path_info_len);
-  guest_request_host_header(g, "spin-matched-route", rr->matched_route,
-                            strlen(rr->matched_route));
+  guest_request_host_header(g, "spin-matched-route", rr->matched_route, strlen(rr->matched_route));
   guest_request_host_header(g, "spin-base-path", rr->base_path, strlen(rr->base_path));
   guest_request_host_header(g, "spin-raw-component-route", rr->raw_route, strlen(rr->raw_route));
   guest_request_host_header(g, "spin-component-route", rr->component_route,
@@ -58,8 +52,7 @@ bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr,
   guest_request_host_header(g, "spin-client-addr", g->client, strlen(g->client));
   for (size_t i = 0; i < rr->n_captures; i++)
     /* a parameter name the manifest spelled too long for a header name */
-    if (pe_router_capture_header(&rr->captures[i], g->capture_names[i],
-                                 sizeof g->capture_names[i]))
+    if (pe_router_capture_header(&rr->captures[i], g->capture_names[i], sizeof g->capture_names[i]))
       guest_request_host_header(g, g->capture_names[i], rr->captures[i].value,
                                 rr->captures[i].value_len);
   return true;
@@ -68,6 +61,6 @@ bool guest_request_spin_headers(guest_request *g, const pe_router_result *rr,
 bool guest_request_encode(guest_request *g, pe_buf *out, const char *method, const char *target,
                           size_t target_len, const uint8_t *body, size_t body_len) {
   for (size_t i = 0; i < g->n_host; i++) g->h[g->n_client + i] = g->host[i];
-  return pe_abi_encode_request(out, method, target, target_len, g->h, g->n_client + g->n_host,
-                               body, body_len);
+  return pe_abi_encode_request(out, method, target, target_len, g->h, g->n_client + g->n_host, body,
+                               body_len);
 }

@@ -36,19 +36,19 @@ typedef struct pe_services pe_services;
 
 /* Set by `pyedge up` options; zeroed means defaults. */
 typedef struct pe_services_options {
-  const char *state_dir;          /* default stores live here (.spin); NULL: <app>/.spin */
-  const char *runtime_config;     /* --runtime-config-file, or NULL */
-  const char *const *variables;   /* --variable k=v */
+  const char *state_dir;        /* default stores live here (.spin); NULL: <app>/.spin */
+  const char *runtime_config;   /* --runtime-config-file, or NULL */
+  const char *const *variables; /* --variable k=v */
   int nvariables;
-  const char *const *kv_seed;     /* --key-value k=v, into the default store */
+  const char *const *kv_seed; /* --key-value k=v, into the default store */
   int nkv_seed;
   const char *const *sqlite_stmts; /* --sqlite "stmt" or "@file.sql" */
   int nsqlite_stmts;
-  const char *listen;             /* the server's own address, for `self` */
-  const char *geoip_db;           /* --geoip-db FILE.mmdb, or NULL */
+  const char *listen;                 /* the server's own address, for `self` */
+  const char *geoip_db;               /* --geoip-db FILE.mmdb, or NULL */
   const char *const *trusted_proxies; /* --trusted-proxy CIDR */
   int ntrusted_proxies;
-  uint64_t request_timeout_ns;    /* inbound time limit: outbound calls end by then; 0 none */
+  uint64_t request_timeout_ns; /* inbound time limit: outbound calls end by then; 0 none */
 } pe_services_options;
 
 /* Opens what the app's components were granted; false (with a message that
@@ -83,7 +83,7 @@ typedef enum pe_chain_status {
   PE_CHAIN_OK,
   PE_CHAIN_NO_COMPONENT, /* not served (no trigger uses it) */
   PE_CHAIN_TIMEOUT,
-  PE_CHAIN_FAILED, /* trapped, or an unusable result */
+  PE_CHAIN_FAILED,    /* trapped, or an unusable result */
   PE_CHAIN_NO_MEMORY, /* not started: the chain already holds the request's memory */
 } pe_chain_status;
 

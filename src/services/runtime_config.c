@@ -16,7 +16,7 @@
 /* Top-level keys of Spin's runtime config that other parts (or nobody yet)
  * handle: accepted here without a look inside. */
 static const char *const other_sections[] = {
-    "variables_provider", "config_provider", "llm_compute", "outbound_networking",
+    "variables_provider", "config_provider", "llm_compute",         "outbound_networking",
     "client_tls",         "outbound_http",   "max_instance_memory", NULL,
 };
 
@@ -28,8 +28,10 @@ static void fail(char *err, size_t errlen, const char *file, int line, const cha
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (line > 0) snprintf(err, errlen, "%s:%d: %s", file, line, msg);
-  else snprintf(err, errlen, "%s: %s", file, msg);
+  if (line > 0)
+    snprintf(err, errlen, "%s:%d: %s", file, line, msg);
+  else
+    snprintf(err, errlen, "%s: %s", file, msg);
 }
 
 void pe_runtime_config_free(pe_runtime_config *c) {
@@ -101,13 +103,15 @@ static bool read_entry(const char *file, const char *section, bool redis_ok, con
     bool known = !strcmp(k, "type") || (e->kind == PE_RC_SPIN && !strcmp(k, "path")) ||
                  (e->kind == PE_RC_REDIS && !strcmp(k, "url"));
     if (!known) {
-      fail(err, errlen, file, pe_toml_key_line(v), "unknown key '%s' in [%s.%s] (type \"%s\" takes %s)",
-           k, section, label, ts, e->kind == PE_RC_SPIN ? "'path'" : "'url'");
+      fail(err, errlen, file, pe_toml_key_line(v),
+           "unknown key '%s' in [%s.%s] (type \"%s\" takes %s)", k, section, label, ts,
+           e->kind == PE_RC_SPIN ? "'path'" : "'url'");
       return false;
     }
     if (strcmp(k, "type") && pe_toml_type_of(v) != PE_TOML_STRING) {
-      fail(err, errlen, file, pe_toml_key_line(v), "expected a string for '%s' in [%s.%s] (found %s)",
-           k, section, label, pe_toml_type_name(pe_toml_type_of(v)));
+      fail(err, errlen, file, pe_toml_key_line(v),
+           "expected a string for '%s' in [%s.%s] (found %s)", k, section, label,
+           pe_toml_type_name(pe_toml_type_of(v)));
       return false;
     }
   }
@@ -117,8 +121,8 @@ static bool read_entry(const char *file, const char *section, bool redis_ok, con
     size_t plen;
     pe_toml_string(pv, &p, &plen);
     if (plen == 0 || memchr(p, 0, plen)) {
-      fail(err, errlen, file, pe_toml_key_line(pv), "'path' in [%s.%s] must be a file name", section,
-           label);
+      fail(err, errlen, file, pe_toml_key_line(pv), "'path' in [%s.%s] must be a file name",
+           section, label);
       return false;
     }
     e->path = resolve(file, p);
@@ -133,7 +137,8 @@ static bool read_entry(const char *file, const char *section, bool redis_ok, con
     pe_redis_url u;
     char why[256];
     if (!pe_redis_url_parse(pe_toml_cstr(uv), &u, why, sizeof why)) {
-      fail(err, errlen, file, pe_toml_key_line(uv), "bad 'url' in [%s.%s]: %s", section, label, why);
+      fail(err, errlen, file, pe_toml_key_line(uv), "bad 'url' in [%s.%s]: %s", section, label,
+           why);
       return false;
     }
     pe_redis_url_free(&u);
@@ -176,8 +181,8 @@ static bool read_section(const char *file, const pe_toml_value *root, const char
   return true;
 }
 
-bool pe_runtime_config_parse(const char *text, size_t len, const char *file,
-                             pe_runtime_config *c, char *err, size_t errlen) {
+bool pe_runtime_config_parse(const char *text, size_t len, const char *file, pe_runtime_config *c,
+                             char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
   if (errlen) err[0] = 0;
   pe_toml_error te;
@@ -202,7 +207,8 @@ bool pe_runtime_config_parse(const char *text, size_t len, const char *file,
   }
   ok = ok && (c->file = strdup(file)) != NULL;
   ok = ok && read_section(file, root, "key_value_store", true, &c->kv, &c->nkv, err, errlen);
-  ok = ok && read_section(file, root, "sqlite_database", false, &c->sqlite, &c->nsqlite, err, errlen);
+  ok = ok &&
+       read_section(file, root, "sqlite_database", false, &c->sqlite, &c->nsqlite, err, errlen);
   pe_toml_free(root);
   if (!ok) {
     if (!err[0]) fail(err, errlen, file, 0, "out of memory");

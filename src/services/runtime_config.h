@@ -56,8 +56,8 @@ typedef struct pe_runtime_config {
 bool pe_runtime_config_load(const char *file, pe_runtime_config *c, char *err, size_t errlen);
 /* The same from text; `file` names it in messages and its directory is
  * where relative paths start. */
-bool pe_runtime_config_parse(const char *text, size_t len, const char *file,
-                             pe_runtime_config *c, char *err, size_t errlen);
+bool pe_runtime_config_parse(const char *text, size_t len, const char *file, pe_runtime_config *c,
+                             char *err, size_t errlen);
 void pe_runtime_config_free(pe_runtime_config *c);
 
 const pe_rc_entry *pe_runtime_config_kv(const pe_runtime_config *c, const char *label);

@@ -27,8 +27,8 @@ static const pe_svc_area areas[] = {
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 
-static void dispatch(void *ctx, const char *svc, size_t svc_len, const uint8_t *in,
-                     size_t in_len, pe_buf *out) {
+static void dispatch(void *ctx, const char *svc, size_t svc_len, const uint8_t *in, size_t in_len,
+                     pe_buf *out) {
   pe_svc_request *rq = ctx;
   const char *dot = memchr(svc, '.', svc_len);
   char op[128];
@@ -42,7 +42,8 @@ static void dispatch(void *ctx, const char *svc, size_t svc_len, const uint8_t *
         return;
       }
   }
-  pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named '%.*s'", (int)(svc_len > 100 ? 100 : svc_len), svc);
+  pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named '%.*s'",
+              (int)(svc_len > 100 ? 100 : svc_len), svc);
 }
 
 void pe_svc_request_init(pe_svc_request *r, pe_services *s, const pe_manifest_component *c) {

@@ -83,8 +83,8 @@ static const pe_rc_entry *rc_find(const pe_svc_label_kind *k, const pe_runtime_c
   return NULL;
 }
 
-pe_svc_labels *pe_svc_labels_new(const pe_svc_label_kind *k, const pe_runtime_config *rc,
-                                 char *err, size_t errlen) {
+pe_svc_labels *pe_svc_labels_new(const pe_svc_label_kind *k, const pe_runtime_config *rc, char *err,
+                                 size_t errlen) {
   pe_svc_labels *L = calloc(1, sizeof *L);
   if (L) L->k = k;
   bool ok = L && add_defined(L, "default");

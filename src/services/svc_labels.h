@@ -41,17 +41,17 @@
 
 typedef struct pe_svc_label_kind {
   /* the words of messages */
-  const char *area;         /* "kv": "kv.open takes one blob: ..." */
-  const char *what;         /* "key-value store": "no key-value store named 'x'" */
-  const char *label_name;   /* "store label" */
-  const char *rc_table;     /* "key_value_store": "add [key_value_store.x] to ..." */
-  const char *manifest_key; /* "key_value_stores": the component's list in spin.toml */
-  const char *handle_name;  /* "store": "expected a store handle (an 8-byte integer) first" */
-  const char *handle_what;  /* "key-value store": "no open key-value store with handle 7" */
-  pe_hc_status stale;       /* the status of a handle not open in this request */
-  const char *default_file; /* "default"'s file in the state directory */
-  unsigned max_open;        /* handles open at once per request */
-  size_t handle_size;       /* of the area's handle struct (starts with pe_svc_handle) */
+  const char *area;          /* "kv": "kv.open takes one blob: ..." */
+  const char *what;          /* "key-value store": "no key-value store named 'x'" */
+  const char *label_name;    /* "store label" */
+  const char *rc_table;      /* "key_value_store": "add [key_value_store.x] to ..." */
+  const char *manifest_key;  /* "key_value_stores": the component's list in spin.toml */
+  const char *handle_name;   /* "store": "expected a store handle (an 8-byte integer) first" */
+  const char *handle_what;   /* "key-value store": "no open key-value store with handle 7" */
+  pe_hc_status stale;        /* the status of a handle not open in this request */
+  const char *default_file;  /* "default"'s file in the state directory */
+  unsigned max_open;         /* handles open at once per request */
+  size_t handle_size;        /* of the area's handle struct (starts with pe_svc_handle) */
   _Atomic uint64_t *last_id; /* the area's handle counter */
   /* the labels a component may open, and the runtime config's definitions */
   const pe_manifest_list *(*grants)(const pe_manifest_component *mc);
@@ -73,8 +73,8 @@ typedef struct pe_svc_labels pe_svc_labels;
  * _new knows which labels exist (rc's section and "default"); _grant opens
  * every label a component lists, then "default" when default_for is not
  * NULL (it names the start-up option that needs it, for messages). */
-pe_svc_labels *pe_svc_labels_new(const pe_svc_label_kind *k, const pe_runtime_config *rc,
-                                 char *err, size_t errlen);
+pe_svc_labels *pe_svc_labels_new(const pe_svc_label_kind *k, const pe_runtime_config *rc, char *err,
+                                 size_t errlen);
 bool pe_svc_labels_grant(pe_svc_labels *L, const pe_services *s, const pe_runtime_config *rc,
                          const char *default_for, char *err, size_t errlen);
 /* An opened (granted) label, or NULL. */

@@ -280,6 +280,5 @@ void pe_svc_vars_call(pe_svc_request *rq, const char *op, const uint8_t *in, siz
                 key, id, id);
     return;
   }
-  if (!pe_hc_ok(out) || !pe_hc_put_str(out, v))
-    pe_hc_error(out, PE_HC_BACKEND, "out of memory");
+  if (!pe_hc_ok(out) || !pe_hc_put_str(out, v)) pe_hc_error(out, PE_HC_BACKEND, "out of memory");
 }

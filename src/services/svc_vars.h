@@ -24,8 +24,7 @@
 
 bool pe_svc_vars_open(pe_services *s, char *err, size_t errlen);
 void pe_svc_vars_close(pe_services *s);
-void pe_svc_vars_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
-                      pe_buf *out);
+void pe_svc_vars_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n, pe_buf *out);
 
 /* Expands `{{ name }}` templates in tmpl against the resolved app
  * variables; *secret (may be NULL) says whether a secret one was used.

@@ -21,13 +21,15 @@ typedef struct pe_buf {
 
 PE_MUST_CHECK bool pe_buf_append(pe_buf *b, const void *p, size_t n);
 PE_MUST_CHECK bool pe_buf_puts(pe_buf *b, const char *s);
-PE_MUST_CHECK bool pe_buf_printf(pe_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+PE_MUST_CHECK bool pe_buf_printf(pe_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void pe_buf_free(pe_buf *b);
 
 /* Reads a whole file; the result is NUL-terminated (not counted in len). */
 PE_MUST_CHECK bool pe_read_file(const char *path, pe_buf *out, char *err, size_t errlen);
 /* Writes via a temporary file and rename(2), so readers never see half. */
-PE_MUST_CHECK bool pe_write_file(const char *path, const void *data, size_t len, char *err, size_t errlen);
+PE_MUST_CHECK bool pe_write_file(const char *path, const void *data, size_t len, char *err,
+                                 size_t errlen);
 /* write(2) until all n bytes are out, retrying on EINTR; false (errno set)
  * on an error. */
 PE_MUST_CHECK bool pe_write_all(int fd, const void *p, size_t n);

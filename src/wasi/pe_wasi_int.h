@@ -27,10 +27,10 @@
 #include "pe_wasi_abi.h"
 #include "pe_wasi_defs.h"
 
-#define PE_WASI_MAX_FDS 1024u       /* per context; beyond: EMFILE */
-#define PE_WASI_IOV_MAX 1024u       /* iovecs per call; beyond: EINVAL */
-#define PE_WASI_PATH_MAX 4096u      /* bytes of a guest path; beyond: ENAMETOOLONG */
-#define PE_WASI_POLL_MAX 4096u      /* subscriptions per poll_oneoff; beyond: EINVAL */
+#define PE_WASI_MAX_FDS 1024u  /* per context; beyond: EMFILE */
+#define PE_WASI_IOV_MAX 1024u  /* iovecs per call; beyond: EINVAL */
+#define PE_WASI_PATH_MAX 4096u /* bytes of a guest path; beyond: ENAMETOOLONG */
+#define PE_WASI_POLL_MAX 4096u /* subscriptions per poll_oneoff; beyond: EINVAL */
 #define PE_WASI_DIRENT_SCRATCH 32768u
 
 typedef enum {
@@ -43,16 +43,16 @@ typedef enum {
 
 typedef struct pe_wasi_fd {
   pe_wasi_fd_kind kind;
-  uint8_t filetype;      /* PE_WASI_FILETYPE_* */
-  bool shared;           /* host_fd shares its open file description with the
+  uint8_t filetype;   /* PE_WASI_FILETYPE_* */
+  bool shared;        /* host_fd shares its open file description with the
                             host process (inherited stdio): flags are frozen */
-  uint16_t mem_flags;    /* fdflags of in-memory streams */
-  int host_fd;           /* PE_WASI_FD_HOST */
-  int stream;            /* PE_WASI_FD_CAPTURE: 0 stdout, 1 stderr */
+  uint16_t mem_flags; /* fdflags of in-memory streams */
+  int host_fd;        /* PE_WASI_FD_HOST */
+  int stream;         /* PE_WASI_FD_CAPTURE: 0 stdout, 1 stderr */
   uint64_t rights_base, rights_inheriting;
-  char *preopen_name;    /* non-NULL: a preopen, under this guest name */
+  char *preopen_name; /* non-NULL: a preopen, under this guest name */
   uint32_t preopen_name_len;
-  bool touched;          /* the open file description's own state (offset,
+  bool touched; /* the open file description's own state (offset,
                             status flags) was changed: see pe_wasi_reset */
 } pe_wasi_fd;
 
@@ -74,9 +74,9 @@ struct Z_wasi_snapshot_preview1_instance_t {
   wasm_rt_memory_t *mem;
   void *host_data;
   pe_wasi_strings args, env;
-  pe_wasi_fd *fds; /* PE_WASI_MAX_FDS slots */
-  uint32_t fd_top; /* slots at and above it have never been used */
-  uint32_t nbase;  /* stdio and preopens: the slots a new context has */
+  pe_wasi_fd *fds;  /* PE_WASI_MAX_FDS slots */
+  uint32_t fd_top;  /* slots at and above it have never been used */
+  uint32_t nbase;   /* stdio and preopens: the slots a new context has */
   pe_wasi_fd *base; /* those slots as made, for pe_wasi_reset */
   bool base_moved;  /* one of them was closed or renumbered */
   pe_wasi_capture capture[2];
@@ -86,8 +86,8 @@ struct Z_wasi_snapshot_preview1_instance_t {
   /* per path argument: the whole path, then the parent and last component */
   char path[2][2 * PE_WASI_PATH_MAX + 8];
   struct iovec iov[PE_WASI_IOV_MAX];
-  uint8_t *dirent_buf;  /* PE_WASI_DIRENT_SCRATCH bytes */
-  void *poll_scratch;   /* allocated on first poll_oneoff */
+  uint8_t *dirent_buf; /* PE_WASI_DIRENT_SCRATCH bytes */
+  void *poll_scratch;  /* allocated on first poll_oneoff */
 };
 
 /* --- guest memory (wasi_mem.c) ---------------------------------------- */
@@ -96,9 +96,7 @@ struct Z_wasi_snapshot_preview1_instance_t {
  * current memory (or no memory is attached). len 0 is valid up to mem->size. */
 uint8_t *pe_wasi_mem(pe_wasi *w, uint32_t ptr, uint64_t len);
 
-static inline uint16_t pe_wasi_ld16(const uint8_t *p) {
-  return (uint16_t)(p[0] | (p[1] << 8));
-}
+static inline uint16_t pe_wasi_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 static inline uint32_t pe_wasi_ld32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
@@ -160,7 +158,7 @@ typedef struct {
   const char *parent; /* all but the last component ("." if none) */
   const char *last;   /* the last component, without trailing slashes */
   bool trailing_slash;
-  bool last_is_dot;   /* last is "." or "..": no *at() call may use it */
+  bool last_is_dot; /* last is "." or "..": no *at() call may use it */
 } pe_wasi_path;
 
 /* Copies and validates a guest path: EFAULT, ENAMETOOLONG (> PE_WASI_PATH_MAX),

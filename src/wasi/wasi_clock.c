@@ -20,7 +20,7 @@ bool pe_wasi_clock(uint32_t id, clockid_t *out) {
 }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(pe_wasi *w, uint32_t clock_id,
-                                                 uint32_t resolution_ptr) {
+                                                                  uint32_t resolution_ptr) {
   pe_rt_host_enter();
   clockid_t c;
   if (!pe_wasi_clock(clock_id, &c)) return PE_WASI_EINVAL;
@@ -34,7 +34,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_clock_res_get(pe_wasi *w, ui
 }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_clock_time_get(pe_wasi *w, uint32_t clock_id,
-                                                  uint64_t precision, uint32_t time_ptr) {
+                                                                   uint64_t precision,
+                                                                   uint32_t time_ptr) {
   pe_rt_host_enter();
   (void)precision;
   clockid_t c;

@@ -51,7 +51,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_close(pe_wasi *w, uint32_
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint32_t fd, uint32_t to) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint32_t fd,
+                                                                uint32_t to) {
   pe_rt_host_enter();
   pe_wasi_fd *from, *dst;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &from);
@@ -65,7 +66,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_renumber(pe_wasi *w, uint
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, uint32_t fd, uint32_t stat_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, uint32_t fd,
+                                                                  uint32_t stat_ptr) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
@@ -83,7 +85,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_get(pe_wasi *w, ui
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi *w, uint32_t fd, uint32_t flags) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi *w, uint32_t fd,
+                                                                        uint32_t flags) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &f);
@@ -109,9 +112,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(pe_wasi 
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(pe_wasi *w, uint32_t fd,
-                                                        uint64_t fs_rights_base,
-                                                        uint64_t fs_rights_inheriting) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(
+    pe_wasi *w, uint32_t fd, uint64_t fs_rights_base, uint64_t fs_rights_inheriting) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, 0, &f);
@@ -131,7 +133,8 @@ static uint32_t preopen_get(pe_wasi *w, uint32_t fd, pe_wasi_fd **out) {
   return (*out)->preopen_name ? PE_WASI_ESUCCESS : PE_WASI_EBADF;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, uint32_t fd,
+                                                                   uint32_t buf_ptr) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = preopen_get(w, fd, &f);
@@ -145,7 +148,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_get(pe_wasi *w, u
 }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(pe_wasi *w, uint32_t fd,
-                                                       uint32_t path_ptr, uint32_t path_len) {
+                                                                        uint32_t path_ptr,
+                                                                        uint32_t path_len) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = preopen_get(w, fd, &f);

@@ -29,8 +29,9 @@ static uint32_t host_file(pe_wasi *w, uint32_t fd, uint64_t rights, int *h) {
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t fd, uint64_t offset,
-                                           uint32_t whence, uint32_t newoffset_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t fd,
+                                                            uint64_t offset, uint32_t whence,
+                                                            uint32_t newoffset_ptr) {
   pe_rt_host_enter();
   /* A pure query (0 from the current position) needs only FD_TELL. */
   uint64_t right = (offset == 0 && whence == PE_WASI_WHENCE_CUR) ? PE_WASI_RIGHT_FD_TELL
@@ -56,7 +57,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_seek(pe_wasi *w, uint32_t
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t fd, uint32_t offset_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t fd,
+                                                            uint32_t offset_ptr) {
   pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_TELL, &h);
@@ -69,8 +71,9 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_tell(pe_wasi *w, uint32_t
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32_t fd, uint64_t offset,
-                                             uint64_t len, uint32_t advice) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32_t fd,
+                                                              uint64_t offset, uint64_t len,
+                                                              uint32_t advice) {
   pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_ADVISE, &h);
@@ -90,8 +93,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_advise(pe_wasi *w, uint32
   return pe_wasi_errno(r); /* returns the error number itself */
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(pe_wasi *w, uint32_t fd, uint64_t offset,
-                                               uint64_t len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_allocate(pe_wasi *w, uint32_t fd,
+                                                                uint64_t offset, uint64_t len) {
   pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_ALLOCATE, &h);
@@ -122,7 +125,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_datasync(pe_wasi *w, uint
   return sync_fd(w, fd, PE_WASI_RIGHT_FD_DATASYNC, fdatasync);
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, uint32_t fd, uint32_t buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, uint32_t fd,
+                                                                    uint32_t buf_ptr) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FILESTAT_GET, &f);
@@ -140,7 +144,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_get(pe_wasi *w, 
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi *w, uint32_t fd, uint64_t size) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi *w, uint32_t fd,
+                                                                         uint64_t size) {
   pe_rt_host_enter();
   int h;
   uint32_t e = host_file(w, fd, PE_WASI_RIGHT_FD_FILESTAT_SET_SIZE, &h);
@@ -150,8 +155,10 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_size(pe_wasi
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(pe_wasi *w, uint32_t fd, uint64_t atim,
-                                                         uint64_t mtim, uint32_t fst_flags) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_filestat_set_times(pe_wasi *w, uint32_t fd,
+                                                                          uint64_t atim,
+                                                                          uint64_t mtim,
+                                                                          uint32_t fst_flags) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_FILESTAT_SET_TIMES, &f);

@@ -80,9 +80,9 @@ static uint32_t host_write(const pe_wasi_fd *f, const struct iovec *iov, int n, 
 /* The checks every read and write starts with, in the order the spec's
  * errors are expected: the descriptor and its rights (plus FD_SEEK for the
  * positional forms), the result pointer, the iovec array, the offset. */
-static uint32_t begin_io(pe_wasi *w, uint32_t fd, uint64_t right, uint32_t iovs,
-                         uint32_t iovs_len, bool positional, uint64_t offset, uint32_t count_ptr,
-                         pe_wasi_fd **f, uint8_t **out, int *n, uint64_t *total) {
+static uint32_t begin_io(pe_wasi *w, uint32_t fd, uint64_t right, uint32_t iovs, uint32_t iovs_len,
+                         bool positional, uint64_t offset, uint32_t count_ptr, pe_wasi_fd **f,
+                         uint8_t **out, int *n, uint64_t *total) {
   uint64_t rights = right | (positional ? PE_WASI_RIGHT_FD_SEEK : 0);
   uint32_t e = pe_wasi_fd_get(w, fd, rights, f);
   if (e != PE_WASI_ESUCCESS) return e;
@@ -100,8 +100,8 @@ static uint32_t do_read(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_le
   uint8_t *out;
   int n;
   uint64_t total;
-  uint32_t e = begin_io(w, fd, PE_WASI_RIGHT_FD_READ, iovs, iovs_len, positional, offset,
-                        nread_ptr, &f, &out, &n, &total);
+  uint32_t e = begin_io(w, fd, PE_WASI_RIGHT_FD_READ, iovs, iovs_len, positional, offset, nread_ptr,
+                        &f, &out, &n, &total);
   if (e != PE_WASI_ESUCCESS) return e;
 
   size_t done = 0;
@@ -129,8 +129,8 @@ static uint32_t do_read(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_le
   return PE_WASI_ESUCCESS;
 }
 
-static uint32_t do_write(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
-                         bool positional, uint64_t offset, uint32_t nwritten_ptr) {
+static uint32_t do_write(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_len, bool positional,
+                         uint64_t offset, uint32_t nwritten_ptr) {
   pe_wasi_fd *f;
   uint8_t *out;
   int n;
@@ -161,28 +161,31 @@ static uint32_t do_write(pe_wasi *w, uint32_t fd, uint32_t iovs, uint32_t iovs_l
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_read(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
-                                           uint32_t iovs_len, uint32_t nread_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_read(pe_wasi *w, uint32_t fd,
+                                                            uint32_t iovs_ptr, uint32_t iovs_len,
+                                                            uint32_t nread_ptr) {
   pe_rt_host_enter();
   return do_read(w, fd, iovs_ptr, iovs_len, false, 0, nread_ptr);
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pread(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
-                                            uint32_t iovs_len, uint64_t offset,
-                                            uint32_t nread_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pread(pe_wasi *w, uint32_t fd,
+                                                             uint32_t iovs_ptr, uint32_t iovs_len,
+                                                             uint64_t offset, uint32_t nread_ptr) {
   pe_rt_host_enter();
   return do_read(w, fd, iovs_ptr, iovs_len, true, offset, nread_ptr);
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_write(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
-                                            uint32_t iovs_len, uint32_t nwritten_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_write(pe_wasi *w, uint32_t fd,
+                                                             uint32_t iovs_ptr, uint32_t iovs_len,
+                                                             uint32_t nwritten_ptr) {
   pe_rt_host_enter();
   return do_write(w, fd, iovs_ptr, iovs_len, false, 0, nwritten_ptr);
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(pe_wasi *w, uint32_t fd, uint32_t iovs_ptr,
-                                             uint32_t iovs_len, uint64_t offset,
-                                             uint32_t nwritten_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_pwrite(pe_wasi *w, uint32_t fd,
+                                                              uint32_t iovs_ptr, uint32_t iovs_len,
+                                                              uint64_t offset,
+                                                              uint32_t nwritten_ptr) {
   pe_rt_host_enter();
   return do_write(w, fd, iovs_ptr, iovs_len, true, offset, nwritten_ptr);
 }

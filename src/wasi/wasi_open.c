@@ -42,11 +42,12 @@ static int host_flags(uint32_t oflags, uint32_t fdflags, uint32_t dirflags, uint
   return fl;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_open(pe_wasi *w, uint32_t fd, uint32_t dirflags,
-                                             uint32_t path_ptr, uint32_t path_len,
-                                             uint32_t oflags, uint64_t fs_rights_base,
-                                             uint64_t fs_rights_inheriting, uint32_t fdflags,
-                                             uint32_t fd_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_open(pe_wasi *w, uint32_t fd,
+                                                              uint32_t dirflags, uint32_t path_ptr,
+                                                              uint32_t path_len, uint32_t oflags,
+                                                              uint64_t fs_rights_base,
+                                                              uint64_t fs_rights_inheriting,
+                                                              uint32_t fdflags, uint32_t fd_ptr) {
   pe_rt_host_enter();
   uint64_t need = PE_WASI_RIGHT_PATH_OPEN;
   if (oflags & PE_WASI_O_CREAT) need |= PE_WASI_RIGHT_PATH_CREATE_FILE;
@@ -69,8 +70,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_open(pe_wasi *w, uint32
   e = pe_wasi_fd_slot(w, &slot); /* fail before opening, not after */
   if (e != PE_WASI_ESUCCESS) return e;
 
-  int h = pe_wasi_openat_beneath(dir->host_fd, p.full,
-                                 host_flags(oflags, fdflags, dirflags, base), 0666);
+  int h = pe_wasi_openat_beneath(dir->host_fd, p.full, host_flags(oflags, fdflags, dirflags, base),
+                                 0666);
   if (h < 0) return pe_wasi_resolve_errno(errno);
   struct stat st;
   int fl = fcntl(h, F_GETFL);

@@ -79,7 +79,8 @@ static uint32_t new_name_with_slash(const name *n) {
 static uint32_t result(int r) { return r == 0 ? PE_WASI_ESUCCESS : pe_wasi_errno(errno); }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(pe_wasi *w, uint32_t fd,
-                                                         uint32_t path_ptr, uint32_t path_len) {
+                                                                          uint32_t path_ptr,
+                                                                          uint32_t path_len) {
   pe_rt_host_enter();
   name n;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_CREATE_DIRECTORY, 0, path_ptr, path_len,
@@ -90,7 +91,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_create_directory(pe_was
 }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(pe_wasi *w, uint32_t fd,
-                                                         uint32_t path_ptr, uint32_t path_len) {
+                                                                          uint32_t path_ptr,
+                                                                          uint32_t path_len) {
   pe_rt_host_enter();
   name n;
   uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_REMOVE_DIRECTORY, 0, path_ptr, path_len,
@@ -102,12 +104,13 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_remove_directory(pe_was
   return e;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w, uint32_t fd, uint32_t path_ptr,
-                                                    uint32_t path_len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w, uint32_t fd,
+                                                                     uint32_t path_ptr,
+                                                                     uint32_t path_len) {
   pe_rt_host_enter();
   name n;
-  uint32_t e = name_open(w, fd, PE_WASI_RIGHT_PATH_UNLINK_FILE, 0, path_ptr, path_len,
-                         PE_WASI_EISDIR, &n);
+  uint32_t e =
+      name_open(w, fd, PE_WASI_RIGHT_PATH_UNLINK_FILE, 0, path_ptr, path_len, PE_WASI_EISDIR, &n);
   if (e == PE_WASI_ESUCCESS) {
     if (n.p.trailing_slash) {
       struct stat st;
@@ -122,8 +125,9 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_unlink_file(pe_wasi *w,
 }
 
 PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_symlink(pe_wasi *w, uint32_t old_path_ptr,
-                                                uint32_t old_path_len, uint32_t fd,
-                                                uint32_t new_path_ptr, uint32_t new_path_len) {
+                                                                 uint32_t old_path_len, uint32_t fd,
+                                                                 uint32_t new_path_ptr,
+                                                                 uint32_t new_path_len) {
   pe_rt_host_enter();
   /* The target is only text stored in the link, but it gets the same checks
    * as a path (no NUL, not absolute, not over-long, not empty). */
@@ -140,16 +144,15 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_symlink(pe_wasi *w, uin
   return e;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_link(pe_wasi *w, uint32_t old_fd, uint32_t old_flags,
-                                             uint32_t old_path_ptr, uint32_t old_path_len,
-                                             uint32_t new_fd, uint32_t new_path_ptr,
-                                             uint32_t new_path_len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_link(
+    pe_wasi *w, uint32_t old_fd, uint32_t old_flags, uint32_t old_path_ptr, uint32_t old_path_len,
+    uint32_t new_fd, uint32_t new_path_ptr, uint32_t new_path_len) {
   pe_rt_host_enter();
   if (old_flags != 0) return PE_WASI_EINVAL;
   name src, dst;
   dst.parent = -1;
-  uint32_t e = name_open(w, old_fd, PE_WASI_RIGHT_PATH_LINK_SOURCE, 0, old_path_ptr,
-                         old_path_len, PE_WASI_EPERM, &src);
+  uint32_t e = name_open(w, old_fd, PE_WASI_RIGHT_PATH_LINK_SOURCE, 0, old_path_ptr, old_path_len,
+                         PE_WASI_EPERM, &src);
   if (e == PE_WASI_ESUCCESS)
     e = name_open(w, new_fd, PE_WASI_RIGHT_PATH_LINK_TARGET, 1, new_path_ptr, new_path_len,
                   PE_WASI_EEXIST, &dst);
@@ -166,9 +169,9 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_link(pe_wasi *w, uint32
   return e;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_rename(pe_wasi *w, uint32_t fd, uint32_t old_path_ptr,
-                                               uint32_t old_path_len, uint32_t new_fd,
-                                               uint32_t new_path_ptr, uint32_t new_path_len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_rename(
+    pe_wasi *w, uint32_t fd, uint32_t old_path_ptr, uint32_t old_path_len, uint32_t new_fd,
+    uint32_t new_path_ptr, uint32_t new_path_len) {
   pe_rt_host_enter();
   name src, dst;
   dst.parent = -1;
@@ -183,8 +186,7 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_rename(pe_wasi *w, uint
     e = name_stat(&src, &st);
     if (e == PE_WASI_ESUCCESS && !S_ISDIR(st.st_mode)) e = PE_WASI_ENOTDIR;
   }
-  if (e == PE_WASI_ESUCCESS)
-    e = result(renameat(src.parent, src.p.last, dst.parent, dst.p.last));
+  if (e == PE_WASI_ESUCCESS) e = result(renameat(src.parent, src.p.last, dst.parent, dst.p.last));
   name_close(&src);
   name_close(&dst);
   return e;

@@ -36,9 +36,11 @@ static int open_object(pe_wasi *w, uint32_t fd, uint64_t right, uint32_t lookupf
   return o;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(pe_wasi *w, uint32_t fd, uint32_t flags,
-                                                     uint32_t path_ptr, uint32_t path_len,
-                                                     uint32_t buf_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(pe_wasi *w, uint32_t fd,
+                                                                      uint32_t flags,
+                                                                      uint32_t path_ptr,
+                                                                      uint32_t path_len,
+                                                                      uint32_t buf_ptr) {
   pe_rt_host_enter();
   uint8_t *out = pe_wasi_mem(w, buf_ptr, PE_WASI_FILESTAT_SIZE);
   if (out == NULL) return PE_WASI_EFAULT;
@@ -53,10 +55,9 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_get(pe_wasi *w
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(pe_wasi *w, uint32_t fd,
-                                                           uint32_t flags, uint32_t path_ptr,
-                                                           uint32_t path_len, uint64_t atim,
-                                                           uint64_t mtim, uint32_t fst_flags) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(
+    pe_wasi *w, uint32_t fd, uint32_t flags, uint32_t path_ptr, uint32_t path_len, uint64_t atim,
+    uint64_t mtim, uint32_t fst_flags) {
   pe_rt_host_enter();
   struct timespec ts[2];
   uint32_t e = pe_wasi_times(atim, mtim, fst_flags, ts);
@@ -68,9 +69,9 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_filestat_set_times(pe_w
   return e;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_readlink(pe_wasi *w, uint32_t fd, uint32_t path_ptr,
-                                                 uint32_t path_len, uint32_t buf_ptr,
-                                                 uint32_t buf_len, uint32_t bufused_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_path_readlink(
+    pe_wasi *w, uint32_t fd, uint32_t path_ptr, uint32_t path_len, uint32_t buf_ptr,
+    uint32_t buf_len, uint32_t bufused_ptr) {
   pe_rt_host_enter();
   uint8_t *buf = pe_wasi_mem(w, buf_ptr, buf_len);
   uint8_t *used = pe_wasi_mem(w, bufused_ptr, 4);

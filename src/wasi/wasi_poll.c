@@ -92,11 +92,8 @@ static void parse_fd(pe_wasi *w, sub *s, const uint8_t *in, scratch *sc, uint32_
       ready(s, 0, rd ? left : 0, rd && left == 0 ? PE_WASI_EVENTRW_HANGUP : 0);
       return;
     }
-    case PE_WASI_FD_HOST:
-      break;
-    default:
-      ready(s, 0, 0, 0);
-      return;
+    case PE_WASI_FD_HOST: break;
+    default: ready(s, 0, 0, 0); return;
   }
   struct stat st;
   if (fstat(f->host_fd, &st) != 0) {
@@ -133,8 +130,10 @@ static bool polled(sub *s, const struct pollfd *p) {
   return true;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(pe_wasi *w, uint32_t in_ptr, uint32_t out_ptr,
-                                               uint32_t nsubscriptions, uint32_t nevents_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_poll_oneoff(pe_wasi *w, uint32_t in_ptr,
+                                                                uint32_t out_ptr,
+                                                                uint32_t nsubscriptions,
+                                                                uint32_t nevents_ptr) {
   pe_rt_host_enter();
   if (nsubscriptions == 0 || nsubscriptions > PE_WASI_POLL_MAX) return PE_WASI_EINVAL;
   const uint8_t *in = pe_wasi_mem(w, in_ptr, (uint64_t)nsubscriptions * PE_WASI_SUBSCRIPTION_SIZE);

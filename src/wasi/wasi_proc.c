@@ -37,7 +37,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_sched_yield(pe_wasi *w) {
   return PE_WASI_ESUCCESS;
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_random_get(pe_wasi *w, uint32_t buf_ptr, uint32_t buf_len) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_random_get(pe_wasi *w, uint32_t buf_ptr,
+                                                               uint32_t buf_len) {
   pe_rt_host_enter();
   uint8_t *p = pe_wasi_mem(w, buf_ptr, buf_len);
   if (p == NULL) return PE_WASI_EFAULT;

@@ -51,9 +51,10 @@ static uint8_t type_of(int dirfd, const char *name, unsigned char d_type) {
   }
 }
 
-PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint32_t fd, uint32_t buf_ptr,
-                                              uint32_t buf_len, uint64_t cookie,
-                                              uint32_t bufused_ptr) {
+PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint32_t fd,
+                                                               uint32_t buf_ptr, uint32_t buf_len,
+                                                               uint64_t cookie,
+                                                               uint32_t bufused_ptr) {
   pe_rt_host_enter();
   pe_wasi_fd *f;
   uint32_t e = pe_wasi_fd_get(w, fd, PE_WASI_RIGHT_FD_READDIR, &f);
@@ -78,7 +79,8 @@ PE_RT_HOST_ENTRY uint32_t Z_wasi_snapshot_preview1Z_fd_readdir(pe_wasi *w, uint3
     for (long off = 0; off < n && pos < buf_len;) {
       struct linux_dirent64 d;
       memcpy(&d, w->dirent_buf + off, sizeof d);
-      const char *name = (const char *)w->dirent_buf + off + offsetof(struct linux_dirent64, d_name);
+      const char *name = (const char *)w->dirent_buf + off +
+                         offsetof(struct linux_dirent64, d_name);
       size_t namlen = strlen(name); /* NUL-terminated within d_reclen */
       off += d.d_reclen;
 

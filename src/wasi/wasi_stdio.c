@@ -25,8 +25,8 @@
 
 #include "pe_wasi_int.h"
 
-#define STREAM_COMMON                                                                     \
-  (PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS | PE_WASI_RIGHT_FD_FILESTAT_GET |                     \
+#define STREAM_COMMON                                                  \
+  (PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS | PE_WASI_RIGHT_FD_FILESTAT_GET | \
    PE_WASI_RIGHT_POLL_FD_READWRITE)
 #define IN_RIGHTS (STREAM_COMMON | PE_WASI_RIGHT_FD_READ)
 #define OUT_RIGHTS \
@@ -65,15 +65,20 @@ static bool inherit(pe_wasi *w, int n, uint64_t rights) {
   struct stat st;
   uint8_t type = fstat(h, &st) == 0 ? pe_wasi_filetype(st.st_mode) : PE_WASI_FILETYPE_UNKNOWN;
   if (!isatty(h)) rights |= SEEKABLE;
-  w->fds[n] = (pe_wasi_fd){.kind = PE_WASI_FD_HOST, .filetype = type, .shared = true,
-                           .host_fd = h, .rights_base = rights};
+  w->fds[n] = (pe_wasi_fd){.kind = PE_WASI_FD_HOST,
+                           .filetype = type,
+                           .shared = true,
+                           .host_fd = h,
+                           .rights_base = rights};
   return true;
 }
 
-static void memory_stream(pe_wasi *w, int n, pe_wasi_fd_kind kind, uint8_t type,
-                          uint64_t rights) {
-  w->fds[n] = (pe_wasi_fd){.kind = kind, .filetype = type, .host_fd = -1,
-                           .stream = n - 1, .rights_base = rights | SEEKABLE};
+static void memory_stream(pe_wasi *w, int n, pe_wasi_fd_kind kind, uint8_t type, uint64_t rights) {
+  w->fds[n] = (pe_wasi_fd){.kind = kind,
+                           .filetype = type,
+                           .host_fd = -1,
+                           .stream = n - 1,
+                           .rights_base = rights | SEEKABLE};
 }
 
 static void output(pe_wasi *w, int n, pe_wasi_stdio_mode mode) {
@@ -84,8 +89,7 @@ static void output(pe_wasi *w, int n, pe_wasi_stdio_mode mode) {
     case PE_WASI_STDIO_INHERIT:
       if (inherit(w, n, OUT_RIGHTS)) return;
       break;
-    case PE_WASI_STDIO_NULL:
-      break;
+    case PE_WASI_STDIO_NULL: break;
   }
   memory_stream(w, n, PE_WASI_FD_SINK, PE_WASI_FILETYPE_CHARACTER_DEVICE, OUT_RIGHTS);
 }

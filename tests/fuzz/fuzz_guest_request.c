@@ -28,10 +28,8 @@ static pe_router *router(void) {
   static pe_router *r;
   if (!r) {
     static const pe_router_route routes[] = {
-        {"/exact", false, "a", false, 1},
-        {"/users/:id/posts/:post_id", false, "a", false, 2},
-        {"/files/...", false, "b", false, 3},
-        {"", true, "secret", false, 4},
+        {"/exact", false, "a", false, 1},     {"/users/:id/posts/:post_id", false, "a", false, 2},
+        {"/files/...", false, "b", false, 3}, {"", true, "secret", false, 4},
         {"/...", false, "c", false, 5},
     };
     char err[256];
@@ -53,13 +51,12 @@ static size_t host_headers(const pe_router_result *rr, const char *url, const ch
   size_t n = 0;
   out[n++] = (pe_abi_header){"spin-full-url", url, 13, strlen(url)};
   out[n++] = (pe_abi_header){"spin-path-info", rr->path_info, 14, rr->path_info_len};
-  out[n++] = (pe_abi_header){"spin-matched-route", rr->matched_route, 18,
-                             strlen(rr->matched_route)};
+  out[n++] =
+      (pe_abi_header){"spin-matched-route", rr->matched_route, 18, strlen(rr->matched_route)};
   out[n++] = (pe_abi_header){"spin-base-path", rr->base_path, 14, strlen(rr->base_path)};
-  out[n++] = (pe_abi_header){"spin-raw-component-route", rr->raw_route, 24,
-                             strlen(rr->raw_route)};
-  out[n++] = (pe_abi_header){"spin-component-route", rr->component_route, 20,
-                             strlen(rr->component_route)};
+  out[n++] = (pe_abi_header){"spin-raw-component-route", rr->raw_route, 24, strlen(rr->raw_route)};
+  out[n++] =
+      (pe_abi_header){"spin-component-route", rr->component_route, 20, strlen(rr->component_route)};
   out[n++] = (pe_abi_header){"spin-client-addr", client, 16, strlen(client)};
   for (size_t i = 0; i < rr->n_captures; i++) {
     FZ_CHECK(pe_router_capture_header(&rr->captures[i], names[i], 160));

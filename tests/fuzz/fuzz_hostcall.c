@@ -78,10 +78,9 @@ static const char runtime_config[] =
     "[sqlite_database.mem]\ntype = \"spin\"\n";
 
 static const char *const services[] = {
-    "kv.open",       "kv.get",      "kv.set",       "kv.delete",      "kv.exists",
-    "kv.get_keys",   "kv.close",    "sqlite.open",  "sqlite.execute", "sqlite.close",
-    "vars.get",      "crypto.verify", "crypto.sign", "http.send",      "kv.nope",
-    "nope.get",
+    "kv.open",     "kv.get",      "kv.set",         "kv.delete",    "kv.exists", "kv.get_keys",
+    "kv.close",    "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get",  "crypto.verify",
+    "crypto.sign", "http.send",   "kv.nope",        "nope.get",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 
@@ -166,8 +165,8 @@ static void check_chained(const pe_buf *out) {
     for (size_t c = 0; same && c < nl; c++)
       same = name[c] == (hn[c] >= 'A' && hn[c] <= 'Z' ? hn[c] + 32 : hn[c]);
     if (!same) {
-      fprintf(stderr, "chained header %zu: callee sent '%.*s: %.*s', caller got '%.*s: %.*s'\n",
-              i, (int)h->name_len, h->name, (int)h->value_len, h->value, (int)nl, name, (int)vl,
+      fprintf(stderr, "chained header %zu: callee sent '%.*s: %.*s', caller got '%.*s: %.*s'\n", i,
+              (int)h->name_len, h->name, (int)h->value_len, h->value, (int)nl, name, (int)vl,
               value);
       FZ_CHECK(!"a chained response's header reached the caller changed");
     }
@@ -198,7 +197,7 @@ static void open_app(void) {
   }
   /* no proxy may turn a refused local connection into one to elsewhere */
   static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY",
-                                        "ALL_PROXY", "all_proxy", NULL};
+                                        "ALL_PROXY",  "all_proxy",   NULL};
   for (const char *const *p = proxies; *p; p++) unsetenv(*p);
   setenv("PYEDGE_SQLITE_STATEMENT_TIMEOUT_MS", "100", 1);
   static char dir[64], rc[128];
@@ -213,8 +212,10 @@ static void open_app(void) {
     abort();
   }
   static const char *const vars[] = {"needed=given"};
-  pe_services_options o = {
-      .state_dir = dir, .runtime_config = rc, .variables = vars, .nvariables = 1};
+  pe_services_options o = {.state_dir = dir,
+                           .runtime_config = rc,
+                           .variables = vars,
+                           .nvariables = 1};
   char err[1024];
   app = pe_services_new(app_manifest, dir, &o, err, sizeof err);
   if (!app) {
@@ -269,9 +270,7 @@ static void fuzz_reader(fz *f) {
         }
         break;
       }
-      default:
-        FZ_CHECK(pe_hc_done(&r) == (!r.bad && r.left == 0));
-        continue;
+      default: FZ_CHECK(pe_hc_done(&r) == (!r.bad && r.left == 0)); continue;
     }
     if (was_bad) FZ_CHECK(!ok); /* once bad, always bad */
     if (ok) {
@@ -315,8 +314,7 @@ static int call_str(pe_svc_request *rq, pe_buf *out, const char *svc, uint64_t h
   if (handle) FZ_CHECK(pe_hc_put_u64(&in, handle));
   for (int i = 0; i < n; i++) FZ_CHECK(pe_hc_put_str(&in, strs[i]));
   out->len = 0;
-  rq->hs.call(rq->hs.ctx, svc, strlen(svc), (const uint8_t *)(in.data ? in.data : ""), in.len,
-              out);
+  rq->hs.call(rq->hs.ctx, svc, strlen(svc), (const uint8_t *)(in.data ? in.data : ""), in.len, out);
   pe_buf_free(&in);
   return out->len ? (uint8_t)out->data[0] : -1;
 }
@@ -380,8 +378,8 @@ static bool empty_database(pe_svc_request *rq, pe_buf *out, const char *label) {
     const uint8_t *p;
     size_t n, objects = 0;
     /* changes, last rowid, ncols (2), the two column names */
-    bool ok = pe_hc_u64(&r, &skip) && pe_hc_u64(&r, &skip) && pe_hc_u64(&r, &skip) &&
-              skip == 2 && pe_hc_blob(&r, &p, &n) && pe_hc_blob(&r, &p, &n);
+    bool ok = pe_hc_u64(&r, &skip) && pe_hc_u64(&r, &skip) && pe_hc_u64(&r, &skip) && skip == 2 &&
+              pe_hc_blob(&r, &p, &n) && pe_hc_blob(&r, &p, &n);
     while (ok && r.left) {
       const uint8_t *type, *name;
       size_t tl, nl;
@@ -452,8 +450,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t n;
     uint8_t *payload = fz_piece(&f, &n);
     unsigned k = (sel >> 5) & 3;
-    if (k && nhandles && n >= 12 && payload[0] == 8 && !payload[1] && !payload[2] &&
-        !payload[3]) {
+    if (k && nhandles && n >= 12 && payload[0] == 8 && !payload[1] && !payload[2] && !payload[3]) {
       uint64_t h = handles[(k - 1) % nhandles];
       for (int i = 0; i < 8; i++) payload[4 + i] = (uint8_t)(h >> (8 * i));
     }

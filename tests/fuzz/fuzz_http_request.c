@@ -72,8 +72,8 @@ static const int allowed_errors[] = {400, 413, 417, 431, 500, 501, 505};
 
 /* Parses data in reads of `piece` bytes (0: all at once; -1: random sizes
  * from *seed), as http_conn.c's feed() does; the transcript goes to t. */
-static void parse_stream(const uint8_t *data, size_t len, const pe_http_config *cfg,
-                         uint64_t seed, bool split, pe_buf *t) {
+static void parse_stream(const uint8_t *data, size_t len, const pe_http_config *cfg, uint64_t seed,
+                         bool split, pe_buf *t) {
   hx_parse p;
   hx_parse_init(&p, cfg);
   size_t pos = 0;

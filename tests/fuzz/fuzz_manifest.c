@@ -128,8 +128,9 @@ static void route(const pe_manifest *m) {
     FZ_CHECK(strstr(err, "f.toml:") != NULL);
     return;
   }
-  static const char *const paths[] = {"/", "/cart", "/users/1/x?y", "/a/b/", "//", "/x/...",
-                                      "/.well-known/spin/info", "", "x", "/%20"};
+  static const char *const paths[] = {"/",  "/cart",  "/users/1/x?y",           "/a/b/",
+                                      "//", "/x/...", "/.well-known/spin/info", "",
+                                      "x",  "/%20"};
   pe_router_result res;
   for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
     if (pe_router_match(r, paths[i], strlen(paths[i]), &res) == PE_ROUTER_MATCH) {

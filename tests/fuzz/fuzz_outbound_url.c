@@ -31,8 +31,8 @@
 #include "util/pe_util.h"
 
 static bool same_url(const pe_outbound_url *a, const pe_outbound_url *b) {
-  return a->relative == b->relative && !strcmp(a->scheme, b->scheme) &&
-         !strcmp(a->host, b->host) && a->host_is_ip == b->host_is_ip &&
+  return a->relative == b->relative && !strcmp(a->scheme, b->scheme) && !strcmp(a->host, b->host) &&
+         a->host_is_ip == b->host_is_ip &&
          (!a->host_is_ip || (a->ip.family == b->ip.family && !memcmp(a->ip.b, b->ip.b, 16))) &&
          a->port == b->port && a->port_given == b->port_given && !strcmp(a->target, b->target);
 }
@@ -48,8 +48,10 @@ static void check_url(const pe_outbound_url *u) {
     FZ_CHECK(u->target[1] != '/');
   } else {
     FZ_CHECK(u->host[0]);
-    if (u->port_given) FZ_CHECK(u->port != 0);
-    else FZ_CHECK(u->port == pe_ob_default_port(u->scheme));
+    if (u->port_given)
+      FZ_CHECK(u->port != 0);
+    else
+      FZ_CHECK(u->port == pe_ob_default_port(u->scheme));
     if (u->host_is_ip) {
       pe_ob_addr a;
       FZ_CHECK(pe_ob_addr_parse(u->host, &a) && a.family == u->ip.family &&
@@ -70,8 +72,7 @@ static struct {
 static void load_curl(void) {
   void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
-    fprintf(stderr, "fuzz_outbound_url: no libcurl (%s): its reading is not compared\n",
-            dlerror());
+    fprintf(stderr, "fuzz_outbound_url: no libcurl (%s): its reading is not compared\n", dlerror());
     return;
   }
   *(void **)&cu.url = dlsym(lib, "curl_url");
@@ -141,8 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       FZ_CHECK(rs.n == before + 1 && !strcmp(rs.v[rs.n - 1].shown, text));
       const pe_outbound_rule *r = &rs.v[rs.n - 1];
       FZ_CHECK(r->any_port || r->port_lo <= r->port_hi);
-      if (r->host_kind == PE_OB_HOST_CIDR)
-        FZ_CHECK(r->prefix <= (r->net.family == 4 ? 32u : 128u));
+      if (r->host_kind == PE_OB_HOST_CIDR) FZ_CHECK(r->prefix <= (r->net.family == 4 ? 32u : 128u));
     } else {
       FZ_CHECK(rs.n == before && err[0]);
     }

@@ -21,8 +21,7 @@ static void check_entries(const pe_runtime_config *c, const pe_rc_entry *e, size
     FZ_CHECK((e[i].kind == PE_RC_REDIS) == (e[i].url != NULL));
     if (!kv) FZ_CHECK(e[i].kind == PE_RC_SPIN);
     if (e[i].kind == PE_RC_REDIS) FZ_CHECK(e[i].path == NULL);
-    if (e[i].path)
-      FZ_CHECK(e[i].path[0] == '/' || strncmp(e[i].path, dir, strlen(dir)) == 0);
+    if (e[i].path) FZ_CHECK(e[i].path[0] == '/' || strncmp(e[i].path, dir, strlen(dir)) == 0);
     const pe_rc_entry *f = kv ? pe_runtime_config_kv(c, e[i].label)
                               : pe_runtime_config_sqlite(c, e[i].label);
     FZ_CHECK(f == &e[i]);
@@ -30,8 +29,9 @@ static void check_entries(const pe_runtime_config *c, const pe_rc_entry *e, size
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const char *const files[][2] = {
-      {"rc.toml", "./"}, {"/etc/app/rc.toml", "/etc/app/"}, {"conf/rc.toml", "conf/"}};
+  static const char *const files[][2] = {{"rc.toml", "./"},
+                                         {"/etc/app/rc.toml", "/etc/app/"},
+                                         {"conf/rc.toml", "conf/"}};
   size_t which = size ? data[0] % 3 : 0;
   const char *file = files[which][0];
   size_t n = size ? size - 1 : 0;

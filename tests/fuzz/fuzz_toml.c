@@ -20,8 +20,8 @@ static void walk(const pe_toml_value *v, int depth, pe_buf *out) {
   pe_toml_type t = pe_toml_type_of(v);
   FZ_CHECK(t != PE_TOML_NONE);
   FZ_CHECK(pe_toml_line(v) >= 1);
-  FZ_CHECK(pe_buf_printf(out, "%s@%d:%d ", pe_toml_type_name(t), pe_toml_line(v),
-                         pe_toml_key_line(v)));
+  FZ_CHECK(
+      pe_buf_printf(out, "%s@%d:%d ", pe_toml_type_name(t), pe_toml_line(v), pe_toml_key_line(v)));
   switch (t) {
     case PE_TOML_TABLE:
     case PE_TOML_ARRAY: {
@@ -83,8 +83,7 @@ static void walk(const pe_toml_value *v, int depth, pe_buf *out) {
   if (t != PE_TOML_INTEGER) FZ_CHECK(!pe_toml_int(v, &i));
 }
 
-static pe_toml_value *parse(const char *doc, size_t n, const pe_toml_limits *lim,
-                            pe_buf *tree) {
+static pe_toml_value *parse(const char *doc, size_t n, const pe_toml_limits *lim, pe_buf *tree) {
   pe_toml_error err;
   memset(&err, 0, sizeof err);
   pe_toml_value *root = pe_toml_parse_limits(doc, n, lim, &err);

@@ -47,7 +47,7 @@
 #define MEM_SIZE (2u * 65536u)
 #define PATH_A 0x1000u
 #define PATH_B 0x2000u
-#define DATA 0x4000u  /* 4 KiB of data for reads and writes */
+#define DATA 0x4000u   /* 4 KiB of data for reads and writes */
 #define DIRBUF 0x8000u /* 8 KiB for fd_readdir */
 #define OUT 0x100u
 #define IOV 0x200u
@@ -120,8 +120,8 @@ static int snapshot(entry *list, int cap) {
   int n = 0;
   struct stat st;
   FZ_CHECK(lstat(root, &st) == 0);
-  list[n++] = (entry){.mode = st.st_mode, .nlink = st.st_nlink, .ino = st.st_ino,
-                      .mtim = st.st_mtim};
+  list[n++] =
+      (entry){.mode = st.st_mode, .nlink = st.st_nlink, .ino = st.st_ino, .mtim = st.st_mtim};
   snprintf(list[0].path, sizeof list[0].path, "%s", root);
   scan(root, list, &n, cap);
   /* sb's size, link count and times follow what the guest does inside it */
@@ -160,8 +160,7 @@ static void forbid(const char *path) {
 static void check_node(uint64_t dev, uint64_t ino, const char *what) {
   for (int i = 0; i < nforbidden; i++)
     if ((uint64_t)forbidden[i].dev == dev && (uint64_t)forbidden[i].ino == ino) {
-      fprintf(stderr, "%s reached inode %llu outside the sandbox\n", what,
-              (unsigned long long)ino);
+      fprintf(stderr, "%s reached inode %llu outside the sandbox\n", what, (unsigned long long)ino);
       FZ_CHECK(!"a call reached outside the sandbox");
     }
 }
@@ -264,15 +263,17 @@ static void setup(void) {
 /* ---- decoding calls ------------------------------------------------------------ */
 
 static const char *const pieces[] = {
-    "a",      "b",     "dir",   "file.txt", "..",     ".",     "",       "up",
-    "out",    "abs",   "root",  "magic",    "chain1", "chain2", "chain3", "ok",
-    "back",   "nested.txt", "new", "outside", "secret", "sub", "x",      "data.txt",
-    "esc",    "sb",    "ro",    "proc",     "etc",    "passwd", "...",    "l",
+    "a",    "b",          "dir",  "file.txt", "..",     ".",      "",       "up",
+    "out",  "abs",        "root", "magic",    "chain1", "chain2", "chain3", "ok",
+    "back", "nested.txt", "new",  "outside",  "secret", "sub",    "x",      "data.txt",
+    "esc",  "sb",         "ro",   "proc",     "etc",    "passwd", "...",    "l",
 };
 
 static const char *const link_targets[] = {
-    "a", "..", "../outside", "/", "/etc", "file.txt", "dir/../..", "../../outside/secret",
-    "up/outside", "l", ".", "dir", "/proc/self/root", "x/y", "../sb/file.txt", "",
+    "a",        "..",        "../outside",           "/",          "/etc",
+    "file.txt", "dir/../..", "../../outside/secret", "up/outside", "l",
+    ".",        "dir",       "/proc/self/root",      "x/y",        "../sb/file.txt",
+    "",
 };
 
 /* A path into guest memory at addr; returns its length. */
@@ -341,9 +342,7 @@ static void set_iov(uint32_t len) {
 }
 
 /* The filestat at OUT: dev and inode must not be outside. */
-static void check_filestat(const char *what) {
-  check_node(u64_at(OUT), u64_at(OUT + 8), what);
-}
+static void check_filestat(const char *what) { check_node(u64_at(OUT), u64_at(OUT + 8), what); }
 
 static void check_dirents(uint32_t used) {
   uint32_t off = 0;
@@ -359,8 +358,8 @@ static void check_dirents(uint32_t used) {
       FZ_CHECK(fstatat(AT_FDCWD, sb, &st, 0) == 0);
       for (int i = 0; i < nforbidden; i++)
         if (forbidden[i].ino == (ino_t)ino && forbidden[i].dev == st.st_dev) {
-          fprintf(stderr, "fd_readdir listed '%.*s' (inode %llu) from outside\n", (int)shown,
-                  name, (unsigned long long)ino);
+          fprintf(stderr, "fd_readdir listed '%.*s' (inode %llu) from outside\n", (int)shown, name,
+                  (unsigned long long)ino);
           FZ_CHECK(!"fd_readdir reached outside the sandbox");
         }
     }
@@ -381,12 +380,30 @@ static void check_descriptors(pe_wasi *w, const char *after_what) {
 }
 
 static const char *const op_names[] = {
-    "path_open",     "path_create_directory", "path_remove_directory", "path_unlink_file",
-    "path_symlink",  "path_link",             "path_rename",           "path_filestat_get",
-    "path_filestat_set_times", "path_readlink", "fd_readdir",          "fd_write",
-    "fd_read",       "fd_close",              "fd_renumber",           "fd_fdstat_set_rights",
-    "fd_filestat_set_size", "fd_filestat_get", "fd_seek",              "fd_pwrite",
-    "fd_pread",      "fd_allocate",           "fd_filestat_set_times", "fd_prestat_dir_name",
+    "path_open",
+    "path_create_directory",
+    "path_remove_directory",
+    "path_unlink_file",
+    "path_symlink",
+    "path_link",
+    "path_rename",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_readlink",
+    "fd_readdir",
+    "fd_write",
+    "fd_read",
+    "fd_close",
+    "fd_renumber",
+    "fd_fdstat_set_rights",
+    "fd_filestat_set_size",
+    "fd_filestat_get",
+    "fd_seek",
+    "fd_pwrite",
+    "fd_pread",
+    "fd_allocate",
+    "fd_filestat_set_times",
+    "fd_prestat_dir_name",
 };
 #define NOPS (sizeof op_names / sizeof op_names[0])
 
@@ -456,8 +473,7 @@ static void one_call(pe_wasi *w, fz *f) {
       e = Z(fd_filestat_get)(w, fd, OUT);
       if (e == 0) check_filestat("fd_filestat_get");
       break;
-    case 18: e = Z(fd_seek)(w, fd, (uint64_t)(int64_t)(int16_t)fz_u16(f), fz_u8(f) % 4, OUT);
-      break;
+    case 18: e = Z(fd_seek)(w, fd, (uint64_t)(int64_t)(int16_t)fz_u16(f), fz_u8(f) % 4, OUT); break;
     case 19:
       set_iov(fz_u16(f) % 4096);
       e = Z(fd_pwrite)(w, fd, IOV, 1, (uint64_t)fz_u16(f) * 16, OUT);
@@ -474,8 +490,9 @@ static void one_call(pe_wasi *w, fz *f) {
     case 23: e = Z(fd_prestat_dir_name)(w, fd, DATA, fz_u8(f)); break;
   }
   FZ_CHECK(e <= PE_WASI_ENOTCAPABLE);
-  if (trace) fprintf(stderr, "%s(%u, '%.*s', '%.*s') -> %u\n", op_names[op], fd, (int)al,
-                     (const char *)mem.data + PATH_A, (int)bl, (const char *)mem.data + PATH_B, e);
+  if (trace)
+    fprintf(stderr, "%s(%u, '%.*s', '%.*s') -> %u\n", op_names[op], fd, (int)al,
+            (const char *)mem.data + PATH_A, (int)bl, (const char *)mem.data + PATH_B, e);
   check_outside(op_names[op]);
   check_descriptors(w, op_names[op]);
 }

@@ -56,7 +56,9 @@ static void test_split_two_parts(void **state) {
   assert_non_null(strstr(parts[1].data, "extern const u8 data_segment_data_w2c_d0[];"));
   assert_null(strstr(parts[1].data, "0x68, 0x69"));
   /* the wrapped declaration and definition were treated as one line each */
-  assert_non_null(strstr(parts[1].data, "\nu32 w2c_b(Z_mod_instance_t*, u32, u32, u32, u32, u32, u32, u32,\n    u32);"));
+  assert_non_null(
+      strstr(parts[1].data,
+             "\nu32 w2c_b(Z_mod_instance_t*, u32, u32, u32, u32, u32, u32, u32,\n    u32);"));
   assert_null(strstr(parts[0].data, "static u32 w2c_b"));
   assert_null(strstr(parts[1].data, "static u32 w2c_b"));
   /* each body is in exactly one part */
@@ -135,7 +137,8 @@ static void test_split_bases_memory_accesses(void **state) {
   assert_non_null(strstr(b, "{\n  u8 *const pe_mb = instance->w2c_memory.data;\n  FUNC_PROLOGUE;"));
   const char *a = strstr(t, "void w2c_a(Z_mod_instance_t* instance) {\n");
   assert_non_null(a);
-  assert_memory_equal(a + strlen("void w2c_a(Z_mod_instance_t* instance) {\n"), "  FUNC_PROLOGUE;", 15);
+  assert_memory_equal(a + strlen("void w2c_a(Z_mod_instance_t* instance) {\n"), "  FUNC_PROLOGUE;",
+                      15);
   assert_non_null(strstr(t, "PE_LOAD_B(i64_load, u64, u64, u64)"));
   pe_buf_free(&parts[0]);
 }

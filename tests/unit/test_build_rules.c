@@ -188,9 +188,10 @@ static void test_glob_pathological_is_fast(void **state) {
 static void test_native_names(void **state) {
   (void)state;
   static const char *const native[] = {"_speed.so", "x.cpython-313-x86_64-linux-gnu.so",
-                                       "mod.pyd", "lib.dylib", "libz.so.1", "libq.so.1.2.3"};
-  static const char *const plain[] = {"so", ".so", "x.py", "x.so.py", "libz.so.", "x.sox",
-                                      "readme.so.txt", "x.pyd.bak"};
+                                       "mod.pyd",   "lib.dylib",
+                                       "libz.so.1", "libq.so.1.2.3"};
+  static const char *const plain[] = {"so",       ".so",   "x.py",          "x.so.py",
+                                      "libz.so.", "x.sox", "readme.so.txt", "x.pyd.bak"};
   for (size_t i = 0; i < sizeof native / sizeof *native; i++)
     if (!pe_tree_is_native(native[i])) fail_msg("%s is native", native[i]);
   for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
@@ -239,8 +240,8 @@ static void walk_hash(const char *dir, bool hidden, char out[65], uint64_t *byte
 
 static void test_walk(void **state) {
   (void)state;
-  put("w/app.py", "print(1)\n");     /* 9 bytes */
-  put("w/pkg/mod.py", "x = 1\n");    /* 6 */
+  put("w/app.py", "print(1)\n");  /* 9 bytes */
+  put("w/pkg/mod.py", "x = 1\n"); /* 6 */
   put("w/__pycache__/app.pyc", "zzzzzzzzzzzzzzzzzz");
   put("w/pkg/__pycache__/mod.pyc", "zzzzzzzzzzzz");
   put("w/venv/pyvenv.cfg", "home = /usr/bin\n");
@@ -347,14 +348,14 @@ static void test_files_tree(void **state) {
   component_files(&mc, f, 5, excl, 1);
   notes n = {0};
   pe_sha256 *key = pe_sha256_begin();
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, key, note, &n, tree,
-                               sizeof tree, err, sizeof err));
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, key, note, &n, tree, sizeof tree, err,
+                               sizeof err));
   char k1[65];
   pe_sha256_end(key, k1);
   assert_non_null(strstr(tree, "/web-"));
   assert_true(exists(tree, "static/index.html"));
   assert_true(exists(tree, "static/css/site.css"));
-  assert_false(exists(tree, "static/old.bak"));     /* excluded */
+  assert_false(exists(tree, "static/old.bak"));       /* excluded */
   assert_false(exists(tree, "static/css/older.bak")); /* * crosses / in exclude_files */
   assert_true(exists(tree, "config.json"));
   assert_true(exists(tree, "srv/assets/logo.txt"));
@@ -370,12 +371,12 @@ static void test_files_tree(void **state) {
 
   /* same contents: the same tree; a changed byte: another one */
   char tree2[PATH_MAX];
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
-                               sizeof tree2, err, sizeof err));
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2, sizeof tree2,
+                               err, sizeof err));
   assert_string_equal(tree, tree2);
   put("f/static/index.html", "<h1>changed</h1>");
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
-                               sizeof tree2, err, sizeof err));
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2, sizeof tree2,
+                               err, sizeof err));
   assert_string_not_equal(tree, tree2);
   /* no temporary directories are left */
   DIR *d = opendir(files_root);
@@ -390,8 +391,8 @@ static void test_files_tree(void **state) {
 
   /* no files: no tree */
   component_files(&mc, NULL, 0, NULL, 0);
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2,
-                               sizeof tree2, err, sizeof err));
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree2, sizeof tree2,
+                               err, sizeof err));
   assert_string_equal(tree2, "");
 }
 
@@ -421,22 +422,22 @@ static void test_files_refusals(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     component_files(&mc, &bad[i].f, 1, NULL, 0);
     err[0] = 0;
-    if (pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
-                         err, sizeof err))
+    if (pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree, err,
+                         sizeof err))
       fail_msg("case %zu accepted", i);
     if (!strstr(err, bad[i].want)) fail_msg("case %zu: '%s' lacks '%s'", i, err, bad[i].want);
   }
   const char *bad_excl[] = {"[x"};
   pe_manifest_files ok = {"ok.txt", NULL, 1};
   component_files(&mc, &ok, 1, bad_excl, 1);
-  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree,
-                                sizeof tree, err, sizeof err));
+  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                                err, sizeof err));
   /* warnings: a pattern matching nothing, a destination pyedge hides */
   pe_manifest_files warn[] = {{"nothing/*.x", NULL, 1}, {"app/x.txt", NULL, 2}};
   component_files(&mc, warn, 2, NULL, 0);
   n.warnings = 0;
-  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree,
-                               sizeof tree, err, sizeof err));
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                               err, sizeof err));
   assert_int_equal(n.warnings, 2);
   assert_non_null(strstr(n.last, "/app/x.txt is hidden"));
   assert_true(pe_files_reserved("usr/local/lib/x"));
@@ -453,8 +454,12 @@ static void test_bundle_without_pip(void **state) {
   snprintf(comp, sizeof comp, "%s/b", root);
   snprintf(bundles, sizeof bundles, "%s/b-state/bundles", root);
   notes n = {0};
-  pe_bundle_options o = {.component_dir = comp, .bundles_root = bundles, .python_version = "3.13",
-                         .python = "/nonexistent/python3", .note = note, .note_ctx = &n};
+  pe_bundle_options o = {.component_dir = comp,
+                         .bundles_root = bundles,
+                         .python_version = "3.13",
+                         .python = "/nonexistent/python3",
+                         .note = note,
+                         .note_ctx = &n};
   /* no requirements.txt */
   put("b/app.py", "");
   assert_true(pe_bundle_prepare(&o, site, sizeof site, err, sizeof err));
@@ -478,16 +483,11 @@ static void test_bundle_without_pip(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_req_normalize),
-      cmocka_unit_test(test_req_filter),
-      cmocka_unit_test(test_glob),
-      cmocka_unit_test(test_glob_pathological_is_fast),
-      cmocka_unit_test(test_native_names),
-      cmocka_unit_test(test_package_of),
-      cmocka_unit_test(test_walk),
-      cmocka_unit_test(test_files_tree),
-      cmocka_unit_test(test_files_refusals),
-      cmocka_unit_test(test_bundle_without_pip),
+      cmocka_unit_test(test_req_normalize),  cmocka_unit_test(test_req_filter),
+      cmocka_unit_test(test_glob),           cmocka_unit_test(test_glob_pathological_is_fast),
+      cmocka_unit_test(test_native_names),   cmocka_unit_test(test_package_of),
+      cmocka_unit_test(test_walk),           cmocka_unit_test(test_files_tree),
+      cmocka_unit_test(test_files_refusals), cmocka_unit_test(test_bundle_without_pip),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -211,8 +211,7 @@ static void test_invalid(void **state) {
   assert_int_equal(parse1("componentize-py componentize app -o", &c, err, sizeof err),
                    PE_CZ_INVALID);
   assert_non_null(strstr(err, "-o needs a value"));
-  assert_int_equal(parse1("componentize-py componentize 'app", &c, err, sizeof err),
-                   PE_CZ_INVALID);
+  assert_int_equal(parse1("componentize-py componentize 'app", &c, err, sizeof err), PE_CZ_INVALID);
   assert_non_null(strstr(err, "unterminated"));
   assert_int_equal(parse1("componentize-py componentize \"app", &c, err, sizeof err),
                    PE_CZ_INVALID);

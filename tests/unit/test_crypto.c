@@ -97,11 +97,11 @@ static const char *message(const pe_buf *out) {
   return msg;
 }
 
-#define assert_status(st, want, out)                                                    \
-  do {                                                                                  \
-    int st_ = (st);                                                                     \
-    if (st_ != (want))                                                                  \
-      fail_msg("status %d, want %d (%s)", st_, (want), st_ ? message(out) : "ok");      \
+#define assert_status(st, want, out)                                               \
+  do {                                                                             \
+    int st_ = (st);                                                                \
+    if (st_ != (want))                                                             \
+      fail_msg("status %d, want %d (%s)", st_, (want), st_ ? message(out) : "ok"); \
   } while (0)
 
 /* ---- keys -------------------------------------------------------------------- */
@@ -128,8 +128,8 @@ static pe_buf cert_of(EVP_PKEY *pk) {
   X509_gmtime_adj(X509_getm_notAfter(x), 3600);
   X509_set_pubkey(x, pk);
   X509_NAME *name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"pyedge test", -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"pyedge test", -1, -1,
+                             0);
   X509_set_issuer_name(x, name);
   int id = EVP_PKEY_get_base_id(pk);
   bool no_md = id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448;
@@ -160,9 +160,9 @@ static pe_buf jwk_of(EVP_PKEY *pk) {
   } else if (id == EVP_PKEY_EC) {
     char group[64];
     size_t glen;
-    assert_true(EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                               sizeof group, &glen) == 1);
-    const char *crv = !strcmp(group, "prime256v1") ? "P-256"
+    assert_true(EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                               &glen) == 1);
+    const char *crv = !strcmp(group, "prime256v1")  ? "P-256"
                       : !strcmp(group, "secp384r1") ? "P-384"
                       : !strcmp(group, "secp521r1") ? "P-521"
                                                     : "secp256k1";
@@ -170,8 +170,8 @@ static pe_buf jwk_of(EVP_PKEY *pk) {
     size_t n;
     assert_true(EVP_PKEY_set_utf8_string_param(pk, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
                                                "uncompressed") == 1);
-    assert_true(EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub,
-                                                &n) == 1);
+    assert_true(EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof pub, &n) ==
+                1);
     size_t c = (n - 1) / 2;
     put_blob(&b, "EC", 2);
     put_blob(&b, crv, strlen(crv));
@@ -255,8 +255,8 @@ static int verify(const char *alg, const char *fmt, const pe_buf *k, const pe_bu
 }
 
 /* The status of a verify whose key is refused; message must contain want. */
-static void verify_refused(const char *alg, const char *fmt, const void *k, size_t kn,
-                           int status, const char *want) {
+static void verify_refused(const char *alg, const char *fmt, const void *k, size_t kn, int status,
+                           const char *want) {
   pe_buf out = {0};
   blob in[] = {B(alg), B(fmt), {k, kn}, B(msg), B("sig")};
   assert_status(call("verify", in, 5, &out), status, &out);
@@ -296,8 +296,8 @@ static void roundtrip(const char *alg, key *k, size_t sig_len) {
 static void test_rsa(void **state) {
   (void)state;
   key k = rsa_key(2048), other = rsa_key(2048);
-  for (const char *const *a = (const char *const[]){"RS256", "RS384", "RS512", "PS256", "PS384",
-                                                     "PS512", NULL};
+  for (const char *const *a =
+           (const char *const[]){"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", NULL};
        *a; a++) {
     roundtrip(*a, &k, 256);
     pe_buf sig = {0};
@@ -338,7 +338,9 @@ static void test_ec(void **state) {
   struct {
     const char *alg, *group;
     size_t len;
-  } cases[] = {{"ES256", "P-256", 64}, {"ES384", "P-384", 96}, {"ES512", "P-521", 132},
+  } cases[] = {{"ES256", "P-256", 64},
+               {"ES384", "P-384", 96},
+               {"ES512", "P-521", 132},
                {"ES256K", "secp256k1", 64}};
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     key k = ec_key(cases[i].group), other = ec_key(cases[i].group);
@@ -594,8 +596,7 @@ static void test_key_confusion(void **state) {
 static void test_rsa_size_limits(void **state) {
   (void)state;
   key small = rsa_key(1024);
-  verify_refused("RS256", "pem", small.pub_pem.data, small.pub_pem.len, PE_HC_INVALID,
-                 "1024 bits");
+  verify_refused("RS256", "pem", small.pub_pem.data, small.pub_pem.len, PE_HC_INVALID, "1024 bits");
   verify_refused("RS256", "jwk", small.jwk.data, small.jwk.len, PE_HC_INVALID, "n is not");
   free_key(&small);
 }
@@ -622,8 +623,9 @@ static void test_bad_pem(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
     verify_refused("RS256", "pem", bad[i], strlen(bad[i]), PE_HC_INVALID, NULL);
   verify_refused("RS256", "pem", "ssh-rsa AAAAB3NzaC1yc2E", 23, PE_HC_INVALID, "OpenSSH");
-  const char enc[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE "
-                     "KEY-----\n";
+  const char enc[] =
+      "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMAA=\n-----END ENCRYPTED PRIVATE "
+      "KEY-----\n";
   verify_refused("RS256", "pem", enc, strlen(enc), PE_HC_INVALID, "encrypted");
   const char dh[] = "-----BEGIN DH PARAMETERS-----\nMAA=\n-----END DH PARAMETERS-----\n";
   verify_refused("RS256", "pem", dh, strlen(dh), PE_HC_INVALID, "unsupported PEM block");
@@ -683,12 +685,12 @@ static void test_bad_jwk(void **state) {
     const char *e;
     size_t elen;
   } rsa_cases[] = {
-      {256, 0xfe, "\x01\x00\x01", 3},      /* even modulus */
-      {255, 0xff, "\x01\x00\x01", 3},      /* 2040 bits */
-      {0, 0, "\x01\x00\x01", 3},           /* empty */
-      {256, 0xff, "\x01", 1},              /* e = 1 */
-      {256, 0xff, "\x01\x00\x00", 3},      /* even e */
-      {256, 0xff, "", 0},                  /* empty e */
+      {256, 0xfe, "\x01\x00\x01", 3},                         /* even modulus */
+      {255, 0xff, "\x01\x00\x01", 3},                         /* 2040 bits */
+      {0, 0, "\x01\x00\x01", 3},                              /* empty */
+      {256, 0xff, "\x01", 1},                                 /* e = 1 */
+      {256, 0xff, "\x01\x00\x00", 3},                         /* even e */
+      {256, 0xff, "", 0},                                     /* empty e */
       {256, 0xff, "\x01\x00\x00\x00\x00\x00\x00\x00\x01", 9}, /* e over 64 bits */
   };
   for (size_t i = 0; i < sizeof rsa_cases / sizeof *rsa_cases; i++) {
@@ -824,10 +826,14 @@ static void test_payloads(void **state) {
   assert_non_null(strstr(message(&out), "exactly 4 blobs"));
   assert_status(call_raw("verify", NULL, 0, &out), PE_HC_INVALID, &out);
   /* a length field claiming 4 GiB */
-  assert_status(call_raw("verify", "\xff\xff\xff\xff" "ES256", 9, &out), PE_HC_INVALID, &out);
+  assert_status(call_raw("verify",
+                         "\xff\xff\xff\xff"
+                         "ES256",
+                         9, &out),
+                PE_HC_INVALID, &out);
   /* names */
-  static const char *const algs[] = {"none", "HS256", "rs256", "RS256 ", "", "ES521", "EdDSA\n",
-                                     "RS1"};
+  static const char *const algs[] = {"none", "HS256", "rs256",   "RS256 ",
+                                     "",     "ES521", "EdDSA\n", "RS1"};
   for (size_t i = 0; i < sizeof algs / sizeof *algs; i++) {
     blob in2[] = {B(algs[i]), B("pem"), BB(k.pub_pem), B(msg), BB(sig)};
     assert_status(call("verify", in2, 5, &out), PE_HC_INVALID, &out);
@@ -919,8 +925,8 @@ static void *worker(void *p) {
   w->ok = 1;
   for (int i = 0; i < 200; i++) {
     key *k = &w->k[i % 8];
-    blob in[] = {B("ES256"), B(i & 1 ? "jwk" : "pem"), i & 1 ? BB(k->jwk) : BB(k->pub_pem),
-                 B(msg), BB(w->sig[i % 8])};
+    blob in[] = {B("ES256"), B(i & 1 ? "jwk" : "pem"), i & 1 ? BB(k->jwk) : BB(k->pub_pem), B(msg),
+                 BB(w->sig[i % 8])};
     pe_buf pl = payload(in, 5);
     out.len = 0;
     pe_svc_crypto_call(&rq, "verify", (const uint8_t *)pl.data, pl.len, &out);

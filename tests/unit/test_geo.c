@@ -62,9 +62,9 @@ static void test_cidr_match(void **state) {
 static void test_cidr_invalid(void **state) {
   (void)state;
   static const char *const bad[] = {
-      "",          "/8",          "10.0.0.0/",  "10.0.0.0/33", "10.0.0.0/08", "10.0.0.0/-1",
-      "10.0.0/8",  "10.0.0.0/8x", "abc",        "::/129",      "::/1280",     "10.0.0.0/ 8",
-      " 10.0.0.1", "10.0.0.1 ",   "1.2.3.4/8/8", "localhost",  "[::1]",       "::1%lo",
+      "",           "/8",          "10.0.0.0/",   "10.0.0.0/33", "10.0.0.0/08", "10.0.0.0/-1",
+      "10.0.0/8",   "10.0.0.0/8x", "abc",         "::/129",      "::/1280",     "10.0.0.0/ 8",
+      " 10.0.0.1",  "10.0.0.1 ",   "1.2.3.4/8/8", "localhost",   "[::1]",       "::1%lo",
       "10.0.0.256", "1e.0.0.0/8",
   };
   pe_cidr c;
@@ -236,8 +236,10 @@ static void put_country(pe_buf *b, const char *code, size_t n) {
   put_str(b, "country", 7);
   put_map(b, 1);
   put_str(b, "iso_code", 8);
-  if (code) put_str(b, code, n);
-  else put_uint(b, 6, 826, 4);
+  if (code)
+    put_str(b, code, n);
+  else
+    put_uint(b, 6, 826, 4);
 }
 
 static void build_db(const char *path) {
@@ -248,13 +250,13 @@ static void build_db(const char *path) {
   uint32_t off[8];
   int nv = 0;
 #define VALUE(stmt) (off[nv] = (uint32_t)data.len, stmt, nv++)
-  VALUE(put_country(&data, "GB", 2));            /* 0 */
-  VALUE(put_country(&data, "FR", 2));            /* 1 */
-  VALUE(put_country(&data, "G\r\nB", 4));        /* 2: hostile */
-  VALUE(put_country(&data, NULL, 0));            /* 3: wrong type */
+  VALUE(put_country(&data, "GB", 2));                                            /* 0 */
+  VALUE(put_country(&data, "FR", 2));                                            /* 1 */
+  VALUE(put_country(&data, "G\r\nB", 4));                                        /* 2: hostile */
+  VALUE(put_country(&data, NULL, 0));                                            /* 3: wrong type */
   VALUE((put_map(&data, 1), put_str(&data, "city", 4), put_str(&data, "x", 1))); /* 4 */
-  VALUE(put_country(&data, "ABCDEFGHIJ", 10));   /* 5: too long */
-  VALUE(put_country(&data, "", 0));              /* 6: empty */
+  VALUE(put_country(&data, "ABCDEFGHIJ", 10));                                   /* 5: too long */
+  VALUE(put_country(&data, "", 0));                                              /* 6: empty */
 #undef VALUE
   insert(t, 0x0a000000, 8, 0);  /* 10.0.0.0/8 GB */
   insert(t, 0x0a010000, 16, 1); /* 10.1.0.0/16 FR, inside it */
@@ -322,11 +324,11 @@ static void test_lookups(void **state) {
   assert_string_equal(decide(g, "10.2.3.4", PE_GEO_SET), "GB");
   assert_string_equal(decide(g, "10.1.3.4", PE_GEO_SET), "FR");
   assert_string_equal(decide(g, "::ffff:10.1.0.1", PE_GEO_SET), "FR");
-  decide(g, "11.0.0.1", PE_GEO_DROP);    /* not in the database */
-  decide(g, "192.0.2.4", PE_GEO_DROP);   /* a code too long */
-  decide(g, "192.0.2.5", PE_GEO_DROP);   /* an empty code */
-  decide(g, "::1", PE_GEO_DROP);         /* IPv6 in an IPv4 database */
-  decide(g, "?", PE_GEO_DROP);           /* no peer address */
+  decide(g, "11.0.0.1", PE_GEO_DROP);  /* not in the database */
+  decide(g, "192.0.2.4", PE_GEO_DROP); /* a code too long */
+  decide(g, "192.0.2.5", PE_GEO_DROP); /* an empty code */
+  decide(g, "::1", PE_GEO_DROP);       /* IPv6 in an IPv4 database */
+  decide(g, "?", PE_GEO_DROP);         /* no peer address */
   decide(g, NULL, PE_GEO_DROP);
   /* trusted proxies: 192.0.2.0-3 (the hostile, wrong-type and no-country
    * records are behind them, so check those without the proxies below) */
@@ -365,12 +367,9 @@ static void test_lookups(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_cidr_match),
-      cmocka_unit_test(test_cidr_invalid),
-      cmocka_unit_test(test_no_options),
-      cmocka_unit_test(test_bad_proxy_option),
-      cmocka_unit_test(test_bad_db_files),
-      cmocka_unit_test(test_lookups),
+      cmocka_unit_test(test_cidr_match),   cmocka_unit_test(test_cidr_invalid),
+      cmocka_unit_test(test_no_options),   cmocka_unit_test(test_bad_proxy_option),
+      cmocka_unit_test(test_bad_db_files), cmocka_unit_test(test_lookups),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

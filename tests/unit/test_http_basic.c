@@ -87,8 +87,9 @@ static void test_every_response_has_date_server_length(void **state) {
 
 static void test_post_content_length(void **state) {
   th_resp r;
-  assert_true(th_roundtrip(
-      srv->port, "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world", &r));
+  assert_true(
+      th_roundtrip(srv->port,
+                   "POST /echo HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world", &r));
   assert_int_equal(r.status, 200);
   assert_string_equal(r.body, "hello world");
   assert_string_equal(th_header(&r, "x-body-len"), "11");
@@ -145,9 +146,10 @@ static void test_empty_bodies(void **state) {
   assert_int_equal(r.content_length, 0);
   assert_int_equal(r.body_len, 0);
   th_resp_free(&r);
-  assert_true(th_roundtrip(
-      srv->port, "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-      &r));
+  assert_true(
+      th_roundtrip(srv->port,
+                   "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                   &r));
   assert_int_equal(r.status, 200);
   assert_int_equal(r.content_length, 0);
   th_resp_free(&r);
@@ -314,11 +316,11 @@ static void test_pipelining_in_order(void **state) {
   off +=
       (size_t)snprintf(all + off, sizeof all - off, "GET /slow?ms=100 HTTP/1.1\r\nHost: h\r\n\r\n");
   for (int i = 1; i < 10; i++)
-    off += (size_t)snprintf(
-        all + off, sizeof all - off,
-        i % 3 ? "GET /info?i=%d HTTP/1.1\r\nHost: h\r\n\r\n"
-              : "POST /info?i=%d HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nxyz",
-        i);
+    off += (size_t)
+        snprintf(all + off, sizeof all - off,
+                 i % 3 ? "GET /info?i=%d HTTP/1.1\r\nHost: h\r\n\r\n"
+                       : "POST /info?i=%d HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nxyz",
+                 i);
   th_conn *c = th_open(srv->port);
   assert_true(th_send(c, all, off));
   th_resp r;

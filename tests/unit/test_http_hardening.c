@@ -83,8 +83,9 @@ static void test_http10_transfer_encoding(void **state) {
   /* HTTP/1.0 with Content-Length still keeps alive when asked */
   th_conn *c = th_open(t->port);
   for (int i = 0; i < 2; i++) {
-    assert_true(th_sendstr(
-        c, "POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"));
+    assert_true(
+        th_sendstr(c,
+                   "POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok"));
     th_resp r;
     assert_true(th_read(c, &r, false));
     assert_string_equal(r.body, "ok");

@@ -314,11 +314,37 @@ static size_t fuzz_input(char *out, size_t cap) {
       "Content-Length: 1\r\n\r\nx",
   };
   static const char *tokens[] = {
-      "GET ", "POST ", "HEAD ", "/", "/echo", "/info?x", " HTTP/1.1", " HTTP/1.0",
-      "\r\n", "\r\n\r\n", "\r", "\n", "Host: h", "Content-Length: ",
-      "Transfer-Encoding: chunked", "Connection: close", "Expect: 100-continue",
-      "0", "5", "ffffffff", ";", ":", " ", "\t", "hello", "\x00", "\xff", "-1",
-      "99999999999999999999", "0\r\n\r\n", "X-A: b",
+      "GET ",
+      "POST ",
+      "HEAD ",
+      "/",
+      "/echo",
+      "/info?x",
+      " HTTP/1.1",
+      " HTTP/1.0",
+      "\r\n",
+      "\r\n\r\n",
+      "\r",
+      "\n",
+      "Host: h",
+      "Content-Length: ",
+      "Transfer-Encoding: chunked",
+      "Connection: close",
+      "Expect: 100-continue",
+      "0",
+      "5",
+      "ffffffff",
+      ";",
+      ":",
+      " ",
+      "\t",
+      "hello",
+      "\x00",
+      "\xff",
+      "-1",
+      "99999999999999999999",
+      "0\r\n\r\n",
+      "X-A: b",
   };
   size_t n = 0;
   switch (rnd(3)) {
@@ -333,12 +359,8 @@ static size_t fuzz_input(char *out, size_t cap) {
       for (uint32_t k = 1 + rnd(4); k; k--) {
         size_t at = rnd((uint32_t)n);
         switch (rnd(3)) {
-          case 0:
-            out[at] = (char)rnd(256);
-            break;
-          case 1: /* truncate */
-            n = at + 1;
-            break;
+          case 0: out[at] = (char)rnd(256); break;
+          case 1: /* truncate */ n = at + 1; break;
           default:
             if (n + 1 < cap) {
               memmove(out + at + 1, out + at, n - at);

@@ -40,20 +40,20 @@ static void test_utf8(void **state) {
       {"", 0, true},
       {"plain", 5, true},
       {"nul\0in", 6, true},
-      {"\xc3\xa9", 2, true},             /* é */
-      {"\xe2\x9c\x93", 3, true},         /* ✓ */
-      {"\xf0\x9d\x84\x9e", 4, true},     /* 𝄞 */
-      {"\xf4\x8f\xbf\xbf", 4, true},     /* U+10FFFF */
-      {"\xc3", 1, false},                /* truncated */
+      {"\xc3\xa9", 2, true},         /* é */
+      {"\xe2\x9c\x93", 3, true},     /* ✓ */
+      {"\xf0\x9d\x84\x9e", 4, true}, /* 𝄞 */
+      {"\xf4\x8f\xbf\xbf", 4, true}, /* U+10FFFF */
+      {"\xc3", 1, false},            /* truncated */
       {"\xe2\x9c", 2, false},
-      {"\xc0\xaf", 2, false},            /* overlong '/' */
-      {"\xe0\x80\xaf", 3, false},        /* overlong */
-      {"\xf0\x80\x80\xaf", 4, false},    /* overlong */
-      {"\xed\xa0\x80", 3, false},        /* surrogate */
-      {"\xf4\x90\x80\x80", 4, false},    /* > U+10FFFF */
+      {"\xc0\xaf", 2, false},         /* overlong '/' */
+      {"\xe0\x80\xaf", 3, false},     /* overlong */
+      {"\xf0\x80\x80\xaf", 4, false}, /* overlong */
+      {"\xed\xa0\x80", 3, false},     /* surrogate */
+      {"\xf4\x90\x80\x80", 4, false}, /* > U+10FFFF */
       {"\xf5\x80\x80\x80", 4, false},
       {"\xff", 1, false},
-      {"\x80", 1, false},                /* lone continuation */
+      {"\x80", 1, false}, /* lone continuation */
       {"\xc3\x28", 2, false},
       {"a\xe2\x28\xa1", 4, false},
   };
@@ -73,7 +73,8 @@ static void exercise_backend(pe_kv_backend *b) {
   assert_false(found);
   assert_int_equal(out.len, 0);
   assert_int_equal(b->ops->set(b, "s1", k, 3, v, 5, err, sizeof err), PE_HC_OK);
-  assert_int_equal(b->ops->set(b, "s2", k, 3, (const uint8_t *)"other", 5, err, sizeof err), PE_HC_OK);
+  assert_int_equal(b->ops->set(b, "s2", k, 3, (const uint8_t *)"other", 5, err, sizeof err),
+                   PE_HC_OK);
   assert_int_equal(b->ops->get(b, "s1", k, 3, &out, &found, err, sizeof err), PE_HC_OK);
   assert_true(found);
   assert_int_equal(out.len, 4 + 5);
@@ -81,7 +82,8 @@ static void exercise_backend(pe_kv_backend *b) {
   assert_int_equal(b->ops->exists(b, "s2", k, 3, &found, err, sizeof err), PE_HC_OK);
   assert_true(found);
   /* empty value and NUL inside a key */
-  assert_int_equal(b->ops->set(b, "s1", (const uint8_t *)"n\0l", 3, NULL, 0, err, sizeof err), PE_HC_OK);
+  assert_int_equal(b->ops->set(b, "s1", (const uint8_t *)"n\0l", 3, NULL, 0, err, sizeof err),
+                   PE_HC_OK);
   out.len = 0;
   assert_int_equal(b->ops->get(b, "s1", (const uint8_t *)"n\0l", 3, &out, &found, err, sizeof err),
                    PE_HC_OK);
@@ -115,7 +117,8 @@ static void test_sqlite_backend_file_and_memory(void **state) {
   /* the data is on disk: a new backend on the same file sees it */
   b = pe_kv_sqlite_open(path, err, sizeof err);
   bool found = false;
-  assert_int_equal(b->ops->exists(b, "s2", (const uint8_t *)"key", 3, &found, err, sizeof err), PE_HC_OK);
+  assert_int_equal(b->ops->exists(b, "s2", (const uint8_t *)"key", 3, &found, err, sizeof err),
+                   PE_HC_OK);
   assert_true(found);
   b->ops->free(b);
   b = pe_kv_sqlite_open(NULL, err, sizeof err);
@@ -143,7 +146,8 @@ static void test_redis_backend_unreachable(void **state) {
   assert_int_equal(b->ops->get(b, "x", (const uint8_t *)"k", 1, &out, &found, err, sizeof err),
                    PE_HC_BACKEND);
   assert_non_null(strstr(err, "redis 127.0.0.1:1/0: cannot connect"));
-  assert_int_equal(b->ops->set(b, "x", (const uint8_t *)"k", 1, (const uint8_t *)"v", 1, err, sizeof err),
+  assert_int_equal(b->ops->set(b, "x", (const uint8_t *)"k", 1, (const uint8_t *)"v", 1, err,
+                               sizeof err),
                    PE_HC_BACKEND);
   assert_int_equal(b->ops->keys(b, "x", &out, 100, err, sizeof err), PE_HC_BACKEND);
   b->ops->free(b);
@@ -167,7 +171,8 @@ static void test_services_roundtrip(void **state) {
   uint8_t hb[8], sb[8];
   fx_le64(hb, h);
   fx_le64(sb, side);
-  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("k"), S("v1"), NULL)), PE_HC_OK);
+  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("k"), S("v1"), NULL)),
+                   PE_HC_OK);
   assert_int_equal(fx_call(&f, "kv.get", fx_payload(hb, (size_t)8, S("k"), NULL)), PE_HC_OK);
   assert_int_equal(fx_nblobs(&f), 1);
   const uint8_t *p;
@@ -223,7 +228,7 @@ static void test_services_hostile_payloads(void **state) {
   /* raw junk of every short length */
   const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 'a', 'b', 0, 1, 2};
   for (size_t n = 0; n <= sizeof junk; n++) {
-    static const char *const svcs[] = {"kv.open", "kv.get", "kv.set", "kv.delete",
+    static const char *const svcs[] = {"kv.open",   "kv.get",      "kv.set",  "kv.delete",
                                        "kv.exists", "kv.get_keys", "kv.close"};
     for (size_t i = 0; i < sizeof svcs / sizeof svcs[0]; i++) {
       int st = fx_call_raw(&f, svcs[i], junk, n);
@@ -241,21 +246,28 @@ static void test_services_hostile_payloads(void **state) {
   char key[258];
   memset(key, 'k', sizeof key - 1);
   key[257] = 0;
-  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S(key), S("v"), NULL)), PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S(key), S("v"), NULL)),
+                   PE_HC_INVALID);
   assert_non_null(strstr(fx_msg(&f), "key is 257 bytes; the limit is 256"));
   key[256] = 0;
-  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S(key), S("v"), NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "kv.get", fx_payload(hb, (size_t)8, "\xed\xa0\x80", (size_t)3, NULL)),
+  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S(key), S("v"), NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "kv.get",
+                           fx_payload(hb, (size_t)8, "\xed\xa0\x80", (size_t)3, NULL)),
                    PE_HC_INVALID);
   assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("k"), NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "kv.get", fx_payload(hb, (size_t)8, S("k"), S("x"), NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "kv.get_keys", fx_payload(hb, (size_t)8, S("x"), NULL)), PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "kv.get", fx_payload(hb, (size_t)8, S("k"), S("x"), NULL)),
+                   PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "kv.get_keys", fx_payload(hb, (size_t)8, S("x"), NULL)),
+                   PE_HC_INVALID);
   assert_int_equal(fx_call(&f, "kv.frobnicate", fx_payload(hb, (size_t)8, NULL)), PE_HC_NO_SERVICE);
   /* a value of 1 MiB is fine, one byte more is not */
   size_t big = (1u << 20) + 1;
   char *v = calloc(1, big);
-  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("big"), v, big - 1, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("big"), v, big, NULL)), PE_HC_LIMIT);
+  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("big"), v, big - 1, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "kv.set", fx_payload(hb, (size_t)8, S("big"), v, big, NULL)),
+                   PE_HC_LIMIT);
   free(v);
   /* a length prefix that claims more than the payload holds */
   uint8_t lie[12] = {0xf0, 0xff, 0xff, 0xff, 'd', 'e', 'f'};

@@ -177,10 +177,8 @@ static void test_user_dropped_for_good(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_serving_still_works),
-      cmocka_unit_test(test_attacker_calls_refused),
-      cmocka_unit_test(test_attacker_calls_kill),
-      cmocka_unit_test(test_off_and_bad_user),
+      cmocka_unit_test(test_serving_still_works),   cmocka_unit_test(test_attacker_calls_refused),
+      cmocka_unit_test(test_attacker_calls_kill),   cmocka_unit_test(test_off_and_bad_user),
       cmocka_unit_test(test_user_dropped_for_good),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -208,9 +208,10 @@ static void test_multi_components(void **state) {
   assert_string_equal(r->source.version, "1.0.0");
   assert_int_equal(r->targets.len, 1);
   /* tool tables are left in the document for whoever wants them */
-  const pe_toml_value *tool = pe_toml_get(
-      pe_toml_get(pe_toml_get(pe_toml_get(m->toml, "component"), "internal-api"), "tool"),
-      "spin-test");
+  const pe_toml_value *tool =
+      pe_toml_get(pe_toml_get(pe_toml_get(pe_toml_get(m->toml, "component"), "internal-api"),
+                              "tool"),
+                  "spin-test");
   assert_string_equal(pe_toml_cstr(pe_toml_get(tool, "source")), "tests.wasm");
   pe_manifest_free(m);
 }
@@ -238,10 +239,10 @@ static void test_profile(void **state) {
 
 static void test_profile_adds_build(void **state) {
   (void)state;
-  pe_manifest *m =
-      parse("spin_manifest_version = 2\n[application]\nname = 'a'\n[[trigger.http]]\nroute = '/'\n"
-            "component = 'c'\n[component.c]\nsource = 'c.wasm'\n[component.c.profile.dev.build]\n"
-            "command = ['a', 'b']\n");
+  pe_manifest *m = parse(
+      "spin_manifest_version = 2\n[application]\nname = 'a'\n[[trigger.http]]\nroute = '/'\n"
+      "component = 'c'\n[component.c]\nsource = 'c.wasm'\n[component.c.profile.dev.build]\n"
+      "command = ['a', 'b']\n");
   assert_false(m->components[0].has_build);
   pe_manifest_error err;
   assert_true(pe_manifest_apply_profile(m, "dev", &err));
@@ -272,13 +273,14 @@ static void test_generated_trigger_ids_avoid_clashes(void **state) {
   (void)state;
   /* "a-http-trigger" is taken explicitly, so the second trigger for a
    * falls back to a counter id, skipping the explicit "http-trigger1" */
-  pe_manifest *m = parse("spin_manifest_version = 2\n[application]\nname = 'x'\n"
-                         "[[trigger.http]]\nid = 'a-http-trigger'\nroute = '/1'\ncomponent = 'a'\n"
-                         "[[trigger.http]]\nid = 'http-trigger1'\nroute = '/2'\ncomponent = 'a'\n"
-                         "[[trigger.http]]\nroute = '/3'\ncomponent = 'a'\n"
-                         "[[trigger.http]]\nroute = '/4'\ncomponent = 'b'\n"
-                         "[[trigger.http]]\nroute = '/5'\ncomponent = 'b'\n"
-                         "[component.a]\nsource = 'a.wasm'\n[component.b]\nsource = 'b.wasm'\n");
+  pe_manifest *m = parse(
+      "spin_manifest_version = 2\n[application]\nname = 'x'\n"
+      "[[trigger.http]]\nid = 'a-http-trigger'\nroute = '/1'\ncomponent = 'a'\n"
+      "[[trigger.http]]\nid = 'http-trigger1'\nroute = '/2'\ncomponent = 'a'\n"
+      "[[trigger.http]]\nroute = '/3'\ncomponent = 'a'\n"
+      "[[trigger.http]]\nroute = '/4'\ncomponent = 'b'\n"
+      "[[trigger.http]]\nroute = '/5'\ncomponent = 'b'\n"
+      "[component.a]\nsource = 'a.wasm'\n[component.b]\nsource = 'b.wasm'\n");
   assert_string_equal(m->triggers[2].id, "http-trigger2");
   assert_string_equal(m->triggers[3].id, "b-http-trigger");
   assert_string_equal(m->triggers[4].id, "http-trigger3");
@@ -308,10 +310,10 @@ static void test_inline_component_ids(void **state) {
 static void test_upper_case_ids(void **state) {
   (void)state;
   /* Spin allows all-upper words in component ids, and snake_case labels */
-  pe_manifest *m =
-      parse("spin_manifest_version = 2\n[application]\nname = 'x'\n"
-            "[[trigger.http]]\nroute = '/'\ncomponent = 'API-v2'\n"
-            "[component.API-v2]\nsource = 'a.wasm'\nkey_value_stores = ['MY_STORE', 'my-store']\n");
+  pe_manifest *m = parse(
+      "spin_manifest_version = 2\n[application]\nname = 'x'\n"
+      "[[trigger.http]]\nroute = '/'\ncomponent = 'API-v2'\n"
+      "[component.API-v2]\nsource = 'a.wasm'\nkey_value_stores = ['MY_STORE', 'my-store']\n");
   assert_string_equal(m->triggers[0].component, "API-v2");
   pe_manifest_free(m);
 }

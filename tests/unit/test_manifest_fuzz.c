@@ -16,11 +16,36 @@
 #include "manifest/pe_manifest.h"
 #include "router/pe_router.h"
 
-static const char *const tokens[] = {
-    "[", "]", "{", "}", "\"", "'", "=", ".", ",", "\n", "/...", "/:", ":x", "*", "-", "_", "1",
-    "true", "{ private = true }", "component", "route", "source", "{{ ", " }}",
-    "static_response = {}", "[[trigger.http]]\n", "[component.x]\n", "\"/a/*\"", "id = 'a'\n",
-    "/.well-known/spin/x"};
+static const char *const tokens[] = {"[",
+                                     "]",
+                                     "{",
+                                     "}",
+                                     "\"",
+                                     "'",
+                                     "=",
+                                     ".",
+                                     ",",
+                                     "\n",
+                                     "/...",
+                                     "/:",
+                                     ":x",
+                                     "*",
+                                     "-",
+                                     "_",
+                                     "1",
+                                     "true",
+                                     "{ private = true }",
+                                     "component",
+                                     "route",
+                                     "source",
+                                     "{{ ",
+                                     " }}",
+                                     "static_response = {}",
+                                     "[[trigger.http]]\n",
+                                     "[component.x]\n",
+                                     "\"/a/*\"",
+                                     "id = 'a'\n",
+                                     "/.well-known/spin/x"};
 
 static unsigned long long rng_state = 0x2545f4914f6cdd1dull;
 static unsigned rnd(unsigned n) {
@@ -94,24 +119,24 @@ static void test_mutated_manifests(void **state) {
     for (int k = 0; k < muts; k++) {
       size_t pos = rnd((unsigned)n + 1);
       switch (rnd(3)) {
-      case 0:
-        if (pos < n) {
-          memmove(buf + pos, buf + pos + 1, n - pos - 1);
-          n--;
+        case 0:
+          if (pos < n) {
+            memmove(buf + pos, buf + pos + 1, n - pos - 1);
+            n--;
+          }
+          break;
+        case 1: {
+          const char *tok = tokens[rnd(sizeof tokens / sizeof tokens[0])];
+          size_t tl = strlen(tok);
+          if (n + tl <= sizeof buf) {
+            memmove(buf + pos + tl, buf + pos, n - pos);
+            memcpy(buf + pos, tok, tl);
+            n += tl;
+          }
+          break;
         }
-        break;
-      case 1: {
-        const char *tok = tokens[rnd(sizeof tokens / sizeof tokens[0])];
-        size_t tl = strlen(tok);
-        if (n + tl <= sizeof buf) {
-          memmove(buf + pos + tl, buf + pos, n - pos);
-          memcpy(buf + pos, tok, tl);
-          n += tl;
-        }
-        break;
-      }
-      default:
-        if (pos < n) buf[pos] = "abc/:.*-_{}[]\"'=\n 1"[rnd(20)];
+        default:
+          if (pos < n) buf[pos] = "abc/:.*-_{}[]\"'=\n 1"[rnd(20)];
       }
     }
     char *doc = malloc(n ? n : 1);

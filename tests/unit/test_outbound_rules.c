@@ -31,28 +31,37 @@ static void test_rules_parse(void **state) {
   static const rule_row rows[] = {
       {"http://example.com", false, "http", PE_OB_HOST_NAME, "example.com", 0, false, 80, 80},
       {"https://Example.COM/", false, "https", PE_OB_HOST_NAME, "example.com", 0, false, 443, 443},
-      {"HTTP://example.com:8080", false, "http", PE_OB_HOST_NAME, "example.com", 0, false, 8080, 8080},
-      {"http://example.com:8080/", false, "http", PE_OB_HOST_NAME, "example.com", 0, false, 8080, 8080},
-      {"  https://example.com  ", false, "https", PE_OB_HOST_NAME, "example.com", 0, false, 443, 443},
+      {"HTTP://example.com:8080", false, "http", PE_OB_HOST_NAME, "example.com", 0, false, 8080,
+       8080},
+      {"http://example.com:8080/", false, "http", PE_OB_HOST_NAME, "example.com", 0, false, 8080,
+       8080},
+      {"  https://example.com  ", false, "https", PE_OB_HOST_NAME, "example.com", 0, false, 443,
+       443},
       {"*://example.com:7777", true, "*", PE_OB_HOST_NAME, "example.com", 0, false, 7777, 7777},
       {"http://*:*", false, "http", PE_OB_HOST_ANY, NULL, 0, true, 0, 0},
       {"*://*:*", true, "*", PE_OB_HOST_ANY, NULL, 0, true, 0, 0},
-      {"http://*.example.com", false, "http", PE_OB_HOST_SUBDOMAIN, ".example.com", 0, false, 80, 80},
-      {"http://*.spin.internal", false, "http", PE_OB_HOST_SUBDOMAIN, ".spin.internal", 0, false, 80, 80},
-      {"http://backend.spin.internal", false, "http", PE_OB_HOST_NAME, "backend.spin.internal", 0, false, 80, 80},
+      {"http://*.example.com", false, "http", PE_OB_HOST_SUBDOMAIN, ".example.com", 0, false, 80,
+       80},
+      {"http://*.spin.internal", false, "http", PE_OB_HOST_SUBDOMAIN, ".spin.internal", 0, false,
+       80, 80},
+      {"http://backend.spin.internal", false, "http", PE_OB_HOST_NAME, "backend.spin.internal", 0,
+       false, 80, 80},
       {"http://self", false, "http", PE_OB_HOST_SELF, NULL, 0, false, 80, 80},
       {"https://self.alt", false, "https", PE_OB_HOST_SELF, NULL, 0, false, 443, 443},
-      {"http://localhost:8000..8010", false, "http", PE_OB_HOST_NAME, "localhost", 0, false, 8000, 8009},
+      {"http://localhost:8000..8010", false, "http", PE_OB_HOST_NAME, "localhost", 0, false, 8000,
+       8009},
       {"http://localhost:1..2", false, "http", PE_OB_HOST_NAME, "localhost", 0, false, 1, 1},
       {"http://10.0.0.0/8:80", false, "http", PE_OB_HOST_CIDR, "10.0.0.0", 8, false, 80, 80},
       {"http://10.1.2.3/8", false, "http", PE_OB_HOST_CIDR, "10.0.0.0", 8, false, 80, 80},
       {"*://127.0.0.0/24:80", true, "*", PE_OB_HOST_CIDR, "127.0.0.0", 24, false, 80, 80},
       {"*://ff00::/8:80", true, "*", PE_OB_HOST_CIDR, "ff00::", 8, false, 80, 80},
       {"http://192.168.1.1", false, "http", PE_OB_HOST_CIDR, "192.168.1.1", 32, false, 80, 80},
-      {"http://192.168.1.1:3002", false, "http", PE_OB_HOST_CIDR, "192.168.1.1", 32, false, 3002, 3002},
+      {"http://192.168.1.1:3002", false, "http", PE_OB_HOST_CIDR, "192.168.1.1", 32, false, 3002,
+       3002},
       {"http://[::1]:8001", false, "http", PE_OB_HOST_CIDR, "::1", 128, false, 8001, 8001},
       {"http://[::1]", false, "http", PE_OB_HOST_CIDR, "::1", 128, false, 80, 80},
-      {"postgres://db.internal", false, "postgres", PE_OB_HOST_NAME, "db.internal", 0, false, 5432, 5432},
+      {"postgres://db.internal", false, "postgres", PE_OB_HOST_NAME, "db.internal", 0, false, 5432,
+       5432},
       {"mysql://db", false, "mysql", PE_OB_HOST_NAME, "db", 0, false, 3306, 3306},
       {"redis://cache", false, "redis", PE_OB_HOST_NAME, "cache", 0, false, 6379, 6379},
       {"mqtt://broker", false, "mqtt", PE_OB_HOST_NAME, "broker", 0, false, 1883, 1883},
@@ -66,7 +75,8 @@ static void test_rules_parse(void **state) {
       fail_msg("'%s' was refused: %s", w->text, err);
     if (r.any_scheme != w->any_scheme || (!w->any_scheme && strcmp(r.scheme, w->scheme)))
       fail_msg("'%s': scheme %s", w->text, r.scheme);
-    if (r.host_kind != w->kind) fail_msg("'%s': host kind %d, want %d", w->text, r.host_kind, w->kind);
+    if (r.host_kind != w->kind)
+      fail_msg("'%s': host kind %d, want %d", w->text, r.host_kind, w->kind);
     if (w->kind == PE_OB_HOST_NAME || w->kind == PE_OB_HOST_SUBDOMAIN)
       if (strcmp(r.host, w->host)) fail_msg("'%s': host '%s', want '%s'", w->text, r.host, w->host);
     if (w->kind == PE_OB_HOST_CIDR) {
@@ -128,7 +138,8 @@ static void test_rules_refused(void **state) {
       free(r.shown);
       fail_msg("'%s' was accepted", rows[i].text);
     }
-    if (!strstr(err, rows[i].why)) fail_msg("'%s': message '%s' lacks '%s'", rows[i].text, err, rows[i].why);
+    if (!strstr(err, rows[i].why))
+      fail_msg("'%s': message '%s' lacks '%s'", rows[i].text, err, rows[i].why);
   }
 }
 
@@ -148,14 +159,16 @@ static void test_urls_parse(void **state) {
   (void)state;
   static const url_row rows[] = {
       {"http://example.com", false, "http", "example.com", false, 80, false, "/"},
-      {"HTTPS://Example.com:8443/a/b?x=1#frag", false, "https", "example.com", false, 8443, true, "/a/b?x=1"},
+      {"HTTPS://Example.com:8443/a/b?x=1#frag", false, "https", "example.com", false, 8443, true,
+       "/a/b?x=1"},
       {"http://example.com?q=1", false, "http", "example.com", false, 80, false, "/?q=1"},
       {"http://127.0.0.1:3000/", false, "http", "127.0.0.1", true, 3000, true, "/"},
       {"http://[::1]:8080/x", false, "http", "::1", true, 8080, true, "/x"},
       {"http://[FE80::1]/", false, "http", "fe80::1", true, 80, false, "/"},
       {"/api/items?id=3", true, "http", "", false, 0, false, "/api/items?id=3"},
       {"/", true, "http", "", false, 0, false, "/"},
-      {"http://backend.spin.internal/a%20b", false, "http", "backend.spin.internal", false, 80, false, "/a%20b"},
+      {"http://backend.spin.internal/a%20b", false, "http", "backend.spin.internal", false, 80,
+       false, "/a%20b"},
       /* numeric forms curl reads as IPv4 addresses are those addresses */
       {"http://2130706433/", false, "http", "127.0.0.1", true, 80, false, "/"},
       {"http://0x7f.1:8080/x", false, "http", "127.0.0.1", true, 8080, true, "/x"},
@@ -217,7 +230,8 @@ static void test_urls_refused(void **state) {
     char err[512] = "";
     if (pe_outbound_url_parse(rows[i].text, strlen(rows[i].text), &u, err, sizeof err))
       fail_msg("'%s' was accepted", rows[i].text);
-    if (!strstr(err, rows[i].why)) fail_msg("'%s': message '%s' lacks '%s'", rows[i].text, err, rows[i].why);
+    if (!strstr(err, rows[i].why))
+      fail_msg("'%s': message '%s' lacks '%s'", rows[i].text, err, rows[i].why);
   }
   /* lengths are checked before anything is read */
   size_t big = PE_OB_MAX_TARGET + 10;
@@ -266,7 +280,8 @@ static void check_decisions(const char *const *rules, const decision_row *rows, 
 
 static void test_decisions(void **state) {
   (void)state;
-  static const char *const specific[] = {"*://spin.fermyon.dev:443", "http://example.com:8383", NULL};
+  static const char *const specific[] = {"*://spin.fermyon.dev:443", "http://example.com:8383",
+                                         NULL};
   static const decision_row specific_rows[] = {
       {"http://example.com:8383/foo/bar", true},
       {"https://spin.fermyon.dev", true},
@@ -281,48 +296,48 @@ static void test_decisions(void **state) {
 
   static const char *const wild[] = {"http://*.example.com", "https://*:8443", NULL};
   static const decision_row wild_rows[] = {
-      {"http://a.example.com/", true},
-      {"http://a.b.example.com/", true},
-      {"http://example.com/", false},       /* the apex is not a subdomain */
-      {"http://aexample.com/", false},
-      {"http://a.example.com:81/", false},
-      {"https://a.example.com/", false},
-      {"https://anything.at.all:8443/", true},
-      {"https://10.0.0.1:8443/", true},
-      {"https://anything:443/", false},
+      {"http://a.example.com/", true},   {"http://a.b.example.com/", true},
+      {"http://example.com/", false}, /* the apex is not a subdomain */
+      {"http://aexample.com/", false},   {"http://a.example.com:81/", false},
+      {"https://a.example.com/", false}, {"https://anything.at.all:8443/", true},
+      {"https://10.0.0.1:8443/", true},  {"https://anything:443/", false},
   };
   CHECK(wild, wild_rows);
 
   static const char *const ranges[] = {"http://localhost:8000..8010", "https://*:*", NULL};
   static const decision_row range_rows[] = {
-      {"http://localhost:8000/", true},   {"http://localhost:8009/", true},
-      {"http://localhost:8010/", false},  {"http://localhost:7999/", false},
-      {"http://localhost/", false},       {"https://any.where:1/", true},
+      {"http://localhost:8000/", true},  {"http://localhost:8009/", true},
+      {"http://localhost:8010/", false}, {"http://localhost:7999/", false},
+      {"http://localhost/", false},      {"https://any.where:1/", true},
       {"https://any.where/", true},
   };
   CHECK(ranges, range_rows);
 
   static const char *const cidr[] = {"http://10.0.0.0/8:80", "*://fd00::/8:*", NULL};
   static const decision_row cidr_rows[] = {
-      {"http://10.1.2.3/", true},         {"http://10.255.255.255:80/", true},
-      {"http://11.0.0.1/", false},        {"http://10.1.2.3:81/", false},
-      {"http://[fd12::1]:9/", true},      {"https://[fd12::1]/", true},
-      {"http://[fe80::1]/", false},       {"http://[::ffff:10.0.0.7]/", true},
-      {"http://ten.example/", false},     /* a name: only its resolved address can match */
-      {"http://10.1/", true},             /* 10.0.0.1, as curl reads it */
-      {"http://167772161/", true},        /* 10.0.0.1 too */
-      {"http://0x0b.1/", false},          /* 11.0.0.1 */
+      {"http://10.1.2.3/", true},     {"http://10.255.255.255:80/", true},
+      {"http://11.0.0.1/", false},    {"http://10.1.2.3:81/", false},
+      {"http://[fd12::1]:9/", true},  {"https://[fd12::1]/", true},
+      {"http://[fe80::1]/", false},   {"http://[::ffff:10.0.0.7]/", true},
+      {"http://ten.example/", false}, /* a name: only its resolved address can match */
+      {"http://10.1/", true},         /* 10.0.0.1, as curl reads it */
+      {"http://167772161/", true},    /* 10.0.0.1 too */
+      {"http://0x0b.1/", false},      /* 11.0.0.1 */
   };
   CHECK(cidr, cidr_rows);
 
   static const char *const self[] = {"http://self", NULL};
   static const decision_row self_rows[] = {
-      {"/api", true}, {"http://self/", false}, {"http://localhost/", false},
+      {"/api", true},
+      {"http://self/", false},
+      {"http://localhost/", false},
   };
   CHECK(self, self_rows);
 
   static const char *const anyhost[] = {"https://*", NULL};
-  static const decision_row anyhost_rows[] = {{"/api", true}, {"http://x/", false}, {"https://x/", true}};
+  static const decision_row anyhost_rows[] = {{"/api", true},
+                                              {"http://x/", false},
+                                              {"https://x/", true}};
   CHECK(anyhost, anyhost_rows);
 
   static const char *const chaining[] = {"http://*.spin.internal", NULL};
@@ -336,7 +351,9 @@ static void test_decisions(void **state) {
 
   static const char *const all[] = {"*://*:*", NULL};
   static const decision_row all_rows[] = {
-      {"http://x/", true}, {"https://10.0.0.1:1/", true}, {"/self", true},
+      {"http://x/", true},
+      {"https://10.0.0.1:1/", true},
+      {"/self", true},
       {"http://a.spin.internal/", true},
   };
   CHECK(all, all_rows);
@@ -420,10 +437,10 @@ static void test_describe(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rules_parse),      cmocka_unit_test(test_rules_refused),
-      cmocka_unit_test(test_urls_parse),       cmocka_unit_test(test_urls_refused),
-      cmocka_unit_test(test_decisions),        cmocka_unit_test(test_resolved_addresses),
-      cmocka_unit_test(test_addr_in),          cmocka_unit_test(test_describe),
+      cmocka_unit_test(test_rules_parse), cmocka_unit_test(test_rules_refused),
+      cmocka_unit_test(test_urls_parse),  cmocka_unit_test(test_urls_refused),
+      cmocka_unit_test(test_decisions),   cmocka_unit_test(test_resolved_addresses),
+      cmocka_unit_test(test_addr_in),     cmocka_unit_test(test_describe),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -273,8 +273,9 @@ static void test_duplicates_later_wins(void **state) {
   assert_int_equal(pe_router_count(r), 3);
   assert_int_equal(w.n, 1);
   assert_string_equal(
-      w.msgs[0], "spin.toml:2: route '/foo' for 'comp-first' duplicates the route on line 3 for "
-                 "'comp-second' and will never be used");
+      w.msgs[0],
+      "spin.toml:2: route '/foo' for 'comp-first' duplicates the route on line 3 for "
+      "'comp-second' and will never be used");
   pe_router_free(r);
 }
 
@@ -574,8 +575,9 @@ static void test_from_manifest(void **state) {
 
 static void test_from_manifest_bad_route(void **state) {
   (void)state;
-  const char *text = "spin_manifest_version = 2\n[application]\nname = 'x'\n[[trigger.http]]\n"
-                     "route = '/a/:'\ncomponent = 'c'\n[component.c]\nsource = 'c.wasm'\n";
+  const char *text =
+      "spin_manifest_version = 2\n[application]\nname = 'x'\n[[trigger.http]]\n"
+      "route = '/a/:'\ncomponent = 'c'\n[component.c]\nsource = 'c.wasm'\n";
   pe_manifest_error merr;
   pe_manifest *man = pe_manifest_parse(text, strlen(text), "spin.toml", &merr);
   assert_non_null(man);

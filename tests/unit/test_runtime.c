@@ -352,8 +352,7 @@ static void test_host_import_validates_pointers(void **state) {
   /* a buffer past the end of memory: nothing written, 0 returned */
   assert_int_equal(call2(inst, "version", 65535, 64, &r, 0).trap, WASM_RT_TRAP_NONE);
   assert_int_equal((uint32_t)r, 0);
-  assert_int_equal(call2(inst, "version", 0xffffffffu, 0xffffffffu, &r, 0).trap,
-                   WASM_RT_TRAP_NONE);
+  assert_int_equal(call2(inst, "version", 0xffffffffu, 0xffffffffu, &r, 0).trap, WASM_RT_TRAP_NONE);
   assert_int_equal((uint32_t)r, 0);
   pe_instance_free(inst);
 }
@@ -675,9 +674,8 @@ static void test_snapshot_file_round_trip(void **state) {
   pe_instance *y = pe_instance_from_snapshot(snap, NULL, err, sizeof err);
   assert_non_null(x);
   assert_non_null(y);
-  static const uint32_t want[][2] = {{100, 123},         {200, 5},
-                                     {65536 + 8, 77},    {2 * 65536 + 12, 9},
-                                     {96, 0x61746164},   {20496, 0x7a7a7a7a},
+  static const uint32_t want[][2] = {{100, 123},          {200, 5},         {65536 + 8, 77},
+                                     {2 * 65536 + 12, 9}, {96, 0x61746164}, {20496, 0x7a7a7a7a},
                                      {3 * 4096 + 8, 0}};
   for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
     assert_int_equal(load32(x, want[k][0]), want[k][1]);

@@ -82,12 +82,12 @@ static void test_relative_config_file(void **state) {
   (void)state;
   pe_runtime_config c;
   char err[256];
-  assert_true(parse("[key_value_store.x]\ntype = \"spin\"\npath = \"x.db\"\n", "rc.toml", &c,
-                    err, sizeof err));
+  assert_true(parse("[key_value_store.x]\ntype = \"spin\"\npath = \"x.db\"\n", "rc.toml", &c, err,
+                    sizeof err));
   assert_string_equal(pe_runtime_config_kv(&c, "x")->path, "./x.db");
   pe_runtime_config_free(&c);
-  assert_true(parse("[key_value_store.x]\ntype = \"spin\"\npath = \"x.db\"\n", "/rc.toml", &c,
-                    err, sizeof err));
+  assert_true(parse("[key_value_store.x]\ntype = \"spin\"\npath = \"x.db\"\n", "/rc.toml", &c, err,
+                    sizeof err));
   assert_string_equal(pe_runtime_config_kv(&c, "x")->path, "/x.db");
   pe_runtime_config_free(&c);
 }
@@ -98,7 +98,8 @@ static void test_refusals(void **state) {
                "rc.toml:2: unknown key-value store type 'memcached' in [key_value_store.a]");
   expect_error("[sqlite_database.a]\ntype = \"redis\"\nurl = \"redis://h\"\n",
                "rc.toml:2: unknown SQLite database type 'redis'");
-  expect_error("[key_value_store.a]\npath = \"x\"\n", "rc.toml:1: [key_value_store.a] has no 'type'");
+  expect_error("[key_value_store.a]\npath = \"x\"\n",
+               "rc.toml:1: [key_value_store.a] has no 'type'");
   expect_error("[key_value_store.a]\ntype = 1\n", "rc.toml:2: expected a string for 'type'");
   expect_error("[key_value_store.a]\ntype = \"spin\"\nurl = \"redis://h\"\n",
                "rc.toml:3: unknown key 'url' in [key_value_store.a]");
@@ -107,7 +108,8 @@ static void test_refusals(void **state) {
   expect_error("[key_value_store.a]\ntype = \"spin\"\npath = true\n",
                "rc.toml:3: expected a string for 'path'");
   expect_error("[key_value_store.a]\ntype = \"spin\"\npath = \"\"\n", "rc.toml:3: 'path'");
-  expect_error("[key_value_store.a]\ntype = \"redis\"\n", "rc.toml:1: [key_value_store.a] of type \"redis\" needs a 'url'");
+  expect_error("[key_value_store.a]\ntype = \"redis\"\n",
+               "rc.toml:1: [key_value_store.a] of type \"redis\" needs a 'url'");
   expect_error("[key_value_store.a]\ntype = \"redis\"\nurl = \"rediss://h\"\n",
                "rc.toml:3: bad 'url' in [key_value_store.a]");
   expect_error("key_value_store = 5\n", "rc.toml:1: 'key_value_store' must be a table");
@@ -122,8 +124,9 @@ static void test_other_sections_accepted(void **state) {
   (void)state;
   pe_runtime_config c;
   char err[256];
-  const char *text = "[[config_provider]]\ntype = \"vault\"\n[llm_compute]\ntype = \"spin\"\n"
-                     "[outbound_networking]\nblock_networks = []\n";
+  const char *text =
+      "[[config_provider]]\ntype = \"vault\"\n[llm_compute]\ntype = \"spin\"\n"
+      "[outbound_networking]\nblock_networks = []\n";
   if (!parse(text, "rc.toml", &c, err, sizeof err)) fail_msg("%s", err);
   pe_runtime_config_free(&c);
 }
@@ -178,10 +181,25 @@ static void test_redis_urls(void **state) {
   pe_redis_url_free(&u);
 
   static const char *const bad[] = {
-      "", "http://h", "rediss://h", "redis://", "redis://:6379", "redis://h:", "redis://h:0",
-      "redis://h:65536", "redis://h:12a", "redis://h/x", "redis://h/1/2", "redis://h?db=1",
-      "redis://h#f", "redis://[::1", "redis://[]:1", "redis://u:%zz@h", "redis://u:%00@h",
-      "redis://u:%4@h", "redis://h/99999999",
+      "",
+      "http://h",
+      "rediss://h",
+      "redis://",
+      "redis://:6379",
+      "redis://h:",
+      "redis://h:0",
+      "redis://h:65536",
+      "redis://h:12a",
+      "redis://h/x",
+      "redis://h/1/2",
+      "redis://h?db=1",
+      "redis://h#f",
+      "redis://[::1",
+      "redis://[]:1",
+      "redis://u:%zz@h",
+      "redis://u:%00@h",
+      "redis://u:%4@h",
+      "redis://h/99999999",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     if (pe_redis_url_parse(bad[i], &u, err, sizeof err)) {

@@ -365,8 +365,7 @@ int main(void) {
       cmocka_unit_test(test_reader_gone),
       cmocka_unit_test_setup_teardown(test_log_rotates_at_the_limit, log_setup, log_teardown),
       cmocka_unit_test_setup_teardown(test_log_oversized_write, log_setup, log_teardown),
-      cmocka_unit_test_setup_teardown(test_log_left_too_large_or_removed, log_setup,
-                                      log_teardown),
+      cmocka_unit_test_setup_teardown(test_log_left_too_large_or_removed, log_setup, log_teardown),
       cmocka_unit_test_setup_teardown(test_log_threads, log_setup, log_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,9 @@ static const char *const manifest =
     "[component.a]\nsource = \"app.wasm\"\nsqlite_databases = [\"default\", \"mem\"]\n"
     "[component.b]\nsource = \"app.wasm\"\n";
 
-static const char *const rc = "[sqlite_database.mem]\ntype = \"spin\"\n"
-                              "[sqlite_database.hidden]\ntype = \"spin\"\npath = \"h.db\"\n";
+static const char *const rc =
+    "[sqlite_database.mem]\ntype = \"spin\"\n"
+    "[sqlite_database.hidden]\ntype = \"spin\"\npath = \"h.db\"\n";
 
 static uint8_t handle[8];
 
@@ -79,16 +80,31 @@ static void test_values_and_reply_format(void **state) {
   memcpy(&bits, &d, 8);
   fx_le64(real + 1, bits);
   const char *ins = "INSERT INTO t VALUES (?)";
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), imin, (size_t)9, NULL)), PE_HC_OK);
-  assert_int_equal(fx_u64(&f, 0), 1);  /* changes */
-  assert_int_equal(fx_u64(&f, 1), 1);  /* last rowid */
-  assert_int_equal(fx_u64(&f, 2), 0);  /* no columns */
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), imax, (size_t)9, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), real, (size_t)9, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), "t'); DROP TABLE t; --", (size_t)21, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), "b\0\1\2", (size_t)4, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), "n", (size_t)1, NULL)), PE_HC_OK);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), "t", (size_t)1, NULL)), PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), imin, (size_t)9, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_u64(&f, 0), 1); /* changes */
+  assert_int_equal(fx_u64(&f, 1), 1); /* last rowid */
+  assert_int_equal(fx_u64(&f, 2), 0); /* no columns */
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), imax, (size_t)9, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), real, (size_t)9, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), "t'); DROP TABLE t; --",
+                                      (size_t)21, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), "b\0\1\2", (size_t)4, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), "n", (size_t)1, NULL)),
+                   PE_HC_OK);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S(ins), "t", (size_t)1, NULL)),
+                   PE_HC_OK);
   assert_int_equal(fx_u64(&f, 1), 7);
   must_run(&f, "SELECT v AS value FROM t ORDER BY rowid");
   assert_int_equal(fx_u64(&f, 2), 1);
@@ -139,26 +155,41 @@ static void test_statement_and_parameter_checks(void **state) {
   expect_refused(&f, "SELECT 1; SELECT 2", PE_HC_BACKEND, "one SQL statement");
   expect_refused(&f, "SELECT ?", PE_HC_BACKEND, "takes 1 parameters, 0 were given");
   expect_refused(&f, "SELEC 1", PE_HC_BACKEND, "syntax error");
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S("SELECT 1"), "n", (size_t)1, NULL)), PE_HC_BACKEND);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, S("SELECT 1"), "n", (size_t)1, NULL)),
+                   PE_HC_BACKEND);
   assert_non_null(strstr(fx_msg(&f), "too many parameters"));
   static const struct {
     const char *blob;
     size_t n;
-  } bad[] = {{"", 0}, {"i\1", 2}, {"r", 1}, {"z", 1}, {"n\0", 2}, {"t\xc3", 2}, {"t\xed\xa0\x80", 4}};
+  } bad[] = {{"", 0},      {"i\1", 2},          {"r", 1}, {"z", 1}, {"n\0", 2},
+             {"t\xc3", 2}, {"t\xed\xa0\x80", 4}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(fx_call(&f, "sqlite.execute",
-                             fx_payload(handle, (size_t)8, S("SELECT ?"), bad[i].blob, bad[i].n, NULL)),
+                             fx_payload(handle, (size_t)8, S("SELECT ?"), bad[i].blob, bad[i].n,
+                                        NULL)),
                      PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, "SELECT 1\0", (size_t)9, NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, "SELECT '\xff'", (size_t)11, NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)4, S("SELECT 1"), NULL)), PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, "SELECT 1\0", (size_t)9, NULL)),
+                   PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)8, "SELECT '\xff'", (size_t)11, NULL)),
+                   PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, NULL)),
+                   PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "sqlite.execute",
+                           fx_payload(handle, (size_t)4, S("SELECT 1"), NULL)),
+                   PE_HC_INVALID);
   uint8_t other[8];
   fx_le64(other, 999);
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(other, (size_t)8, S("SELECT 1"), NULL)), PE_HC_NOT_FOUND);
-  assert_int_equal(fx_call(&f, "sqlite.close", fx_payload(other, (size_t)8, NULL)), PE_HC_NOT_FOUND);
-  assert_int_equal(fx_call(&f, "sqlite.close", fx_payload(handle, (size_t)8, S("x"), NULL)), PE_HC_INVALID);
-  assert_int_equal(fx_call(&f, "sqlite.bogus", fx_payload(handle, (size_t)8, NULL)), PE_HC_NO_SERVICE);
+  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(other, (size_t)8, S("SELECT 1"), NULL)),
+                   PE_HC_NOT_FOUND);
+  assert_int_equal(fx_call(&f, "sqlite.close", fx_payload(other, (size_t)8, NULL)),
+                   PE_HC_NOT_FOUND);
+  assert_int_equal(fx_call(&f, "sqlite.close", fx_payload(handle, (size_t)8, S("x"), NULL)),
+                   PE_HC_INVALID);
+  assert_int_equal(fx_call(&f, "sqlite.bogus", fx_payload(handle, (size_t)8, NULL)),
+                   PE_HC_NO_SERVICE);
   const uint8_t junk[] = {0xff, 0xff, 0xff, 0x7f, 1, 2, 3};
   for (size_t n = 0; n <= sizeof junk; n++) {
     int st = fx_call_raw(&f, "sqlite.execute", junk, n);
@@ -172,7 +203,8 @@ static void test_statement_and_parameter_checks(void **state) {
   memset(s, ' ', big);
   memcpy(s, "SELECT 1", 8);
   s[big] = 0;
-  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, s, big, NULL)), PE_HC_BACKEND);
+  assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, s, big, NULL)),
+                   PE_HC_BACKEND);
   assert_non_null(strstr(fx_msg(&f), "the limit is"));
   free(s);
   expect_refused(&f, "SELECT zeroblob(20000000)", PE_HC_BACKEND, "too big");
@@ -251,7 +283,8 @@ static void test_functions_modules_and_memory(void **state) {
   /* what apps use keeps working: full-text search, r-trees, JSON, math */
   must_run(&f, "CREATE VIRTUAL TABLE docs USING fts5(body)");
   must_run(&f, "INSERT INTO docs VALUES ('the quick brown fox')");
-  must_run(&f, "SELECT highlight(docs, 0, '[', ']'), bm25(docs) FROM docs WHERE docs MATCH 'quick'");
+  must_run(&f,
+           "SELECT highlight(docs, 0, '[', ']'), bm25(docs) FROM docs WHERE docs MATCH 'quick'");
   const uint8_t *p;
   size_t n;
   char type;
@@ -262,8 +295,9 @@ static void test_functions_modules_and_memory(void **state) {
   must_run(&f, "CREATE VIRTUAL TABLE old USING fts4(body, tokenize=porter)");
   must_run(&f, "SELECT snippet(old), offsets(old) FROM old WHERE old MATCH 'x'");
   must_run(&f, "CREATE VIRTUAL TABLE box USING rtree(id, x0, x1)");
-  must_run(&f, "SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]') + sqrt(16), '[1]' ->> 0, "
-               "group_concat(value) FROM json_each('[1, 2]')");
+  must_run(&f,
+           "SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]') + sqrt(16), '[1]' ->> 0, "
+           "group_concat(value) FROM json_each('[1, 2]')");
   must_run(&f, "SELECT count(*) FROM dbstat");
   /* the page cache: a sort spills to disk beyond it */
   expect_refused(&f, "PRAGMA cache_size = -4000000", PE_HC_BACKEND, "at most 16 MiB");
@@ -328,9 +362,9 @@ static void test_limits_and_full(void **state) {
   if (!s) fail_msg("%s", f.err);
   fx_request(&f, "a");
   open_db(&f, "default");
-  expect_refused(&f,
-                 "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c",
-                 PE_HC_TIMEOUT, "time limit");
+  expect_refused(
+      &f, "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c",
+      PE_HC_TIMEOUT, "time limit");
   must_run(&f, "CREATE TABLE big (b)");
   must_run(&f, "PRAGMA max_page_count = 3");
   expect_refused(&f, "INSERT INTO big VALUES (zeroblob(100000))", PE_HC_LIMIT, "full");
@@ -410,7 +444,9 @@ static void test_statement_cache(void **state) {
   for (uint64_t i = 1; i <= 5; i++) {
     uint8_t v[9] = {'i'};
     fx_le64(v + 1, i);
-    assert_int_equal(fx_call(&f, "sqlite.execute", fx_payload(handle, (size_t)8, S(ins), v, (size_t)9, NULL)), PE_HC_OK);
+    assert_int_equal(fx_call(&f, "sqlite.execute",
+                             fx_payload(handle, (size_t)8, S(ins), v, (size_t)9, NULL)),
+                     PE_HC_OK);
     assert_int_equal(fx_u64(&f, 0), 1); /* changes: still a DML statement when cached */
     assert_int_equal(fx_u64(&f, 1), i); /* last rowid */
   }

@@ -112,7 +112,10 @@ static void test_vars_get(void **state) {
   assert_memory_equal(v, "\x09\0\0\0hi, world", 13);
   v = get(f, "both", &st);
   assert_int_equal(st, PE_HC_OK);
-  assert_memory_equal(v, "\x03\0\0\0" "1hi", 7);
+  assert_memory_equal(v,
+                      "\x03\0\0\0"
+                      "1hi",
+                      7);
   v = get(f, "greeting", &st); /* an app variable the component does not declare */
   assert_int_equal(st, PE_HC_NOT_FOUND);
   assert_non_null(strstr(v, "[component.a.variables]"));
@@ -248,7 +251,8 @@ static void test_http_hostile(void **state) {
   }
   /* truncations of a good payload at every length, and junk after it */
   send_payload(&p, "GET", "http://127.0.0.1:2/", 0, NULL, "body");
-  for (size_t n = 0; n < p.len; n++) assert_int_equal(call(f, "http.send", p.data, n, &msg), PE_HC_INVALID);
+  for (size_t n = 0; n < p.len; n++)
+    assert_int_equal(call(f, "http.send", p.data, n, &msg), PE_HC_INVALID);
   assert_true(pe_buf_append(&p, "x", 1));
   assert_int_equal(call(f, "http.send", p.data, p.len, &msg), PE_HC_INVALID);
   assert_int_equal(call(f, "http.other", p.data, p.len, &msg), PE_HC_NO_SERVICE);
@@ -302,11 +306,16 @@ static pe_chain_status nul_answer(void *ctx, const char *id, const pe_chain_requ
                                   pe_svc_request *child, pe_buf *response, char *why,
                                   size_t whylen) {
   (void)ctx, (void)id, (void)req, (void)child, (void)why, (void)whylen;
-  static const uint8_t answer[] = "PES1\xc8\0\0\0\3\0\0\0"          /* 200, 3 headers */
-                                  "\3\0\0\0a\0b" "\1\0\0\0v"          /* "a\0b": "v" */
-                                  "\1\0\0\0x" "\3\0\0\0" "1\0002"     /* "x": "1\02" */
-                                  "\1\0\0\0y" "\1\0\0\0z"              /* "y": "z" */
-                                  "\4\0\0\0body";
+  static const uint8_t answer[] =
+      "PES1\xc8\0\0\0\3\0\0\0" /* 200, 3 headers */
+      "\3\0\0\0a\0b"
+      "\1\0\0\0v" /* "a\0b": "v" */
+      "\1\0\0\0x"
+      "\3\0\0\0"
+      "1\0002" /* "x": "1\02" */
+      "\1\0\0\0y"
+      "\1\0\0\0z" /* "y": "z" */
+      "\4\0\0\0body";
   assert_true(pe_buf_append(response, answer, sizeof answer - 1));
   return PE_CHAIN_OK;
 }
@@ -318,9 +327,15 @@ static void test_http_chain_nul_headers(void **state) {
   send_payload(&p, "GET", "http://a.spin.internal/", 0, NULL, "");
   assert_int_equal(call(f, "http.send", p.data, p.len, NULL), PE_HC_OK);
   /* u64 status, u64 count, then (name, value) blobs and the body */
-  static const uint8_t want[] = "\x08\0\0\0\xc8\0\0\0\0\0\0\0" "\x08\0\0\0\2\0\0\0\0\0\0\0"
-                                "\1\0\0\0x" "\3\0\0\0" "1 2" "\1\0\0\0y" "\1\0\0\0z"
-                                "\4\0\0\0body";
+  static const uint8_t want[] =
+      "\x08\0\0\0\xc8\0\0\0\0\0\0\0"
+      "\x08\0\0\0\2\0\0\0\0\0\0\0"
+      "\1\0\0\0x"
+      "\3\0\0\0"
+      "1 2"
+      "\1\0\0\0y"
+      "\1\0\0\0z"
+      "\4\0\0\0body";
   assert_int_equal(f->out.len - 1, sizeof want - 1);
   assert_memory_equal(f->out.data + 1, want, sizeof want - 1);
   pe_services_set_chain(f->s, NULL, NULL);

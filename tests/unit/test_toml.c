@@ -124,50 +124,50 @@ static void render(out_t *o, const pe_toml_value *v) {
   pe_toml_datetime dt;
   char buf[32];
   switch (t) {
-  case PE_TOML_TABLE:
-    puts_(o, "{");
-    for (size_t k = 0; k < pe_toml_len(v); k++) {
-      size_t kl;
-      const char *key = pe_toml_key_at(v, k, &kl);
-      if (k) puts_(o, ",");
-      if (bare(key, kl))
-        put(o, key, kl);
-      else
-        quoted(o, key, kl);
-      puts_(o, "=");
-      render(o, pe_toml_at(v, k));
-    }
-    puts_(o, "}");
-    break;
-  case PE_TOML_ARRAY:
-    puts_(o, "[");
-    for (size_t k = 0; k < pe_toml_len(v); k++) {
-      if (k) puts_(o, ",");
-      render(o, pe_toml_at(v, k));
-    }
-    puts_(o, "]");
-    break;
-  case PE_TOML_STRING:
-    assert_true(pe_toml_string(v, &s, &n));
-    quoted(o, s, n);
-    break;
-  case PE_TOML_INTEGER:
-    assert_true(pe_toml_int(v, &i));
-    snprintf(buf, sizeof buf, "%lld", (long long)i);
-    puts_(o, buf);
-    break;
-  case PE_TOML_FLOAT:
-    assert_true(pe_toml_float(v, &d));
-    render_float(o, d);
-    break;
-  case PE_TOML_BOOL:
-    assert_true(pe_toml_bool(v, &b));
-    puts_(o, b ? "true" : "false");
-    break;
-  default:
-    assert_true(pe_toml_datetime_of(v, &dt));
-    render_datetime(o, t, &dt);
-    break;
+    case PE_TOML_TABLE:
+      puts_(o, "{");
+      for (size_t k = 0; k < pe_toml_len(v); k++) {
+        size_t kl;
+        const char *key = pe_toml_key_at(v, k, &kl);
+        if (k) puts_(o, ",");
+        if (bare(key, kl))
+          put(o, key, kl);
+        else
+          quoted(o, key, kl);
+        puts_(o, "=");
+        render(o, pe_toml_at(v, k));
+      }
+      puts_(o, "}");
+      break;
+    case PE_TOML_ARRAY:
+      puts_(o, "[");
+      for (size_t k = 0; k < pe_toml_len(v); k++) {
+        if (k) puts_(o, ",");
+        render(o, pe_toml_at(v, k));
+      }
+      puts_(o, "]");
+      break;
+    case PE_TOML_STRING:
+      assert_true(pe_toml_string(v, &s, &n));
+      quoted(o, s, n);
+      break;
+    case PE_TOML_INTEGER:
+      assert_true(pe_toml_int(v, &i));
+      snprintf(buf, sizeof buf, "%lld", (long long)i);
+      puts_(o, buf);
+      break;
+    case PE_TOML_FLOAT:
+      assert_true(pe_toml_float(v, &d));
+      render_float(o, d);
+      break;
+    case PE_TOML_BOOL:
+      assert_true(pe_toml_bool(v, &b));
+      puts_(o, b ? "true" : "false");
+      break;
+    default:
+      assert_true(pe_toml_datetime_of(v, &dt));
+      render_datetime(o, t, &dt);
+      break;
   }
 }
 

@@ -24,10 +24,11 @@ static const char *const seeds[] = {
     "x.y.z = inf\n[x.w]\nv = nan\narr = [[[]], [{}]]\n",
 };
 
-static const char *const tokens[] = {
-    "[",  "]",  "{",   "}",   "\"", "'",  "\"\"\"", "'''",        "=", ".",   ",",
-    "\n", "\r", "\\",  "\\u", "#",  "[[", "]]",     "0x",         "_", "e",   "T",
-    ":",  "+",  "inf", " ",   "\t", "é",  "\xff",   "1979-05-27", "-", "\x01"};
+static const char *const tokens[] = {"[",    "]",          "{",  "}",   "\"", "'",  "\"\"\"",
+                                     "'''",  "=",          ".",  ",",   "\n", "\r", "\\",
+                                     "\\u",  "#",          "[[", "]]",  "0x", "_",  "e",
+                                     "T",    ":",          "+",  "inf", " ",  "\t", "é",
+                                     "\xff", "1979-05-27", "-",  "\x01"};
 
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
 static unsigned rnd(unsigned n) {
@@ -74,24 +75,24 @@ static void test_mutations(void **state) {
     for (int m = 0; m < muts; m++) {
       size_t pos = rnd((unsigned)n + 1);
       switch (rnd(3)) {
-      case 0:
-        if (pos < n) {
-          memmove(buf + pos, buf + pos + 1, n - pos - 1);
-          n--;
+        case 0:
+          if (pos < n) {
+            memmove(buf + pos, buf + pos + 1, n - pos - 1);
+            n--;
+          }
+          break;
+        case 1: {
+          const char *tok = tokens[rnd(sizeof tokens / sizeof tokens[0])];
+          size_t tl = strlen(tok);
+          if (n + tl <= sizeof buf) {
+            memmove(buf + pos + tl, buf + pos, n - pos);
+            memcpy(buf + pos, tok, tl);
+            n += tl;
+          }
+          break;
         }
-        break;
-      case 1: {
-        const char *tok = tokens[rnd(sizeof tokens / sizeof tokens[0])];
-        size_t tl = strlen(tok);
-        if (n + tl <= sizeof buf) {
-          memmove(buf + pos + tl, buf + pos, n - pos);
-          memcpy(buf + pos, tok, tl);
-          n += tl;
-        }
-        break;
-      }
-      default:
-        if (pos < n) buf[pos] = (char)rnd(256);
+        default:
+          if (pos < n) buf[pos] = (char)rnd(256);
       }
     }
     /* an exact-size copy, so any read past the end is caught */

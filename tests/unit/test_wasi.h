@@ -249,7 +249,7 @@ static inline uint32_t tw_read(tw *t, uint32_t fd, uint32_t cap, char *out) {
   return e;
 }
 
-#define TW_PATH_CALL(fn, t, fd, path)                                                       \
+#define TW_PATH_CALL(fn, t, fd, path) \
   Z_wasi_snapshot_preview1Z_##fn((t)->w, (fd), tw_str((t), (path)), (uint32_t)strlen(path))
 
 static inline uint32_t tw_mkdir(tw *t, uint32_t fd, const char *path) {
@@ -277,8 +277,8 @@ static inline uint32_t tw_rename(tw *t, uint32_t ofd, const char *from, uint32_t
                                                nfd, tw_str(t, to), (uint32_t)strlen(to));
 }
 /* path_filestat_get; *type gets the filetype, *size the size. */
-static inline uint32_t tw_stat(tw *t, uint32_t fd, uint32_t lookup, const char *path,
-                               uint8_t *type, uint64_t *size) {
+static inline uint32_t tw_stat(tw *t, uint32_t fd, uint32_t lookup, const char *path, uint8_t *type,
+                               uint64_t *size) {
   uint32_t buf = tw_alloc(t, 64);
   uint32_t e = Z_wasi_snapshot_preview1Z_path_filestat_get(t->w, fd, lookup, tw_str(t, path),
                                                            (uint32_t)strlen(path), buf);
@@ -288,8 +288,7 @@ static inline uint32_t tw_stat(tw *t, uint32_t fd, uint32_t lookup, const char *
   }
   return e;
 }
-static inline uint32_t tw_readlink(tw *t, uint32_t fd, const char *path, char *out,
-                                   uint32_t cap) {
+static inline uint32_t tw_readlink(tw *t, uint32_t fd, const char *path, char *out, uint32_t cap) {
   uint32_t buf = tw_alloc(t, cap + 1);
   uint32_t used = tw_alloc(t, 4);
   uint32_t e = Z_wasi_snapshot_preview1Z_path_readlink(t->w, fd, tw_str(t, path),
@@ -302,8 +301,8 @@ static inline uint32_t tw_readlink(tw *t, uint32_t fd, const char *path, char *o
   return e;
 }
 /* fd_fdstat_get: base and inheriting rights, filetype, flags. */
-static inline uint32_t tw_fdstat(tw *t, uint32_t fd, uint8_t *type, uint16_t *flags,
-                                 uint64_t *base, uint64_t *inh) {
+static inline uint32_t tw_fdstat(tw *t, uint32_t fd, uint8_t *type, uint16_t *flags, uint64_t *base,
+                                 uint64_t *inh) {
   uint32_t buf = tw_alloc(t, 24);
   uint32_t e = Z_wasi_snapshot_preview1Z_fd_fdstat_get(t->w, fd, buf);
   if (e == 0) {

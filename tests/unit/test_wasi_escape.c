@@ -34,7 +34,7 @@ static void assert_outside_intact(tw *t, int root_entries) {
   assert_int_equal(count_entries(t->root), root_entries);
   struct stat st;
   assert_int_equal(stat(tw_path(t, "outside/secret"), &st), 0);
-  assert_int_equal(st.st_nlink, 1);          /* no hard link was made to it */
+  assert_int_equal(st.st_nlink, 1);            /* no hard link was made to it */
   assert_true(st.st_mtim.tv_sec > 1000000000); /* times untouched (set_times uses 1e9) */
 }
 
@@ -122,8 +122,9 @@ static void test_name_ops_refused(void **state) {
   tw *t = *state;
   plant_all(t);
   /* every escape as the parent of a new or existing name */
-  static const char *const parents[] = {"..", "up2", "up1", "to_root", "rel_outside",
-                                        "dir/deep", "dir/../..", "abs_inside/..", "magic"};
+  static const char *const parents[] = {"..",        "up2",           "up1",
+                                        "to_root",   "rel_outside",   "dir/deep",
+                                        "dir/../..", "abs_inside/..", "magic"};
   for (size_t i = 0; i < sizeof parents / sizeof parents[0]; i++) {
     char p[256], q[256];
     snprintf(p, sizeof p, "%s/newdir", parents[i]);
@@ -184,8 +185,8 @@ static void test_dot_names_at_the_root(void **state) {
 static void test_subdirectory_fd_is_its_own_root(void **state) {
   tw *t = *state;
   uint32_t dfd;
-  assert_int_equal(tw_open(t, TW_SB, 0, "dir", PE_WASI_O_DIRECTORY,
-                           PE_WASI_RIGHTS_DIR_BASE, TW_ALL_RIGHTS, 0, &dfd),
+  assert_int_equal(tw_open(t, TW_SB, 0, "dir", PE_WASI_O_DIRECTORY, PE_WASI_RIGHTS_DIR_BASE,
+                           TW_ALL_RIGHTS, 0, &dfd),
                    0);
   uint32_t fd;
   assert_int_equal(tw_open_simple(t, dfd, "nested.txt", 0, &fd), 0);
@@ -254,8 +255,7 @@ static void test_rename_out(void **state) {
   tw *t = *state;
   plant_all(t);
   assert_int_equal(tw_rename(t, TW_SB, "file.txt", TW_SB, "../outside/got"), PE_WASI_ENOTCAPABLE);
-  assert_int_equal(tw_rename(t, TW_SB, "file.txt", TW_SB, "rel_outside/got"),
-                   PE_WASI_ENOTCAPABLE);
+  assert_int_equal(tw_rename(t, TW_SB, "file.txt", TW_SB, "rel_outside/got"), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_rename(t, TW_SB, "../outside/secret", TW_SB, "got"), PE_WASI_ENOTCAPABLE);
   /* renaming a symlink that points out moves the link only */
   assert_int_equal(tw_rename(t, TW_SB, "rel_secret", TW_SB, "moved"), 0);
@@ -299,8 +299,11 @@ static void test_preopen_through_symlink(void **state) {
    * target that becomes the root, and ".." still stops there. */
   plant(t, "sb", "via");
   pe_wasi_preopen po = {.host_path = tw_path(t, "via"), .guest_path = "/"};
-  pe_wasi_config cfg = {.npreopens = 1, .preopens = &po, .stdin_null = true,
-                        .stdout_mode = PE_WASI_STDIO_NULL, .stderr_mode = PE_WASI_STDIO_NULL};
+  pe_wasi_config cfg = {.npreopens = 1,
+                        .preopens = &po,
+                        .stdin_null = true,
+                        .stdout_mode = PE_WASI_STDIO_NULL,
+                        .stderr_mode = PE_WASI_STDIO_NULL};
   pe_wasi_free(t->w);
   t->w = tw_new_ctx(t, &cfg);
   uint32_t fd;

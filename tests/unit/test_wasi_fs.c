@@ -7,11 +7,11 @@
 
 #include <sys/time.h>
 
-#define RW_RIGHTS                                                                           \
-  (PE_WASI_RIGHT_FD_READ | PE_WASI_RIGHT_FD_WRITE | PE_WASI_RIGHT_FD_SEEK |                   \
+#define RW_RIGHTS                                                                               \
+  (PE_WASI_RIGHT_FD_READ | PE_WASI_RIGHT_FD_WRITE | PE_WASI_RIGHT_FD_SEEK |                     \
    PE_WASI_RIGHT_FD_TELL | PE_WASI_RIGHT_FD_FILESTAT_GET | PE_WASI_RIGHT_FD_FILESTAT_SET_SIZE | \
-   PE_WASI_RIGHT_FD_FILESTAT_SET_TIMES | PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS |                  \
-   PE_WASI_RIGHT_FD_ALLOCATE | PE_WASI_RIGHT_FD_ADVISE | PE_WASI_RIGHT_FD_SYNC |              \
+   PE_WASI_RIGHT_FD_FILESTAT_SET_TIMES | PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS |                    \
+   PE_WASI_RIGHT_FD_ALLOCATE | PE_WASI_RIGHT_FD_ADVISE | PE_WASI_RIGHT_FD_SYNC |                \
    PE_WASI_RIGHT_FD_DATASYNC)
 
 static uint32_t seek(tw *t, uint32_t fd, int64_t off, uint32_t whence, uint64_t *pos) {
@@ -160,11 +160,13 @@ static void test_filestat(void **state) {
   assert_int_equal(stat(tw_path(t, "sb/file.txt"), &st), 0);
   assert_int_equal(st.st_mtim.tv_sec, 1234567890);
   assert_int_equal(st.st_mtim.tv_nsec, 123456789);
-  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_set_times(
-                       t->w, fd, 0, 0, PE_WASI_FST_MTIM | PE_WASI_FST_MTIM_NOW),
+  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_set_times(t->w, fd, 0, 0,
+                                                                   PE_WASI_FST_MTIM |
+                                                                       PE_WASI_FST_MTIM_NOW),
                    PE_WASI_EINVAL);
-  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_set_times(
-                       t->w, fd, 0, 0, PE_WASI_FST_ATIM | PE_WASI_FST_ATIM_NOW),
+  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_set_times(t->w, fd, 0, 0,
+                                                                   PE_WASI_FST_ATIM |
+                                                                       PE_WASI_FST_ATIM_NOW),
                    PE_WASI_EINVAL);
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_set_times(t->w, fd, 0, 0, 0x10),
                    PE_WASI_EINVAL);
@@ -188,8 +190,8 @@ static void test_filestat(void **state) {
 static void test_fdstat_flags(void **state) {
   tw *t = *state;
   uint32_t fd;
-  assert_int_equal(tw_open(t, TW_SB, 0, "file.txt", 0, RW_RIGHTS, RW_RIGHTS,
-                           PE_WASI_FDFLAG_APPEND, &fd),
+  assert_int_equal(tw_open(t, TW_SB, 0, "file.txt", 0, RW_RIGHTS, RW_RIGHTS, PE_WASI_FDFLAG_APPEND,
+                           &fd),
                    0);
   uint8_t type;
   uint16_t flags = 0xffff;
@@ -503,8 +505,7 @@ static void test_path_open_flags(void **state) {
   assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", PE_WASI_O_CREAT | PE_WASI_O_EXCL, &fd),
                    PE_WASI_EEXIST);
   assert_int_equal(tw_open_simple(t, TW_SB, "missing", 0, &fd), PE_WASI_ENOENT);
-  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", PE_WASI_O_DIRECTORY, &fd),
-                   PE_WASI_ENOTDIR);
+  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", PE_WASI_O_DIRECTORY, &fd), PE_WASI_ENOTDIR);
   assert_int_equal(tw_open(t, TW_SB, 0, "file.txt", PE_WASI_O_DIRECTORY, 0, 0, 0, &fd),
                    PE_WASI_ENOTDIR);
   assert_int_equal(tw_open_simple(t, TW_SB, "new", PE_WASI_O_CREAT | PE_WASI_O_DIRECTORY, &fd),
@@ -610,8 +611,9 @@ static void test_path_set_times(void **state) {
   assert_int_equal(stat(tw_path(t, "sb/file.txt"), &st), 0);
   assert_int_equal(st.st_mtim.tv_sec, 1000000000);
   assert_int_equal(st.st_atim.tv_sec, 1000000000);
-  assert_int_equal(Z_wasi_snapshot_preview1Z_path_filestat_set_times(
-                       t->w, TW_SB, 0, p, 1, 0, 0, PE_WASI_FST_MTIM | PE_WASI_FST_MTIM_NOW),
+  assert_int_equal(Z_wasi_snapshot_preview1Z_path_filestat_set_times(t->w, TW_SB, 0, p, 1, 0, 0,
+                                                                     PE_WASI_FST_MTIM |
+                                                                         PE_WASI_FST_MTIM_NOW),
                    PE_WASI_EINVAL);
   assert_int_equal(Z_wasi_snapshot_preview1Z_path_filestat_set_times(t->w, TW_SB, 4, p, 1, 0, 0,
                                                                      PE_WASI_FST_MTIM_NOW),
@@ -623,8 +625,7 @@ static void test_directory_fd_refuses_file_ops(void **state) {
   uint32_t buf = tw_alloc(t, 16), iov = tw_iov(t, buf, 16), n = tw_alloc(t, 8);
   /* The preopen lacks these rights: ENOTCAPABLE before any syscall. */
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_read(t->w, TW_SB, iov, 1, n), PE_WASI_ENOTCAPABLE);
-  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_write(t->w, TW_SB, iov, 1, n),
-                   PE_WASI_ENOTCAPABLE);
+  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_write(t->w, TW_SB, iov, 1, n), PE_WASI_ENOTCAPABLE);
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_pread(t->w, TW_SB, iov, 1, 0, n),
                    PE_WASI_ENOTCAPABLE);
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_seek(t->w, TW_SB, 0, PE_WASI_WHENCE_CUR, n),

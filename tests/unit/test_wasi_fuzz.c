@@ -28,8 +28,17 @@ static const char *const pieces[] = {
     "a", "b", "dir", "file.txt", "l", "x", "..", ".", "", "up", "out", "nested.txt",
 };
 static const char *const targets[] = {
-    "a", "../outside", "..", "/", "/etc", "file.txt", "dir/../..", "l", "b/../../outside/secret",
-    "../../outside/secret", "x/y",
+    "a",
+    "../outside",
+    "..",
+    "/",
+    "/etc",
+    "file.txt",
+    "dir/../..",
+    "l",
+    "b/../../outside/secret",
+    "../../outside/secret",
+    "x/y",
 };
 
 /* A random path: 1-4 pieces, maybe a leading or trailing slash. */
@@ -100,8 +109,7 @@ static void one_call(tw *t) {
     case 2:
       e = Z(path_open)(t->w, fd, pick(16) ? pick(2) : pick(8), a, al,
                        pick(16) ? pick(16) & ~PE_WASI_O_DIRECTORY : pick(64), any_rights(),
-                       any_rights(),
-                       pick(4) ? 0 : pick(40), ptr(out));
+                       any_rights(), pick(4) ? 0 : pick(40), ptr(out));
       break;
     case 3: e = Z(path_create_directory)(t->w, fd, a, al); break;
     case 4: e = Z(path_remove_directory)(t->w, fd, a, al); break;
@@ -124,7 +132,8 @@ static void one_call(tw *t) {
     case 14: e = Z(fd_pwrite)(t->w, fd, iov, 1, pick(4) ? pick(4096) : rnd(), ptr(out)); break;
     case 15: e = Z(fd_pread)(t->w, fd, iov, 1, pick(4) ? pick(4096) : rnd(), ptr(out)); break;
     case 16: e = Z(fd_seek)(t->w, fd, pick(2) ? pick(100) : rnd(), pick(4), ptr(out)); break;
-    case 17: e = Z(fd_readdir)(t->w, fd, ptr(buf), pick(512), pick(2) ? 0 : rnd() >> 1, ptr(out));
+    case 17:
+      e = Z(fd_readdir)(t->w, fd, ptr(buf), pick(512), pick(2) ? 0 : rnd() >> 1, ptr(out));
       break;
     case 18: e = Z(fd_close)(t->w, victim_fd()); break;
     case 19: e = Z(fd_renumber)(t->w, victim_fd(), victim_fd()); break;
@@ -135,9 +144,7 @@ static void one_call(tw *t) {
     case 24: e = Z(fd_filestat_get)(t->w, fd, ptr(out)); break;
     case 25: e = Z(fd_fdstat_set_flags)(t->w, fd, pick(40)); break;
     case 26: e = Z(fd_prestat_dir_name)(t->w, fd, ptr(buf), pick(8)); break;
-    case 27:
-      e = Z(fd_filestat_set_times)(t->w, fd, 123ull * 1000000000u, 0, pick(20));
-      break;
+    case 27: e = Z(fd_filestat_set_times)(t->w, fd, 123ull * 1000000000u, 0, pick(20)); break;
     case 28: e = Z(fd_advise)(t->w, fd, pick(100), pick(100), pick(8)); break;
     case 29: e = Z(sock_shutdown)(t->w, fd, pick(4)); break;
   }

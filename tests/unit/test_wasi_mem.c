@@ -92,15 +92,17 @@ static void test_iovecs(void **state) {
   tw *t = *state;
   uint32_t fd;
   assert_int_equal(tw_open(t, TW_SB, 0, "file.txt", 0,
-                           PE_WASI_RIGHT_FD_READ | PE_WASI_RIGHT_FD_WRITE |
-                               PE_WASI_RIGHT_FD_SEEK | PE_WASI_RIGHT_FD_TELL,
+                           PE_WASI_RIGHT_FD_READ | PE_WASI_RIGHT_FD_WRITE | PE_WASI_RIGHT_FD_SEEK |
+                               PE_WASI_RIGHT_FD_TELL,
                            0, 0, &fd),
                    0);
   uint32_t n = tw_alloc(t, 4), buf = tw_alloc(t, 16);
   memcpy(tw_at(t, buf), "XXXXXXXXXXXXXXXX", 16);
-  struct { uint32_t base, len; } bad_iov[] = {
-      {S - 2, 4}, {S, 1}, {0xFFFFFFFFu, 2}, {0xFFFFFFF0u, 0x20}, {buf, 0xFFFFFFFFu},
-      {16, S}, {S + 1, 0},
+  struct {
+    uint32_t base, len;
+  } bad_iov[] = {
+      {S - 2, 4},         {S, 1},  {0xFFFFFFFFu, 2}, {0xFFFFFFF0u, 0x20},
+      {buf, 0xFFFFFFFFu}, {16, S}, {S + 1, 0},
   };
   for (size_t i = 0; i < sizeof bad_iov / sizeof bad_iov[0]; i++) {
     uint32_t iovs = tw_alloc(t, 16);
@@ -166,7 +168,9 @@ static void test_iovec_total_over_u32(void **state) {
 static void test_path_calls(void **state) {
   tw *t = *state;
   uint32_t ok = tw_str(t, "file.txt"), out = tw_alloc(t, 64);
-  struct { uint32_t p, len; } bad[] = {
+  struct {
+    uint32_t p, len;
+  } bad[] = {
       {S - 1, 2}, {S, 1}, {0xFFFFFFFFu, 1}, {0xFFFFFFFFu, 2}, {ok, 0xFFFFFFFFu}, {16, S},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -249,14 +253,9 @@ static void test_memory_grows(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      TW_TEST(test_args_env_clock),
-      TW_TEST(test_fd_calls),
-      TW_TEST(test_iovecs),
-      TW_TEST(test_iovec_total_over_u32),
-      TW_TEST(test_path_calls),
-      TW_TEST(test_poll_pointers),
-      TW_TEST(test_no_memory_attached),
-      TW_TEST(test_memory_grows),
+      TW_TEST(test_args_env_clock),       TW_TEST(test_fd_calls),     TW_TEST(test_iovecs),
+      TW_TEST(test_iovec_total_over_u32), TW_TEST(test_path_calls),   TW_TEST(test_poll_pointers),
+      TW_TEST(test_no_memory_attached),   TW_TEST(test_memory_grows),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -400,8 +400,8 @@ static void test_preopen_by_dir_fd(void **state) {
   char *moved = strdup(tw_path(t, "sb/moved"));
   assert_int_equal(rename(orig, moved), 0);
   assert_int_equal(mkdir(orig, 0755), 0); /* an impostor at the old path */
-  pe_wasi_preopen po = {.host_path = orig, .guest_path = "/d", .read_only = true,
-                        .has_dir_fd = true, .dir_fd = dfd};
+  pe_wasi_preopen po = {
+      .host_path = orig, .guest_path = "/d", .read_only = true, .has_dir_fd = true, .dir_fd = dfd};
   pe_wasi_config cfg = {.npreopens = 1, .preopens = &po, .stdin_null = true};
   pe_wasi *old = t->w;
   for (int round = 0; round < 2; round++) {
@@ -563,11 +563,11 @@ static void test_new_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      TW_TEST(test_args_environ),  TW_TEST(test_clocks_random), TW_TEST(test_capture),
-      TW_TEST(test_capture_limit), TW_TEST(test_stdin),         TW_TEST(test_inherited_stdio),
-      TW_TEST(test_renumber_close), TW_TEST(test_prestat),      TW_TEST(test_fd_limit),
-      TW_TEST(test_sockets),       TW_TEST(test_parse_dir),     TW_TEST(test_new_errors), TW_TEST(test_preopen_by_dir_fd),
-      TW_TEST(test_reset),
+      TW_TEST(test_args_environ),      TW_TEST(test_clocks_random), TW_TEST(test_capture),
+      TW_TEST(test_capture_limit),     TW_TEST(test_stdin),         TW_TEST(test_inherited_stdio),
+      TW_TEST(test_renumber_close),    TW_TEST(test_prestat),       TW_TEST(test_fd_limit),
+      TW_TEST(test_sockets),           TW_TEST(test_parse_dir),     TW_TEST(test_new_errors),
+      TW_TEST(test_preopen_by_dir_fd), TW_TEST(test_reset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,8 +59,11 @@ static uint32_t poll_run(tw *t, uint32_t in, int n, event *ev, uint32_t *count, 
   *count = tw_u32(t, nev);
   for (uint32_t i = 0; i < *count; i++) {
     uint32_t o = out + 32 * i;
-    ev[i] = (event){.ud = tw_u64(t, o), .error = tw_u16(t, o + 8), .type = tw_at(t, o)[10],
-                    .nbytes = tw_u64(t, o + 16), .flags = tw_u16(t, o + 24)};
+    ev[i] = (event){.ud = tw_u64(t, o),
+                    .error = tw_u16(t, o + 8),
+                    .type = tw_at(t, o)[10],
+                    .nbytes = tw_u64(t, o + 16),
+                    .flags = tw_u16(t, o + 24)};
     assert_int_equal(tw_at(t, o)[11], 0); /* padding zeroed */
   }
   return 0;
@@ -143,11 +146,11 @@ static void test_errors_are_events(void **state) {
   assert_int_equal(tw_open(t, TW_SB, 0, "file.txt", 0, PE_WASI_RIGHT_FD_READ, 0, 0, &fd), 0);
   uint32_t in = tw_alloc(t, 48 * 6);
   sub_clock(t, in, 0, 1, PE_WASI_CLOCK_MONOTONIC, 5000 * MS, 0);
-  sub_fd(t, in, 1, 2, PE_WASI_EVENT_FD_READ, 999);          /* no such fd */
-  sub_clock(t, in, 2, 3, 17, 0, 0);                         /* no such clock */
+  sub_fd(t, in, 1, 2, PE_WASI_EVENT_FD_READ, 999);         /* no such fd */
+  sub_clock(t, in, 2, 3, 17, 0, 0);                        /* no such clock */
   sub_clock(t, in, 3, 4, PE_WASI_CLOCK_MONOTONIC, 0, 0x2); /* bad flags */
-  sub_fd(t, in, 4, 5, PE_WASI_EVENT_FD_WRITE, fd);          /* lacks POLL_FD_READWRITE */
-  sub_fd(t, in, 5, 6, PE_WASI_EVENT_FD_WRITE, 1);           /* captured stdout: ready */
+  sub_fd(t, in, 4, 5, PE_WASI_EVENT_FD_WRITE, fd);         /* lacks POLL_FD_READWRITE */
+  sub_fd(t, in, 5, 6, PE_WASI_EVENT_FD_WRITE, 1);          /* captured stdout: ready */
   event ev[6];
   uint32_t n;
   uint64_t ns;

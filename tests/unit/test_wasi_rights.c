@@ -43,16 +43,14 @@ static void test_read_only_preopen(void **state) {
                                                                    PE_WASI_FST_MTIM),
                    PE_WASI_ENOTCAPABLE);
   /* and the rights cannot be given back */
-  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(
-                       t->w, fd, base | PE_WASI_RIGHT_FD_WRITE, 0),
+  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(t->w, fd,
+                                                                  base | PE_WASI_RIGHT_FD_WRITE, 0),
                    PE_WASI_ENOTCAPABLE);
 
   /* every mutation by path */
   assert_int_equal(tw_open_simple(t, TW_RO, "new", PE_WASI_O_CREAT, &fd), PE_WASI_ENOTCAPABLE);
-  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", PE_WASI_O_TRUNC, &fd),
-                   PE_WASI_ENOTCAPABLE);
-  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", PE_WASI_O_CREAT, &fd),
-                   PE_WASI_ENOTCAPABLE);
+  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", PE_WASI_O_TRUNC, &fd), PE_WASI_ENOTCAPABLE);
+  assert_int_equal(tw_open_simple(t, TW_RO, "data.txt", PE_WASI_O_CREAT, &fd), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_mkdir(t, TW_RO, "new"), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_rmdir(t, TW_RO, "sub"), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_unlink(t, TW_RO, "data.txt"), PE_WASI_ENOTCAPABLE);
@@ -124,8 +122,7 @@ static void test_descriptor_rights(void **state) {
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_filestat_get(t->w, fd, fs), PE_WASI_ENOTCAPABLE);
   uint32_t bufp = tw_alloc(t, 8), iov = tw_iov(t, bufp, 8);
   /* pread needs FD_SEEK as well */
-  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_pread(t->w, fd, iov, 1, 0, n),
-                   PE_WASI_ENOTCAPABLE);
+  assert_int_equal(Z_wasi_snapshot_preview1Z_fd_pread(t->w, fd, iov, 1, 0, n), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_read(t, fd, 64, buf), 0);
   assert_string_equal(buf, "hello world");
   /* write only: the file really is open write-only */
@@ -175,8 +172,7 @@ static void test_set_rights_only_drops(void **state) {
                        t->w, TW_SB, base & ~PE_WASI_RIGHT_PATH_FILESTAT_SET_SIZE,
                        inh & ~PE_WASI_RIGHT_FD_WRITE),
                    0);
-  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", PE_WASI_O_TRUNC, &fd),
-                   PE_WASI_ENOTCAPABLE);
+  assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", PE_WASI_O_TRUNC, &fd), PE_WASI_ENOTCAPABLE);
   assert_int_equal(tw_open_simple(t, TW_SB, "file.txt", 0, &fd), 0);
   assert_int_equal(tw_write(t, fd, "x", NULL), PE_WASI_ENOTCAPABLE);
   assert_int_equal(Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(
@@ -209,8 +205,8 @@ static void test_inheriting_masks_children(void **state) {
   assert_int_equal(tw_stat(t, dfd, 0, "nested.txt", &type, NULL), PE_WASI_ENOTCAPABLE);
   /* a child directory cannot widen what its parent may hand out */
   uint32_t sub;
-  assert_int_equal(tw_open(t, dfd, 0, ".", PE_WASI_O_DIRECTORY, TW_ALL_RIGHTS & ~PE_WASI_RIGHTS_NEED_WRITE,
-                           TW_ALL_RIGHTS, 0, &sub),
+  assert_int_equal(tw_open(t, dfd, 0, ".", PE_WASI_O_DIRECTORY,
+                           TW_ALL_RIGHTS & ~PE_WASI_RIGHTS_NEED_WRITE, TW_ALL_RIGHTS, 0, &sub),
                    0);
   assert_int_equal(tw_fdstat(t, sub, NULL, NULL, &base, &inh), 0);
   assert_int_equal(base, 0); /* FD_READ is not a directory right */
@@ -228,11 +224,11 @@ static void test_preopen_rights_match_expectations(void **state) {
       PE_WASI_RIGHT_PATH_REMOVE_DIRECTORY | PE_WASI_RIGHT_PATH_UNLINK_FILE |
       PE_WASI_RIGHT_PATH_FILESTAT_GET | PE_WASI_RIGHT_PATH_FILESTAT_SET_TIMES |
       PE_WASI_RIGHT_FD_FILESTAT_GET | PE_WASI_RIGHT_FD_FILESTAT_SET_TIMES;
-  const uint64_t dir_inh =
-      dir_base | PE_WASI_RIGHT_FD_DATASYNC | PE_WASI_RIGHT_FD_READ | PE_WASI_RIGHT_FD_SEEK |
-      PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS | PE_WASI_RIGHT_FD_SYNC | PE_WASI_RIGHT_FD_TELL |
-      PE_WASI_RIGHT_FD_WRITE | PE_WASI_RIGHT_FD_ADVISE | PE_WASI_RIGHT_FD_ALLOCATE |
-      PE_WASI_RIGHT_FD_FILESTAT_SET_SIZE | PE_WASI_RIGHT_POLL_FD_READWRITE;
+  const uint64_t dir_inh = dir_base | PE_WASI_RIGHT_FD_DATASYNC | PE_WASI_RIGHT_FD_READ |
+                           PE_WASI_RIGHT_FD_SEEK | PE_WASI_RIGHT_FD_FDSTAT_SET_FLAGS |
+                           PE_WASI_RIGHT_FD_SYNC | PE_WASI_RIGHT_FD_TELL | PE_WASI_RIGHT_FD_WRITE |
+                           PE_WASI_RIGHT_FD_ADVISE | PE_WASI_RIGHT_FD_ALLOCATE |
+                           PE_WASI_RIGHT_FD_FILESTAT_SET_SIZE | PE_WASI_RIGHT_POLL_FD_READWRITE;
   uint64_t base = 0, inh = 0;
   uint8_t type;
   uint16_t flags;

@@ -40,7 +40,7 @@ typedef enum pe_jws_family {
 } pe_jws_family;
 
 typedef struct pe_jws_alg {
-  const char *name;  /* "RS256" ... as in a JWS header */
+  const char *name; /* "RS256" ... as in a JWS header */
   pe_jws_family family;
   const char *md;    /* digest name for OpenSSL; NULL for EdDSA */
   const char *group; /* EC: the curve's OpenSSL group name */

@@ -92,8 +92,8 @@ static EVP_PKEY *load_pem(const uint8_t *key, size_t n, bool *priv, char *err, s
   if (!strcmp(label, "PUBLIC KEY")) {
     pk = PEM_read_bio_PUBKEY_ex(bio, NULL, refuse_password, NULL, NULL, NULL);
   } else if (!strcmp(label, "RSA PUBLIC KEY")) {
-    OSSL_DECODER_CTX *d = OSSL_DECODER_CTX_new_for_pkey(&pk, "PEM", NULL, "RSA",
-                                                        EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+    OSSL_DECODER_CTX *d =
+        OSSL_DECODER_CTX_new_for_pkey(&pk, "PEM", NULL, "RSA", EVP_PKEY_PUBLIC_KEY, NULL, NULL);
     const unsigned char *data = key;
     size_t len = n;
     if (d && OSSL_DECODER_from_data(d, &data, &len) != 1) {
@@ -114,8 +114,10 @@ static EVP_PKEY *load_pem(const uint8_t *key, size_t n, bool *priv, char *err, s
     BIO_free(bio);
     return NULL;
   } else {
-    snprintf(err, errlen, "unsupported PEM block '%s' (expected PUBLIC KEY, RSA PUBLIC KEY, "
-                          "CERTIFICATE or PRIVATE KEY)", label);
+    snprintf(err, errlen,
+             "unsupported PEM block '%s' (expected PUBLIC KEY, RSA PUBLIC KEY, "
+             "CERTIFICATE or PRIVATE KEY)",
+             label);
     BIO_free(bio);
     return NULL;
   }
@@ -198,8 +200,7 @@ static EVP_PKEY *jwk_ec(pe_hc_reader *r, char *err, size_t errlen) {
     memcpy(pub + 1, x, c);
     memcpy(pub + 1 + c, y, c);
     OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curves[i].group,
-                                         0),
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)ec_curves[i].group, 0),
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + 2 * c),
         OSSL_PARAM_construct_end(),
     };
@@ -219,8 +220,10 @@ static EVP_PKEY *jwk_okp(pe_hc_reader *r, char *err, size_t errlen) {
   }
   const char *type = NULL;
   size_t want = 0;
-  if (ncrv == 7 && !memcmp(crv, "Ed25519", 7)) type = "ED25519", want = 32;
-  else if (ncrv == 5 && !memcmp(crv, "Ed448", 5)) type = "ED448", want = 57;
+  if (ncrv == 7 && !memcmp(crv, "Ed25519", 7))
+    type = "ED25519", want = 32;
+  else if (ncrv == 5 && !memcmp(crv, "Ed448", 5))
+    type = "ED448", want = 57;
   if (!type) {
     snprintf(err, errlen, "unsupported OKP curve '%.*s' (Ed25519, Ed448)",
              (int)(ncrv > 32 ? 32 : ncrv), (const char *)crv);
@@ -247,8 +250,8 @@ static EVP_PKEY *load_jwk(const uint8_t *key, size_t n, char *err, size_t errlen
   if (nkty == 3 && !memcmp(kty, "RSA", 3)) return jwk_rsa(&r, err, errlen);
   if (nkty == 2 && !memcmp(kty, "EC", 2)) return jwk_ec(&r, err, errlen);
   if (nkty == 3 && !memcmp(kty, "OKP", 3)) return jwk_okp(&r, err, errlen);
-  snprintf(err, errlen, "unsupported JWK kty '%.*s' (RSA, EC, OKP)",
-           (int)(nkty > 16 ? 16 : nkty), (const char *)kty);
+  snprintf(err, errlen, "unsupported JWK kty '%.*s' (RSA, EC, OKP)", (int)(nkty > 16 ? 16 : nkty),
+           (const char *)kty);
   return NULL;
 }
 
@@ -264,10 +267,14 @@ EVP_PKEY *pe_jws_key_load(const char *fmt, const uint8_t *key, size_t n, bool *h
                           char *err, size_t errlen) {
   EVP_PKEY *pk = NULL;
   *has_private = false;
-  if (n > INT32_MAX) snprintf(err, errlen, "key too large");
-  else if (!strcmp(fmt, "pem")) pk = load_pem(key, n, has_private, err, errlen);
-  else if (!strcmp(fmt, "jwk")) pk = load_jwk(key, n, err, errlen);
-  else snprintf(err, errlen, "unknown key format '%.16s' (pem, jwk)", fmt);
+  if (n > INT32_MAX)
+    snprintf(err, errlen, "key too large");
+  else if (!strcmp(fmt, "pem"))
+    pk = load_pem(key, n, has_private, err, errlen);
+  else if (!strcmp(fmt, "jwk"))
+    pk = load_jwk(key, n, err, errlen);
+  else
+    snprintf(err, errlen, "unknown key format '%.16s' (pem, jwk)", fmt);
   if (pk) {
     int id = EVP_PKEY_get_base_id(pk);
     if (id != EVP_PKEY_RSA && id != EVP_PKEY_RSA_PSS && id != EVP_PKEY_EC &&

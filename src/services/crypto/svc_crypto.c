@@ -75,9 +75,8 @@ static bool key_id(const char *fmt, const uint8_t *key, size_t n, uint8_t id[32]
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   unsigned int len = 0;
   bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-            EVP_DigestUpdate(md, fmt, strlen(fmt) + 1) == 1 &&
-            EVP_DigestUpdate(md, key, n) == 1 && EVP_DigestFinal_ex(md, id, &len) == 1 &&
-            len == 32;
+            EVP_DigestUpdate(md, fmt, strlen(fmt) + 1) == 1 && EVP_DigestUpdate(md, key, n) == 1 &&
+            EVP_DigestFinal_ex(md, id, &len) == 1 && len == 32;
   EVP_MD_CTX_free(md);
   return ok;
 }
@@ -130,8 +129,7 @@ static EVP_PKEY *read_key(pe_svc_request *rq, const char *op, pe_hc_reader *r,
   const uint8_t *name, *fmt, *key;
   size_t nname, nfmt, nkey;
   char fmts[8], err[512];
-  if (!pe_hc_blob(r, &name, &nname) || !pe_hc_blob(r, &fmt, &nfmt) ||
-      !pe_hc_blob(r, &key, &nkey)) {
+  if (!pe_hc_blob(r, &name, &nname) || !pe_hc_blob(r, &fmt, &nfmt) || !pe_hc_blob(r, &key, &nkey)) {
     pe_hc_error(out, PE_HC_INVALID, "crypto.%s: expected blobs alg, key format, key, ...", op);
     return NULL;
   }
@@ -174,8 +172,10 @@ static bool read_input(const char *op, pe_hc_reader *r, const uint8_t **msg, siz
     return false;
   }
   if (*n > MAX_SIGNING_INPUT) {
-    pe_hc_error(out, PE_HC_LIMIT, "crypto.%s: the signing input is %zu bytes, more than the %u "
-                "allowed", op, *n, MAX_SIGNING_INPUT);
+    pe_hc_error(out, PE_HC_LIMIT,
+                "crypto.%s: the signing input is %zu bytes, more than the %u "
+                "allowed",
+                op, *n, MAX_SIGNING_INPUT);
     return false;
   }
   return true;
@@ -199,7 +199,8 @@ static void op_verify(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
     } else {
       int v = nsig > MAX_SIG_BYTES ? 0
                                    : pe_jws_verify(alg, k, msg, nmsg, sig, nsig, err, sizeof err);
-      if (v < 0) pe_hc_error(out, PE_HC_BACKEND, "crypto.verify: %s", err);
+      if (v < 0)
+        pe_hc_error(out, PE_HC_BACKEND, "crypto.verify: %s", err);
       else if (!pe_hc_ok(out) || !pe_hc_put_u64(out, (uint64_t)v))
         pe_hc_error(out, PE_HC_BACKEND, "out of memory");
     }
@@ -237,7 +238,10 @@ static void op_sign(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *out
 
 void pe_svc_crypto_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
                         pe_buf *out) {
-  if (!strcmp(op, "verify")) op_verify(rq, in, n, out);
-  else if (!strcmp(op, "sign")) op_sign(rq, in, n, out);
-  else pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named 'crypto.%.100s'", op);
+  if (!strcmp(op, "verify"))
+    op_verify(rq, in, n, out);
+  else if (!strcmp(op, "sign"))
+    op_sign(rq, in, n, out);
+  else
+    pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named 'crypto.%.100s'", op);
 }

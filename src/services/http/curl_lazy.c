@@ -15,14 +15,14 @@ static bool loaded;
 static char load_error[256];
 
 /* dlsym returns void *; the table's members are function pointers. */
-#define RESOLVE(field, name)                                                   \
-  do {                                                                         \
-    void *sym_ = dlsym(lib, name);                                             \
-    if (!sym_) {                                                               \
-      snprintf(load_error, sizeof load_error, "libcurl lacks %s", name);      \
-      return;                                                                  \
-    }                                                                          \
-    memcpy(&pe_curl.field, &sym_, sizeof sym_);                                \
+#define RESOLVE(field, name)                                             \
+  do {                                                                   \
+    void *sym_ = dlsym(lib, name);                                       \
+    if (!sym_) {                                                         \
+      snprintf(load_error, sizeof load_error, "libcurl lacks %s", name); \
+      return;                                                            \
+    }                                                                    \
+    memcpy(&pe_curl.field, &sym_, sizeof sym_);                          \
   } while (0)
 
 static void load(void) {

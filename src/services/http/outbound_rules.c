@@ -15,18 +15,18 @@
 
 #include "outbound_rules.h"
 
-#define FAIL(...)                         \
-  do {                                    \
-    snprintf(err, errlen, __VA_ARGS__);   \
-    return false;                         \
+#define FAIL(...)                       \
+  do {                                  \
+    snprintf(err, errlen, __VA_ARGS__); \
+    return false;                       \
   } while (0)
 
 uint16_t pe_ob_default_port(const char *scheme) {
   static const struct {
     const char *scheme;
     uint16_t port;
-  } known[] = {{"http", 80},     {"https", 443}, {"postgres", 5432},
-               {"mysql", 3306},  {"redis", 6379}, {"mqtt", 1883}};
+  } known[] = {{"http", 80},    {"https", 443},  {"postgres", 5432},
+               {"mysql", 3306}, {"redis", 6379}, {"mqtt", 1883}};
   for (size_t i = 0; i < sizeof known / sizeof *known; i++)
     if (!strcmp(scheme, known[i].scheme)) return known[i].port;
   return 0;
@@ -114,8 +114,10 @@ static bool parse_port(const char *p, size_t n, const char *scheme, pe_outbound_
   if (n == 0) {
     uint16_t d = r->any_scheme ? 0 : pe_ob_default_port(scheme);
     if (!d)
-      FAIL("'%s': no port was given and the scheme '%s' has no default port (add one, e.g. "
-           "':443' or ':*')", text, scheme);
+      FAIL(
+          "'%s': no port was given and the scheme '%s' has no default port (add one, e.g. "
+          "':443' or ':*')",
+          text, scheme);
     r->port_lo = r->port_hi = d;
     return true;
   }
@@ -132,18 +134,22 @@ static bool parse_port(const char *p, size_t n, const char *scheme, pe_outbound_
     }
   if (dots) {
     uint16_t a, b;
-    if (!parse_u16(p, (size_t)(dots - p), &a) || !parse_u16(dots + 2, n - (size_t)(dots - p) - 2, &b))
+    if (!parse_u16(p, (size_t)(dots - p), &a) ||
+        !parse_u16(dots + 2, n - (size_t)(dots - p) - 2, &b))
       FAIL("'%s': port range '%.*s' must be two numbers from 0 to 65535, as in 8000..8010", text,
            (int)n, p);
     if (b <= a)
-      FAIL("'%s': port range '%.*s' is empty (the end is excluded, as in Spin: 8000..8010 is "
-           "8000 to 8009)", text, (int)n, p);
+      FAIL(
+          "'%s': port range '%.*s' is empty (the end is excluded, as in Spin: 8000..8010 is "
+          "8000 to 8009)",
+          text, (int)n, p);
     r->port_lo = a;
     r->port_hi = (uint16_t)(b - 1);
     return true;
   }
   uint16_t v;
-  if (!parse_u16(p, n, &v)) FAIL("'%s': port '%.*s' is not a number from 0 to 65535", text, (int)n, p);
+  if (!parse_u16(p, n, &v))
+    FAIL("'%s': port '%.*s' is not a number from 0 to 65535", text, (int)n, p);
   r->port_lo = r->port_hi = v;
   return true;
 }
@@ -201,7 +207,8 @@ static bool parse_host(const char *h, size_t n, pe_outbound_rule *r, const char 
     r->host_kind = PE_OB_HOST_SUBDOMAIN;
     return true;
   }
-  if (strchr(host, '*')) FAIL("'%s': wildcards are allowed only as subdomains ('*.example.com')", text);
+  if (strchr(host, '*'))
+    FAIL("'%s': wildcards are allowed only as subdomains ('*.example.com')", text);
   if (!valid_name(host)) FAIL("'%s': '%s' is not a valid host name", text, host);
   snprintf(r->host, sizeof r->host, "%s", host);
   r->host_kind = PE_OB_HOST_NAME;
@@ -215,8 +222,9 @@ bool pe_outbound_rule_parse(const char *text, const char *shown, pe_outbound_rul
   size_t n = strlen(text);
   trim(&s, &n);
   if (n == 18 && !memcmp(s, "insecure:allow-all", 18))
-    FAIL("'insecure:allow-all' is not allowed: use '*://*:*' if you really want to allow all "
-         "outbound traffic");
+    FAIL(
+        "'insecure:allow-all' is not allowed: use '*://*:*' if you really want to allow all "
+        "outbound traffic");
   const char *sep = NULL;
   for (size_t i = 0; i + 3 <= n; i++)
     if (!memcmp(s + i, "://", 3)) {
@@ -225,8 +233,10 @@ bool pe_outbound_rule_parse(const char *text, const char *shown, pe_outbound_rul
     }
   if (!sep) {
     if (n <= 1)
-      FAIL("'%s' is not an allowed outbound host: use <scheme>://<host>[:<port>], with '*' "
-           "wildcards allowed in each part ('*://*:*' allows everything)", text);
+      FAIL(
+          "'%s' is not an allowed outbound host: use <scheme>://<host>[:<port>], with '*' "
+          "wildcards allowed in each part ('*://*:*' allows everything)",
+          text);
     FAIL("'%s' does not contain a scheme (e.g. 'http://' or '*://')", text);
   }
   size_t sl = (size_t)(sep - s);
@@ -248,7 +258,8 @@ bool pe_outbound_rule_parse(const char *text, const char *shown, pe_outbound_rul
     const char *close = memchr(rest, ']', (size_t)(end - rest));
     if (!close) FAIL("'%s': unclosed '[' in the host", text);
     host_end = close + 1;
-    if (host_end < end && *host_end == ':') port = host_end + 1;
+    if (host_end < end && *host_end == ':')
+      port = host_end + 1;
     else if (host_end < end && !(host_end + 1 == end && *host_end == '/'))
       FAIL("'%s' has a path but is not allowed to", text);
   } else {
@@ -305,8 +316,10 @@ bool pe_outbound_url_parse(const char *url, size_t len, pe_outbound_url *u, char
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)url[i];
     if (c <= 0x20 || c >= 0x7f)
-      FAIL("the URL contains a space, a control character or a non-ASCII byte (at offset %zu); "
-           "percent-encode it", i);
+      FAIL(
+          "the URL contains a space, a control character or a non-ASCII byte (at offset %zu); "
+          "percent-encode it",
+          i);
     if (c == '\\') FAIL("the URL contains a backslash");
   }
   const char *end = url + len, *p = url;
@@ -318,10 +331,13 @@ bool pe_outbound_url_parse(const char *url, size_t len, pe_outbound_url *u, char
     snprintf(u->scheme, sizeof u->scheme, "http");
   } else {
     const char *q = p;
-    if (!isalpha((unsigned char)*q)) FAIL("the URL has no scheme (it should start with http:// or https://, or be a path such as /api)");
+    if (!isalpha((unsigned char)*q))
+      FAIL(
+          "the URL has no scheme (it should start with http:// or https://, or be a path such as /api)");
     while (q < end && (isalnum((unsigned char)*q) || *q == '+' || *q == '-' || *q == '.')) q++;
     if ((size_t)(end - q) < 3 || memcmp(q, "://", 3) != 0)
-      FAIL("the URL has no scheme (it should start with http:// or https://, or be a path such as /api)");
+      FAIL(
+          "the URL has no scheme (it should start with http:// or https://, or be a path such as /api)");
     if ((size_t)(q - p) >= sizeof u->scheme) FAIL("the URL's scheme is too long");
     memcpy(u->scheme, p, (size_t)(q - p));
     lower(u->scheme);
@@ -379,7 +395,8 @@ bool pe_outbound_url_parse(const char *url, size_t len, pe_outbound_url *u, char
     }
     if (port) {
       if (!parse_u16(port, (size_t)(auth_end - port), &u->port) || u->port == 0)
-        FAIL("the URL's port '%.*s' is not a number from 1 to 65535", (int)(auth_end - port > 16 ? 16 : auth_end - port), port);
+        FAIL("the URL's port '%.*s' is not a number from 1 to 65535",
+             (int)(auth_end - port > 16 ? 16 : auth_end - port), port);
       u->port_given = true;
     } else {
       u->port = pe_ob_default_port(u->scheme);

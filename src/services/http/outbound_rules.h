@@ -80,12 +80,12 @@ bool pe_outbound_rules_add(pe_outbound_rules *rs, const char *text, const char *
 void pe_outbound_rules_free(pe_outbound_rules *rs);
 
 typedef struct pe_outbound_url {
-  bool relative;  /* "/path": a request to the app itself (`self`) */
-  char scheme[16]; /* lower-case; "http" for relative URLs */
+  bool relative;                 /* "/path": a request to the app itself (`self`) */
+  char scheme[16];               /* lower-case; "http" for relative URLs */
   char host[PE_OB_MAX_HOST + 1]; /* lower-case; IPv6 without brackets */
   bool host_is_ip;
   pe_ob_addr ip;
-  uint16_t port;  /* the effective port: given, else the scheme's default */
+  uint16_t port; /* the effective port: given, else the scheme's default */
   bool port_given;
   char target[PE_OB_MAX_TARGET + 1]; /* path and query, never empty; no fragment */
 } pe_outbound_url;

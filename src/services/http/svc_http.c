@@ -40,7 +40,7 @@ typedef struct comp_rules {
 typedef struct http_state {
   comp_rules *c;
   size_t n;
-  char *ca_file;        /* CURL_CA_BUNDLE or SSL_CERT_FILE from pyedge's environment */
+  char *ca_file;         /* CURL_CA_BUNDLE or SSL_CERT_FILE from pyedge's environment */
   char self_origin[300]; /* "http://127.0.0.1:3000", or "" */
 } http_state;
 
@@ -52,9 +52,7 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static bool is_tchar(unsigned char c) {
-  return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
+static bool is_tchar(unsigned char c) { return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c)); }
 
 static bool token(const char *p, size_t n) {
   if (n == 0) return false;
@@ -64,10 +62,18 @@ static bool token(const char *p, size_t n) {
 }
 
 bool pe_ob_hop_by_hop(const char *name, size_t len) {
-  static const char *const names[] = {"connection", "keep-alive", "proxy-connection",
-                                      "proxy-authenticate", "proxy-authorization",
-                                      "transfer-encoding", "te", "trailer", "upgrade",
-                                      "http2-settings", "host", NULL};
+  static const char *const names[] = {"connection",
+                                      "keep-alive",
+                                      "proxy-connection",
+                                      "proxy-authenticate",
+                                      "proxy-authorization",
+                                      "transfer-encoding",
+                                      "te",
+                                      "trailer",
+                                      "upgrade",
+                                      "http2-settings",
+                                      "host",
+                                      NULL};
   for (const char *const *n = names; *n; n++)
     if (strlen(*n) == len && !strncasecmp(*n, name, len)) return true;
   return false;
@@ -165,8 +171,10 @@ static void set_self(http_state *st, const char *listen) {
   memcpy(host, listen, hl);
   host[hl] = 0;
   const char *h = host;
-  if (!strcmp(h, "0.0.0.0") || !*h) h = "127.0.0.1";
-  else if (!strcmp(h, "[::]") || !strcmp(h, "::")) h = "[::1]";
+  if (!strcmp(h, "0.0.0.0") || !*h)
+    h = "127.0.0.1";
+  else if (!strcmp(h, "[::]") || !strcmp(h, "::"))
+    h = "[::1]";
   snprintf(st->self_origin, sizeof st->self_origin, "http://%s:%s", h, colon + 1);
 }
 
@@ -214,8 +222,10 @@ bool pe_svc_http_open(pe_services *s, char *err, size_t errlen) {
       }
       for (int sch = 0; sch < 2; sch++) {
         char rule[600];
-        if (strstr(h, "://")) snprintf(rule, sizeof rule, "%s", h);
-        else snprintf(rule, sizeof rule, "%s://%s", sch ? "https" : "http", h);
+        if (strstr(h, "://"))
+          snprintf(rule, sizeof rule, "%s", h);
+        else
+          snprintf(rule, sizeof rule, "%s://%s", sch ? "https" : "http", h);
         if (!add_rule(s, &cr->rules, c, rule, "allowed_http_hosts", err, errlen)) return false;
         if (strstr(h, "://")) break;
       }
@@ -315,8 +325,10 @@ static bool add_curl_header(struct curl_slist **l, const char *name, size_t nl, 
   size_t len = nl + vl + 3;
   char *line = malloc(len);
   if (!line) return false;
-  if (vl) snprintf(line, len, "%.*s: %.*s", (int)nl, name, (int)vl, value);
-  else snprintf(line, len, "%.*s;", (int)nl, name);
+  if (vl)
+    snprintf(line, len, "%.*s: %.*s", (int)nl, name, (int)vl, value);
+  else
+    snprintf(line, len, "%.*s;", (int)nl, name);
   bool ok = append_line(l, line);
   free(line);
   return ok;
@@ -332,8 +344,8 @@ typedef struct transfer_plan {
 /* The guest's headers as curl sends them (hop-by-hop ones and those curl
  * writes itself left out; curl's own defaults removed with "Name:"), and
  * the pinned address, if any. False when out of memory. */
-static bool curl_lists(const ob_request *req, const transfer_plan *plan,
-                       struct curl_slist **hdrs, struct curl_slist **resolve) {
+static bool curl_lists(const ob_request *req, const transfer_plan *plan, struct curl_slist **hdrs,
+                       struct curl_slist **resolve) {
   bool ok = true, has_accept = false, has_ctype = false;
   for (size_t i = 0; ok && i < req->nh; i++) {
     const ob_header *x = &req->h[i];
@@ -538,8 +550,10 @@ static void deny(pe_svc_request *rq, const pe_outbound_rules *rs, const char *sh
   pe_svc_vars_redact(rq->app, msg);
   pe_hc_error(out, PE_HC_DENIED, "%s", msg);
   char line[2300];
-  snprintf(line, sizeof line, "pyedge: %s: outbound request to '%s' denied: not in "
-           "allowed_outbound_hosts (to allow it, add \"%s\")\n", id, shown_url, suggest);
+  snprintf(line, sizeof line,
+           "pyedge: %s: outbound request to '%s' denied: not in "
+           "allowed_outbound_hosts (to allow it, add \"%s\")\n",
+           id, shown_url, suggest);
   pe_svc_vars_redact(rq->app, line);
   fputs(line, stderr);
 }
@@ -576,7 +590,8 @@ static bool read_request(const uint8_t *in, size_t n, ob_request *req, const uin
   uint64_t nh;
   if (!pe_hc_blob(&r, &m, &ml) || !pe_hc_blob(&r, url, url_len) || !pe_hc_u64(&r, timeout_ms) ||
       !pe_hc_u64(&r, &nh)) {
-    snprintf(msg, msglen, "http.send takes [method, url, timeout_ms, header count, "
+    snprintf(msg, msglen,
+             "http.send takes [method, url, timeout_ms, header count, "
              "(name, value)..., body]");
     return false;
   }
@@ -609,8 +624,10 @@ static bool read_request(const uint8_t *in, size_t n, ob_request *req, const uin
     }
     for (size_t k = 0; k < hvl; k++)
       if ((hv[k] < 0x20 && hv[k] != '\t') || hv[k] == 0x7f) {
-        snprintf(msg, msglen, "the value of header '%.*s' contains a control character (CR, LF, "
-                 "NUL...)", (int)hnl, hn);
+        snprintf(msg, msglen,
+                 "the value of header '%.*s' contains a control character (CR, LF, "
+                 "NUL...)",
+                 (int)hnl, hn);
         return false;
       }
     req->h[req->nh++] = (ob_header){(const char *)hn, (const char *)hv, hnl, hvl};
@@ -642,8 +659,7 @@ static bool parse_and_allow(pe_svc_request *rq, const uint8_t *url_p, size_t url
   http_state *st = rq->app->http;
   char msg[1024], scheme[16];
   if (unsupported_scheme(url_p, url_len, scheme, sizeof scheme)) {
-    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)",
-             scheme);
+    snprintf(msg, sizeof msg, "the URL scheme '%s' is not supported (only http and https)", scheme);
     fail(rq, out, PE_HC_INVALID, shown, msg);
     return false;
   }
@@ -674,13 +690,14 @@ static bool internal_component(const pe_outbound_url *u, char id[PE_OB_MAX_HOST 
 /* Where the transfer goes (the app itself for a relative URL) and how long
  * it may take: 30 s, or the guest's shorter timeout, never past the inbound
  * request's deadline. False with *code and msg set. */
-static bool plan_transfer(const http_state *st, const pe_svc_request *rq,
-                          const pe_outbound_url *u, uint64_t guest_timeout, transfer_plan *plan,
-                          pe_hc_status *code, char *msg, size_t msglen) {
+static bool plan_transfer(const http_state *st, const pe_svc_request *rq, const pe_outbound_url *u,
+                          uint64_t guest_timeout, transfer_plan *plan, pe_hc_status *code,
+                          char *msg, size_t msglen) {
   if (u->relative) {
     if (!st->self_origin[0]) {
       *code = PE_HC_BACKEND;
-      snprintf(msg, msglen, "the app's own address is not known (relative URLs need `pyedge "
+      snprintf(msg, msglen,
+               "the app's own address is not known (relative URLs need `pyedge "
                "up --listen HOST:PORT` with a fixed port)");
       return false;
     }
@@ -724,7 +741,8 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
   show_url(url_p, url_len, shown, sizeof shown);
   pe_svc_vars_redact(rq->app, shown);
   if (rq->outbound_calls >= PE_OB_MAX_CALLS) {
-    fail(rq, out, PE_HC_LIMIT, shown, "this request already made the maximum of 64 outbound "
+    fail(rq, out, PE_HC_LIMIT, shown,
+         "this request already made the maximum of 64 outbound "
          "requests");
     return;
   }
@@ -743,8 +761,10 @@ static void http_send(pe_svc_request *rq, const uint8_t *in, size_t n, pe_buf *o
                   ? pe_svc_http_chain(rq, &req, id, &resp, &code, msg, sizeof msg)
                   : plan_transfer(st, rq, u, guest_timeout, plan, &code, msg, sizeof msg) &&
                         do_transfer(st, &req, plan, &resp, &code, msg, sizeof msg);
-    if (!ok) fail(rq, out, code, shown, msg);
-    else if (!write_reply(out, &resp)) pe_hc_error(out, PE_HC_BACKEND, "out of memory");
+    if (!ok)
+      fail(rq, out, code, shown, msg);
+    else if (!write_reply(out, &resp))
+      pe_hc_error(out, PE_HC_BACKEND, "out of memory");
   }
   ob_response_free(&resp);
   free(u);

@@ -43,8 +43,7 @@
 
 bool pe_svc_http_open(pe_services *s, char *err, size_t errlen);
 void pe_svc_http_close(pe_services *s);
-void pe_svc_http_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
-                      pe_buf *out);
+void pe_svc_http_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n, pe_buf *out);
 
 /* --- shared by svc_http.c and svc_http_chain.c ------------------------------ */
 
@@ -72,15 +71,15 @@ typedef struct ob_response {
 void ob_response_free(ob_response *r);
 /* False only when out of memory. A name holding a NUL drops the header,
  * NULs in a value become spaces (RFC 9110 5.5). */
-PE_MUST_CHECK bool ob_response_add_header(ob_response *r, const char *name, size_t nl, const char *value,
-                            size_t vl);
+PE_MUST_CHECK bool ob_response_add_header(ob_response *r, const char *name, size_t nl,
+                                          const char *value, size_t vl);
 
 /* Headers a client must not forward (hop-by-hop ones, and host). */
 bool pe_ob_hop_by_hop(const char *name, size_t len);
 
 /* Runs req on component `id` of the same app. On false, *st and msg say why
  * (the message has no secret: the caller redacts anyway). */
-bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id,
-                       ob_response *resp, pe_hc_status *st, char *msg, size_t msglen);
+bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id, ob_response *resp,
+                       pe_hc_status *st, char *msg, size_t msglen);
 
 #endif /* PE_SVC_HTTP_H */

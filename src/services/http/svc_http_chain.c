@@ -58,8 +58,8 @@ static bool take_response(const pe_buf *out, ob_response *resp, pe_hc_status *st
   resp->status = r.status;
   bool ok = true;
   for (size_t i = 0; ok && i < r.n_headers; i++)
-    ok = ob_response_add_header(resp, r.headers[i].name, r.headers[i].name_len,
-                                r.headers[i].value, r.headers[i].value_len);
+    ok = ob_response_add_header(resp, r.headers[i].name, r.headers[i].name_len, r.headers[i].value,
+                                r.headers[i].value_len);
   if (ok && r.body_len > PE_OB_MAX_RESPONSE) {
     pe_abi_response_free(&r);
     *st = PE_HC_LIMIT;
@@ -96,15 +96,18 @@ static bool run_callee(pe_svc_request *rq, const pe_manifest_component *mc,
   switch (cs) {
     case PE_CHAIN_NO_COMPONENT:
       *st = PE_HC_NOT_FOUND;
-      snprintf(msg, msglen, "service chaining: component '%s' is not served by this app (no "
-               "trigger uses it)", mc->id);
+      snprintf(msg, msglen,
+               "service chaining: component '%s' is not served by this app (no "
+               "trigger uses it)",
+               mc->id);
       break;
     case PE_CHAIN_NO_MEMORY:
       *st = PE_HC_LIMIT;
       snprintf(msg, msglen,
                "service chaining: '%s' was not started: the calls of this chain already hold "
                "the memory one request may use (--max-instance-memory); a chain shares one "
-               "budget", mc->id);
+               "budget",
+               mc->id);
       break;
     case PE_CHAIN_TIMEOUT:
     case PE_CHAIN_FAILED:
@@ -116,16 +119,14 @@ static bool run_callee(pe_svc_request *rq, const pe_manifest_component *mc,
         snprintf(msg, msglen, "out of memory");
       }
       break;
-    case PE_CHAIN_OK:
-      ok = take_response(&out, resp, st, msg, msglen);
-      break;
+    case PE_CHAIN_OK: ok = take_response(&out, resp, st, msg, msglen); break;
   }
   pe_buf_free(&out);
   return ok;
 }
 
-bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id,
-                       ob_response *resp, pe_hc_status *st, char *msg, size_t msglen) {
+bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id, ob_response *resp,
+                       pe_hc_status *st, char *msg, size_t msglen) {
   pe_services *s = rq->app;
   const pe_manifest_component *mc = strchr(id, '.') ? NULL : pe_manifest_component_by_id(s->m, id);
   if (!mc || !s->chain) {
@@ -136,12 +137,14 @@ bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id
   }
   if (rq->chain_depth >= PE_OB_MAX_CHAIN_DEPTH) {
     *st = PE_HC_LIMIT;
-    snprintf(msg, msglen, "service chaining is nested more than %u deep (a component calling "
-             "itself without end?)", PE_OB_MAX_CHAIN_DEPTH);
+    snprintf(msg, msglen,
+             "service chaining is nested more than %u deep (a component calling "
+             "itself without end?)",
+             PE_OB_MAX_CHAIN_DEPTH);
     return false;
   }
   pe_abi_header *hs = malloc((req->nh ? req->nh : 1) * sizeof *hs);
-  char (*lower)[257] = malloc((req->nh ? req->nh : 1) * sizeof *lower);
+  char(*lower)[257] = malloc((req->nh ? req->nh : 1) * sizeof *lower);
   pe_buf full_url = {0};
   char origin[PE_OB_MAX_HOST + 64];
   pe_outbound_url_origin(req->url, origin, sizeof origin);
@@ -154,9 +157,15 @@ bool pe_svc_http_chain(pe_svc_request *rq, const ob_request *req, const char *id
     return false;
   }
   const char *target = req->url->target;
-  pe_chain_request cr = {req->method,   target,        strlen(target),
-                         full_url.data, full_url.len,  hs,
-                         pass_headers(req, hs, lower), req->body,     req->body_len};
+  pe_chain_request cr = {req->method,
+                         target,
+                         strlen(target),
+                         full_url.data,
+                         full_url.len,
+                         hs,
+                         pass_headers(req, hs, lower),
+                         req->body,
+                         req->body_len};
   bool ok = run_callee(rq, mc, &cr, resp, st, msg, msglen);
   free(hs);
   free(lower);

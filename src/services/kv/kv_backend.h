@@ -70,9 +70,9 @@ pe_kv_backend *pe_kv_redis_open(const char *url, char *err, size_t errlen);
 /* redis://[[user]:password@]host[:port][/db] */
 typedef struct pe_redis_url {
   char *host;
-  int port; /* 6379 unless given */
+  int port;              /* 6379 unless given */
   char *user, *password; /* NULL when absent */
-  long db; /* 0 unless given */
+  long db;               /* 0 unless given */
 } pe_redis_url;
 
 bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errlen);

@@ -361,8 +361,8 @@ static pe_hc_status kv_del(pe_kv_backend *bb, const char *store, const uint8_t *
   return PE_HC_OK;
 }
 
-static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_t *key,
-                              size_t klen, bool *found, char *err, size_t errlen) {
+static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_t *key, size_t klen,
+                              bool *found, char *err, size_t errlen) {
   (void)store;
   kv_redis *b = (kv_redis *)bb;
   redisReply *r = run(b, "EXISTS", key, klen, NULL, 0, 2, err, errlen);

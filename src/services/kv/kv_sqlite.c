@@ -26,8 +26,9 @@ enum { ST_GET, ST_SET, ST_DEL, ST_EXISTS, ST_KEYS };
 
 static const char *const sql_text[] = {
     [ST_GET] = "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-    [ST_SET] = "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) "
-               "ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+    [ST_SET] =
+        "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
     [ST_DEL] = "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
     [ST_EXISTS] = "SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2",
     [ST_KEYS] = "SELECT key FROM spin_key_value WHERE store = ?1 ORDER BY key",
@@ -40,7 +41,8 @@ static sqlite3_stmt *begin(kv_sqlite *b, pe_sql_conn **conn, int which, const ch
   if (!c) return NULL;
   sqlite3_stmt *s = pe_sql_stmt(c, which, sql_text[which], err, errlen);
   if (s && (sqlite3_bind_text(s, 1, store, -1, SQLITE_STATIC) != SQLITE_OK ||
-            (key && sqlite3_bind_text(s, 2, (const char *)key, (int)klen, SQLITE_STATIC) != SQLITE_OK))) {
+            (key &&
+             sqlite3_bind_text(s, 2, (const char *)key, (int)klen, SQLITE_STATIC) != SQLITE_OK))) {
     snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
     s = NULL;
   }
@@ -55,7 +57,8 @@ static sqlite3_stmt *begin(kv_sqlite *b, pe_sql_conn **conn, int which, const ch
 static pe_hc_status finish(pe_sql_conn *c, sqlite3_stmt *s, int rc, char *err, size_t errlen) {
   pe_hc_status st = PE_HC_OK;
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    snprintf(err, errlen, "key-value store %s: %s", pe_sql_pool_path(c->pool), sqlite3_errmsg(c->db));
+    snprintf(err, errlen, "key-value store %s: %s", pe_sql_pool_path(c->pool),
+             sqlite3_errmsg(c->db));
     st = PE_HC_BACKEND;
   }
   sqlite3_reset(s);
@@ -104,8 +107,8 @@ static pe_hc_status kv_del(pe_kv_backend *bb, const char *store, const uint8_t *
   return finish(c, s, sqlite3_step(s), err, errlen);
 }
 
-static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_t *key,
-                              size_t klen, bool *found, char *err, size_t errlen) {
+static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_t *key, size_t klen,
+                              bool *found, char *err, size_t errlen) {
   kv_sqlite *b = (kv_sqlite *)bb;
   pe_sql_conn *c;
   sqlite3_stmt *s = begin(b, &c, ST_EXISTS, store, key, klen, err, errlen);

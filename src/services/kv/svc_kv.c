@@ -40,9 +40,7 @@ static void *kv_backend_open(const char *file, const char *url, char *why, size_
   return url ? pe_kv_redis_open(url, why, whylen) : pe_kv_sqlite_open(file, why, whylen);
 }
 
-static void kv_backend_free(void *b) {
-  ((pe_kv_backend *)b)->ops->free(b);
-}
+static void kv_backend_free(void *b) { ((pe_kv_backend *)b)->ops->free(b); }
 
 static const pe_svc_label_kind kv_kind = {
     .area = "kv",
@@ -69,8 +67,7 @@ static bool seed(const pe_svc_labels *L, const pe_services *s, char *err, size_t
   for (int i = 0; i < s->o.nkv_seed; i++) {
     const char *kv = s->o.kv_seed[i], *eq = strchr(kv, '=');
     size_t klen = eq ? (size_t)(eq - kv) : 0;
-    if (!eq || klen == 0 || klen > PE_KV_MAX_KEY ||
-        !pe_svc_utf8_valid((const uint8_t *)kv, klen)) {
+    if (!eq || klen == 0 || klen > PE_KV_MAX_KEY || !pe_svc_utf8_valid((const uint8_t *)kv, klen)) {
       snprintf(err, errlen, "--key-value '%s': expected KEY=VALUE with a key of 1 to %d bytes", kv,
                PE_KV_MAX_KEY);
       return false;
@@ -95,10 +92,10 @@ bool pe_svc_kv_open(pe_services *s, char *err, size_t errlen) {
   pe_runtime_config rc;
   if (!pe_runtime_config_load(s->o.runtime_config, &rc, err, errlen)) return false;
   pe_svc_labels *L = pe_svc_labels_new(&kv_kind, &rc, err, errlen);
-  bool ok = L &&
-            pe_svc_labels_grant(L, s, &rc, s->o.nkv_seed > 0 ? "(--key-value)" : NULL, err,
-                                errlen) &&
-            seed(L, s, err, errlen);
+  bool ok =
+      L &&
+      pe_svc_labels_grant(L, s, &rc, s->o.nkv_seed > 0 ? "(--key-value)" : NULL, err, errlen) &&
+      seed(L, s, err, errlen);
   pe_runtime_config_free(&rc);
   if (!ok) {
     pe_svc_labels_free(L);
@@ -113,9 +110,7 @@ void pe_svc_kv_close(pe_services *s) {
   s->kv = NULL;
 }
 
-void pe_svc_kv_request_end(pe_svc_request *rq) {
-  pe_svc_handles_end(&rq->kv, NULL);
-}
+void pe_svc_kv_request_end(pe_svc_request *rq) { pe_svc_handles_end(&rq->kv, NULL); }
 
 /* ---- calls ----------------------------------------------------------------- */
 

@@ -29,9 +29,9 @@
 
 #include "services/services_int.h"
 
-#define PE_KV_MAX_KEY 256              /* bytes of UTF-8, as Spin documents */
-#define PE_KV_MAX_VALUE (1u << 20)     /* 1 MiB */
-#define PE_KV_MAX_OPEN 64              /* stores open at once per request */
+#define PE_KV_MAX_KEY 256          /* bytes of UTF-8, as Spin documents */
+#define PE_KV_MAX_VALUE (1u << 20) /* 1 MiB */
+#define PE_KV_MAX_OPEN 64          /* stores open at once per request */
 #define PE_KV_MAX_KEYS_REPLY (16u << 20)
 
 bool pe_svc_kv_open(pe_services *s, char *err, size_t errlen);

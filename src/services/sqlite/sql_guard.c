@@ -52,20 +52,38 @@ static const struct {
   int mode;
 } pragmas[] = {
     /* introspection; an argument names a table or index */
-    {"table_info", READ_ONLY},    {"table_xinfo", READ_ONLY},       {"table_list", READ_ONLY},
-    {"index_list", READ_ONLY},    {"index_info", READ_ONLY},        {"index_xinfo", READ_ONLY},
-    {"foreign_key_list", READ_ONLY}, {"foreign_key_check", READ_ONLY},
-    {"integrity_check", READ_ONLY}, {"quick_check", READ_ONLY},    {"collation_list", READ_ONLY},
-    {"page_count", READ_ONLY},    {"freelist_count", READ_ONLY},    {"data_version", READ_ONLY},
+    {"table_info", READ_ONLY},
+    {"table_xinfo", READ_ONLY},
+    {"table_list", READ_ONLY},
+    {"index_list", READ_ONLY},
+    {"index_info", READ_ONLY},
+    {"index_xinfo", READ_ONLY},
+    {"foreign_key_list", READ_ONLY},
+    {"foreign_key_check", READ_ONLY},
+    {"integrity_check", READ_ONLY},
+    {"quick_check", READ_ONLY},
+    {"collation_list", READ_ONLY},
+    {"page_count", READ_ONLY},
+    {"freelist_count", READ_ONLY},
+    {"data_version", READ_ONLY},
     {"optimize", READ_ONLY},
     /* read-only settings (a value would be a change) */
-    {"schema_version", -1},       {"encoding", -1},                 {"page_size", -1},
-    {"journal_mode", -1},         {"synchronous", -1},              {"auto_vacuum", -1},
+    {"schema_version", -1},
+    {"encoding", -1},
+    {"page_size", -1},
+    {"journal_mode", -1},
+    {"synchronous", -1},
+    {"auto_vacuum", -1},
     /* stored in the database file: a change is the app's own business */
-    {"user_version", READ_WRITE}, {"application_id", READ_WRITE},
+    {"user_version", READ_WRITE},
+    {"application_id", READ_WRITE},
     /* per-connection settings */
-    {"foreign_keys", TAINTS},     {"defer_foreign_keys", TAINTS},   {"recursive_triggers", TAINTS},
-    {"max_page_count", TAINTS},   {"cache_size", TAINTS},           {"case_sensitive_like", TAINTS},
+    {"foreign_keys", TAINTS},
+    {"defer_foreign_keys", TAINTS},
+    {"recursive_triggers", TAINTS},
+    {"max_page_count", TAINTS},
+    {"cache_size", TAINTS},
+    {"case_sensitive_like", TAINTS},
 };
 
 /* Every SQL function of Debian's SQLite 3.40 (pragma_function_list) that a
@@ -78,36 +96,141 @@ static const struct {
  *                        node: parsers of guest bytes nobody needs. */
 static const char *const functions[] = {
     /* core scalar */
-    "abs", "changes", "char", "coalesce", "format", "glob", "hex", "ifnull", "iif", "instr",
-    "last_insert_rowid", "length", "like", "likelihood", "likely", "lower", "ltrim", "max", "min",
-    "nullif", "printf", "quote", "random", "randomblob", "replace", "round", "rtrim", "sign",
-    "soundex", "sqlite_compileoption_get", "sqlite_compileoption_used", "sqlite_source_id",
-    "sqlite_version", "substr", "substring", "total_changes", "trim", "typeof", "unicode",
-    "unlikely", "upper", "zeroblob", "subtype",
+    "abs",
+    "changes",
+    "char",
+    "coalesce",
+    "format",
+    "glob",
+    "hex",
+    "ifnull",
+    "iif",
+    "instr",
+    "last_insert_rowid",
+    "length",
+    "like",
+    "likelihood",
+    "likely",
+    "lower",
+    "ltrim",
+    "max",
+    "min",
+    "nullif",
+    "printf",
+    "quote",
+    "random",
+    "randomblob",
+    "replace",
+    "round",
+    "rtrim",
+    "sign",
+    "soundex",
+    "sqlite_compileoption_get",
+    "sqlite_compileoption_used",
+    "sqlite_source_id",
+    "sqlite_version",
+    "substr",
+    "substring",
+    "total_changes",
+    "trim",
+    "typeof",
+    "unicode",
+    "unlikely",
+    "upper",
+    "zeroblob",
+    "subtype",
     /* aggregates and windows */
-    "avg", "count", "group_concat", "sum", "total", "cume_dist", "dense_rank", "first_value",
-    "lag", "last_value", "lead", "nth_value", "ntile", "percent_rank", "rank", "row_number",
+    "avg",
+    "count",
+    "group_concat",
+    "sum",
+    "total",
+    "cume_dist",
+    "dense_rank",
+    "first_value",
+    "lag",
+    "last_value",
+    "lead",
+    "nth_value",
+    "ntile",
+    "percent_rank",
+    "rank",
+    "row_number",
     /* date and time */
-    "current_date", "current_time", "current_timestamp", "date", "datetime", "julianday",
-    "strftime", "time", "unixepoch",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "date",
+    "datetime",
+    "julianday",
+    "strftime",
+    "time",
+    "unixepoch",
     /* math */
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh",
-    "degrees", "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power",
-    "radians", "sin", "sinh", "sqrt", "tan", "tanh", "trunc",
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "ceil",
+    "ceiling",
+    "cos",
+    "cosh",
+    "degrees",
+    "exp",
+    "floor",
+    "ln",
+    "log",
+    "log10",
+    "log2",
+    "mod",
+    "pi",
+    "pow",
+    "power",
+    "radians",
+    "sin",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "trunc",
     /* JSON */
-    "->", "->>", "json", "json_array", "json_array_length", "json_extract", "json_group_array",
-    "json_group_object", "json_insert", "json_object", "json_patch", "json_quote", "json_remove",
-    "json_replace", "json_set", "json_type", "json_valid",
+    "->",
+    "->>",
+    "json",
+    "json_array",
+    "json_array_length",
+    "json_extract",
+    "json_group_array",
+    "json_group_object",
+    "json_insert",
+    "json_object",
+    "json_patch",
+    "json_quote",
+    "json_remove",
+    "json_replace",
+    "json_set",
+    "json_type",
+    "json_valid",
     /* full-text search and r-tree, as their tables use them */
-    "bm25", "fts5_source_id", "highlight", "match", "matchinfo", "offsets", "optimize", "snippet",
+    "bm25",
+    "fts5_source_id",
+    "highlight",
+    "match",
+    "matchinfo",
+    "offsets",
+    "optimize",
+    "snippet",
     "rtreecheck",
 };
 
 /* Virtual-table modules a guest may CREATE. dbstat, json_each/json_tree and
  * the pragma_* tables are eponymous (no CREATE needed; pragmas go through
  * pragma_rule); sqlite_stmt is refused as a table read. */
-static const char *const modules[] = {"fts3", "fts4", "fts5", "fts4aux", "fts5vocab",
-                                      "fts3tokenize", "rtree", "rtree_i32"};
+static const char *const modules[] = {"fts3",      "fts4",         "fts5",  "fts4aux",
+                                      "fts5vocab", "fts3tokenize", "rtree", "rtree_i32"};
 
 static bool listed(const char *const *list, size_t n, const char *name) {
   for (size_t i = 0; name && i < n; i++)
@@ -140,12 +263,12 @@ static int pragma_rule(pe_sql_conn *c, const char *name, const char *value) {
     if (strcmp(pragmas[i].name, name)) continue;
     switch (pragmas[i].mode) {
       case READ_ONLY:
-      case READ_WRITE:
-        return SQLITE_OK;
+      case READ_WRITE: return SQLITE_OK;
       case TAINTS:
         if (!value) return SQLITE_OK;
         if (c->memory) return deny(c, "PRAGMA %s cannot be changed on an in-memory database", name);
-        if (!strcmp(name, "cache_size") && cache_size_rule(c, value) != SQLITE_OK) return SQLITE_DENY;
+        if (!strcmp(name, "cache_size") && cache_size_rule(c, value) != SQLITE_OK)
+          return SQLITE_DENY;
         c->tainted = true;
         return SQLITE_OK;
       default:
@@ -162,10 +285,8 @@ static int authorize(void *ctx, int action, const char *a1, const char *a2, cons
   pe_sql_conn *c = ctx;
   switch (action) {
     case SQLITE_ATTACH:
-    case SQLITE_DETACH:
-      return deny(c, "ATTACH, DETACH and VACUUM are not allowed in pyedge", NULL);
-    case SQLITE_PRAGMA:
-      return pragma_rule(c, a1, a2);
+    case SQLITE_DETACH: return deny(c, "ATTACH, DETACH and VACUUM are not allowed in pyedge", NULL);
+    case SQLITE_PRAGMA: return pragma_rule(c, a1, a2);
     case SQLITE_FUNCTION:
       if (!listed(functions, sizeof functions / sizeof *functions, a2))
         return deny(c, "the SQL function %s is not allowed in pyedge", a2);
@@ -193,8 +314,7 @@ static int authorize(void *ctx, int action, const char *a1, const char *a2, cons
       if (c->memory) return deny(c, "TEMP objects are not allowed on an in-memory database", NULL);
       c->tainted = true;
       return SQLITE_OK;
-    default:
-      return SQLITE_OK;
+    default: return SQLITE_OK;
   }
 }
 
@@ -235,7 +355,8 @@ bool pe_sql_guard_install(pe_sql_conn *c, char *err, size_t errlen) {
    * (its one connection refuses a later max_page_count) */
   if (c->memory) {
     char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA max_page_count=%u", PE_SQL_MAX_MEMORY_DB / (unsigned)c->page_size);
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count=%u",
+             PE_SQL_MAX_MEMORY_DB / (unsigned)c->page_size);
     if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
       snprintf(err, errlen, "cannot limit the in-memory database: %s", sqlite3_errmsg(c->db));
       return false;

@@ -38,8 +38,8 @@
 #include <stdint.h>
 
 #define PE_SQL_POOL_MAX 64
-#define PE_SQL_BUSY_MS 5000      /* waiting for SQLite's lock or a pooled connection */
-#define PE_SQL_MAX_VALUE (16u << 20) /* SQLITE_LIMIT_LENGTH of guest connections */
+#define PE_SQL_BUSY_MS 5000             /* waiting for SQLite's lock or a pooled connection */
+#define PE_SQL_MAX_VALUE (16u << 20)    /* SQLITE_LIMIT_LENGTH of guest connections */
 #define PE_SQL_MAX_STATEMENT (1u << 20) /* SQLITE_LIMIT_SQL_LENGTH of guest connections */
 #define PE_SQL_STMT_CACHE 8             /* prepared statements kept per connection */
 #define PE_SQL_GUEST_CACHE 16           /* guest statements kept per connection (sql_cache.c) */
@@ -77,7 +77,7 @@ typedef struct pe_sql_conn {
   bool dml;                 /* the statement being prepared is an INSERT, UPDATE or DELETE */
   int page_size;            /* bytes; read when the guards are installed */
   char denied[200];         /* the authorizer's reason for its last refusal */
-  sqlite3_stmt *stmts[PE_SQL_STMT_CACHE]; /* host SQL prepared once (pe_sql_stmt) */
+  sqlite3_stmt *stmts[PE_SQL_STMT_CACHE];  /* host SQL prepared once (pe_sql_stmt) */
   pe_sql_cached cache[PE_SQL_GUEST_CACHE]; /* guest SQL prepared before (sql_cache.c) */
   uint64_t cache_clock;
 } pe_sql_conn;

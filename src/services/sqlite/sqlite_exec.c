@@ -106,8 +106,7 @@ static bool put_value(pe_buf *out, sqlite3_stmt *s, int i) {
       put_le64(head + 1, bits);
       return pe_hc_put_blob(out, head, 9);
     }
-    case SQLITE_NULL:
-      return pe_hc_put_blob(out, "n", 1);
+    case SQLITE_NULL: return pe_hc_put_blob(out, "n", 1);
     default: {
       bool text = sqlite3_column_type(s, i) == SQLITE_TEXT;
       const void *p = text ? (const void *)sqlite3_column_text(s, i) : sqlite3_column_blob(s, i);
@@ -191,8 +190,10 @@ static void run_statement(pe_sql_conn *c, sqlite3_stmt *s, pe_hc_reader *r, int6
     if (ok) rc = sqlite3_step(s);
   }
   sqlite3_int64 rowid = sqlite3_last_insert_rowid(c->db);
-  if (rowid != INT64_MIN) *last_rowid = rowid;
-  else sqlite3_set_last_insert_rowid(c->db, *last_rowid);
+  if (rowid != INT64_MIN)
+    *last_rowid = rowid;
+  else
+    sqlite3_set_last_insert_rowid(c->db, *last_rowid);
   if (!ok) {
     pe_hc_error(out, PE_HC_BACKEND, "out of memory");
     return;
@@ -212,8 +213,8 @@ static void run_statement(pe_sql_conn *c, sqlite3_stmt *s, pe_hc_reader *r, int6
   put_le64(m + 16, (uint64_t)*last_rowid);
 }
 
-void pe_sqlite_execute(pe_sql_conn *c, pe_hc_reader *r, uint64_t time_limit_ms,
-                       int64_t *changes, int64_t *last_rowid, pe_buf *out) {
+void pe_sqlite_execute(pe_sql_conn *c, pe_hc_reader *r, uint64_t time_limit_ms, int64_t *changes,
+                       int64_t *last_rowid, pe_buf *out) {
   const uint8_t *sql;
   size_t sql_len;
   if (!pe_hc_blob(r, &sql, &sql_len)) {

@@ -23,7 +23,7 @@ typedef struct sql_area {
 } sql_area;
 
 typedef struct sql_handle {
-  pe_svc_handle h; /* first: the table's entries are these (svc_labels.h) */
+  pe_svc_handle h;   /* first: the table's entries are these (svc_labels.h) */
   pe_sql_conn *conn; /* held between statements (transaction, TEMP, PRAGMA) */
   int64_t changes, last_rowid;
 } sql_handle;
@@ -48,9 +48,7 @@ static void *sql_pool_open(const char *file, const char *url, char *why, size_t 
   return pe_sql_pool_new(file, PE_SQL_GUEST, why, whylen);
 }
 
-static void sql_pool_free(void *p) {
-  pe_sql_pool_free(p);
-}
+static void sql_pool_free(void *p) { pe_sql_pool_free(p); }
 
 static const pe_svc_label_kind sql_kind = {
     .area = "sqlite",
@@ -146,9 +144,7 @@ void pe_svc_sqlite_close(pe_services *s) {
   s->sqlite = NULL;
 }
 
-static void release_conn(pe_svc_handle *h) {
-  pe_sql_release(((sql_handle *)h)->conn);
-}
+static void release_conn(pe_svc_handle *h) { pe_sql_release(((sql_handle *)h)->conn); }
 
 void pe_svc_sqlite_request_end(pe_svc_request *rq) {
   pe_svc_handles_end(&rq->sqlite, release_conn);

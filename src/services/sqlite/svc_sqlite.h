@@ -56,7 +56,7 @@ void pe_svc_sqlite_request_end(pe_svc_request *rq);
 
 /* sqlite_exec.c: one guest statement on c; fills out (a whole reply).
  * *changes and *last_rowid are updated when the statement changes them. */
-void pe_sqlite_execute(pe_sql_conn *c, pe_hc_reader *r, uint64_t time_limit_ms,
-                       int64_t *changes, int64_t *last_rowid, pe_buf *out);
+void pe_sqlite_execute(pe_sql_conn *c, pe_hc_reader *r, uint64_t time_limit_ms, int64_t *changes,
+                       int64_t *last_rowid, pe_buf *out);
 
 #endif /* PE_SVC_SQLITE_H */

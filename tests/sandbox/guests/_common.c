@@ -44,12 +44,11 @@ u32 raw_fd_tell(u32 fd, u32 out) RAW(fd_tell);
 u32 raw_fd_write(u32 fd, u32 iovs, u32 n, u32 nwritten) RAW(fd_write);
 u32 raw_path_create_directory(u32 fd, u32 p, u32 plen) RAW(path_create_directory);
 u32 raw_path_filestat_get(u32 fd, u32 fl, u32 p, u32 plen, u32 out) RAW(path_filestat_get);
-u32 raw_path_filestat_set_times(u32 fd, u32 fl, u32 p, u32 plen, u64 atim, u64 mtim,
-                                u32 fst) RAW(path_filestat_set_times);
-u32 raw_path_link(u32 ofd, u32 ofl, u32 op, u32 oplen, u32 nfd, u32 np,
-                  u32 nplen) RAW(path_link);
-u32 raw_path_open(u32 fd, u32 dirflags, u32 p, u32 plen, u32 oflags, u64 base, u64 inh,
-                  u32 fdflags, u32 out) RAW(path_open);
+u32 raw_path_filestat_set_times(u32 fd, u32 fl, u32 p, u32 plen, u64 atim, u64 mtim, u32 fst)
+    RAW(path_filestat_set_times);
+u32 raw_path_link(u32 ofd, u32 ofl, u32 op, u32 oplen, u32 nfd, u32 np, u32 nplen) RAW(path_link);
+u32 raw_path_open(u32 fd, u32 dirflags, u32 p, u32 plen, u32 oflags, u64 base, u64 inh, u32 fdflags,
+                  u32 out) RAW(path_open);
 u32 raw_path_readlink(u32 fd, u32 p, u32 plen, u32 buf, u32 len, u32 used) RAW(path_readlink);
 u32 raw_path_remove_directory(u32 fd, u32 p, u32 plen) RAW(path_remove_directory);
 u32 raw_path_rename(u32 fd, u32 op, u32 oplen, u32 nfd, u32 np, u32 nplen) RAW(path_rename);
@@ -82,17 +81,22 @@ u32 pyedge_version(u32 buf, u32 cap)
 #define O_TRUNC_ 8u
 
 static const char *const errnames[] = {
-    "SUCCESS", "E2BIG", "EACCES", "EADDRINUSE", "EADDRNOTAVAIL", "EAFNOSUPPORT", "EAGAIN",
-    "EALREADY", "EBADF", "EBADMSG", "EBUSY", "ECANCELED", "ECHILD", "ECONNABORTED",
-    "ECONNREFUSED", "ECONNRESET", "EDEADLK", "EDESTADDRREQ", "EDOM", "EDQUOT", "EEXIST",
-    "EFAULT", "EFBIG", "EHOSTUNREACH", "EIDRM", "EILSEQ", "EINPROGRESS", "EINTR", "EINVAL",
-    "EIO", "EISCONN", "EISDIR", "ELOOP", "EMFILE", "EMLINK", "EMSGSIZE", "EMULTIHOP",
-    "ENAMETOOLONG", "ENETDOWN", "ENETRESET", "ENETUNREACH", "ENFILE", "ENOBUFS", "ENODEV",
-    "ENOENT", "ENOEXEC", "ENOLCK", "ENOLINK", "ENOMEM", "ENOMSG", "ENOPROTOOPT", "ENOSPC",
-    "ENOSYS", "ENOTCONN", "ENOTDIR", "ENOTEMPTY", "ENOTRECOVERABLE", "ENOTSOCK", "ENOTSUP",
-    "ENOTTY", "ENXIO", "EOVERFLOW", "EOWNERDEAD", "EPERM", "EPIPE", "EPROTO",
-    "EPROTONOSUPPORT", "EPROTOTYPE", "ERANGE", "EROFS", "ESPIPE", "ESRCH", "ESTALE",
-    "ETIMEDOUT", "ETXTBSY", "EXDEV", "ENOTCAPABLE"};
+    "SUCCESS",      "E2BIG",           "EACCES",       "EADDRINUSE",   "EADDRNOTAVAIL",
+    "EAFNOSUPPORT", "EAGAIN",          "EALREADY",     "EBADF",        "EBADMSG",
+    "EBUSY",        "ECANCELED",       "ECHILD",       "ECONNABORTED", "ECONNREFUSED",
+    "ECONNRESET",   "EDEADLK",         "EDESTADDRREQ", "EDOM",         "EDQUOT",
+    "EEXIST",       "EFAULT",          "EFBIG",        "EHOSTUNREACH", "EIDRM",
+    "EILSEQ",       "EINPROGRESS",     "EINTR",        "EINVAL",       "EIO",
+    "EISCONN",      "EISDIR",          "ELOOP",        "EMFILE",       "EMLINK",
+    "EMSGSIZE",     "EMULTIHOP",       "ENAMETOOLONG", "ENETDOWN",     "ENETRESET",
+    "ENETUNREACH",  "ENFILE",          "ENOBUFS",      "ENODEV",       "ENOENT",
+    "ENOEXEC",      "ENOLCK",          "ENOLINK",      "ENOMEM",       "ENOMSG",
+    "ENOPROTOOPT",  "ENOSPC",          "ENOSYS",       "ENOTCONN",     "ENOTDIR",
+    "ENOTEMPTY",    "ENOTRECOVERABLE", "ENOTSOCK",     "ENOTSUP",      "ENOTTY",
+    "ENXIO",        "EOVERFLOW",       "EOWNERDEAD",   "EPERM",        "EPIPE",
+    "EPROTO",       "EPROTONOSUPPORT", "EPROTOTYPE",   "ERANGE",       "EROFS",
+    "ESPIPE",       "ESRCH",           "ESTALE",       "ETIMEDOUT",    "ETXTBSY",
+    "EXDEV",        "ENOTCAPABLE"};
 
 /* WASI errno numbers are also wasi-libc's errno values. */
 __attribute__((unused)) static const char *ename(u32 e) {
@@ -102,7 +106,9 @@ __attribute__((unused)) static const char *ename(u32 e) {
   return buf;
 }
 
-__attribute__((unused)) static void show(const char *label, u32 e) { printf("%s: %s\n", label, ename(e)); }
+__attribute__((unused)) static void show(const char *label, u32 e) {
+  printf("%s: %s\n", label, ename(e));
+}
 
 /* Guest address of a C object, as the u32 the raw calls take. */
 #define A(p) ((u32)(uintptr_t)(p))
@@ -110,4 +116,6 @@ __attribute__((unused)) static void show(const char *label, u32 e) { printf("%s:
 #define S(str) A(str), (u32)strlen(str)
 
 /* Bytes of linear memory right now. */
-__attribute__((unused)) static u32 mem_size(void) { return (u32)__builtin_wasm_memory_size(0) * 65536u; }
+__attribute__((unused)) static u32 mem_size(void) {
+  return (u32)__builtin_wasm_memory_size(0) * 65536u;
+}

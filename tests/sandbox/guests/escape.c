@@ -20,7 +20,9 @@ static void try_open(const char *label, u32 dir, u32 dirflags, const char *path,
     return;
   }
   char buf[128] = {0};
-  struct { u32 p, n; } iov = {A(buf), sizeof buf - 1};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), sizeof buf - 1};
   u32 n = 0;
   e = raw_fd_read(fd, A(&iov), 1, A(&n));
   if (e == 0) {
@@ -40,7 +42,10 @@ static void rd(const char *label, const char *path) {
 int main(void) {
   /* The preopen is what we think it is. */
   char name[64] = {0};
-  struct { uint8_t tag; u32 len; } pre;
+  struct {
+    uint8_t tag;
+    u32 len;
+  } pre;
   u32 e = raw_fd_prestat_get(SB, A(&pre));
   if (e == 0) e = raw_fd_prestat_dir_name(SB, A(name), pre.len < 63 ? pre.len : 63);
   printf("preopen 3: %s %s\n", ename(e), name);
@@ -94,8 +99,8 @@ int main(void) {
   rd("g_abs/passwd", "g_abs/passwd");
   show("symlink ../.. -> g_up", raw_path_symlink(S("../.."), SB, S("g_up")));
   rd("g_up/etc/passwd", "g_up/etc/passwd");
-  show("symlink ../outside/secret -> g_rel", raw_path_symlink(S("../outside/secret"), SB,
-                                                              S("g_rel")));
+  show("symlink ../outside/secret -> g_rel",
+       raw_path_symlink(S("../outside/secret"), SB, S("g_rel")));
   rd("g_rel", "g_rel");
   show("symlink g_rel -> sub/g_c2", raw_path_symlink(S("../g_rel"), SB, S("sub/g_c2")));
   show("symlink sub/g_c2 -> g_c1", raw_path_symlink(S("sub/g_c2"), SB, S("g_c1")));
@@ -107,13 +112,11 @@ int main(void) {
   show("symlink x at h_abs_dir/evil", raw_path_symlink(S("x"), SB, S("h_abs_dir/evil")));
 
   /* hard links */
-  show("link ../outside/secret -> hl1",
-       raw_path_link(SB, 0, S("../outside/secret"), SB, S("hl1")));
+  show("link ../outside/secret -> hl1", raw_path_link(SB, 0, S("../outside/secret"), SB, S("hl1")));
   show("link h_abs_dir/secret -> hl2", raw_path_link(SB, 0, S("h_abs_dir/secret"), SB, S("hl2")));
   show("link follow h_abs_secret -> hl3",
        raw_path_link(SB, LOOKUP_FOLLOW, S("h_abs_secret"), SB, S("hl3")));
-  show("link nofollow h_abs_secret -> hl4",
-       raw_path_link(SB, 0, S("h_abs_secret"), SB, S("hl4")));
+  show("link nofollow h_abs_secret -> hl4", raw_path_link(SB, 0, S("h_abs_secret"), SB, S("hl4")));
   rd("hl4", "hl4");
   show("link file.txt -> ../outside/planted",
        raw_path_link(SB, 0, S("file.txt"), SB, S("../outside/planted")));
@@ -122,10 +125,9 @@ int main(void) {
   show("rename file.txt -> ../stolen", raw_path_rename(SB, S("file.txt"), SB, S("../stolen")));
   show("rename sub -> ../outside/sub", raw_path_rename(SB, S("sub"), SB, S("../outside/sub")));
   show("rename sub -> h_abs_dir/sub", raw_path_rename(SB, S("sub"), SB, S("h_abs_dir/sub")));
-  show("rename ../outside/secret -> got", raw_path_rename(SB, S("../outside/secret"), SB,
-                                                          S("got")));
-  show("rename h_abs_dir/secret -> got", raw_path_rename(SB, S("h_abs_dir/secret"), SB,
-                                                         S("got")));
+  show("rename ../outside/secret -> got",
+       raw_path_rename(SB, S("../outside/secret"), SB, S("got")));
+  show("rename h_abs_dir/secret -> got", raw_path_rename(SB, S("h_abs_dir/secret"), SB, S("got")));
   show("rename . -> moved", raw_path_rename(SB, S("."), SB, S("moved")));
   show("rename .. -> moved", raw_path_rename(SB, S(".."), SB, S("moved")));
 
@@ -185,7 +187,9 @@ int main(void) {
       u32 fdo = 0;
       u32 e2 = raw_path_open(fd, 0, S("secret"), 0, R_FD_READ, 0, 0, A(&fdo));
       char b[8];
-      struct { u32 p, n; } iov = {A(b), sizeof b};
+      struct {
+        u32 p, n;
+      } iov = {A(b), sizeof b};
       u32 n = 0;
       u32 e3 = raw_fd_read(fd, A(&iov), 1, A(&n));
       if (e1 != 8 || e2 != 8 || e3 != 8) {

@@ -79,8 +79,7 @@ int main(void) {
   rd("/sb/l_up/etc/passwd");
   res("link", "/sb/h_abs_secret -> /sb/l_hard", link("/sb/h_abs_secret", "/sb/l_hard"));
   rd("/sb/l_hard");
-  res("link", "/sb/../outside/secret -> /sb/l_hard2",
-      link("/sb/../outside/secret", "/sb/l_hard2"));
+  res("link", "/sb/../outside/secret -> /sb/l_hard2", link("/sb/../outside/secret", "/sb/l_hard2"));
   res("rename", "/sb/file.txt -> /sb/../stolen", rename("/sb/file.txt", "/sb/../stolen"));
   res("rename", "/sb/h_abs_dir/secret -> /sb/got", rename("/sb/h_abs_dir/secret", "/sb/got"));
   res("unlink", "/sb/h_abs_dir/secret", unlink("/sb/h_abs_dir/secret"));

@@ -33,17 +33,18 @@ int main(void) {
   open_file("file.txt", &h);
   show("renumber file -> 3", raw_fd_renumber(h, SB));
   show("fd_prestat_get 3 now", raw_fd_prestat_get(SB, A(st)));
-  show("path_open beneath 3 now", raw_path_open(SB, 0, S("file.txt"), 0, R_FD_READ, 0, 0,
-                                                A(&fd2)));
+  show("path_open beneath 3 now", raw_path_open(SB, 0, S("file.txt"), 0, R_FD_READ, 0, 0, A(&fd2)));
   char buf[16] = {0};
-  struct { u32 p, n; } iov = {A(buf), 9};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), 9};
   u32 n = 0;
   show("read 3 now", raw_fd_read(SB, A(&iov), 1, A(&n)));
   printf("read 3 now got: \"%s\"\n", buf);
   show("close 3", raw_fd_close(SB));
   show("close 3 again", raw_fd_close(SB));
-  show("path_open beneath closed 3", raw_path_open(SB, 0, S("file.txt"), 0, R_FD_READ, 0, 0,
-                                                   A(&fd2)));
+  show("path_open beneath closed 3",
+       raw_path_open(SB, 0, S("file.txt"), 0, R_FD_READ, 0, 0, A(&fd2)));
 
   /* poll_oneoff: the limit is 4096 subscriptions; more is EINVAL. */
   static uint8_t subs[4097 * 48], evs[4097 * 32];
@@ -51,7 +52,7 @@ int main(void) {
   for (int i = 0; i < 4097; i++) {
     subs[i * 48 + 8] = 0;  /* clock */
     subs[i * 48 + 16] = 1; /* monotonic */
-    u64 t = 1000;           /* 1 us */
+    u64 t = 1000;          /* 1 us */
     memcpy(subs + i * 48 + 24, &t, 8);
   }
   u32 ne = 0;
@@ -74,8 +75,8 @@ int main(void) {
   printf("opened %s before %s; highest fd %s\n", count > 900 ? "900+" : "FEW", ename(e),
          last < 1024 ? "< 1024" : ">= 1024");
   for (u32 fd = 5; fd <= last; fd++) raw_fd_close(fd);
-  show("open after closing them all", raw_path_open(4, 0, S("file.txt"), 0, R_FD_READ, 0, 0,
-                                                    A(&fd2)));
+  show("open after closing them all",
+       raw_path_open(4, 0, S("file.txt"), 0, R_FD_READ, 0, 0, A(&fd2)));
   printf("it is fd %u\n", (unsigned)fd2);
   return 0;
 }

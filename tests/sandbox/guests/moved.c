@@ -22,7 +22,9 @@ static void rd(const char *label, u32 dir, const char *path) {
     return;
   }
   char buf[64] = {0};
-  struct { u32 p, n; } iov = {A(buf), sizeof buf - 1};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), sizeof buf - 1};
   u32 n = 0;
   raw_fd_read(fd, A(&iov), 1, A(&n));
   buf[strcspn(buf, "\n")] = 0;

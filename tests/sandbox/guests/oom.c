@@ -38,10 +38,11 @@ int main(void) {
   long grow_big = (long)__builtin_wasm_memory_grow(0, 65535);
   /* Small allocations still work (the heap is sane). */
   char *small = malloc(16);
-  printf("malloc NULL after %s MiB; grew page by page to %ld pages; then grow(1) %ld, "
-         "grow(65535) %ld; small malloc %s\n",
-         mib >= 24 && mib < 32 ? "24..31" : "UNEXPECTED", pages, grow1, grow_big,
-         small ? "ok" : "NULL");
+  printf(
+      "malloc NULL after %s MiB; grew page by page to %ld pages; then grow(1) %ld, "
+      "grow(65535) %ld; small malloc %s\n",
+      mib >= 24 && mib < 32 ? "24..31" : "UNEXPECTED", pages, grow1, grow_big,
+      small ? "ok" : "NULL");
   if (mib < 24 || mib >= 32) printf("(got %zu MiB, %ld pages)\n", mib, pages_at_null);
   return 42;
 }

@@ -30,10 +30,13 @@ static u32 fdstat_base(u32 fd, u64 *base, u64 *inh) {
 
 static void read_fd(const char *label, u32 fd) {
   char buf[64] = {0};
-  struct { u32 p, n; } iov = {A(buf), sizeof buf - 1};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), sizeof buf - 1};
   u32 n = 0;
   u32 e = raw_fd_read(fd, A(&iov), 1, A(&n));
-  if (e) show(label, e);
+  if (e)
+    show(label, e);
   else {
     for (u32 i = 0; i < n; i++)
       if (buf[i] == '\n') buf[i] = '|';
@@ -50,10 +53,13 @@ int main(void) {
   u64 base, inh;
   u32 e = fdstat_base(RO, &base, &inh);
   printf("ro preopen mutating rights: %s base=%s inheriting=%s\n", ename(e),
-         (base & 0x07fffe00ull & ~((u64)1 << 13 | (u64)1 << 14 | (u64)1 << 15 | (u64)1 << 18 |
-                                   (u64)1 << 21)) == 0 ? "none" : "SOME",
+         (base & 0x07fffe00ull &
+          ~((u64)1 << 13 | (u64)1 << 14 | (u64)1 << 15 | (u64)1 << 18 | (u64)1 << 21)) == 0
+             ? "none"
+             : "SOME",
          (inh & ((u64)1 << 6 | (u64)1 << 8 | (u64)1 << 9 | (u64)1 << 10 | (u64)1 << 22)) == 0
-             ? "none" : "SOME");
+             ? "none"
+             : "SOME");
 
   /* Reading works. */
   u32 fd = 0;
@@ -76,7 +82,9 @@ int main(void) {
 
   /* The open file: no write of any kind. */
   const char data[] = "OVERWRITTEN";
-  struct { u32 p, n; } ciov = {A(data), sizeof data - 1};
+  struct {
+    u32 p, n;
+  } ciov = {A(data), sizeof data - 1};
   u32 n = 0;
   show("fd_write on it", raw_fd_write(fd, A(&ciov), 1, A(&n)));
   show("fd_pwrite on it", raw_fd_pwrite(fd, A(&ciov), 1, 0, A(&n)));
@@ -84,8 +92,7 @@ int main(void) {
   show("fd_allocate 0 4096", raw_fd_allocate(fd, 0, 4096));
   show("fd_filestat_set_times", raw_fd_filestat_set_times(fd, 1, 1, 1 | 4));
   show("fd_filestat_set_times now", raw_fd_filestat_set_times(fd, 0, 0, 2 | 8));
-  show("fd_fdstat_set_rights +write",
-       raw_fd_fdstat_set_rights(fd, R_FD_READ | R_FD_WRITE, 0));
+  show("fd_fdstat_set_rights +write", raw_fd_fdstat_set_rights(fd, R_FD_READ | R_FD_WRITE, 0));
   show("fd_fdstat_set_flags append", raw_fd_fdstat_set_flags(fd, 1));
   show("fd_write after those", raw_fd_write(fd, A(&ciov), 1, A(&n)));
   raw_fd_close(fd);
@@ -122,8 +129,7 @@ int main(void) {
   show("link file.txt -> hl", raw_path_link(RO, 0, S("file.txt"), RO, S("hl")));
   show("link /ro file.txt -> /rw hl", raw_path_link(RO, 0, S("file.txt"), RW, S("hl")));
   show("link /rw x -> /ro x", raw_path_link(RW, 0, S("x"), RO, S("x")));
-  show("set_times file.txt",
-       raw_path_filestat_set_times(RO, 0, S("file.txt"), 1, 1, 1 | 4));
+  show("set_times file.txt", raw_path_filestat_set_times(RO, 0, S("file.txt"), 1, 1, 1 | 4));
   show("set_times link nofollow", raw_path_filestat_set_times(RO, 0, S("link"), 1, 1, 1 | 4));
   show("set_times . now", raw_path_filestat_set_times(RO, 0, S("."), 0, 0, 2 | 8));
 

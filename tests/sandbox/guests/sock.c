@@ -11,7 +11,9 @@ int main(void) {
   raw_path_open(3, 0, S("file.txt"), 0, R_FD_READ, 0, 0, A(&f));
   printf("file.txt is fd %u\n", (unsigned)f);
   static char buf[64];
-  struct { u32 p, n; } iov = {A(buf), sizeof buf};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), sizeof buf};
   for (u32 fd = 0; fd <= 5; fd++) {
     u32 nfd = 0, len = 0, fl = 0;
     u32 a = raw_sock_accept(fd, 0, A(&nfd));

@@ -23,7 +23,9 @@ static long inside, fails, leaks, total, notcap;
 
 static void check(u32 fd) {
   char buf[64] = {0};
-  struct { u32 p, n; } iov = {A(buf), sizeof buf - 1};
+  struct {
+    u32 p, n;
+  } iov = {A(buf), sizeof buf - 1};
   u32 n = 0;
   if (raw_fd_read(fd, A(&iov), 1, A(&n)) != 0) {
     fails++;
@@ -59,8 +61,10 @@ int main(int argc, char **argv) {
       }
       total++;
       int h = open("/sb/swap/target", O_RDONLY);
-      if (h >= 0) check((u32)h);
-      else fails++;
+      if (h >= 0)
+        check((u32)h);
+      else
+        fails++;
       total++;
       u32 d;
       if (raw_path_open(SB, LOOKUP_FOLLOW, S("swap"), O_DIRECTORY_, RIGHTS_DIR, RIGHTS_ALL, 0,
@@ -75,8 +79,8 @@ int main(int argc, char **argv) {
       }
     }
   }
-  printf("attempts %ld, read inside %ld, failed %ld (ENOTCAPABLE %ld), leaked %ld\n", total,
-         inside, fails, notcap, leaks);
+  printf("attempts %ld, read inside %ld, failed %ld (ENOTCAPABLE %ld), leaked %ld\n", total, inside,
+         fails, notcap, leaks);
   /* Both states must have been seen for the race to mean anything. */
   printf("%s\n", leaks ? "LEAKED" : inside > 0 && notcap > 0 ? "RACE HELD" : "RACE NOT EXERCISED");
   return leaks ? 1 : 0;

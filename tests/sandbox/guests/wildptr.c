@@ -21,7 +21,9 @@
 
 static uint8_t ok[4096] __attribute__((aligned(16)));
 static uint8_t ok2[4096] __attribute__((aligned(16)));
-typedef struct { u32 p, n; } iov_t;
+typedef struct {
+  u32 p, n;
+} iov_t;
 static iov_t iov[4];
 static u32 file; /* sb/wild.txt, read+write+seek */
 
@@ -44,10 +46,10 @@ static u32 one_iov(u32 p, u32 n) {
 
 static void io_probes(const char *fn, int kind, u32 fd) {
   /* kind: 0 read, 1 write, 2 pread, 3 pwrite */
-#define IO(iovs, n, out)                                                                   \
-  (kind == 0   ? raw_fd_read(fd, iovs, n, out)                                            \
-   : kind == 1 ? raw_fd_write(fd, iovs, n, out)                                           \
-   : kind == 2 ? raw_fd_pread(fd, iovs, n, 0, out)                                        \
+#define IO(iovs, n, out)                           \
+  (kind == 0   ? raw_fd_read(fd, iovs, n, out)     \
+   : kind == 1 ? raw_fd_write(fd, iovs, n, out)    \
+   : kind == 2 ? raw_fd_pread(fd, iovs, n, 0, out) \
                : raw_fd_pwrite(fd, iovs, n, 0, out))
   fill();
   probe_untouched(fn, "iovs=WILD", IO(WILD, 1, A(ok)));
@@ -89,8 +91,8 @@ static void path1(const char *fn, u32 (*f)(u32, u32, u32)) {
 int main(void) {
   u32 e = raw_path_open(SB, 0, S("wild.txt"), O_CREAT_,
                         R_FD_READ | R_FD_WRITE | ((u64)1 << 2) | ((u64)1 << 3) | ((u64)1 << 5) |
-                            ((u64)1 << 7) | ((u64)1 << 8) |
-                            ((u64)1 << 21) | ((u64)1 << 22) | ((u64)1 << 23),
+                            ((u64)1 << 7) | ((u64)1 << 8) | ((u64)1 << 21) | ((u64)1 << 22) |
+                            ((u64)1 << 23),
                         0, 0, A(&file));
   printf("setup open wild.txt: %s\n", ename(e));
 
@@ -185,8 +187,8 @@ int main(void) {
         raw_path_filestat_set_times(SB, 0, A("file.txt"), 0xFFFFFFFFu, 0, 0, 2 | 8));
   probe("path_link", "old=WILD", raw_path_link(SB, 0, WILD, 8, SB, S("l1")));
   probe("path_link", "new=END-1 len 4", raw_path_link(SB, 0, S("file.txt"), SB, END - 1, 4));
-  probe("path_link", "new len=0xFFFFFFFF", raw_path_link(SB, 0, S("file.txt"), SB, A("l2"),
-                                                         0xFFFFFFFFu));
+  probe("path_link", "new len=0xFFFFFFFF",
+        raw_path_link(SB, 0, S("file.txt"), SB, A("l2"), 0xFFFFFFFFu));
   probe("path_open", "path=WILD", raw_path_open(SB, 0, WILD, 8, 0, R_FD_READ, 0, 0, A(ok)));
   probe("path_open", "path=END-3 len 8",
         raw_path_open(SB, 0, END - 3, 8, 0, R_FD_READ, 0, 0, A(ok)));
@@ -216,13 +218,13 @@ int main(void) {
   probe("path_rename", "new len=0xFFFFFFFF",
         raw_path_rename(SB, S("file.txt"), SB, A("r2"), 0xFFFFFFFFu));
   probe("path_symlink", "target=WILD", raw_path_symlink(WILD, 8, SB, S("s1")));
-  probe("path_symlink", "target len=0xFFFFFFFF", raw_path_symlink(A("x"), 0xFFFFFFFFu, SB,
-                                                                  S("s2")));
+  probe("path_symlink", "target len=0xFFFFFFFF",
+        raw_path_symlink(A("x"), 0xFFFFFFFFu, SB, S("s2")));
   probe("path_symlink", "new=END-1 len 8", raw_path_symlink(S("x"), SB, END - 1, 8));
 
   /* poll_oneoff: one 1 ms clock subscription at ok2, events at ok */
   memset(ok2, 0, 48);
-  ok2[8] = 0; /* tag clock */
+  ok2[8] = 0;  /* tag clock */
   ok2[16] = 1; /* clock id monotonic (u32 at 16) */
   u64 timeout = 1000000;
   memcpy(ok2 + 24, &timeout, 8);
