@@ -1,6 +1,6 @@
 /*
  * fuzz_abi_response.c -- the byte format of docs/abi.md between the host
- * and the guest (serve_abi.c).
+ * and the guest (hostapi/abi_codec.c).
  *
  * The response decoder reads what comes out of the sandbox, so it gets the
  * input as is (bit 0 of the first byte clear; the rest is the buffer). A

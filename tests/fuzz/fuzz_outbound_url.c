@@ -1,6 +1,6 @@
 /*
  * fuzz_outbound_url.c -- outbound URL parsing and the allow-list
- * (src/services/outbound_rules.c): both come from outside (the guest sends
+ * (src/services/http/outbound_rules.c): both come from outside (the guest sends
  * the URL, the manifest holds the rules), and together they decide what
  * the host connects to.
  *
