@@ -389,13 +389,20 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   switch (pe_router_match(a->router, uri.data, uri.len, &rr)) {
     case PE_ROUTER_HEALTH: text_response(resp, status = 200, "OK"); break;
     case PE_ROUTER_INFO: {
-      char body[1024];
-      snprintf(body, sizeof body, "{\"name\":\"%s\",\"version\":\"%s\",\"host\":\"pyedge %s\"}",
-               a->m->name, a->m->version, PE_VERSION);
-      bool valid = pe_http_response_set_status(resp, status = 200);
-      PE_ASSERT(valid);
-      pe_http_response_add_header(resp, "content-type", "application/json");
-      pe_http_response_set_body(resp, body, strlen(body));
+      /* the manifest's name and version are any text: escaped, never cut */
+      pe_buf body = {0};
+      bool ok = pe_buf_puts(&body, "{\"name\":") && pe_buf_json_string(&body, a->m->name) &&
+                pe_buf_puts(&body, ",\"version\":") && pe_buf_json_string(&body, a->m->version) &&
+                pe_buf_printf(&body, ",\"host\":\"pyedge %s\"}", PE_VERSION);
+      if (!ok) {
+        text_response(resp, status = 500, "Internal Server Error\n");
+      } else {
+        bool valid = pe_http_response_set_status(resp, status = 200);
+        PE_ASSERT(valid);
+        pe_http_response_add_header(resp, "content-type", "application/json");
+        pe_http_response_set_body(resp, body.data, body.len);
+      }
+      pe_buf_free(&body);
       break;
     }
     case PE_ROUTER_MATCH:

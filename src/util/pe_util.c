@@ -40,6 +40,19 @@ bool pe_buf_append(pe_buf *b, const void *p, size_t n) {
 
 bool pe_buf_puts(pe_buf *b, const char *s) { return pe_buf_append(b, s, strlen(s)); }
 
+bool pe_buf_json_string(pe_buf *b, const char *s) {
+  bool ok = pe_buf_append(b, "\"", 1);
+  for (const unsigned char *p = (const unsigned char *)s; ok && *p; p++) {
+    if (*p == '"' || *p == '\\')
+      ok = pe_buf_append(b, "\\", 1) && pe_buf_append(b, p, 1);
+    else if (*p < 0x20 || *p == 0x7f)
+      ok = pe_buf_printf(b, "\\u%04x", *p);
+    else
+      ok = pe_buf_append(b, p, 1);
+  }
+  return ok && pe_buf_append(b, "\"", 1);
+}
+
 bool pe_buf_printf(pe_buf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

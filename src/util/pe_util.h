@@ -23,6 +23,9 @@ PE_MUST_CHECK bool pe_buf_append(pe_buf *b, const void *p, size_t n);
 PE_MUST_CHECK bool pe_buf_puts(pe_buf *b, const char *s);
 PE_MUST_CHECK bool pe_buf_printf(pe_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* s as a JSON string, quotes included: '"', '\\' and control characters
+ * escaped, other bytes as they are (the caller's text is UTF-8). */
+PE_MUST_CHECK bool pe_buf_json_string(pe_buf *b, const char *s);
 void pe_buf_free(pe_buf *b);
 
 /* Reads a whole file; the result is NUL-terminated (not counted in len). */

@@ -557,7 +557,7 @@ def route_info(s):
     eq(r.header("content-type"), "application/json", "content-type")
     d = r.json()
     eq(d.get("name"), "serve-routes", "name")
-    eq(d.get("version"), "1.2.3", "version")
+    eq(d.get("version"), '1.2.3 "rc" \\\\ é', "version (quotes, backslashes and UTF-8 survive as JSON)")
 
 
 @case("routes")
