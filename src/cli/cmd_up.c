@@ -128,11 +128,18 @@ static const cli_option up_options[] = {
      .help = "refuse a component whose files and installed packages exceed SIZE; a warning "
              "above 50M"},
     {.group = "App",
+     .shortname = "-u",
      .name = "--up",
      .cmds = BUILD,
      .kind = CLI_OPT_FLAG,
      .off = F(then_up),
      .help = "serve the app once it is built, with these options"},
+    {.group = "App",
+     .name = "--build",
+     .cmds = UP,
+     .kind = CLI_OPT_FLAG,
+     .off = F(then_up),
+     .help = "build the app first, as pyedge build does (Spin's spin up --build)"},
     {.group = "App",
      .shortname = "-h",
      .name = "--help",
@@ -157,6 +164,12 @@ static const cli_option up_options[] = {
      .max = 1024,
      .unset = "one per CPU",
      .help = "requests handled at once"},
+    {.group = "Serving",
+     .name = "--find-free-port",
+     .cmds = BOTH,
+     .kind = CLI_OPT_FLAG,
+     .off = F(o.find_free_port),
+     .help = "if the --listen port is in use, serve on the next free one (up to 99 further)"},
     {.group = "Serving",
      .name = "--quiet",
      .cmds = BOTH,
@@ -340,11 +353,13 @@ static int up_or_build(int argc, char **argv, bool build) {
   o->python_so = so;
   o->stdlib_dir = lib;
   o->sdk_dir = sdk;
-  if (!build) return pe_serve(o);
+  /* pyedge up serves; pyedge build builds; build --up and up --build both */
+  if (!build && !a.then_up) return pe_serve(o);
   o->build_only = true;
   int code = pe_serve(o);
   if (code != 0 || !a.then_up) return code;
   o->build_only = false;
+  o->build_notes_said = true; /* the build just printed them */
   return pe_serve(o);
 }
 

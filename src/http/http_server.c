@@ -186,6 +186,25 @@ static void close_all(hx_server *s) {
   uv_loop_close(&s->loop);
 }
 
+/* Binds and listens on ss; with cfg.port_tries > 1, a port in use moves
+ * the address on to the next port, that many ports in all (Spin's
+ * --find-free-port). A libuv error, or 0. */
+static int listen_on(hx_server *s, struct sockaddr_storage *ss) {
+  unsigned tries = s->cfg.port_tries ? s->cfg.port_tries : 1;
+  for (unsigned t = 1;; t++) {
+    uv_tcp_init(&s->loop, &s->listener);
+    s->listener.data = s;
+    int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)ss, 0);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, HX_BACKLOG, on_connection);
+    uint16_t *port = ss->ss_family == AF_INET6 ? &((struct sockaddr_in6 *)ss)->sin6_port
+                                               : &((struct sockaddr_in *)ss)->sin_port;
+    if (rc != UV_EADDRINUSE || t >= tries || ntohs(*port) == 0 || ntohs(*port) == 65535) return rc;
+    uv_close((uv_handle_t *)&s->listener, NULL);
+    uv_run(&s->loop, UV_RUN_NOWAIT); /* the close completes: the handle may be set up again */
+    *port = htons((uint16_t)(ntohs(*port) + 1));
+  }
+}
+
 pe_http_server *pe_http_server_new(const pe_http_config *cfg, pe_http_handler fn, void *user,
                                    char *err, size_t errlen) {
   pe_http_server *ps = calloc(1, sizeof *ps);
@@ -218,13 +237,11 @@ pe_http_server *pe_http_server_new(const pe_http_config *cfg, pe_http_handler fn
     free(ps);
     return NULL;
   }
-  uv_tcp_init(&s->loop, &s->listener);
   uv_async_init(&s->loop, &s->stop_async, on_stop);
   uv_timer_init(&s->loop, &s->stop_timer);
-  s->listener.data = s->stop_async.data = s->stop_timer.data = s;
+  s->stop_async.data = s->stop_timer.data = s;
 
-  rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0);
-  if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, HX_BACKLOG, on_connection);
+  rc = listen_on(s, &ss);
   struct sockaddr_storage bound;
   int blen = sizeof bound;
   if (rc == 0) rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen);

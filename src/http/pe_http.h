@@ -165,6 +165,8 @@ typedef struct pe_http_config {
   size_t max_buffered_bytes;    /* per connection, request bodies and responses not yet
                                    written; 32 MiB, at least max_body_bytes; 0: the default */
   size_t worker_stack_bytes;    /* 0: 8 MiB */
+  unsigned port_tries;          /* a port in use: try the next, this many ports in all
+                                   (pe_http_server_port says which); 0 or 1: only it */
   pe_http_log_fn log;           /* optional */
   void *log_user;
 } pe_http_config;

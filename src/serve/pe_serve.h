@@ -160,6 +160,8 @@ typedef struct pe_serve_options {
   uint64_t max_bundle;          /* --max-bundle-size: refuse a component above (bytes; 0: none) */
   uint64_t warn_bundle;         /* warn above (bytes; 0: never) */
   pe_services_options services; /* platform services (state dir, stores, variables...) */
+  bool find_free_port;          /* --find-free-port: a port in use moves on to the next */
+  bool build_notes_said;        /* serving after `pyedge build` said them: not again */
   const char *user;             /* --user NAME[:GROUP], or NULL */
   pe_seccomp_mode seccomp;      /* --seccomp on|off|log */
 } pe_serve_options;

@@ -58,6 +58,8 @@ typedef struct app {
   char state[PATH_MAX];        /* the state directory, absolute */
   char log_dir[PATH_MAX + 16]; /* "": no log files */
   pe_strs private;             /* paths the guest must never see */
+  size_t log_shown; /* log_dir + log_shown: as the console shows it (relative to the working
+                     * directory when under it) */
 } app;
 
 static pe_http_server *volatile running_server;
@@ -599,6 +601,9 @@ static bool app_open(app *a, char *err, size_t errlen) {
     return false;
   }
   if (!private_paths(o, a->log_dir, &a->private, err, errlen)) return false;
+  char cwd[PATH_MAX]; /* now: the serving process may not ask later (serve_lockdown.c) */
+  size_t cl = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+  if (cl > 1 && !strncmp(a->log_dir, cwd, cl) && a->log_dir[cl] == '/') a->log_shown = cl + 1;
   if (o->build_only) return true;
   pe_services_options so = o->services;
   so.listen = o->listen;
@@ -665,7 +670,7 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
                         .stdlib_dir = o->stdlib_dir,
                         .max_bundle = o->max_bundle,
                         .warn_bundle = o->warn_bundle,
-                        .note = build_note,
+                        .note = o->build_notes_said ? NULL : build_note,
                         .private_paths = (const char *const *)a->private.items,
                         .nprivate = a->private.len,
                         .note_ctx = (void *)mc->id};
@@ -709,6 +714,28 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
   return true;
 }
 
+/* Spin's console lines on standard output, as `spin up` prints them and
+ * scripts wait for: where component output is logged, the address, and
+ * one line per route ("name: URL", "(wildcard)" for a trailing "/..."). */
+static void say_serving(const app *a, int port) {
+  const char *listen = a->o->listen;
+  const char *colon = listen[0] == '[' ? strchr(listen, ']') : strrchr(listen, ':');
+  int host_len = colon ? (int)(colon - listen) + (listen[0] == '[') : (int)strlen(listen);
+  char base[160];
+  snprintf(base, sizeof base, "http://%.*s:%d", host_len, listen, port);
+  if (a->log_dir[0])
+    pe_out_printf(a->out, "Logging component stdio to \"%s/\"\n\n", a->log_dir + a->log_shown);
+  pe_out_printf(a->out, "Serving %s\nAvailable Routes:\n", base);
+  for (size_t i = 0; i < pe_router_count(a->router); i++) {
+    const char *target;
+    const char *route = pe_router_route_at(a->router, i, &target);
+    size_t rl = strlen(route);
+    bool wild = rl >= 4 && !strcmp(route + rl - 4, "/...");
+    int keep = (int)(wild ? rl - 4 : rl);
+    pe_out_printf(a->out, "  %s: %s%.*s%s\n", target, base, keep, route, wild ? " (wildcard)" : "");
+  }
+}
+
 /* Listens, locks the process down and serves until SIGINT or SIGTERM. */
 static bool serve_http(app *a, char *err, size_t errlen) {
   const pe_serve_options *o = a->o;
@@ -716,6 +743,7 @@ static bool serve_http(app *a, char *err, size_t errlen) {
   pe_http_config_init(&hc);
   hc.listen = o->listen;
   if (o->workers) hc.workers = o->workers;
+  if (o->find_free_port) hc.port_tries = 100;
   pe_http_server *srv = pe_http_server_new(&hc, handle, a, err, errlen);
   if (!srv) return false;
   fflush(stdout); /* what stdio holds goes before what `out` will write */
@@ -732,6 +760,7 @@ static bool serve_http(app *a, char *err, size_t errlen) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  say_serving(a, pe_http_server_port(srv));
   fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a->m->name, o->listen,
           pe_http_server_port(srv));
   for (size_t i = 0; i < pe_router_count(a->router); i++) {

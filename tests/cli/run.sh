@@ -548,7 +548,7 @@ done
 if begin build_help_has_up; then
 pe build --help
 expect_out_has "snapshot file"
-expect_out_has "  --up  "
+expect_out_has "  -u, --up  "
 finish build_help_has_up
 fi
 

@@ -117,5 +117,50 @@ if begin build_help; then
 "$PYEDGE" build --help | grep -q "snapshot file" && ok build_help || bad build_help "no help text"
 fi
 
+# 6. Spin's spellings: `spin up --build` builds then serves, as `build -u`
+# does; --find-free-port serves on the next port when the asked one is taken
+if begin up_build_builds_then_serves; then
+cp -r examples/hello "$WORK/app2"
+rm -rf "$WORK/app2/.spin"
+PORT=$(free_port)
+LOG=$WORK/upbuild.log
+"$PYEDGE" up --build -f "$WORK/app2" --listen "127.0.0.1:$PORT" --quiet >"$LOG" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do grep -q '^pyedge: serving' "$LOG" && break; sleep 0.1; done
+body=$(curl -s "http://127.0.0.1:$PORT/")
+if grep -q 'hello built:' "$LOG" && grep -q "^Serving http://127.0.0.1:$PORT\$" "$LOG" &&
+    ls "$WORK"/app2/.spin/pyedge/hello-*.snap >/dev/null 2>&1 && [ -n "$body" ]; then
+    ok up_build_builds_then_serves
+else
+    bad up_build_builds_then_serves "body '$body'; log: $(head -5 "$LOG" | tr '\n' ' ')"
+fi
+stop
+fi
+
+if begin find_free_port; then
+PORT=$(free_port)
+# something else holds PORT (listening) for the length of this case
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); time.sleep(60)' "$PORT" &
+HOLDER=$!
+PIDS+=($HOLDER)
+sleep 0.3
+taken=$("$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --quiet 2>&1)
+LOG=$WORK/free.log
+"$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --find-free-port --quiet >"$LOG" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 100); do grep -q '^pyedge: serving' "$LOG" && break; sleep 0.1; done
+got=$(sed -n 's|^Serving http://127.0.0.1:\([0-9]*\)$|\1|p' "$LOG")
+if grep -q 'address already in use' <<<"$taken" && [ -n "$got" ] && [ "$got" -gt "$PORT" ] &&
+    [ -n "$(curl -s "http://127.0.0.1:$got/")" ]; then
+    ok find_free_port
+else
+    bad find_free_port "port $PORT taken; without the flag: '$taken'; with it: '$got'; $(head -4 "$LOG" | tr '\n' ' ')"
+fi
+stop
+kill "$HOLDER" 2>/dev/null
+fi
+
 select_end
 [ "$failed" -eq 0 ]
