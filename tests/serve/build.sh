@@ -122,6 +122,7 @@ fi
 if begin up_build_builds_then_serves; then
 cp -r examples/hello "$WORK/app2"
 rm -rf "$WORK/app2/.spin"
+printf 'spin-sdk == 3.4.1\n' >"$WORK/app2/requirements.txt" # a build note, said once
 PORT=$(free_port)
 LOG=$WORK/upbuild.log
 "$PYEDGE" up --build -f "$WORK/app2" --listen "127.0.0.1:$PORT" --quiet >"$LOG" 2>&1 &
@@ -129,7 +130,8 @@ PIDS+=($!)
 for _ in $(seq 1 300); do grep -q '^pyedge: serving' "$LOG" && break; sleep 0.1; done
 body=$(curl -s "http://127.0.0.1:$PORT/")
 if grep -q 'hello built:' "$LOG" && grep -q "^Serving http://127.0.0.1:$PORT\$" "$LOG" &&
-    ls "$WORK"/app2/.spin/pyedge/hello-*.snap >/dev/null 2>&1 && [ -n "$body" ]; then
+    ls "$WORK"/app2/.spin/pyedge/hello-*.snap >/dev/null 2>&1 && [ -n "$body" ] &&
+    [ "$(grep -c "'spin-sdk == 3.4.1' skipped" "$LOG")" = 1 ]; then
     ok up_build_builds_then_serves
 else
     bad up_build_builds_then_serves "body '$body'; log: $(head -5 "$LOG" | tr '\n' ' ')"
