@@ -127,14 +127,14 @@ PORT=$(free_port)
 LOG=$WORK/upbuild.log
 "$PYEDGE" up --build -f "$WORK/app2" --listen "127.0.0.1:$PORT" --quiet >"$LOG" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 300); do grep -q '^pyedge: serving' "$LOG" && break; sleep 0.1; done
+for _ in $(seq 1 300); do grep -q '^Available Routes:' "$LOG" && break; sleep 0.1; done
 body=$(curl -s "http://127.0.0.1:$PORT/")
 if grep -q 'hello built:' "$LOG" && grep -q "^Serving http://127.0.0.1:$PORT\$" "$LOG" &&
     ls "$WORK"/app2/.spin/pyedge/hello-*.snap >/dev/null 2>&1 && [ -n "$body" ] &&
     [ "$(grep -c "'spin-sdk == 3.4.1' skipped" "$LOG")" = 1 ]; then
     ok up_build_builds_then_serves
 else
-    bad up_build_builds_then_serves "body '$body'; log: $(head -5 "$LOG" | tr '\n' ' ')"
+    bad up_build_builds_then_serves "body '$body'; log: $(cat "$LOG" | tr '\n' ' ')"
 fi
 stop
 fi
@@ -152,7 +152,7 @@ taken=$("$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --quiet 2>&1)
 LOG=$WORK/free.log
 "$PYEDGE" up -f examples/hello --listen "127.0.0.1:$PORT" --find-free-port --quiet >"$LOG" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do grep -q '^pyedge: serving' "$LOG" && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q '^Available Routes:' "$LOG" && break; sleep 0.1; done
 got=$(sed -n 's|^Serving http://127.0.0.1:\([0-9]*\)$|\1|p' "$LOG")
 if grep -q 'address already in use' <<<"$taken" && [ -n "$got" ] && [ "$got" -gt "$PORT" ] &&
     [ -n "$(curl -s "http://127.0.0.1:$got/")" ]; then

@@ -689,15 +689,16 @@ def spin_headers_survive_many_client_headers(s):
 def spin_console_lines(s):
     # what `spin up` prints on standard output, for scripts that wait for it
     base = f"http://{HOST}:{s.port}"
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and "Available Routes:" not in s.stdout_lines():
+    wants = (f"  comp-a: {base}/exact", f"  comp-b: {base}/exact (wildcard)",
+             f"  comp-b: {base}/api (wildcard)")
+    deadline = time.monotonic() + 3  # standard output goes out in batches (50 ms)
+    while time.monotonic() < deadline and not all(w in s.stdout_lines() for w in wants):
         time.sleep(0.05)
     out = s.stdout_lines()
     check(f"Serving {base}" in out, f"no 'Serving {base}' line: {out[:6]}")
     check(out.index(f"Serving {base}") + 1 < len(out) and
           out[out.index(f"Serving {base}") + 1] == "Available Routes:", f"{out[:8]}")
-    for want in (f"  comp-a: {base}/exact", f"  comp-b: {base}/exact (wildcard)",
-                 f"  comp-b: {base}/api (wildcard)"):
+    for want in wants:
         check(want in out, f"no route line '{want}': {out[:20]}")
     check(not [l for l in out if "secret" in l], f"a private route is listed: {out[:20]}")
     check(out[0].startswith('Logging component stdio to "') and out[0].endswith('/logs/"'),
