@@ -24,6 +24,7 @@
 static void print_usage(FILE *f) {
   fputs(
       "Usage: pyedge new TEMPLATE NAME [--accept-defaults]\n"
+      "       pyedge new -t TEMPLATE NAME   (Spin's spelling; also --template)\n"
       "\n"
       "Creates the directory NAME holding a new app made from TEMPLATE. NAME is\n"
       "also the app and component name: kebab-case words of ASCII letters and\n"
@@ -33,7 +34,10 @@ static void print_usage(FILE *f) {
       f);
   for (const pe_template *t = pe_templates; t->name; t++)
     fprintf(f, "  %-15s %s\n", t->name, t->summary);
-  fputs("\nThen: pyedge up -f NAME (or pyedge watch -f NAME)\n", f);
+  fputs(
+      "  (http-py-p2 is Spin's name for http-py)\n"
+      "\nThen: pyedge up -f NAME (or pyedge watch -f NAME)\n",
+      f);
 }
 
 /* Spin's rule for component ids: words separated by single '-', each word
@@ -106,7 +110,7 @@ static void undo(const char *dir, const pe_template *t) {
 }
 
 int cmd_new(int argc, char **argv) {
-  const char *pos[2];
+  const char *pos[2], *template = NULL;
   int npos = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -115,6 +119,12 @@ int cmd_new(int argc, char **argv) {
       return 0;
     } else if (!strcmp(a, "--accept-defaults") || !strcmp(a, "-a")) {
       continue;
+    } else if (!strcmp(a, "-t") || !strcmp(a, "--template")) {
+      if (i + 1 >= argc || template) {
+        fprintf(stderr, "pyedge new: %s\n", template ? "one template only" : "-t wants a template");
+        return PE_EXIT_USAGE;
+      }
+      template = argv[++i];
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "pyedge new: unknown option '%s' (see pyedge new --help)\n", a);
       return PE_EXIT_USAGE;
@@ -125,12 +135,18 @@ int cmd_new(int argc, char **argv) {
       pos[npos++] = a;
     }
   }
-  if (npos < 2) {
-    fprintf(stderr, "pyedge new: %s\n\n", npos ? "missing NAME" : "missing TEMPLATE and NAME");
+  /* -t TEMPLATE NAME, or TEMPLATE NAME */
+  int want = template ? 1 : 2;
+  if (npos != want) {
+    fprintf(stderr, "pyedge new: %s\n\n",
+            npos > want ? "unexpected argument"
+            : npos      ? "missing NAME"
+            : template  ? "missing NAME"
+                        : "missing TEMPLATE and NAME");
     print_usage(stderr);
     return PE_EXIT_USAGE;
   }
-  const char *tname = pos[0], *name = pos[1];
+  const char *tname = template ? template : pos[0], *name = pos[npos - 1];
   const pe_template *t = pe_template_find(tname);
   if (!t) {
     fprintf(stderr, "pyedge new: unknown template '%s'; the templates are:\n", tname);

@@ -158,7 +158,17 @@ const pe_template pe_templates[] = {
     {NULL, NULL, NULL},
 };
 
+/* Spin's names for the same templates: spin-python-sdk calls the 3.x
+ * (WASI preview 2) template http-py-p2. */
+static const struct {
+  const char *alias, *name;
+} template_aliases[] = {
+    {"http-py-p2", "http-py"},
+};
+
 const pe_template *pe_template_find(const char *name) {
+  for (size_t i = 0; i < sizeof template_aliases / sizeof *template_aliases; i++)
+    if (!strcmp(template_aliases[i].alias, name)) name = template_aliases[i].name;
   for (const pe_template *t = pe_templates; t->name; t++)
     if (!strcmp(t->name, name)) return t;
   return NULL;

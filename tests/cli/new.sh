@@ -164,6 +164,23 @@ if [ $rc -ne 0 ] && grep -q 'already exists' <<<"$out" &&
 else fail "existing directory refused, left alone" "rc=$rc: $out"; fi
 fi
 
+# Spin's spelling: new -t TEMPLATE NAME, and Spin's name http-py-p2 for the
+# 3.x template
+if begin "new -t spelling"; then
+out1=$("$PYEDGE" new -t http-py-p2 app-p2 2>&1); rc1=$?
+out2=$("$PYEDGE" new --template static app-tstatic 2>&1); rc2=$?
+out3=$("$PYEDGE" new -t static two words 2>&1); rc3=$?
+out4=$("$PYEDGE" new -t 2>&1); rc4=$?
+if [ $rc1 -eq 0 ] && grep -q 'class IncomingHandler(http.IncomingHandler)' app-p2/app.py &&
+    [ $rc2 -eq 0 ] && grep -q 'static_response' app-tstatic/spin.toml &&
+    [ $rc3 -eq 2 ] && grep -q 'unexpected argument' <<<"$out3" && [ ! -e two ] &&
+    [ $rc4 -eq 2 ] && grep -q -- '-t wants a template' <<<"$out4"; then
+    pass "new -t spelling"
+else
+    fail "new -t spelling" "rc $rc1 $rc2 $rc3 $rc4: $out1 | $out2 | $out3 | $out4"
+fi
+fi
+
 # --- watch -------------------------------------------------------------------
 
 if begin "watch --help"; then
