@@ -37,10 +37,29 @@ import sys
 import time
 import traceback
 
-from spin_sdk.http import Handler as _HandlerV4
-from spin_sdk.http import IncomingHandler as _HandlerV3
-from spin_sdk.http import Request, Response
-import pyedge_entropy
+
+def _sdk_first():
+    """Imports pyedge's spin_sdk and componentize_py_* support modules from
+    the SDK directory, ahead of any copy in the app's -p directories or
+    bundle (spin-python-sdk's own examples build with `-p ../../src`, its
+    source tree): once in sys.modules, every later import, submodules
+    included, resolves to pyedge's. The build says so when it sees a copy."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, here)
+    try:
+        import componentize_py_async_support  # noqa: F401
+        import componentize_py_types  # noqa: F401
+        import spin_sdk  # noqa: F401
+    finally:
+        sys.path.remove(here)  # the first occurrence: the one inserted above
+
+
+_sdk_first()
+
+from spin_sdk.http import Handler as _HandlerV4  # noqa: E402
+from spin_sdk.http import IncomingHandler as _HandlerV3  # noqa: E402
+from spin_sdk.http import Request, Response  # noqa: E402
+import pyedge_entropy  # noqa: E402
 import pyedge_http_hook  # noqa: F401  http.client and urllib over the host, once imported
 
 try:  # in the sandbox: the buffer codecs in C (guest/pyedge_codec.c), same results

@@ -106,8 +106,27 @@ static bool left_out_of_mirror(const char *real, size_t napp) {
   }
 }
 
-static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe_strs *outside,
-                        char *err, size_t errlen) {
+/* A -p directory with a spin_sdk or componentize_py_* of its own (the
+ * SDK's repository layout, `-p ../../src`): pyedge's is imported instead
+ * (pyedge_entry.py), which the build says once per directory. */
+static void note_own_sdk(const pe_plan_options *o, const char *given, const char *real) {
+  static const char *const names[] = {"spin_sdk", "componentize_py_types.py",
+                                      "componentize_py_async_support"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    char path[PATH_MAX];
+    struct stat st;
+    if (pe_path_join(path, sizeof path, real, "%s", names[i]) && stat(path, &st) == 0) {
+      pe_build_notef(o->note, o->note_ctx, false,
+                     "the -p path '%s' holds its own %s: pyedge's spin_sdk and "
+                     "componentize_py_* are used instead",
+                     given, names[i]);
+      return;
+    }
+  }
+}
+
+static bool build_paths(const pe_plan_options *o, const pe_strs *paths, pe_plan *p,
+                        pe_buf *pythonpath, pe_strs *outside, char *err, size_t errlen) {
   size_t napp = strlen(p->app_dir);
   for (size_t i = 0; i < paths->len; i++) {
     const char *given = paths->items[i];
@@ -120,10 +139,14 @@ static bool build_paths(const pe_strs *paths, pe_plan *p, pe_buf *pythonpath, pe
     }
     struct stat st;
     if (!realpath(joined, real) || stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      snprintf(err, errlen, "the -p path '%s' of the build command is not a directory (%s)", given,
-               joined);
-      return false;
+      /* as componentize-py, which adds it to sys.path all the same: an
+       * app copied out of its repository often names a -p it no longer needs */
+      pe_build_notef(o->note, o->note_ctx, true,
+                     "the -p path '%s' of the build command is not a directory (%s): left out",
+                     given, joined);
+      continue;
     }
+    note_own_sdk(o, given, real);
     if (!strcmp(real, p->app_dir)) {
       snprintf(guest, sizeof guest, "/app");
     } else if (!strncmp(real, p->app_dir, napp) && real[napp] == '/' &&
@@ -380,7 +403,7 @@ bool pe_plan_component(const pe_plan_options *o, const pe_manifest_component *mc
   /* the steps of the top comment in order; 3. is build_paths */
   bool ok = read_build_command(o, mc, p, &pl, err, errlen) && find_app_dir(o, mc, p, err, errlen) &&
             keep_state_private(o, &pl, err, errlen) &&
-            build_paths(pl.paths, p, &pl.pythonpath, &pl.outside, err, errlen) &&
+            build_paths(o, pl.paths, p, &pl.pythonpath, &pl.outside, err, errlen) &&
             add_requirements(o, p, &pl, err, errlen) && add_files(o, mc, p, &pl, err, errlen) &&
             walk_component(o, p, &pl, err, errlen) && check_bundle_size(o, p, err, errlen) &&
             finish_plan(mc, p, &pl, err, errlen);

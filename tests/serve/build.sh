@@ -164,5 +164,28 @@ stop
 kill "$HOLDER" 2>/dev/null
 fi
 
+# 7. An app built in spin-python-sdk's layout: a -p directory holding an
+# older spin_sdk of its own (here one that refuses to be imported) and a -p
+# that no longer exists. pyedge's spin_sdk is imported all the same, the
+# build says so once, and the missing -p is a warning.
+if begin own_spin_sdk_in_a_p_path; then
+cp -r examples/hello "$WORK/sdkapp"
+rm -rf "$WORK/sdkapp/.spin"
+mkdir -p "$WORK/sdkapp/vendor/spin_sdk/http"
+echo '# an old copy' >"$WORK/sdkapp/vendor/spin_sdk/__init__.py"
+echo 'raise ImportError("the vendored copy was imported")' >"$WORK/sdkapp/vendor/spin_sdk/http/__init__.py"
+sed -i 's|componentize app -o app.wasm|componentize -p . -p vendor -p ../gone app -o app.wasm|' \
+    "$WORK/sdkapp/spin.toml"
+LOG=$WORK/sdkapp.log
+if "$PYEDGE" build -f "$WORK/sdkapp" >"$LOG" 2>&1 &&
+    [ "$(grep -c "holds its own spin_sdk: pyedge's spin_sdk and componentize_py_\* are used" "$LOG")" = 1 ] &&
+    grep -q "warning: .*the -p path '../gone' of the build command is not a directory" "$LOG" &&
+    grep -q 'hello built:' "$LOG"; then
+    ok own_spin_sdk_in_a_p_path
+else
+    bad own_spin_sdk_in_a_p_path "$(tr '\n' ' ' <"$LOG" | tail -c 600)"
+fi
+fi
+
 select_end
 [ "$failed" -eq 0 ]
