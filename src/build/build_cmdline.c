@@ -78,6 +78,24 @@ static bool flush_word(pe_buf *w, bool *started, pe_strs *words, pe_strs *ops, b
   return ok;
 }
 
+/* The ')' closing a "$(" whose text starts at p (nested parentheses and
+ * quoted text inside counted), or NULL. */
+static const char *substitution_end(const char *p) {
+  int depth = 1;
+  for (; *p; p++) {
+    if (*p == '\'' || *p == '"') {
+      const char *q = strchr(p + 1, *p);
+      if (!q) return NULL;
+      p = q;
+    } else if (*p == '(') {
+      depth++;
+    } else if (*p == ')' && --depth == 0) {
+      return p;
+    }
+  }
+  return NULL;
+}
+
 bool pe_shell_split(const char *cmd, pe_strs *words, pe_strs *ops, char *err, size_t errlen) {
   pe_buf w = {0};
   bool started = false, ok = true;
@@ -119,6 +137,19 @@ bool pe_shell_split(const char *cmd, pe_strs *words, pe_strs *ops, char *err, si
         if (!(ok = pe_buf_append(&w, p, 1))) break;
         p++;
       }
+    } else if (c == '$' && p[1] == '(') {
+      /* a command substitution stays one word, as written: pyedge runs no
+       * shell, and an old template's `-p $(python3 -c '...site...')` is
+       * recognised by it (parse_args) */
+      const char *end = substitution_end(p + 2);
+      if (!end) {
+        snprintf(err, errlen, "unterminated $( in the command");
+        pe_buf_free(&w);
+        return false;
+      }
+      started = true;
+      ok = pe_buf_append(&w, p, (size_t)(end + 1 - p));
+      p = end + 1;
     } else if (c == '\\') {
       started = true;
       if (p[1]) {
@@ -267,7 +298,18 @@ static pe_cz_status parse_args(const pe_strs *w, size_t start, size_t end, const
         set_str(&out->world, v);
       else if (o->role == OPT_OUTPUT)
         set_str(&out->output, v);
-      else if (o->role == OPT_PATH && !pe_strs_push(&out->python_paths, v))
+      else if (o->role == OPT_PATH && !strncmp(v, "$(", 2)) {
+        /* older templates: `-p $(python3 -c '...site.getsitepackages()...')`,
+         * the host's own packages; pyedge installs requirements.txt instead */
+        if (!pe_strs_pushf(&out->warnings,
+                           "-p %.200s is left out: pyedge runs no shell, and installs the "
+                           "packages of requirements.txt itself",
+                           v)) {
+          snprintf(err, errlen, "out of memory");
+          st = PE_CZ_INVALID;
+          break;
+        }
+      } else if (o->role == OPT_PATH && !pe_strs_push(&out->python_paths, v))
         st = PE_CZ_INVALID;
       continue;
     }

@@ -126,6 +126,37 @@ static void test_unknown_option_warns(void **state) {
   pe_cz_free(&c);
 }
 
+/* Spin's older Python templates: `-p $(python3 -c '...site...')`, the
+ * host's site-packages through the shell; kept whole as one word, and
+ * left out with a warning */
+static void test_site_packages_substitution_left_out(void **state) {
+  (void)state;
+  pe_cz_command c;
+  char err[512];
+  assert_int_equal(
+      parse1("componentize-py -w spin-http componentize -p . -p $(python3 -c 'import site; "
+             "print(site.getsitepackages()[0])') app -o app.wasm",
+             &c, err, sizeof err),
+      PE_CZ_OK);
+  assert_string_equal(c.module, "app");
+  static const char *const want[] = {".", NULL};
+  expect_paths(&c, want);
+  assert_int_equal(c.warnings.len, 1);
+  assert_non_null(strstr(c.warnings.items[0],
+                         "-p $(python3 -c 'import site; "
+                         "print(site.getsitepackages()[0])') is left out"));
+  pe_cz_free(&c);
+  /* nested and unterminated */
+  pe_strs w = {0};
+  assert_true(pe_shell_split("a $(b $(c) \")\") d", &w, NULL, err, sizeof err));
+  assert_int_equal(w.len, 3);
+  assert_string_equal(w.items[1], "$(b $(c) \")\")");
+  pe_strs_free(&w);
+  assert_false(pe_shell_split("a $(b (c)", &w, NULL, err, sizeof err));
+  assert_non_null(strstr(err, "unterminated $("));
+  pe_strs_free(&w);
+}
+
 static void test_unknown_option_with_value_is_ambiguous(void **state) {
   (void)state;
   pe_cz_command c;
@@ -259,6 +290,7 @@ int main(void) {
       cmocka_unit_test(test_long_options_with_equals),
       cmocka_unit_test(test_quoting),
       cmocka_unit_test(test_unknown_option_warns),
+      cmocka_unit_test(test_site_packages_substitution_left_out),
       cmocka_unit_test(test_unknown_option_with_value_is_ambiguous),
       cmocka_unit_test(test_not_componentize_py),
       cmocka_unit_test(test_other_commands_are_not_run),
