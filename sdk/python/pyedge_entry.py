@@ -673,10 +673,27 @@ def call(app, data):
         return respond(app.handle(request))
     except KeyboardInterrupt:
         raise
-    except BaseException:
-        print(f"pyedge: 500: {method} {uri}: the handler failed:", file=sys.stderr)
+    except BaseException as e:
+        print(f"pyedge: 500: {method} {uri}: the handler failed: {_where(e)}", file=sys.stderr)
         traceback.print_exc()
         return RESPONSE_500
+
+
+# Frames below these are pyedge's or the standard library's, not the app's.
+_NOT_APP = (os.path.dirname(os.path.abspath(__file__)) + "/", "/usr/local/lib/", "<frozen ")
+
+
+def _where(e):
+    """The exception and the innermost frame of the app's own code, the
+    first thing to read in the traceback that follows: "ValueError: bad
+    (at /app/app.py:12, in handle_request)"."""
+    what = traceback.format_exception_only(type(e), e)[-1].strip()
+    frames = [f for f in traceback.extract_tb(e.__traceback__)
+              if not f.filename.startswith(_NOT_APP)]
+    if not frames:
+        return what
+    f = frames[-1]
+    return f"{what} (at {f.filename}:{f.lineno}, in {f.name})"
 
 
 # ---- start-up -----------------------------------------------------------------------------

@@ -1381,6 +1381,10 @@ def component_output_goes_to_log_files(s):
         check(time.monotonic() < deadline, f"traceback not in {path}: {text[-300:]!r}")
         time.sleep(0.05)
     check(os.path.exists(os.path.join(LOG_DIR, "fail_stdout.txt")), "no fail_stdout.txt")
+    # the first line names the app's own frame, before the traceback
+    first = [l for l in text.splitlines() if "the handler failed" in l]
+    check(first and "ValueError: the handler failed on purpose (at /app/failapp.py:" in first[0]
+          and first[0].endswith(", in handle_request)"), f"first line: {first[:1]}")
 
 
 def entropy_draws(s, n):
