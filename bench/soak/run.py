@@ -75,6 +75,10 @@ START_TIMEOUT = 60.0
 IO_TIMEOUT = 30.0
 
 ACCESS_RE = re.compile(rb"^([A-Z]+) (\S*) (\d{3}) (\S+) [\d.]+ms \(sandbox [\d.]+ms\)$")
+# Spin's console lines at start-up (serve_app.c say_serving): the log
+# directory, a blank line, the address, the routes; not access-log lines.
+CONSOLE_RE = re.compile(rb'^(Logging component stdio to ".*"|Serving http://\S+|Available Routes:|'
+                        rb'  \S+: http://\S+( \(wildcard\))?|)$')
 READY_RE = re.compile(r"^pyedge: serving (\S+) on http://(\S+) \(port (-?\d+)\)$")
 
 
@@ -234,6 +238,8 @@ class Pyedge:
                 if line.startswith(b"["):
                     nguest += 1
                     gbytes += len(line) + 1
+                    continue
+                if CONSOLE_RE.match(line):
                     continue
                 m = ACCESS_RE.match(line)
                 if m:
