@@ -37,6 +37,18 @@ from spin_sdk.wit.imports.sqlite import (
     Value_Real,
     Value_Text,
 )
+from spin_sdk.wit.imports.sqlite import (  # noqa: F401  spin-sdk 2.0's names, the same classes
+    ErrorAccessDenied,
+    ErrorDatabaseFull,
+    ErrorInvalidConnection,
+    ErrorIo,
+    ErrorNoSuchDatabase,
+    ValueBlob,
+    ValueInteger,
+    ValueNull,
+    ValueReal,
+    ValueText,
+)
 
 __all__ = ["open", "open_default", "Connection", "QueryResult", "RowResult", "Value",
            "Value_Integer", "Value_Real", "Value_Text", "Value_Blob", "Value_Null", "Error",

@@ -96,6 +96,14 @@ class Value_Null:
 
 Value = Union[Value_Integer, Value_Real, Value_Text, Value_Blob, Value_Null]
 
+# spin-sdk 2.0 spelled the cases without the underscore (ValueInteger,
+# ErrorIo, ...): the same classes under those names, for apps of that era.
+ValueInteger, ValueReal, ValueText, ValueBlob, ValueNull = (
+    Value_Integer, Value_Real, Value_Text, Value_Blob, Value_Null)
+ErrorNoSuchDatabase, ErrorAccessDenied, ErrorInvalidConnection, ErrorDatabaseFull, ErrorIo = (
+    Error_NoSuchDatabase, Error_AccessDenied, Error_InvalidConnection, Error_DatabaseFull,
+    Error_Io)
+
 
 @dataclass
 class RowResult:
