@@ -16,7 +16,7 @@ own layer (peers stay independent). ARCHITECTURE.md draws the same order:
 
 Each include that breaks it prints one line naming the file; the count line
 ("N passed, M failed", one check per source file) ends the output.
-Usage: tests/style/layers.py [-k SUBSTRING]
+Usage: tests/style/layers.py [-k NAME]... [--list]   (-k: tests/lib/selection.py)
 """
 import os
 import re
@@ -91,41 +91,42 @@ def self_test():
 
 def main():
     root = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../.."))
+    sys.path.insert(0, os.path.join(root, "tests", "lib"))
+    import selection  # tests/lib: -k as every suite takes it
+
     args = sys.argv[1:]
     wants = [args[i + 1] for i in range(len(args) - 1) if args[i] == "-k"]
-    def chosen(name):
-        return not wants or any(w in name for w in wants)
     files = []
     for d, _, names in os.walk(os.path.join(root, "src")):
         for n in names:
             if n.endswith((".c", ".h")):
                 files.append(os.path.relpath(os.path.join(d, n), root))
-    files.sort()
+    names = ["layers_self_test"] + sorted(files)
+    if "--list" in args:
+        print("\n".join(names))
+        return 0
+    chosen = selection.select(names, wants)
+    if not chosen:
+        print(selection.no_match_line(wants, len(names)))
+        print("0 passed, 1 failed")
+        return 1
     passed = failed = 0
-    if chosen("layers_self_test"):
-        if self_test():
-            passed += 1
-        else:
-            failed += 1
-    for path in files:
-        if not chosen(path):
-            continue
-        if path.count("/") < 2:
+    for path in chosen:
+        if path == "layers_self_test":
+            ok = self_test()
+        elif path.count("/") < 2:
             print(f"FAIL {path}: a source file belongs in a folder of src/")
-            failed += 1
-            continue
-        if folder_of(path) not in RANK:
+            ok = False
+        elif folder_of(path) not in RANK:
             print(f"FAIL {path}: folder '{folder_of(path)}' has no layer in tests/style/layers.py")
-            failed += 1
-            continue
-        bad = check(path, root)
-        for b in bad:
-            print(f"FAIL {b}")
-        failed += bool(bad)
-        passed += not bad
-    if wants and passed + failed == 0:
-        print(f"FAIL -k {' '.join(wants)}: no source file matches")
-        failed = 1
+            ok = False
+        else:
+            bad = check(path, root)
+            for b in bad:
+                print(f"FAIL {b}")
+            ok = not bad
+        passed += ok
+        failed += not ok
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
