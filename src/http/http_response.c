@@ -30,8 +30,10 @@ void hx_resp_free(pe_http_response *r) {
   r->body_len = r->body_cap = 0;
 }
 
+bool pe_http_status_valid(int status) { return status >= 200 && status <= 599; }
+
 bool pe_http_response_set_status(pe_http_response *r, int status) {
-  if (status < 200 || status > 599) return false;
+  if (!pe_http_status_valid(status)) return false;
   r->status = status;
   return true;
 }

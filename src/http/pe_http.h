@@ -113,7 +113,9 @@ const char *pe_http_request_header(const pe_http_request *req, const char *name)
  * left alone). The request and response are valid only during the call. */
 typedef void (*pe_http_handler)(const pe_http_request *req, pe_http_response *resp, void *user);
 
-/* 200..599; false (and no change) otherwise. */
+/* A final status the server sends: 200..599. */
+bool pe_http_status_valid(int status);
+/* Sets it when pe_http_status_valid; false (and no change) otherwise. */
 PE_MUST_CHECK bool pe_http_response_set_status(pe_http_response *resp, int status);
 /* Adds a header as given. False if the name is not a token, the value holds
  * a control character other than tab, out of memory, or the name is one the

@@ -155,7 +155,7 @@ static void check_static_responses(const pe_manifest *m) {
   for (size_t i = 0; i < m->n_triggers; i++) {
     const pe_manifest_trigger *t = &m->triggers[i];
     if (t->component) continue;
-    if (t->status_code < 200 || t->status_code > 599)
+    if (!pe_http_status_valid(t->status_code))
       fprintf(stderr,
               "pyedge: warning: %s: status_code %d cannot be a response; it will "
               "answer 500\n",
