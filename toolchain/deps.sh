@@ -17,7 +17,9 @@ set -euo pipefail
 
 host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev libhttp-parser-dev
            libcurl4-openssl-dev libsqlite3-dev libhiredis-dev libmaxminddb-dev ca-certificates  # platform services
+           libpq-dev libmariadb-dev libmosquitto-dev    # spin_sdk postgres, mysql, mqtt (headers; the libraries are dlopen'ed on first use)
            libseccomp-dev                               # the serving process's system-call filter
+           postgresql mariadb-server mosquitto          # service tests: the real servers, started on loopback by the tests
            redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
            sqlite3                                      # the soak reads the stores it wrote
            clang-format                                 # tests/style/format.sh, make format (Debian 12: 14)

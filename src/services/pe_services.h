@@ -65,6 +65,7 @@ typedef struct pe_svc_request {
   unsigned chain_depth; /* 0 from outside; +1 per service-chaining hop */
   uint64_t deadline_ns; /* CLOCK_MONOTONIC end of the inbound request; 0 none */
   void *kv, *sqlite;    /* the request's open stores and connections (svc_kv.c, svc_sqlite.c) */
+  void *redis, *pg, *mysql, *mqtt; /* its outbound connections (svc_conns.h) */
 } pe_svc_request;
 
 /* Ready to install on a sandbox (pe_component_handle takes &r->hs). */

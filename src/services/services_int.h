@@ -21,6 +21,7 @@ struct pe_services {
   pe_services_options o;
   /* each area's own state, opaque to the others */
   void *http, *kv, *sqlite, *vars, *crypto;
+  void *redis, *pg, *mysql, *mqtt, *llm; /* outbound servers by address, and LLM */
   pe_chain_fn chain; /* service chaining, set by the server */
   void *chain_ctx;
 };

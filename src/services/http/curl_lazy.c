@@ -1,54 +1,24 @@
 /*
  * curl_lazy.c -- loads libcurl on first use (see curl_lazy.h for why).
  */
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "curl_lazy.h"
+#include "util/pe_dl.h"
 
 pe_curl_api pe_curl;
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-static bool loaded;
-static char load_error[256];
+static const pe_dl_sym curl_syms[] = {
+    {"curl_global_init", (void *)&pe_curl.global_init},
+    {"curl_easy_init", (void *)&pe_curl.easy_init},
+    {"curl_easy_cleanup", (void *)&pe_curl.easy_cleanup},
+    {"curl_easy_reset", (void *)&pe_curl.easy_reset},
+    {"curl_easy_setopt", (void *)&pe_curl.easy_setopt},
+    {"curl_easy_perform", (void *)&pe_curl.easy_perform},
+    {"curl_easy_getinfo", (void *)&pe_curl.easy_getinfo},
+    {"curl_easy_strerror", (void *)&pe_curl.easy_strerror},
+    {"curl_slist_append", (void *)&pe_curl.slist_append},
+    {"curl_slist_free_all", (void *)&pe_curl.slist_free_all},
+};
 
-/* dlsym returns void *; the table's members are function pointers. */
-#define RESOLVE(field, name)                                             \
-  do {                                                                   \
-    void *sym_ = dlsym(lib, name);                                       \
-    if (!sym_) {                                                         \
-      snprintf(load_error, sizeof load_error, "libcurl lacks %s", name); \
-      return;                                                            \
-    }                                                                    \
-    memcpy(&pe_curl.field, &sym_, sizeof sym_);                          \
-  } while (0)
+static pe_dl_lib libcurl = PE_DL_LIB("libcurl.so.4", curl_syms);
 
-static void load(void) {
-  void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char *why = dlerror();
-    snprintf(load_error, sizeof load_error, "cannot load libcurl.so.4: %s",
-             why ? why : "unknown error");
-    return;
-  }
-  RESOLVE(global_init, "curl_global_init");
-  RESOLVE(easy_init, "curl_easy_init");
-  RESOLVE(easy_cleanup, "curl_easy_cleanup");
-  RESOLVE(easy_reset, "curl_easy_reset");
-  RESOLVE(easy_setopt, "curl_easy_setopt");
-  RESOLVE(easy_perform, "curl_easy_perform");
-  RESOLVE(easy_getinfo, "curl_easy_getinfo");
-  RESOLVE(easy_strerror, "curl_easy_strerror");
-  RESOLVE(slist_append, "curl_slist_append");
-  RESOLVE(slist_free_all, "curl_slist_free_all");
-  /* the library stays loaded for the life of the process */
-  loaded = true;
-}
-
-bool pe_curl_load(char *err, size_t errlen) {
-  pthread_once(&load_once, load);
-  if (!loaded) snprintf(err, errlen, "%s", load_error);
-  return loaded;
-}
+bool pe_curl_load(char *err, size_t errlen) { return pe_dl_load(&libcurl, err, errlen); }

@@ -783,3 +783,99 @@ void pe_svc_http_call(pe_svc_request *rq, const char *op, const uint8_t *in, siz
   }
   pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named 'http.%.60s'", op);
 }
+
+/* ---- connections by other areas (svc_http.h) ------------------------------- */
+
+static bool host_name_ok(const char *h) {
+  size_t n = strlen(h);
+  if (n == 0 || n > PE_OB_MAX_HOST) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.' && h[i] != '_') return false;
+  return true;
+}
+
+/* The first address of u->host allowed by a name rule (any address) or a
+ * CIDR rule (an address inside it), as numeric text. */
+static bool resolve_allowed(const pe_outbound_rules *rs, const pe_outbound_url *u, bool by_name,
+                            char addr[PE_OB_ADDR_TEXT], char *seen, size_t seen_len,
+                            bool *resolved) {
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  seen[0] = 0;
+  *resolved = getaddrinfo(u->host, NULL, &hints, &res) == 0;
+  if (!*resolved) return false;
+  bool ok = false;
+  size_t used = 0;
+  for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next) {
+    pe_ob_addr a;
+    memset(&a, 0, sizeof a);
+    char text[INET6_ADDRSTRLEN];
+    if (ai->ai_family == AF_INET) {
+      a.family = 4;
+      memcpy(a.b, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+      inet_ntop(AF_INET, a.b, text, sizeof text);
+    } else if (ai->ai_family == AF_INET6) {
+      a.family = 6;
+      memcpy(a.b, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+      inet_ntop(AF_INET6, a.b, text, sizeof text);
+    } else {
+      continue;
+    }
+    if (by_name || pe_outbound_allows_addr(rs, u, &a)) {
+      ok = true;
+      snprintf(addr, PE_OB_ADDR_TEXT, "%s", text);
+    } else if (used + strlen(text) + 3 < seen_len) {
+      used += (size_t)snprintf(seen + used, seen_len - used, "%s%s", used ? ", " : "", text);
+    }
+  }
+  freeaddrinfo(res);
+  return ok;
+}
+
+bool pe_svc_outbound_check(pe_svc_request *rq, const char *scheme, const char *host, uint16_t port,
+                           char addr[PE_OB_ADDR_TEXT], pe_buf *out) {
+  pe_outbound_url u;
+  memset(&u, 0, sizeof u);
+  size_t sl = strlen(scheme), hl = strlen(host);
+  if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') host++, hl -= 2;
+  if (sl == 0 || sl >= sizeof u.scheme || hl == 0 || hl > PE_OB_MAX_HOST || port == 0) {
+    pe_hc_error(out, PE_HC_INVALID, "the address %.64s://%.*s:%u is not valid", scheme,
+                (int)(hl > 64 ? 64 : hl), host, (unsigned)port);
+    return false;
+  }
+  for (size_t i = 0; i < sl; i++) u.scheme[i] = (char)tolower((unsigned char)scheme[i]);
+  for (size_t i = 0; i < hl; i++) u.host[i] = (char)tolower((unsigned char)host[i]);
+  u.host_is_ip = pe_ob_addr_parse(u.host, &u.ip);
+  if (!u.host_is_ip && !host_name_ok(u.host)) {
+    pe_hc_error(out, PE_HC_INVALID, "'%.64s' is not a host name or an IP address", u.host);
+    return false;
+  }
+  u.port = port;
+  u.port_given = true;
+  snprintf(u.target, sizeof u.target, "/");
+  char shown[PE_OB_MAX_HOST + 64];
+  pe_outbound_url_origin(&u, shown, sizeof shown);
+
+  const pe_outbound_rules *rs = rq->component ? rules_of(rq->app->http, rq->component->id) : NULL;
+  bool by_name = rs && pe_outbound_allows(rs, &u);
+  if (!by_name && !(rs && !u.host_is_ip && pe_outbound_has_cidr(rs, &u))) {
+    deny(rq, rs, shown, &u, NULL, out);
+    return false;
+  }
+  if (u.host_is_ip) {
+    snprintf(addr, PE_OB_ADDR_TEXT, "%s", u.host);
+    return true;
+  }
+  /* Resolved here, once: the caller connects to the address that was
+   * checked, so a name cannot point elsewhere by the time it connects. */
+  char seen[256];
+  bool resolved;
+  if (resolve_allowed(rs, &u, by_name, addr, seen, sizeof seen, &resolved)) return true;
+  if (!resolved)
+    pe_hc_error(out, PE_HC_BACKEND, "cannot connect to %s: the name does not resolve", shown);
+  else
+    deny(rq, rs, shown, &u, seen, out);
+  return false;
+}

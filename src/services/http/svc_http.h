@@ -45,6 +45,21 @@ bool pe_svc_http_open(pe_services *s, char *err, size_t errlen);
 void pe_svc_http_close(pe_services *s);
 void pe_svc_http_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n, pe_buf *out);
 
+/* Numeric address text, IPv6 included, with its NUL. */
+#define PE_OB_ADDR_TEXT 46
+
+/* Whether the request's component may connect to scheme://host:port (the
+ * areas that open connections: redis, postgres, mysql, mqtt). Decides by
+ * allowed_outbound_hosts exactly as for http.send, then resolves the host
+ * and leaves in addr the numeric address to connect to: the first one a
+ * name rule allows, or the first inside a CIDR rule. Connecting to addr
+ * (never to the name again) keeps what was checked what is reached.
+ * host may be bracketed IPv6. false with the reply in out: DENIED (logged
+ * with the rule to add, as http.send), INVALID (a malformed host), BACKEND
+ * (the name does not resolve). */
+PE_MUST_CHECK bool pe_svc_outbound_check(pe_svc_request *rq, const char *scheme, const char *host,
+                                         uint16_t port, char addr[PE_OB_ADDR_TEXT], pe_buf *out);
+
 /* --- shared by svc_http.c and svc_http_chain.c ------------------------------ */
 
 typedef struct ob_header {
