@@ -523,6 +523,9 @@ static bool allowed_by_address(const pe_outbound_rules *rs, const pe_outbound_ur
 static void deny(pe_svc_request *rq, const pe_outbound_rules *rs, const char *shown_url,
                  const pe_outbound_url *u, const char *addresses, pe_buf *out) {
   const char *id = rq->component ? rq->component->id : "?";
+  /* the other areas (redis, postgres...) open connections, not requests */
+  const char *what = u->relative || strncmp(u->scheme, "http", 4) == 0 ? "outbound request"
+                                                                       : "outbound connection";
   char origin[PE_OB_MAX_HOST + 64], suggest[PE_OB_MAX_HOST + 64], rules[1024], msg[2048];
   if (u->relative) {
     snprintf(origin, sizeof origin, "self (a relative URL)");
@@ -535,25 +538,25 @@ static void deny(pe_svc_request *rq, const pe_outbound_rules *rs, const char *sh
   }
   if (!rs || rs->n == 0) {
     snprintf(msg, sizeof msg,
-             "outbound request to '%s' is not allowed: component '%s' has no "
+             "%s to '%s' is not allowed: component '%s' has no "
              "allowed_outbound_hosts, so it may make no outbound requests (to allow this one, "
              "add \"%s\" to allowed_outbound_hosts in [component.%s])",
-             shown_url, id, suggest, id);
+             what, shown_url, id, suggest, id);
   } else {
     pe_outbound_rules_describe(rs, rules, sizeof rules);
     snprintf(msg, sizeof msg,
-             "outbound request to '%s' is not allowed: no allowed_outbound_hosts rule of "
+             "%s to '%s' is not allowed: no allowed_outbound_hosts rule of "
              "component '%s' allows %s%s%s%s (rules: %s)",
-             shown_url, id, origin, addresses && *addresses ? " (addresses: " : "",
+             what, shown_url, id, origin, addresses && *addresses ? " (addresses: " : "",
              addresses ? addresses : "", addresses && *addresses ? ")" : "", rules);
   }
   pe_svc_vars_redact(rq->app, msg);
   pe_hc_error(out, PE_HC_DENIED, "%s", msg);
   char line[2300];
   snprintf(line, sizeof line,
-           "pyedge: %s: outbound request to '%s' denied: not in "
+           "pyedge: %s: %s to '%s' denied: not in "
            "allowed_outbound_hosts (to allow it, add \"%s\")\n",
-           id, shown_url, suggest);
+           id, what, shown_url, suggest);
   pe_svc_vars_redact(rq->app, line);
   fputs(line, stderr);
 }
