@@ -35,7 +35,7 @@ static void print_usage(FILE *f) {
   for (const pe_template *t = pe_templates; t->name; t++)
     fprintf(f, "  %-15s %s\n", t->name, t->summary);
   fputs(
-      "  (http-py-p2 is Spin's name for http-py)\n"
+      "  (http-py-async, pyedge's earlier name for http-py, still works)\n"
       "\nThen: pyedge up -f NAME (or pyedge watch -f NAME)\n",
       f);
 }

@@ -1,8 +1,10 @@
 /*
  * templates.c -- the texts of the `pyedge new` templates.
  *
- *   http-py        spin-sdk 3.x: class IncomingHandler, sync handle_request
- *   http-py-async  spin-sdk 4.0: class HttpHandler(Handler), async
+ *   http-py        spin-sdk 4.0: class HttpHandler(Handler), async
+ *   http-py-p2     spin-sdk 3.x: class IncomingHandler, sync handle_request
+ *   (the names are Spin's: spin-python-sdk 4.0 made http-py its async
+ *   template and kept the WASI preview 2 one as http-py-p2)
  *   static         a manifest whose only route is a static_response
  *
  * The Python templates lay an app out the way `spin new -t http-py` does
@@ -89,9 +91,9 @@ static const char requirements_v4[] =
   "    pip install -r requirements.txt\n"                                \
   "    spin build --up\n"
 
-/* --- http-py (spin-sdk 3.x) ------------------------------------------- */
+/* --- http-py-p2 (spin-sdk 3.x) ---------------------------------------- */
 
-static const pe_template_file http_py[] = {
+static const pe_template_file http_py_p2[] = {
     {"spin.toml", PY_MANIFEST("An HTTP app in Python", "spin-http")},
     {"app.py",
      "from spin_sdk import http\n"
@@ -111,9 +113,9 @@ static const pe_template_file http_py[] = {
     {NULL, NULL},
 };
 
-/* --- http-py-async (spin-sdk 4.0) -------------------------------------- */
+/* --- http-py (spin-sdk 4.0) -------------------------------------------- */
 
-static const pe_template_file http_py_async[] = {
+static const pe_template_file http_py[] = {
     {"spin.toml", PY_MANIFEST("An asynchronous HTTP app in Python", "spin:up/http-trigger@4.0.0")},
     {"app.py",
      "from spin_sdk.http import Handler, Request, Response\n"
@@ -152,18 +154,18 @@ static const pe_template_file static_app[] = {
 };
 
 const pe_template pe_templates[] = {
-    {"http-py", "HTTP handler in Python (spin-sdk 3.x, sync IncomingHandler)", http_py},
-    {"http-py-async", "HTTP handler in Python (spin-sdk 4.0, async HttpHandler)", http_py_async},
+    {"http-py", "HTTP handler in Python (spin-sdk 4.0, async HttpHandler)", http_py},
+    {"http-py-p2", "HTTP handler in Python (spin-sdk 3.x, sync IncomingHandler)", http_py_p2},
     {"static", "a fixed HTTP response from spin.toml, no code", static_app},
     {NULL, NULL, NULL},
 };
 
-/* Spin's names for the same templates: spin-python-sdk calls the 3.x
- * (WASI preview 2) template http-py-p2. */
+/* Earlier names: before following Spin's, pyedge called the 4.0 template
+ * http-py-async (and http-py was the 3.x one). */
 static const struct {
   const char *alias, *name;
 } template_aliases[] = {
-    {"http-py-p2", "http-py"},
+    {"http-py-async", "http-py"},
 };
 
 const pe_template *pe_template_find(const char *name) {

@@ -81,7 +81,8 @@ cd "$WORK" || exit 1
 
 if begin "new --help lists templates"; then
 out=$("$PYEDGE" new --help 2>&1); rc=$?
-if [ $rc -eq 0 ] && grep -q http-py-async <<<"$out" && grep -q '^  static' <<<"$out"; then
+if [ $rc -eq 0 ] && grep -q '^  http-py-p2 .*spin-sdk 3.x' <<<"$out" &&
+    grep -q '^  http-py .*spin-sdk 4.0' <<<"$out" && grep -q '^  static' <<<"$out"; then
     pass "new --help lists templates"
 else fail "new --help lists templates" "rc=$rc: $out"; fi
 fi
@@ -105,17 +106,17 @@ done
 
 declare -A FILES=(
     [http-py]="spin.toml app.py requirements.txt README.md .gitignore"
-    [http-py-async]="spin.toml app.py requirements.txt README.md .gitignore"
+    [http-py-p2]="spin.toml app.py requirements.txt README.md .gitignore"
     [static]="spin.toml README.md"
 )
 declare -A WANT=(
     [http-py]="Hello from Python!"
-    [http-py-async]="Hello from Python!"
+    [http-py-p2]="Hello from Python!"
     [static]="Hello from app-static!"
 )
 WATCH_CASES=("watch serves the app" "watch restarts on a change"
              "watch stops on SIGINT, exit 0, no server left")
-for t in http-py http-py-async static; do
+for t in http-py http-py-p2 static; do
     # the later cases that need this app
     later=("new $t content" "up serves $t")
     [ $t = static ] && later+=("existing directory refused, left alone")
@@ -133,13 +134,13 @@ for t in http-py http-py-async static; do
         continue
     fi
     case $t in
-        http-py) grep -q 'class IncomingHandler(http.IncomingHandler)' $app/app.py &&
-                 grep -q 'spin-sdk == 3.4.1' $app/requirements.txt &&
-                 grep -q 'componentize-py == 0.17.2' $app/requirements.txt &&
-                 grep -q 'componentize-py -w spin-http componentize app -o app.wasm' $app/spin.toml ;;
-        http-py-async) grep -q 'class HttpHandler(Handler)' $app/app.py &&
-                       grep -q 'async def handle_request' $app/app.py &&
-                       grep -q 'spin:up/http-trigger@4.0.0' $app/spin.toml ;;
+        http-py-p2) grep -q 'class IncomingHandler(http.IncomingHandler)' $app/app.py &&
+                    grep -q 'spin-sdk == 3.4.1' $app/requirements.txt &&
+                    grep -q 'componentize-py == 0.17.2' $app/requirements.txt &&
+                    grep -q 'componentize-py -w spin-http componentize app -o app.wasm' $app/spin.toml ;;
+        http-py) grep -q 'class HttpHandler(Handler)' $app/app.py &&
+                 grep -q 'async def handle_request' $app/app.py &&
+                 grep -q 'spin:up/http-trigger@4.0.0' $app/spin.toml ;;
         static) grep -q 'static_response' $app/spin.toml && ! ls $app/*.py >/dev/null 2>&1 ;;
     esac && pass "new $t content" || fail "new $t content" "$(cat $app/spin.toml)"
 
@@ -164,14 +165,14 @@ if [ $rc -ne 0 ] && grep -q 'already exists' <<<"$out" &&
 else fail "existing directory refused, left alone" "rc=$rc: $out"; fi
 fi
 
-# Spin's spelling: new -t TEMPLATE NAME, and Spin's name http-py-p2 for the
-# 3.x template
+# Spin's spelling: new -t TEMPLATE NAME; http-py-async, pyedge's earlier
+# name for the 4.0 template, still works
 if begin "new -t spelling"; then
-out1=$("$PYEDGE" new -t http-py-p2 app-p2 2>&1); rc1=$?
+out1=$("$PYEDGE" new -t http-py-async app-async 2>&1); rc1=$?
 out2=$("$PYEDGE" new --template static app-tstatic 2>&1); rc2=$?
 out3=$("$PYEDGE" new -t static two words 2>&1); rc3=$?
 out4=$("$PYEDGE" new -t 2>&1); rc4=$?
-if [ $rc1 -eq 0 ] && grep -q 'class IncomingHandler(http.IncomingHandler)' app-p2/app.py &&
+if [ $rc1 -eq 0 ] && grep -q 'class HttpHandler(Handler)' app-async/app.py &&
     [ $rc2 -eq 0 ] && grep -q 'static_response' app-tstatic/spin.toml &&
     [ $rc3 -eq 2 ] && grep -q 'unexpected argument' <<<"$out3" && [ ! -e two ] &&
     [ $rc4 -eq 2 ] && grep -q -- '-t wants a template' <<<"$out4"; then
