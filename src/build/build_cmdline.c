@@ -301,7 +301,7 @@ static pe_cz_status parse_args(const pe_strs *w, size_t start, size_t end, const
       else if (o->role == OPT_PATH && !strncmp(v, "$(", 2)) {
         /* older templates: `-p $(python3 -c '...site.getsitepackages()...')`,
          * the host's own packages; pyedge installs requirements.txt instead */
-        if (!pe_strs_pushf(&out->warnings,
+        if (!pe_strs_pushf(&out->notes,
                            "-p %.200s is left out: pyedge runs no shell, and installs the "
                            "packages of requirements.txt itself",
                            v)) {
@@ -393,6 +393,7 @@ pe_cz_status pe_cz_parse(const char *const *commands, size_t n, pe_cz_command *o
             for (size_t k = 0; kept && k < tmp.warnings.len; k++)
               kept = pe_strs_push(&out->warnings, tmp.warnings.items[k]);
             pe_strs_free(&tmp.warnings);
+            out->notes = tmp.notes;
             out->module = tmp.module;
             out->world = tmp.world;
             out->output = tmp.output;
@@ -459,5 +460,6 @@ void pe_cz_free(pe_cz_command *c) {
   free(c->output);
   pe_strs_free(&c->python_paths);
   pe_strs_free(&c->warnings);
+  pe_strs_free(&c->notes);
   c->module = c->world = c->output = NULL;
 }

@@ -234,6 +234,8 @@ static bool read_build_command(const pe_plan_options *o, const pe_manifest_compo
     return false;
   for (size_t i = 0; i < pl->cz.warnings.len; i++)
     pe_build_notef(o->note, o->note_ctx, true, "%s", pl->cz.warnings.items[i]);
+  for (size_t i = 0; i < pl->cz.notes.len; i++)
+    pe_build_notef(o->note, o->note_ctx, false, "%s", pl->cz.notes.items[i]);
   snprintf(p->module, sizeof p->module, "%s", pl->cz.module);
   pl->paths = &pl->cz.python_paths;
   return true;

@@ -85,6 +85,7 @@ typedef struct pe_cz_command {
   char *output;         /* -o/--output ("index.wasm" unless given) */
   pe_strs python_paths; /* -p/--python-path in order; "." when none given */
   pe_strs warnings;     /* ignored options and commands, one message each */
+  pe_strs notes;        /* parts left out on purpose, which need no change */
 } pe_cz_command;
 
 /* Reads the build commands (run in order by Spin) and finds the one that

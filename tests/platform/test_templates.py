@@ -141,6 +141,27 @@ def pypath_missing_directory_warned():
 
 
 @case
+def pypath_shell_substitution_noted():
+    # an old template's `-p $(python3 -c '...site...')`: pyedge runs no
+    # shell and installs requirements.txt itself, so the path is left out
+    # with a note (nothing for the user to change), not a warning
+    app = copy_app("tpl-http-py")
+    toml = os.path.join(app, "spin.toml")
+    with open(toml) as f:
+        text = f.read()
+    with open(toml, "w") as f:
+        f.write(text.replace(
+            "componentize app -o app.wasm",
+            "componentize -p . -p $(python3 -c 'import site; print(site.getsitepackages()[0])') "
+            "app -o app.wasm"))
+    rc, out = build(app, "--state-dir", os.path.join(WORK, "subst-state"))
+    eq(rc, 0, f"build ({out[-300:]})")
+    check("pyedge: tpl-http-py: -p $(python3 -c 'import site; print(site.getsitepackages()[0])')"
+          " is left out" in out, f"message: {out[-400:]}")
+    check("warning: tpl-http-py: -p $(" not in out, f"said as a warning: {out[-400:]}")
+
+
+@case
 def build_command_not_componentize_py():
     app = copy_app("tpl-http-py")
     toml = os.path.join(app, "spin.toml")
