@@ -603,6 +603,34 @@ def _class_of(module, name, base):
     return obj, None
 
 
+def _explain_missing_sdk_name(e):
+    """An import of a spin_sdk module or name pyedge does not provide
+    (`from spin_sdk import otel`, `import spin_sdk.wit.imports.foo`) is
+    raised again saying so, with what pyedge's spin_sdk has; other import
+    errors are left alone."""
+    import pkgutil
+
+    import spin_sdk
+
+    missing = getattr(e, "name", None) or ""
+    if isinstance(e, ModuleNotFoundError):
+        if missing != "spin_sdk" and not missing.startswith("spin_sdk."):
+            return
+        what = f"the module {missing}"
+    else:
+        m = re.match(r"cannot import name '([^']+)' from '(spin_sdk[\w.]*)'", str(e))
+        if not m:
+            return
+        what = f"{m.group(2)}.{m.group(1)}"
+    have = sorted(n for _, n, _ in pkgutil.iter_modules(spin_sdk.__path__)
+                  if not n.startswith("_"))
+    raise ImportError(
+        f"pyedge: the app imports {what}, which pyedge's spin_sdk does not provide "
+        f"(it has spin_sdk.{', spin_sdk.'.join(have)})",
+        name=missing or None,
+    ) from e
+
+
 def load_app(name):
     """Imports the app module `name` and finds its handler (the order is in
     this module's docstring). Raises HandlerNotFound naming what was looked
@@ -617,6 +645,10 @@ def load_app(name):
                 f"named {e.name!r} on sys.path {sys.path}",
                 name=name,
             ) from e
+        _explain_missing_sdk_name(e)
+        raise
+    except ImportError as e:
+        _explain_missing_sdk_name(e)
         raise
 
     notes = []

@@ -238,6 +238,22 @@ class MissingHandler(unittest.TestCase):
         self.assertIn("cannot import the app module 'apps.does_not_exist' (PYEDGE_APP)",
                       str(cm.exception))
 
+    def test_spin_sdk_name_pyedge_lacks(self):
+        with self.assertRaises(ImportError) as cm:
+            load_entry("apps.sdk_missing_name")
+        msg = str(cm.exception)
+        self.assertIn("the app imports spin_sdk.frobnicate, which pyedge's spin_sdk does not "
+                      "provide (it has spin_sdk.http, spin_sdk.key_value", msg)
+        self.assertIn("cannot import name 'frobnicate'", str(cm.exception.__cause__))
+
+    def test_spin_sdk_module_pyedge_lacks(self):
+        with self.assertRaises(ImportError) as cm:
+            load_entry("apps.sdk_missing_module")
+        msg = str(cm.exception)
+        self.assertIn("the app imports the module spin_sdk.wit.imports.no_such_interface, which "
+                      "pyedge's spin_sdk does not provide", msg)
+        self.assertNotIn("spin_sdk._mode", msg)  # private modules are not offered
+
     def test_missing_dependency_of_app_is_not_disguised(self):
         with self.assertRaises(ModuleNotFoundError) as cm:
             load_entry("apps.missing_dep")
