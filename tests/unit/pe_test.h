@@ -25,7 +25,37 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+/* Runs fn(arg) in a forked child, which then exits 0 unless fn ended it;
+ * what the child wrote on stderr goes into out (NUL-terminated, cut to
+ * fit), and its wait status is returned: the tests of code that is meant
+ * to stop the process (a broken invariant, a host fault). */
+static inline int pe_test_in_child(void (*fn)(void *), void *arg, char *out, size_t outlen) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    fn(arg);
+    _exit(0);
+  }
+  close(fds[1]);
+  size_t n = 0;
+  ssize_t r;
+  while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0) n += (size_t)r;
+  out[n] = 0;
+  close(fds[0]);
+  int st = 0;
+  assert_int_equal(waitpid(pid, &st, 0), pid);
+  return st;
+}
 
 /* cmocka's matching (c_strmatch): '*' any run of characters, '?' one. */
 static inline int pe_test_glob(const char *pat, const char *s) {

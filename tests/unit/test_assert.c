@@ -14,31 +14,15 @@
 #include "pe_test.h"
 #include "util/pe_assert.h"
 
-typedef void (*body_fn)(void);
+/* Runs fn in a child with the default SIGABRT action (not cmocka's
+ * handler); its stderr into out, its wait status returned. */
+static void abort_by_default(void *fn) {
+  signal(SIGABRT, SIG_DFL);
+  ((void (*)(void))fn)();
+}
 
-/* Runs fn in a child; its stderr into out, its wait status returned. */
-static int in_child(body_fn fn, char *out, size_t outlen) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  fflush(NULL);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    signal(SIGABRT, SIG_DFL);
-    fn();
-    _exit(0);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t r;
-  while (n + 1 < outlen && (r = read(fds[0], out + n, outlen - 1 - n)) > 0) n += (size_t)r;
-  out[n] = 0;
-  close(fds[0]);
-  int st = 0;
-  assert_int_equal(waitpid(pid, &st, 0), pid);
-  return st;
+static int in_child(void (*fn)(void), char *out, size_t outlen) {
+  return pe_test_in_child(abort_by_default, (void *)fn, out, outlen);
 }
 
 static volatile int zero = 0;

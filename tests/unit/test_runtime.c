@@ -377,37 +377,31 @@ static void host_bug_in_reservation(void *inst, const uint64_t *a, uint64_t *r) 
   *p = 1;
 }
 
+typedef struct host_bug {
+  pe_trampoline fn;
+  uint64_t arg;
+} host_bug;
+
+static void call_host_bug(void *p) {
+  const host_bug *b = p;
+  /* the default action, not cmocka's handler, must follow ours */
+  signal(SIGSEGV, SIG_DFL);
+  signal(SIGBUS, SIG_DFL);
+  pe_rt_reinstall_handlers();
+  char err[256];
+  pe_outcome o;
+  pe_instance *inst = pe_instance_new(basic, NULL, 0, &o, err, sizeof err);
+  pe_export bug = {"bug", ":", b->fn};
+  uint64_t args[1] = {b->arg};
+  o = pe_instance_call(inst, &bug, args, NULL, 0);
+  fprintf(stderr, "returned with trap %d\n", o.trap);
+}
+
 /* Runs fn as a guest call in a child; returns its wait status and what it
  * printed on stderr. */
 static int run_host_bug(pe_trampoline fn, uint64_t arg, char *out, size_t outlen) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 2);
-    /* the default action, not cmocka's handler, must follow ours */
-    signal(SIGSEGV, SIG_DFL);
-    signal(SIGBUS, SIG_DFL);
-    pe_rt_reinstall_handlers();
-    char err[256];
-    pe_outcome o;
-    pe_instance *inst = pe_instance_new(basic, NULL, 0, &o, err, sizeof err);
-    pe_export bug = {"bug", ":", fn};
-    uint64_t args[1] = {arg};
-    o = pe_instance_call(inst, &bug, args, NULL, 0);
-    fprintf(stderr, "returned with trap %d\n", o.trap);
-    _exit(0);
-  }
-  close(fds[1]);
-  size_t n = 0;
-  ssize_t k;
-  while (n + 1 < outlen && (k = read(fds[0], out + n, outlen - 1 - n)) > 0) n += (size_t)k;
-  out[n] = 0;
-  close(fds[0]);
-  int st;
-  waitpid(pid, &st, 0);
-  return st;
+  host_bug b = {fn, arg};
+  return pe_test_in_child(call_host_bug, &b, out, outlen);
 }
 
 static void test_host_fault_is_not_a_guest_trap(void **state) {
