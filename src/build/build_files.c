@@ -60,9 +60,23 @@ typedef struct {
   char app_real[PATH_MAX];
   const char *const *private_paths;
   size_t nprivate;
+  size_t visited; /* directory entries looked at, for PE_FILES_MAX_VISITS */
   char *err;
   size_t errlen;
 } gather;
+
+/* Links can make a tree without end (`a -> .`) or one that doubles at
+ * every level (`a -> ..`, `b -> ..` below it): a walk keeps the directories
+ * it is inside (a link back to one of them is refused as a loop) and gives
+ * up after this many entries, so no app directory makes `pyedge build`
+ * run without end. */
+#define PE_FILES_MAX_VISITS 200000u
+
+typedef struct dir_chain {
+  dev_t dev;
+  ino_t ino;
+  const struct dir_chain *up;
+} dir_chain;
 
 static bool add(gather *g, const char *src, const char *dest) {
   if (g->len == g->cap) {
@@ -157,11 +171,26 @@ static bool refuse_private(gather *g, const pe_manifest_files *f) {
 /* Every file below dir (app-relative path app_rel). For a glob, files
  * whose path matches it; else files go to dest_prefix/<path below dir>. */
 static bool each_file(gather *g, const char *dir, const char *app_rel, const char *below,
-                      const char *glob, const char *dest_prefix, int depth, size_t *count) {
+                      const char *glob, const char *dest_prefix, int depth, size_t *count,
+                      const dir_chain *up) {
   if (depth > 64) {
     snprintf(g->err, g->errlen, "files: directories nested too deep at %s", dir);
     return false;
   }
+  struct stat dst;
+  if (stat(dir, &dst) != 0) {
+    snprintf(g->err, g->errlen, "files: cannot read directory %s: %s", dir, strerror(errno));
+    return false;
+  }
+  for (const dir_chain *c = up; c; c = c->up)
+    if (c->dev == dst.st_dev && c->ino == dst.st_ino) {
+      snprintf(g->err, g->errlen,
+               "files: '%s' is a symbolic link to a directory that holds it, a loop: pyedge "
+               "does not follow it (remove the link, or list the files it should bring)",
+               app_rel);
+      return false;
+    }
+  dir_chain here = {dst.st_dev, dst.st_ino, up};
   DIR *d = opendir(dir);
   if (!d) {
     snprintf(g->err, g->errlen, "files: cannot read directory %s: %s", dir, strerror(errno));
@@ -171,6 +200,14 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
   for (struct dirent *e; ok && (e = readdir(d)) != NULL;) {
     const char *n = e->d_name;
     if (!strcmp(n, ".") || !strcmp(n, "..")) continue;
+    if (++g->visited > PE_FILES_MAX_VISITS) {
+      snprintf(g->err, g->errlen,
+               "files: more than %u files and directories to look at (symbolic links that "
+               "repeat directories?); pyedge stopped at %s",
+               PE_FILES_MAX_VISITS, app_rel[0] ? app_rel : ".");
+      ok = false;
+      break;
+    }
     char path[PATH_MAX], rel[PATH_MAX], sub[PATH_MAX];
     if (!pe_path_join(path, sizeof path, dir, "%s", n) ||
         (size_t)snprintf(rel, sizeof rel, "%s%s%s", app_rel, app_rel[0] ? "/" : "", n) >=
@@ -189,7 +226,7 @@ static bool each_file(gather *g, const char *dir, const char *app_rel, const cha
       if (where == OUTSIDE)
         ok = refuse_outside(g, rel, path);
       else
-        ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count);
+        ok = each_file(g, path, rel, sub, glob, dest_prefix, depth + 1, count, &here);
     } else if (S_ISREG(st.st_mode)) {
       if (glob ? !pe_glob_match(glob, rel, true) : false) continue;
       if (excluded(g, rel)) continue;
@@ -250,7 +287,7 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
     if (where == OUTSIDE) return refuse_outside(g, rel, path);
     if (where == PRIVATE) return refuse_private(g, f);
     if (S_ISDIR(st.st_mode)) {
-      if (!each_file(g, path, rel, "", NULL, rel, 0, &count)) return false;
+      if (!each_file(g, path, rel, "", NULL, rel, 0, &count, NULL)) return false;
     } else {
       if (!add(g, real, rel)) return false;
       count = 1;
@@ -263,7 +300,8 @@ static bool gather_pattern(gather *g, const pe_manifest_files *f, pe_build_note_
     if (stat(start, &st) == 0 && S_ISDIR(st.st_mode)) {
       int where = resolve(g, start, real);
       if (where == OUTSIDE) return refuse_outside(g, prefix, start);
-      if (where == INSIDE && !each_file(g, start, prefix, "", rel, "", 0, &count)) return false;
+      if (where == INSIDE && !each_file(g, start, prefix, "", rel, "", 0, &count, NULL))
+        return false;
     }
   } else {
     snprintf(g->err, g->errlen,
@@ -301,7 +339,7 @@ static bool gather_placement(gather *g, const pe_manifest_files *f) {
   if (where == OUTSIDE) return refuse_outside(g, src, path);
   if (where == PRIVATE) return refuse_private(g, f);
   size_t count = 0;
-  if (S_ISDIR(st.st_mode)) return each_file(g, path, src, "", NULL, dest, 0, &count);
+  if (S_ISDIR(st.st_mode)) return each_file(g, path, src, "", NULL, dest, 0, &count, NULL);
   size_t dl = strlen(f->destination);
   if (!dest[0] || f->destination[dl - 1] == '/') {
     snprintf(g->err, g->errlen, "files: '%s' (line %d) is not a valid destination file name",

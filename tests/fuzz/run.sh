@@ -37,6 +37,7 @@ max_len() {
         hostcall | snapshot_file) echo 16384 ;;
         toml | manifest) echo 8192 ;;
         wasi_paths) echo 1024 ;;
+        files_tree) echo 256 ;;
         router | outbound_url) echo 2048 ;;
         *) echo 4096 ;;
     esac

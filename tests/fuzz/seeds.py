@@ -375,9 +375,25 @@ def guest_request():
           + b"\xff" * 5)
 
 
+# ---- files_tree: (op, op bytes)* -----------------------------------------------
+# ops: 0 dir (parent, name), 1 file (parent, name), 2 link (parent, name,
+# target kind[, made index]), 3 files entry (k, pattern or made index),
+# 4 exclude (glob); names: static a b x index.html .spin data.txt; parent 0
+# is the app, k the k-th directory made.
+
+def files_tree():
+    static_dir = bytes([0, 0, 0])            # static/
+    index = bytes([1, 1, 4])                 # static/index.html
+    write("files_tree", "static", static_dir + index + bytes([3, 0, 2]))
+    write("files_tree", "loop", static_dir + index + bytes([2, 1, 1, 7, 2, 1, 2, 5, 3, 0, 2]))
+    write("files_tree", "escape", bytes([2, 0, 3, 0, 2, 0, 1, 2, 3, 0, 10, 3, 0, 0]))
+    write("files_tree", "private", bytes([2, 0, 1, 9, 3, 0, 9, 3, 0, 1]))
+    write("files_tree", "placement", static_dir + index + bytes([3, 3, 2, 4, 0]))
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths"]:
+              "router", "hostcall", "wasi_paths", "files_tree"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
@@ -388,6 +404,7 @@ def main():
     wasi_paths()
     snapshot_file()
     guest_request()
+    files_tree()
 
 
 if __name__ == "__main__":

@@ -446,6 +446,56 @@ static void test_files_refusals(void **state) {
   assert_false(pe_files_reserved("usr/local/share/x"));
 }
 
+/* Links that make the walk endless: a link back to a directory that holds
+ * it is refused by name (found by fuzz_files_tree: two such links doubled
+ * the walk at every level, 2^64 visits); links that only repeat siblings
+ * are followed, each file taken at every path that reaches it. */
+static void test_files_link_loops(void **state) {
+  (void)state;
+  put("h/static/index.html", "hi");
+  put("h/shared/x.txt", "x");
+  char app[PATH_MAX], files_root[PATH_MAX], tree[PATH_MAX], err[512], p[PATH_MAX + 32];
+  snprintf(app, sizeof app, "%s/h", root);
+  snprintf(files_root, sizeof files_root, "%s/state3", root);
+  snprintf(p, sizeof p, "%s/static/again", app);
+  assert_int_equal(symlink(".", p), 0);
+  snprintf(p, sizeof p, "%s/static/up", app);
+  assert_int_equal(symlink("..", p), 0);
+  pe_manifest_files f[] = {{"static", NULL, 1}};
+  pe_manifest_component mc;
+  component_files(&mc, f, 1, NULL, 0);
+  notes n = {0};
+  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                                err, sizeof err));
+  assert_non_null(strstr(err, "is a symbolic link to a directory that holds it, a loop"));
+  /* the same through a glob, and through a { source, destination } */
+  pe_manifest_files g[] = {{"static/**/*.html", NULL, 1}};
+  component_files(&mc, g, 1, NULL, 0);
+  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                                err, sizeof err));
+  assert_non_null(strstr(err, "a loop"));
+  pe_manifest_files d[] = {{"static", "/site", 1}};
+  component_files(&mc, d, 1, NULL, 0);
+  assert_false(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                                err, sizeof err));
+  assert_non_null(strstr(err, "a loop"));
+  /* without the loops: two links to one directory bring its files twice */
+  snprintf(p, sizeof p, "%s/static/again", app);
+  assert_int_equal(unlink(p), 0);
+  snprintf(p, sizeof p, "%s/static/up", app);
+  assert_int_equal(unlink(p), 0);
+  snprintf(p, sizeof p, "%s/static/s1", app);
+  assert_int_equal(symlink("../shared", p), 0);
+  snprintf(p, sizeof p, "%s/static/s2", app);
+  assert_int_equal(symlink("../shared", p), 0);
+  component_files(&mc, f, 1, NULL, 0);
+  assert_true(pe_files_prepare(&mc, app, files_root, NULL, 0, NULL, note, &n, tree, sizeof tree,
+                               err, sizeof err));
+  assert_true(exists(tree, "static/s1/x.txt"));
+  assert_true(exists(tree, "static/s2/x.txt"));
+  assert_true(exists(tree, "static/index.html"));
+}
+
 /* --- the bundle --------------------------------------------------------------------------- */
 
 static void test_bundle_without_pip(void **state) {
@@ -483,11 +533,17 @@ static void test_bundle_without_pip(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_req_normalize),  cmocka_unit_test(test_req_filter),
-      cmocka_unit_test(test_glob),           cmocka_unit_test(test_glob_pathological_is_fast),
-      cmocka_unit_test(test_native_names),   cmocka_unit_test(test_package_of),
-      cmocka_unit_test(test_walk),           cmocka_unit_test(test_files_tree),
-      cmocka_unit_test(test_files_refusals), cmocka_unit_test(test_bundle_without_pip),
+      cmocka_unit_test(test_req_normalize),
+      cmocka_unit_test(test_req_filter),
+      cmocka_unit_test(test_glob),
+      cmocka_unit_test(test_glob_pathological_is_fast),
+      cmocka_unit_test(test_native_names),
+      cmocka_unit_test(test_package_of),
+      cmocka_unit_test(test_walk),
+      cmocka_unit_test(test_files_tree),
+      cmocka_unit_test(test_files_refusals),
+      cmocka_unit_test(test_files_link_loops),
+      cmocka_unit_test(test_bundle_without_pip),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
