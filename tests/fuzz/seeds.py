@@ -177,7 +177,9 @@ def router():
 
 SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_keys", "kv.close",
             "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get", "crypto.verify",
-            "crypto.sign", "http.send", "kv.nope", "nope.get"]
+            "crypto.sign", "http.send", "kv.nope", "nope.get",
+            "redis.open", "redis.get", "redis.set", "redis.incr", "redis.del", "redis.sadd",
+            "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close"]
 
 
 def call(svc, *blobs, handle=0):
@@ -222,6 +224,13 @@ def hostcall():
          call("sqlite.execute", H, blob("CREATE TEMP TABLE x (y)"), handle=1),
          call("sqlite.execute", H, blob("ATTACH 'x.db' AS y"), handle=1),
          call("sqlite.execute", H, blob("SELECT json_each.value FROM json_each('[1,2]')"), blob("n"), handle=1))
+    # outbound Redis: [::1]:1 is allowed and closed, the others are refused or denied
+    seed("redis", call("redis.open", blob("redis://[::1]:1")), call("redis.open", blob("redis://10.0.0.1:1")),
+         call("redis.open", blob("redis://u:p@[::1]:1/3")), call("redis.open", blob("http://x")),
+         call("redis.get", H, blob("k")), call("redis.set", H, blob("k"), blob(b"\xff")),
+         call("redis.execute", H, blob("SET"), blob(b"bk"), blob(b"i" + struct.pack("<q", -1))),
+         call("redis.execute", H, blob("subscribe"), blob(b"bc")), call("redis.del", H, blob("a"), blob("b")),
+         call("redis.close", H))
     seed("vars", call("vars.get", blob("greeting")), call("vars.get", blob("secret")),
          call("vars.get", blob("needed")), call("vars.get", blob("Bad__Name")), call("vars.get", blob("missing")))
     seed("http", call("http.send", blob("GET"), blob("http://127.0.0.1:1/x?y"), u64(100), u64(1),

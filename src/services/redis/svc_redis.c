@@ -176,7 +176,7 @@ static bool read_args(const op_shape *s, pe_hc_reader *r, args *a, pe_buf *out) 
     return false;
   }
   unsigned given = s->command ? nblobs : nblobs - (nblobs > 0);
-  if (nblobs > PE_REDIS_MAX_ARGS + 1 || total > PE_REDIS_MAX_SEND) {
+  if (nblobs > PE_REDIS_MAX_ARGS + 1 || given > PE_REDIS_MAX_ARGS || total > PE_REDIS_MAX_SEND) {
     pe_hc_error(out, PE_HC_LIMIT, "redis.%s: a command takes at most %u arguments of %u MiB in all",
                 s->op, PE_REDIS_MAX_ARGS, PE_REDIS_MAX_SEND >> 20);
     return false;
