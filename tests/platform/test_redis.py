@@ -175,6 +175,19 @@ def redis_v4_async_api():
 
 
 @T.case
+def redis_older_interfaces():
+    s, redis = main_server(), main_redis()
+    r = ops(s, redis.url(), ("legacy",))["results"][0]
+    eq(r[:7], [b64(b"one"), "", 1, 1, ["x"], [["Binary", b64(b"e")]], 3],
+       "fermyon_spin_redis: set, get, get of an absent key (b''), incr, sadd, smembers, "
+       "execute, del")
+    eq(r[7][0], "<Error.ERROR: 1>", "its error")
+    check(any("127.0.0.1:1" in n for n in r[7][1]), f"the note says why: {r[7]}")
+    eq(get_json(s.port, f"/v4/sync?addr={redis.url()}"), {"got": "s", "deleted": 1},
+       "fermyon_spin_redis_2_0_0 in a 4.0 app answers without await")
+
+
+@T.case
 def redis_sdk_example_shape():
     s, redis = main_server(), main_redis()
     redis.command("SET", "test", "from the test")
@@ -291,12 +304,14 @@ def redis_deadline_ends_a_blpop():
     srv.start()
     try:
         t0 = time.monotonic()
-        st = request(srv.port, "POST", "/v3/ops",
-                           body=(b'{"address": "%s", "ops": [["execute", "BLPOP", '
-                                 b'[{"b": "YmxvY2tlZA=="}, {"i": 0}]]]}' % redis.url().encode())).status
+        resp = request(srv.port, "POST", "/v3/ops",
+                       body=(b'{"address": "%s", "ops": [["execute", "BLPOP", '
+                             b'[{"b": "YmxvY2tlZA=="}, {"i": 0}]]]}' % redis.url().encode()))
         took = time.monotonic() - t0
-        check(st in (200, 504), f"status {st}")
-        check(took < 3.5, f"the BLPOP held the request {took:.1f} s past a 1.5 s limit")
+        check(1.4 < took < 2.5, f"the BLPOP held a 1.5 s request {took:.2f} s")
+        # the wait ends at the deadline; the guest may still answer with the error
+        check(resp.status == 504 or b"deadline passed" in resp.body,
+              f"status {resp.status}: {resp.body[:300]!r}")
         check(srv.alive(), "server alive")
         eq(ops(srv, redis.url(), ("execute", "PING", []))["results"], [[["Status", "PONG"]]],
            "the next request")

@@ -5,7 +5,7 @@ POST /v3/ops   {"address": "redis://...", "ops": [[op, args...], ...]}
          ["sadd", key, [member...]] ["smembers", key]
          ["srem", key, [member...]] ["publish", channel, b64]
          ["execute", command, [{"i": n} | {"b": b64}...]] ["close"]
-         ["set_big", key, n] ["get_len", key] ["open_many", n] (opens n more connections to the address; how
+         ["set_big", key, n] ["get_len", key] ["legacy"] ["open_many", n] (opens n more connections to the address; how
          many opened and the error that stopped it) ["sleep", seconds]
          ["bad", what] (arguments of the wrong Python type)
     -> {"results": [...]}: per op its value (bytes as base64, execute's
@@ -93,6 +93,20 @@ def run_op(db, address, op):
         except (TypeError, OverflowError) as e:
             return {"err": type(e).__name__}
         return "no error"
+    if name == "legacy":  # the first interface: the address in every call
+        from spin_sdk.wit.imports import fermyon_spin_redis as v1
+        from spin_sdk.wit.imports import redis_types
+        v1.set(address, "legacy", b"one")
+        out = [v1.get(address, "legacy"), v1.get(address, "legacy-absent"), v1.incr(address, "legacy-n"),
+               v1.sadd(address, "legacy-s", ["x"]), v1.smembers(address, "legacy-s"),
+               [result(r) for r in v1.execute(address, "ECHO", [redis_types.RedisParameter_Binary(b"e")])],
+               v1.del_(address, ["legacy", "legacy-n", "legacy-s"])]
+        out[0:2] = [base64.b64encode(b).decode() for b in out[0:2]]
+        try:
+            v1.get("redis://127.0.0.1:1", "x")
+        except Err as e:
+            out.append([repr(e.value), e.__notes__])
+        return out
     if name == "open_many":
         opened = []
         try:

@@ -4,6 +4,7 @@ GET /v4/roundtrip?addr=...  every operation through the async API, with the
                             spin:redis/redis@3.0.0 module's names; returns
                             what it saw as JSON
 GET /v4/open?addr=...       only opens (the error, if any)
+GET /v4/sync?addr=...       fermyon:spin/redis@2.0.0, synchronous in 4.0 too
 """
 
 import json
@@ -18,6 +19,12 @@ class HttpHandler(http.Handler):
     async def handle_request(self, request):
         path, _, query = request.uri.partition("?")
         address = query.partition("=")[2]
+        if path.endswith("/sync"):
+            from spin_sdk.wit.imports import fermyon_spin_redis_2_0_0 as r2
+            with r2.Connection.open(address) as db:
+                db.set("v4-sync", b"s")
+                doc = {"got": db.get("v4-sync").decode(), "deleted": db.del_(["v4-sync"])}
+            return Response(200, {"content-type": "application/json"}, json.dumps(doc).encode())
         try:
             db = await redis.open(address)
         except Err as e:

@@ -164,6 +164,13 @@ class Connection:
     """An open connection to a Redis server (close(), `with`)."""
 
     __slots__ = ("_handle", "address")
+    # True for an interface whose functions are synchronous in every
+    # generation (fermyon:spin/redis@2.0.0 under spin-sdk 4.0 too)
+    _sync_only = False
+
+    @classmethod
+    def _returns(cls, fn, *args):
+        return fn(*args) if cls._sync_only else _mode.returns(fn, *args)
 
     def __init__(self, handle, address):
         self._handle = handle
@@ -189,7 +196,7 @@ class Connection:
         """Connects to the Redis server at `address`
         (redis://[user:password@]host[:port][/db]), which the component's
         allowed_outbound_hosts must allow."""
-        return _mode.returns(cls._open_now, address)
+        return cls._returns(cls._open_now, address)
 
     def close(self) -> None:
         """Closes the connection (also done by `with` and at the end of the
@@ -264,39 +271,39 @@ class Connection:
 
     def publish(self, channel: str, payload: bytes) -> None:
         """Publishes payload on channel."""
-        return _mode.returns(self._publish, channel, payload)
+        return self._returns(self._publish, channel, payload)
 
     def get(self, key: str) -> Optional[bytes]:
         """The value of key, or None when it has none."""
-        return _mode.returns(self._get, key)
+        return self._returns(self._get, key)
 
     def set(self, key: str, value: bytes) -> None:
         """Sets key to value."""
-        return _mode.returns(self._set, key, value)
+        return self._returns(self._set, key, value)
 
     def incr(self, key: str) -> int:
         """Adds one to the number at key (0 when absent); the new value."""
-        return _mode.returns(lambda: self._count("incr", _text("key", key)))
+        return self._returns(lambda: self._count("incr", _text("key", key)))
 
     def del_(self, keys: List[str]) -> int:
         """Removes keys; how many existed."""
-        return _mode.returns(lambda: self._count("del", *_texts("key", keys)))
+        return self._returns(lambda: self._count("del", *_texts("key", keys)))
 
     def sadd(self, key: str, values: List[str]) -> int:
         """Adds values to the set at key; how many were new."""
-        return _mode.returns(
+        return self._returns(
             lambda: self._count("sadd", _text("key", key), *_texts("set member", values)))
 
     def smembers(self, key: str) -> List[str]:
         """The members of the set at key."""
-        return _mode.returns(self._smembers, key)
+        return self._returns(self._smembers, key)
 
     def srem(self, key: str, values: List[str]) -> int:
         """Removes values from the set at key; how many were members."""
-        return _mode.returns(
+        return self._returns(
             lambda: self._count("srem", _text("key", key), *_texts("set member", values)))
 
     def execute(self, command: str, arguments: List[RedisParameter]) -> List[RedisResult]:
         """Runs any command; its reply as a flat list (arrays flattened, as
         Spin does)."""
-        return _mode.returns(self._execute, command, arguments)
+        return self._returns(self._execute, command, arguments)
