@@ -100,7 +100,7 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
     rconn_free(rc);
     return;
   }
-  char host[300];
+  char host[PE_REDIS_MAX_ADDRESS + 3]; /* the whole host, bracketed: never cut short */
   snprintf(host, sizeof host, strchr(rc->url.host, ':') ? "[%s]" : "%s", rc->url.host);
   if (!pe_svc_outbound_check(rq, "redis", host, (uint16_t)rc->url.port, rc->addr, out)) {
     rconn_free(rc);
