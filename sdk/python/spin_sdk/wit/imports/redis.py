@@ -27,6 +27,7 @@ from typing import List, Optional, Union
 
 import pyedge_hostcall as _hc
 from spin_sdk import _mode
+from spin_sdk._handle import Handle
 from spin_sdk.wit.types import Err
 
 __all__ = ["Connection", "Error", "Error_InvalidAddress", "Error_TooManyConnections",
@@ -160,10 +161,13 @@ _OPEN_ERRORS = {_hc.INVALID: Error_InvalidAddress, _hc.DENIED: Error_InvalidAddr
                 _hc.LIMIT: Error_TooManyConnections}
 
 
-class Connection:
-    """An open connection to a Redis server (close(), `with`)."""
+class Connection(Handle):
+    """An open connection to a Redis server (close(), `with`:
+    spin_sdk._handle.Handle; its label is the address without a password)."""
 
-    __slots__ = ("_handle", "address")
+    __slots__ = ()
+    _close_service = "redis.close"
+    _what = "redis Connection"
     # True for an interface whose functions are synchronous in every
     # generation (fermyon:spin/redis@2.0.0 under spin-sdk 4.0 too)
     _sync_only = False
@@ -172,11 +176,7 @@ class Connection:
     def _returns(cls, fn, *args):
         return fn(*args) if cls._sync_only else _mode.returns(fn, *args)
 
-    def __init__(self, handle, address):
-        self._handle = handle
-        self.address = address
-
-    # --- opening and closing ------------------------------------------------------
+    # --- opening --------------------------------------------------------------------
 
     @classmethod
     def _open_now(cls, address):
@@ -198,25 +198,6 @@ class Connection:
         allowed_outbound_hosts must allow."""
         return cls._returns(cls._open_now, address)
 
-    def close(self) -> None:
-        """Closes the connection (also done by `with` and at the end of the
-        request). Closing twice is harmless."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("redis.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        self.close()
-        return None
-
     async def __aenter__(self):
         return self
 
@@ -224,15 +205,11 @@ class Connection:
         self.close()
         return None
 
-    def __repr__(self):
-        state = "closed" if self._handle is None else "open"
-        return f"<spin_sdk redis Connection {self.address!r} ({state})>"
-
     # --- commands -------------------------------------------------------------------
 
     def _call(self, op, *blobs):
         if self._handle is None:
-            raise Err(Error_Other(f"the redis connection to {self.address} is closed"))
+            raise Err(Error_Other(f"the redis connection to {self.label} is closed"))
         try:
             return [_result(b) for b in _hc.call("redis." + op, self._handle, *blobs)]
         except _hc.HostCallError as e:
