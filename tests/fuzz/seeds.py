@@ -384,9 +384,30 @@ def guest_request():
           + b"\xff" * 5)
 
 
+# ---- redis_reply: op byte (get, smembers, incr, execute), the server's bytes -----
+
+def redis_reply():
+    def seed(name, op, reply):
+        write("redis_reply", name, bytes([op]) + reply)
+
+    seed("get", 0, b"$3\r\nabc\r\n")
+    seed("get-nil", 0, b"$-1\r\n")
+    seed("wrongtype", 0, b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
+    seed("smembers", 1, b"*3\r\n$1\r\na\r\n$2\r\n\xff\xfe\r\n$0\r\n\r\n")
+    seed("incr", 2, b":-9223372036854775808\r\n")
+    seed("nested", 3, b"*4\r\n:1\r\n*2\r\n+OK\r\n$-1\r\n*-1\r\n$1\r\nx\r\n")
+    seed("error-inside", 3, b"*2\r\n:1\r\n-ERR inside\r\n")
+    seed("deep", 3, b"*1\r\n" * 12 + b":1\r\n")
+    seed("huge-array", 3, b"*2000000000\r\n")
+    seed("huge-bulk", 3, b"$99999999999\r\nab")
+    seed("truncated", 3, b"*2\r\n$5\r\nab")
+    seed("resp3-map", 3, b"%1\r\n+a\r\n+b\r\n")
+    seed("two-replies", 3, b"+first\r\n+second\r\n")
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths"]:
+              "router", "hostcall", "wasi_paths", "redis_reply"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
@@ -394,6 +415,7 @@ def main():
     outbound_url()
     router()
     hostcall()
+    redis_reply()
     wasi_paths()
     snapshot_file()
     guest_request()
