@@ -199,6 +199,31 @@ def redis_sdk_example_shape():
     check(any("b'from the test'" in l for l in s.stdout), f"printed value: {s.stdout[-5:]}")
 
 
+@T.case
+def redis_concurrent_requests():
+    """Requests on every worker at once, each with its own connection."""
+    s, redis = main_server(), main_redis()
+    redis.command("DEL", "conc-n")
+    errors = []
+
+    def worker():
+        for _ in range(20):
+            try:
+                r = ops(s, redis.url(), ("incr", "conc-n"), ("execute", "PING", []))["results"]
+                if not isinstance(r[0], int) or r[1] != [["Status", "PONG"]]:
+                    errors.append(r)
+            except Exception as e:  # noqa: BLE001 -- collected and reported below
+                errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    eq(errors, [], "errors")
+    eq(redis.command("GET", "conc-n"), b"160", "every incr counted once")
+
+
 # --- addresses and limits ---------------------------------------------------------------
 
 @T.case
