@@ -8,8 +8,9 @@ with integers and bytes (arrays flattened as Spin does), a publish seen by a
 SUBSCRIBE here, allowed_outbound_hosts (denied hosts and ports), bad
 addresses, the connection limit, a connection kept in a global, Redis down,
 Redis restarted under a request and between requests, the request's
-deadline during a BLPOP, the shape of the SDK's spin-redis example, and
-hostile payloads sent straight through _pyedge.call.
+deadline during a BLPOP, concurrent requests, the shape of the SDK's
+spin-redis example, the older interfaces, sizes past 16 MiB, and hostile
+payloads sent straight through _pyedge.call.
 
 Usage: tests/platform/test_redis.py [-k SUBSTRING]... [-v]
 """
