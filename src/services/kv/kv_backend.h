@@ -12,9 +12,10 @@
  *
  * Contract: every operation runs on a worker thread, concurrently with the
  * others, and returns PE_HC_OK or an error status with a message (never
- * crashes on a backend failure: a lost Redis is PE_HC_BACKEND). Keys and
- * values arrive already checked against the limits (svc_kv.c); `store` is
- * the label, used by backends that keep several stores in one place.
+ * crashes on a backend failure: a lost Redis is PE_HC_BACKEND, a silent one
+ * PE_HC_TIMEOUT). Keys and values arrive already checked against the
+ * limits (svc_kv.c); `store` is the label, used by backends that keep
+ * several stores in one place.
  */
 #ifndef PE_KV_BACKEND_H
 #define PE_KV_BACKEND_H

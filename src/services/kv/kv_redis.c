@@ -46,7 +46,7 @@ static const pe_redis_limits kv_limits = {.connect_ms = 2000,
                                           .command_ms = 5000,
                                           .max_reply = 32u << 20};
 
-static pe_redis_conn *take(kv_redis *b, char *err, size_t errlen) {
+static pe_redis_conn *take(kv_redis *b, pe_hc_status *st, char *err, size_t errlen) {
   pthread_mutex_lock(&b->mu);
   idle_conn *ic = b->idle;
   if (ic) {
@@ -59,9 +59,7 @@ static pe_redis_conn *take(kv_redis *b, char *err, size_t errlen) {
     free(ic);
     return rc;
   }
-  pe_hc_status st;
-  return pe_redis_connect(b->url.host, b->url.port, &b->url, b->where, &kv_limits, &st, err,
-                          errlen);
+  return pe_redis_connect(b->url.host, b->url.port, &b->url, b->where, &kv_limits, st, err, errlen);
 }
 
 static void give_back(kv_redis *b, pe_redis_conn *rc) {
@@ -77,20 +75,25 @@ static void give_back(kv_redis *b, pe_redis_conn *rc) {
   if (!ic) pe_redis_close(rc);
 }
 
+/* One command with a key (and a value); the reply, or NULL with *st
+ * (BACKEND, TIMEOUT, LIMIT: svc_redis_conn.h; a Redis error reply is
+ * BACKEND) and err. */
 static redisReply *run(kv_redis *b, const char *cmd, const uint8_t *key, size_t klen,
-                       const uint8_t *val, size_t vlen, int argc, char *err, size_t errlen) {
-  pe_redis_conn *rc = take(b, err, errlen);
+                       const uint8_t *val, size_t vlen, int argc, pe_hc_status *st, char *err,
+                       size_t errlen) {
+  *st = PE_HC_BACKEND;
+  pe_redis_conn *rc = take(b, st, err, errlen);
   if (!rc) return NULL;
   const char *argv[3] = {cmd, (const char *)key, (const char *)val};
   size_t lens[3] = {strlen(cmd), klen, vlen};
-  pe_hc_status st;
-  redisReply *r = pe_redis_command(rc, argc, argv, lens, &kv_limits, &st, err, errlen);
+  redisReply *r = pe_redis_command(rc, argc, argv, lens, &kv_limits, st, err, errlen);
   if (!r) {
     pe_redis_close(rc);
     return NULL;
   }
   give_back(b, rc);
   if (r->type == REDIS_REPLY_ERROR) {
+    *st = PE_HC_BACKEND;
     snprintf(err, errlen, "redis %s: %s: %.*s", b->where, cmd, (int)r->len, r->str);
     freeReplyObject(r);
     return NULL;
@@ -109,8 +112,9 @@ static pe_hc_status kv_get(pe_kv_backend *bb, const char *store, const uint8_t *
                            pe_buf *out, bool *found, char *err, size_t errlen) {
   (void)store;
   kv_redis *b = (kv_redis *)bb;
-  redisReply *r = run(b, "GET", key, klen, NULL, 0, 2, err, errlen);
-  if (!r) return PE_HC_BACKEND;
+  pe_hc_status fail;
+  redisReply *r = run(b, "GET", key, klen, NULL, 0, 2, &fail, err, errlen);
+  if (!r) return fail;
   *found = false;
   if (r->type == REDIS_REPLY_NIL) {
     freeReplyObject(r);
@@ -128,8 +132,10 @@ static pe_hc_status kv_set(pe_kv_backend *bb, const char *store, const uint8_t *
                            const uint8_t *val, size_t vlen, char *err, size_t errlen) {
   (void)store;
   kv_redis *b = (kv_redis *)bb;
-  redisReply *r = run(b, "SET", key, klen, vlen ? val : (const uint8_t *)"", vlen, 3, err, errlen);
-  if (!r) return PE_HC_BACKEND;
+  pe_hc_status fail;
+  redisReply *r =
+      run(b, "SET", key, klen, vlen ? val : (const uint8_t *)"", vlen, 3, &fail, err, errlen);
+  if (!r) return fail;
   freeReplyObject(r);
   return PE_HC_OK;
 }
@@ -138,8 +144,9 @@ static pe_hc_status kv_del(pe_kv_backend *bb, const char *store, const uint8_t *
                            char *err, size_t errlen) {
   (void)store;
   kv_redis *b = (kv_redis *)bb;
-  redisReply *r = run(b, "DEL", key, klen, NULL, 0, 2, err, errlen);
-  if (!r) return PE_HC_BACKEND;
+  pe_hc_status fail;
+  redisReply *r = run(b, "DEL", key, klen, NULL, 0, 2, &fail, err, errlen);
+  if (!r) return fail;
   freeReplyObject(r);
   return PE_HC_OK;
 }
@@ -148,8 +155,9 @@ static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_
                               bool *found, char *err, size_t errlen) {
   (void)store;
   kv_redis *b = (kv_redis *)bb;
-  redisReply *r = run(b, "EXISTS", key, klen, NULL, 0, 2, err, errlen);
-  if (!r) return PE_HC_BACKEND;
+  pe_hc_status fail;
+  redisReply *r = run(b, "EXISTS", key, klen, NULL, 0, 2, &fail, err, errlen);
+  if (!r) return fail;
   if (r->type != REDIS_REPLY_INTEGER) return unexpected(b, r, "EXISTS", err, errlen);
   *found = r->integer > 0;
   freeReplyObject(r);
@@ -159,8 +167,9 @@ static pe_hc_status kv_exists(pe_kv_backend *bb, const char *store, const uint8_
 static pe_hc_status kv_keys(pe_kv_backend *bb, const char *store, pe_buf *out, size_t max_bytes,
                             char *err, size_t errlen) {
   kv_redis *b = (kv_redis *)bb;
-  redisReply *r = run(b, "KEYS", (const uint8_t *)"*", 1, NULL, 0, 2, err, errlen);
-  if (!r) return PE_HC_BACKEND;
+  pe_hc_status fail;
+  redisReply *r = run(b, "KEYS", (const uint8_t *)"*", 1, NULL, 0, 2, &fail, err, errlen);
+  if (!r) return fail;
   if (r->type != REDIS_REPLY_ARRAY) return unexpected(b, r, "KEYS", err, errlen);
   pe_hc_status st = PE_HC_OK;
   for (size_t i = 0; i < r->elements && st == PE_HC_OK; i++) {
