@@ -6,7 +6,7 @@ the host's "redis.*" services and a real redis-server.
 Covers every operation and value type in both SDK generations, execute
 with integers and bytes (arrays flattened as Spin does), a publish seen by a
 SUBSCRIBE here, allowed_outbound_hosts (denied hosts and ports), bad
-addresses, the connection limit, a connection kept in a global, Redis down,
+addresses, AUTH and SELECT from the address, the connection limit, a connection kept in a global, Redis down,
 Redis restarted under a request and between requests, the request's
 deadline during a BLPOP, concurrent requests, the shape of the SDK's
 spin-redis example, the older interfaces, sizes past 16 MiB, and hostile
@@ -17,12 +17,15 @@ Usage: tests/platform/test_redis.py [-k SUBSTRING]... [-v]
 
 import base64
 import socket
+import subprocess
 import threading
 import time
 
-from platform_util import (HOST, Redis, Runner, Server, check, copy_app, eq, get_json, post_ok,
-                           request)
+from platform_util import (HOST, REDIS_SERVER, CaseFailure, Redis, Runner, Server, check, copy_app,
+                           eq, get_json, post_ok, request)
 from platform_util import _read_reply, _resp
+
+import drive  # noqa: E402 -- on sys.path once platform_util is imported
 
 T = Runner(__doc__.split("\n")[0])
 
@@ -276,6 +279,65 @@ def redis_connection_kept_in_a_global():
         d = get_json(srv.port, f"/v3/stale?addr={redis.url()}")
         check(d.get("err") == "Error_Other" and "no open redis connection" in d["msg"],
               f"the kept connection was usable in a later request: {d}")
+    finally:
+        srv.stop()
+
+
+class PasswordRedis(Redis):
+    """A redis-server that wants a password (--requirepass)."""
+
+    PASSWORD = "pw-s3cret-9f2"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", HOST, "--save", "",
+             "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
+             "--requirepass", self.PASSWORD],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=drive._die_with_driver)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.command("PING") == "PONG":
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise CaseFailure("redis-server --requirepass did not answer PING within 10 s")
+
+    def command(self, *args, db=None):
+        with socket.create_connection((HOST, self.port), timeout=5) as s:
+            f = s.makefile("rb")
+            for pre in [("AUTH", self.PASSWORD)] + ([("SELECT", str(db))] if db is not None else []):
+                s.sendall(_resp(*pre))
+                _read_reply(f)
+            s.sendall(_resp(*args))
+            return _read_reply(f)
+
+
+@T.case
+def redis_password_and_database():
+    redis = PasswordRedis().start()
+    T.cleanups.append(redis.stop)
+    pw = PasswordRedis.PASSWORD
+    srv = Server(copy_app("redis"), ["--variable", f"redis_port={redis.port}"], name="redis-pw")
+    srv.start()
+    try:
+        base = f"127.0.0.1:{redis.port}"
+        d = ops(srv, f"redis://:{pw}@{base}/2", ("set", "pw-k", b64(b"v")), ("get", "pw-k"))
+        eq(d["results"], [None, b64(b"v")], "AUTH with a password, SELECT 2")
+        check(pw not in d["repr"], f"the repr shows the password: {d['repr']}")
+        eq(redis.command("GET", "pw-k", db=2), b"v", "in database 2")
+        eq(redis.command("GET", "pw-k"), None, "not in database 0")
+        eq(ops(srv, f"redis://default:{pw}@{base}/2", ("get", "pw-k"))["results"], [b64(b"v")],
+           "AUTH with a user and a password")
+        d = ops(srv, f"redis://:wrong-pw-77@{base}")
+        eq(d.get("open_err"), "Error_Other", f"a wrong password: {d}")
+        check("AUTH" in d["msg"] and "wrong-pw-77" not in d["msg"], f"message: {d['msg']}")
+        r = ops(srv, f"redis://{base}", ("get", "pw-k"))["results"]
+        check(is_err(r[0], "Error_Other", "NOAUTH"), f"no password: {r}")
+        check(not any(pw in line or "wrong-pw-77" in line for line in srv.stdout + srv.stderr),
+              "a password reached pyedge's output")
     finally:
         srv.stop()
 
