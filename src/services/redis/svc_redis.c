@@ -153,10 +153,9 @@ static void args_free(args *a) {
   free(a->ints);
 }
 
-static bool take_arg(args *a, const void *p, size_t n) {
+static void take_arg(args *a, const void *p, size_t n) {
   a->v[a->n] = p;
   a->len[a->n++] = n;
-  return true;
 }
 
 /* Reads the blobs after the handle into a (argv[0] the command); false
@@ -196,7 +195,10 @@ static bool read_args(const op_shape *s, pe_hc_reader *r, args *a, pe_buf *out) 
   }
   if (s->command) take_arg(a, s->command, strlen(s->command));
   for (unsigned i = 0; i < nblobs; i++) {
-    if (!pe_hc_blob(r, &p, &n)) return false; /* counted above: cannot happen */
+    if (NEVER(!pe_hc_blob(r, &p, &n))) { /* every blob was counted above */
+      pe_hc_error(out, PE_HC_INVALID, "redis.%s: malformed payload", s->op);
+      return false;
+    }
     bool text = s->command ? !(s->last_binary && i == nblobs - 1) : i == 0;
     if (!s->command && i == 0 && n == 0) {
       pe_hc_error(out, PE_HC_INVALID, "redis.execute: the command is empty");
