@@ -22,7 +22,7 @@ struct pe_services {
   /* each area's own state, opaque to the others */
   void *http, *kv, *sqlite, *vars, *crypto;
   void *redis, *pg, *mysql, *mqtt, *llm; /* outbound servers by address, and LLM */
-  pe_chain_fn chain; /* service chaining, set by the server */
+  pe_chain_fn chain;                     /* service chaining, set by the server */
   void *chain_ctx;
 };
 

@@ -177,7 +177,9 @@ def router():
 
 SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_keys", "kv.close",
             "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get", "crypto.verify",
-            "crypto.sign", "http.send", "kv.nope", "nope.get"]
+            "crypto.sign", "http.send", "kv.nope", "nope.get",
+            "redis.open", "redis.get", "redis.set", "redis.incr", "redis.del", "redis.sadd",
+            "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close"]
 
 
 def call(svc, *blobs, handle=0):
@@ -222,6 +224,13 @@ def hostcall():
          call("sqlite.execute", H, blob("CREATE TEMP TABLE x (y)"), handle=1),
          call("sqlite.execute", H, blob("ATTACH 'x.db' AS y"), handle=1),
          call("sqlite.execute", H, blob("SELECT json_each.value FROM json_each('[1,2]')"), blob("n"), handle=1))
+    # outbound Redis: [::1]:1 is allowed and closed, the others are refused or denied
+    seed("redis", call("redis.open", blob("redis://[::1]:1")), call("redis.open", blob("redis://10.0.0.1:1")),
+         call("redis.open", blob("redis://u:p@[::1]:1/3")), call("redis.open", blob("http://x")),
+         call("redis.get", H, blob("k")), call("redis.set", H, blob("k"), blob(b"\xff")),
+         call("redis.execute", H, blob("SET"), blob(b"bk"), blob(b"i" + struct.pack("<q", -1))),
+         call("redis.execute", H, blob("subscribe"), blob(b"bc")), call("redis.del", H, blob("a"), blob("b")),
+         call("redis.close", H))
     seed("vars", call("vars.get", blob("greeting")), call("vars.get", blob("secret")),
          call("vars.get", blob("needed")), call("vars.get", blob("Bad__Name")), call("vars.get", blob("missing")))
     seed("http", call("http.send", blob("GET"), blob("http://127.0.0.1:1/x?y"), u64(100), u64(1),
@@ -391,9 +400,30 @@ def files_tree():
     write("files_tree", "placement", static_dir + index + bytes([3, 3, 2, 4, 0]))
 
 
+# ---- redis_reply: op byte (get, smembers, incr, execute), the server's bytes -----
+
+def redis_reply():
+    def seed(name, op, reply):
+        write("redis_reply", name, bytes([op]) + reply)
+
+    seed("get", 0, b"$3\r\nabc\r\n")
+    seed("get-nil", 0, b"$-1\r\n")
+    seed("wrongtype", 0, b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n")
+    seed("smembers", 1, b"*3\r\n$1\r\na\r\n$2\r\n\xff\xfe\r\n$0\r\n\r\n")
+    seed("incr", 2, b":-9223372036854775808\r\n")
+    seed("nested", 3, b"*4\r\n:1\r\n*2\r\n+OK\r\n$-1\r\n*-1\r\n$1\r\nx\r\n")
+    seed("error-inside", 3, b"*2\r\n:1\r\n-ERR inside\r\n")
+    seed("deep", 3, b"*1\r\n" * 12 + b":1\r\n")
+    seed("huge-array", 3, b"*2000000000\r\n")
+    seed("huge-bulk", 3, b"$99999999999\r\nab")
+    seed("truncated", 3, b"*2\r\n$5\r\nab")
+    seed("resp3-map", 3, b"%1\r\n+a\r\n+b\r\n")
+    seed("two-replies", 3, b"+first\r\n+second\r\n")
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths", "files_tree"]:
+              "router", "hostcall", "wasi_paths", "files_tree", "redis_reply"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
@@ -401,6 +431,7 @@ def main():
     outbound_url()
     router()
     hostcall()
+    redis_reply()
     wasi_paths()
     snapshot_file()
     guest_request()

@@ -6,12 +6,14 @@ Modules:
                          (IncomingHandler for spin-sdk 3.x, Handler for 4.0),
                          outbound send / send_async / send_to_origin
     spin_sdk.key_value   key-value stores (open, open_default, Store)
+    spin_sdk.redis       outbound Redis (open, Connection, RedisParameter_*,
+                         RedisResult_*)
     spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
                          Value_*, QueryResult, RowResult)
     spin_sdk.variables   component variables (get)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
-key_value and sqlite answer in the shape of the SDK generation the app's
+key_value, redis and sqlite answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
 4.0.
 

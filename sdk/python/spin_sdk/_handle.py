@@ -1,12 +1,13 @@
-"""spin_sdk._handle: what the key-value Store and the SQLite Connection
-share -- a host resource opened by label and held through a handle that
-lasts one request (the host side is src/services/svc_labels.c).
+"""spin_sdk._handle: what the key-value Store, the SQLite Connection and the
+redis Connection share -- a host resource held through a handle that lasts
+one request (the host side is src/services/svc_labels.c, svc_conns.c for
+redis).
 
 `open_handle` asks the host for the handle and turns a refusal into the
 interface's own Err variant; `Handle` holds the handle and the label and
 gives close() (also `drop` and the end of a `with` block; closing twice is
 harmless, and the host closes whatever is still open when the request
-ends) and the repr. The two interfaces need exactly this; one copy keeps
+ends) and the repr. The three interfaces need exactly this; one copy keeps
 them behaving the same.
 """
 

@@ -12,9 +12,10 @@
  *
  * Contract: every operation runs on a worker thread, concurrently with the
  * others, and returns PE_HC_OK or an error status with a message (never
- * crashes on a backend failure: a lost Redis is PE_HC_BACKEND). Keys and
- * values arrive already checked against the limits (svc_kv.c); `store` is
- * the label, used by backends that keep several stores in one place.
+ * crashes on a backend failure: a lost Redis is PE_HC_BACKEND, a silent one
+ * PE_HC_TIMEOUT). Keys and values arrive already checked against the
+ * limits (svc_kv.c); `store` is the label, used by backends that keep
+ * several stores in one place.
  */
 #ifndef PE_KV_BACKEND_H
 #define PE_KV_BACKEND_H
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "hostapi/pe_hostcall.h"
+#include "services/svc_redis_conn.h"
 #include "util/pe_util.h"
 
 typedef struct pe_kv_backend pe_kv_backend;
@@ -64,18 +66,8 @@ pe_hc_status pe_kv_put_key(pe_buf *out, const char *store, const void *key, size
 /* path NULL: a private in-memory database. */
 pe_kv_backend *pe_kv_sqlite_open(const char *path, char *err, size_t errlen);
 /* Connects lazily: a Redis that is down at start-up is an error per call,
- * not a refusal to serve. Fails only on a malformed url. */
+ * not a refusal to serve. Fails only on a malformed url
+ * (pe_redis_url_parse, services/svc_redis_conn.h). */
 pe_kv_backend *pe_kv_redis_open(const char *url, char *err, size_t errlen);
-
-/* redis://[[user]:password@]host[:port][/db] */
-typedef struct pe_redis_url {
-  char *host;
-  int port;              /* 6379 unless given */
-  char *user, *password; /* NULL when absent */
-  long db;               /* 0 unless given */
-} pe_redis_url;
-
-bool pe_redis_url_parse(const char *url, pe_redis_url *u, char *err, size_t errlen);
-void pe_redis_url_free(pe_redis_url *u);
 
 #endif /* PE_KV_BACKEND_H */
