@@ -163,10 +163,13 @@ def _vector(v, what):
     if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, float))
                                       for x in v):
         raise _Shape(f"{what} is not a list of numbers")
-    try:
-        return array("f", v).tolist()  # f32, as the interface's list<f32>
-    except OverflowError:
-        raise _Shape(f"{what} holds a number too large for a 32-bit float") from None
+    # f32, as the interface's list<f32>; beyond its range a number becomes
+    # +-inf, as Spin's `as f32` makes it
+    return array("f", v).tolist()
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not JSON")  # Python reads NaN and Infinity; JSON has neither
 
 
 def _answer(api, op, status, body, read):
@@ -175,7 +178,7 @@ def _answer(api, op, status, body, read):
             ("open_ai", "infer"): "/v1/chat/completions",
             ("open_ai", "embed"): "/v1/embeddings"}[(api, op)]
     try:
-        doc = json.loads(body)
+        doc = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError) as e:
         why = f"not JSON ({e})"
     else:
