@@ -24,7 +24,10 @@ Usage: tests/platform/test_llm.py [-k SUBSTRING]... [-v]
 import base64
 import json
 import os
+import ssl
 import struct
+import subprocess
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -48,7 +51,7 @@ class FakeLLM:
     """A fake LLM endpoint (not a model): canned answers, every request
     recorded. `mode` picks the behaviour for the next requests."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.requests = []
         self.mode = "ok"
         self.delay = 0
@@ -111,6 +114,10 @@ class FakeLLM:
 
         self.httpd = Quiet((HOST, 0), Handler)
         self.httpd.daemon_threads = True
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
@@ -153,10 +160,42 @@ _fake = {}
 _servers = {}
 
 
-def fake():
-    if "f" not in _fake:
-        _fake["f"] = FakeLLM()
-    return _fake["f"]
+def fake(kind="plain"):
+    """The plain-HTTP fake; "tls": HTTPS with a certificate of a test CA;
+    "untrusted": HTTPS with a self-signed certificate."""
+    if kind not in _fake:
+        tls = None
+        if kind != "plain":
+            d = certs()
+            tls = (os.path.join(d, "srv.pem" if kind == "tls" else "bad.pem"),
+                   os.path.join(d, "srv.key" if kind == "tls" else "bad.key"))
+        _fake[kind] = FakeLLM(tls)
+    return _fake[kind]
+
+
+def certs():
+    """A test CA and a 127.0.0.1 certificate it signs; a self-signed one."""
+    if "certs" in _fake:
+        return _fake["certs"]
+    d = tempfile.mkdtemp(prefix="pe-llm-tls-")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=pyedge llm test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    openssl("req", *ec, "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
+    openssl("req", "-x509", *ec, "-keyout", "bad.key", "-out", "bad.pem", "-days", "2",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1")
+    _fake["certs"] = d
+    return d
 
 
 def rc_file(app, name, text):
@@ -187,6 +226,11 @@ def server(kind):
                      f'auth_token = "{TOKEN_OPENAI}"\napi_type = "open_ai"\n')
         args = ["--runtime-config-file", rc]
         env = {"PYEDGE_LLM_TIMEOUT_MS": "1500"}
+    elif kind in ("tls", "untrusted"):
+        rc = rc_file(app, f"rc-{kind}.toml", f'[llm_compute]\ntype = "remote_http"\n'
+                     f'url = "https://{HOST}:{fake(kind).port}"\nauth_token = "{TOKEN_DEFAULT}"\n')
+        args = ["--runtime-config-file", rc]
+        env = {"CURL_CA_BUNDLE": os.path.join(certs(), "ca.pem")}
     elif kind == "down":
         rc = rc_file(app, "rc-down.toml", f'[llm_compute]\ntype = "remote_http"\n'
                      f'url = "http://{HOST}:{free_port()}"\nauth_token = "{TOKEN_DEFAULT}"\n')
@@ -441,6 +485,17 @@ def endpoint_answers_huge():
     expect_err(infer(s), "Error_RuntimeError", "larger than the limit of 16 MiB")
     f.reset()
     eq(infer(s)["text"], "echo: hello there", "the next call works")
+
+
+@T.case
+def https_endpoint():
+    s, f = server("tls"), fake("tls")
+    f.reset()
+    eq(infer(s, prompt="over tls"), {"text": "echo: over tls", "usage": [2, 7]}, "result")
+    eq(f.last()["headers"].get("authorization"), f"bearer {TOKEN_DEFAULT}", "auth header")
+    u = server("untrusted")
+    expect_err(infer(u), "Error_RuntimeError", "TLS certificate is not trusted")
+    eq(len(fake("untrusted").requests), 0, "requests the untrusted endpoint got")
 
 
 # --- the SDK example's shape (spin-sdk 4.0) ----------------------------------------------
