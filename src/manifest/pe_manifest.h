@@ -30,7 +30,7 @@
  * Deliberately refused (with a message naming the feature): trigger types
  * other than http, component `dependencies`, trigger `components` and
  * `dependencies`. Accepted but only kept for the caller: `targets`,
- * `ai_models`, `tool` tables, `[application.trigger.*]` settings, the
+ * `ai_models` (the llm service's grants), `tool` tables, `[application.trigger.*]` settings, the
  * deprecated `allowed_http_hosts` (with a warning), profiles (applied with
  * pe_manifest_apply_profile).
  *

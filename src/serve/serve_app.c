@@ -554,7 +554,8 @@ static bool lock_down(const pe_serve_options *o, const app *a, const char *state
     return false;
   pe_lockdown_options lo = {.user = o->user ? &user : NULL, .mode = o->seccomp};
   for (size_t i = 0; i < a->m->n_components; i++)
-    lo.outbound |= a->m->components[i].allowed_outbound_hosts.len > 0;
+    lo.outbound |= a->m->components[i].allowed_outbound_hosts.len > 0 ||
+                   a->m->components[i].ai_models.len > 0; /* llm calls go through libcurl */
   return pe_lockdown(&lo, err, errlen);
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "services/http/outbound_rules.h"
 #include "services/kv/kv_backend.h"
 #include "manifest/pe_toml.h"
 #include "util/pe_util.h"
@@ -16,8 +17,13 @@
 /* Top-level keys of Spin's runtime config that other parts (or nobody yet)
  * handle: accepted here without a look inside. */
 static const char *const other_sections[] = {
-    "variables_provider", "config_provider", "llm_compute",         "outbound_networking",
-    "client_tls",         "outbound_http",   "max_instance_memory", NULL,
+    "variables_provider",
+    "config_provider",
+    "outbound_networking",
+    "client_tls",
+    "outbound_http",
+    "max_instance_memory",
+    NULL,
 };
 
 static void fail(char *err, size_t errlen, const char *file, int line, const char *fmt, ...)
@@ -46,6 +52,8 @@ void pe_runtime_config_free(pe_runtime_config *c) {
     }
     free(lists[k]);
   }
+  free(c->llm.origin);
+  free(c->llm.auth_token);
   free(c->file);
   memset(c, 0, sizeof *c);
 }
@@ -181,6 +189,106 @@ static bool read_section(const char *file, const pe_toml_value *root, const char
   return true;
 }
 
+/* [llm_compute]. The token's value never appears in a message. */
+static bool read_llm(const char *file, const pe_toml_value *root, pe_rc_llm *l, char *err,
+                     size_t errlen) {
+  const pe_toml_value *t = pe_toml_get(root, "llm_compute");
+  if (!t) return true;
+  int line = pe_toml_key_line(t);
+  l->line = line;
+  if (pe_toml_type_of(t) != PE_TOML_TABLE) {
+    fail(err, errlen, file, line, "[llm_compute] must be a table (found %s)",
+         pe_toml_type_name(pe_toml_type_of(t)));
+    return false;
+  }
+  const pe_toml_value *type = pe_toml_get(t, "type");
+  const char *ts = pe_toml_cstr(type);
+  if (!type) {
+    fail(err, errlen, file, line,
+         "[llm_compute] has no 'type' (pyedge supports type = \"remote_http\")");
+    return false;
+  }
+  if (!ts) {
+    fail(err, errlen, file, pe_toml_line(type),
+         "expected a string for 'type' in [llm_compute] (found %s)",
+         pe_toml_type_name(pe_toml_type_of(type)));
+    return false;
+  }
+  if (strcmp(ts, "remote_http")) {
+    fail(err, errlen, file, pe_toml_line(type),
+         "%s [llm_compute] type '%s': pyedge runs no models itself and supports only type = "
+         "\"remote_http\" (with 'url', 'auth_token' and optionally api_type = \"open_ai\")",
+         strcmp(ts, "spin") ? "unknown" : "unsupported", ts);
+    return false;
+  }
+  for (size_t i = 0; i < pe_toml_len(t); i++) {
+    size_t klen;
+    const char *k = pe_toml_key_at(t, i, &klen);
+    const pe_toml_value *v = pe_toml_at(t, i);
+    if (strcmp(k, "type") && strcmp(k, "url") && strcmp(k, "auth_token") && strcmp(k, "api_type")) {
+      fail(err, errlen, file, pe_toml_key_line(v),
+           "unknown key '%s' in [llm_compute] (type \"remote_http\" takes 'url', 'auth_token' "
+           "and 'api_type')",
+           k);
+      return false;
+    }
+    const char *sv;
+    size_t sl;
+    if (!pe_toml_string(v, &sv, &sl)) {
+      fail(err, errlen, file, pe_toml_key_line(v),
+           "expected a string for '%s' in [llm_compute] (found %s)", k,
+           pe_toml_type_name(pe_toml_type_of(v)));
+      return false;
+    }
+    if (strlen(sv) != sl) {
+      fail(err, errlen, file, pe_toml_key_line(v), "'%s' in [llm_compute] contains a NUL", k);
+      return false;
+    }
+  }
+  const pe_toml_value *uv = pe_toml_get(t, "url"), *tv = pe_toml_get(t, "auth_token"),
+                      *av = pe_toml_get(t, "api_type");
+  if (!uv || !tv) {
+    fail(err, errlen, file, line, "[llm_compute] of type \"remote_http\" needs %s",
+         !uv ? "a 'url' (http:// or https://)" : "an 'auth_token'");
+    return false;
+  }
+  const char *url = pe_toml_cstr(uv), *tok = pe_toml_cstr(tv);
+  pe_outbound_url u;
+  char why[256];
+  bool parsed = pe_outbound_url_parse(url, strlen(url), &u, why, sizeof why);
+  if (parsed && (u.relative || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))))
+    snprintf(why, sizeof why, "expected http://host[:port] or https://host[:port]");
+  if (!parsed || u.relative || (strcmp(u.scheme, "http") && strcmp(u.scheme, "https"))) {
+    fail(err, errlen, file, pe_toml_key_line(uv), "bad 'url' in [llm_compute]: %s", why);
+    return false;
+  }
+  for (const char *p = tok; *p; p++)
+    if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+      fail(err, errlen, file, pe_toml_key_line(tv),
+           "'auth_token' in [llm_compute] must be printable ASCII: it is sent in an HTTP header");
+      return false;
+    }
+  if (av) {
+    const char *as = pe_toml_cstr(av);
+    if (!strcmp(as, "open_ai")) {
+      l->api = PE_RC_LLM_OPEN_AI;
+    } else if (strcmp(as, "default")) {
+      fail(err, errlen, file, pe_toml_key_line(av),
+           "unknown api_type '%s' in [llm_compute] (\"default\": Spin's cloud-gpu protocol, or "
+           "\"open_ai\": an OpenAI-compatible endpoint)",
+           as);
+      return false;
+    }
+  }
+  char origin[PE_OB_MAX_HOST + 32];
+  pe_outbound_url_origin(&u, origin, sizeof origin);
+  if (!(l->origin = strdup(origin)) || !(l->auth_token = strdup(tok))) {
+    fail(err, errlen, file, line, "out of memory");
+    return false;
+  }
+  return true;
+}
+
 bool pe_runtime_config_parse(const char *text, size_t len, const char *file, pe_runtime_config *c,
                              char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
@@ -194,7 +302,8 @@ bool pe_runtime_config_parse(const char *text, size_t len, const char *file, pe_
   bool ok = true;
   for (size_t i = 0; ok && i < pe_toml_len(root); i++) {
     const char *k = pe_toml_key_at(root, i, NULL);
-    if (!strcmp(k, "key_value_store") || !strcmp(k, "sqlite_database")) continue;
+    if (!strcmp(k, "key_value_store") || !strcmp(k, "sqlite_database") || !strcmp(k, "llm_compute"))
+      continue;
     bool known = false;
     for (const char *const *o = other_sections; *o; o++) known = known || !strcmp(*o, k);
     if (!known) {
@@ -209,6 +318,7 @@ bool pe_runtime_config_parse(const char *text, size_t len, const char *file, pe_
   ok = ok && read_section(file, root, "key_value_store", true, &c->kv, &c->nkv, err, errlen);
   ok = ok &&
        read_section(file, root, "sqlite_database", false, &c->sqlite, &c->nsqlite, err, errlen);
+  ok = ok && read_llm(file, root, &c->llm, err, errlen);
   pe_toml_free(root);
   if (!ok) {
     if (!err[0]) fail(err, errlen, file, 0, "out of memory");

@@ -15,11 +15,17 @@
  *   type = "spin"                  # optional path (else in memory)
  *   path = "data/app.db"
  *
+ *   [llm_compute]                  # where spin_sdk.llm's calls go (svc_llm.c)
+ *   type = "remote_http"           # the only type: pyedge runs no local model
+ *   url = "https://llm.example"    # only scheme, host and port are used
+ *   auth_token = "..."             # sent as "authorization: bearer ..."
+ *   api_type = "open_ai"           # or "default" (Spin's cloud-gpu protocol)
+ *
  * Why its own file: both the key-value and the SQLite area need it, and the
  * checks (unknown type, unknown key, wrong value type) are the same; each
  * refusal names the file and line, like the manifest loader does.
  *
- * The other sections Spin knows (variables providers, llm_compute,
+ * The other sections Spin knows (variables providers,
  * outbound networking, client TLS, max_instance_memory) are accepted here
  * and left to whoever implements them; a top-level key Spin does not know
  * is refused, so a typo ("key_value_stores") is not silently ignored.
@@ -43,12 +49,26 @@ typedef struct pe_rc_entry {
   int line;   /* of the [table] header */
 } pe_rc_entry;
 
+typedef enum pe_rc_llm_api {
+  PE_RC_LLM_DEFAULT, /* Spin's cloud-gpu protocol: POST /infer, /embed */
+  PE_RC_LLM_OPEN_AI, /* POST /v1/chat/completions, /v1/embeddings */
+} pe_rc_llm_api;
+
+/* [llm_compute] type = "remote_http"; origin NULL when the file has none. */
+typedef struct pe_rc_llm {
+  char *origin;     /* scheme://host[:port] of `url` (Spin joins "/infer" onto it) */
+  char *auth_token; /* printable ASCII; a secret: no message shows it */
+  pe_rc_llm_api api;
+  int line; /* of the [llm_compute] header */
+} pe_rc_llm;
+
 typedef struct pe_runtime_config {
   char *file; /* as given, for messages; NULL when there is no file */
   pe_rc_entry *kv;
   size_t nkv;
   pe_rc_entry *sqlite;
   size_t nsqlite;
+  pe_rc_llm llm;
 } pe_runtime_config;
 
 /* Reads and checks FILE. file NULL gives an empty config. On failure *c is

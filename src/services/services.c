@@ -12,6 +12,7 @@
 #include "services/http/svc_http.h"
 #include "services/kv/svc_kv.h"
 #include "services/redis/svc_redis.h"
+#include "services/llm/svc_llm.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
@@ -26,6 +27,7 @@ static const pe_svc_area areas[] = {
     {"sqlite", pe_svc_sqlite_open, pe_svc_sqlite_close, pe_svc_sqlite_call,
      pe_svc_sqlite_request_end},
     {"redis", pe_svc_redis_open, pe_svc_redis_close, pe_svc_redis_call, pe_svc_redis_request_end},
+    {"llm", pe_svc_llm_open, pe_svc_llm_close, pe_svc_llm_call, NULL},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 

@@ -9,7 +9,8 @@
  * file in the state directory), "mem" (in memory), "other" (a file named
  * by the runtime config) and "red" (Redis at 127.0.0.1:1, where nothing
  * listens: every call fails to connect), the SQLite databases "default"
- * and "mem", variables (one secret) and outbound rules; a component
+ * and "mem", variables (one secret), outbound rules and the models "m"
+ * and "emb" (the LLM endpoint is 127.0.0.1:1 as well); a component
  * "bare" granted nothing. Outbound HTTP never leaves the machine: the
  * rules allow only 127.0.0.1 and [::1] on port 1 (closed), service
  * chaining and `self` (no listen address, so it fails before any socket);
@@ -64,6 +65,7 @@ static const char manifest[] =
     "[component.app]\nsource = \"app.wasm\"\n"
     "key_value_stores = [\"default\", \"mem\", \"other\", \"red\"]\n"
     "sqlite_databases = [\"default\", \"mem\"]\n"
+    "ai_models = [\"m\", \"emb\"]\n"
     "allowed_outbound_hosts = [\"http://{{ host }}:1\", \"https://127.0.0.1:1\", "
     "\"*://[::1]:1\", \"http://*.spin.internal\", \"http://self\"]\n"
     "[component.app.variables]\n"
@@ -75,7 +77,9 @@ static const char runtime_config[] =
     "[key_value_store.mem]\ntype = \"spin\"\n"
     "[key_value_store.other]\ntype = \"spin\"\npath = \"other_kv.db\"\n"
     "[key_value_store.red]\ntype = \"redis\"\nurl = \"redis://127.0.0.1:1/0\"\n"
-    "[sqlite_database.mem]\ntype = \"spin\"\n";
+    "[sqlite_database.mem]\ntype = \"spin\"\n"
+    "[llm_compute]\ntype = \"remote_http\"\nurl = \"http://127.0.0.1:1\"\n"
+    "auth_token = \"fuzz-token\"\n";
 
 static const char *const services[] = {
     "kv.open",       "kv.get",        "kv.set",         "kv.delete",      "kv.exists",
@@ -83,7 +87,7 @@ static const char *const services[] = {
     "vars.get",      "crypto.verify", "crypto.sign",    "http.send",      "kv.nope",
     "nope.get",      "redis.open",    "redis.get",      "redis.set",      "redis.incr",
     "redis.del",     "redis.sadd",    "redis.smembers", "redis.srem",     "redis.publish",
-    "redis.execute", "redis.close",
+    "redis.execute", "redis.close",   "llm.infer",      "llm.embed",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 

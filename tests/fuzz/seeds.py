@@ -133,6 +133,9 @@ def documents():
           b"path = \"/var/db/app.db\"\n[key_value_store.r]\ntype = \"redis\"\n"
           b"url = \"redis://user:pw@[::1]:6379/15\"\n")
     write("runtime_config", "bad-type", b"\x02[key_value_store.x]\ntype = \"azure_cosmos\"\n")
+    write("runtime_config", "llm", b"\x00[llm_compute]\ntype = \"remote_http\"\n"
+          b"url = \"https://[::1]:8443/v1?x\"\nauth_token = \"t0k\"\napi_type = \"open_ai\"\n")
+    write("runtime_config", "llm-spin", b"\x01[llm_compute]\ntype = \"spin\"\n")
 
 
 # ---- outbound_url: count byte, rules, the URL ------------------------------------
@@ -179,7 +182,8 @@ SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_key
             "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get", "crypto.verify",
             "crypto.sign", "http.send", "kv.nope", "nope.get",
             "redis.open", "redis.get", "redis.set", "redis.incr", "redis.del", "redis.sadd",
-            "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close"]
+            "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close",
+            "llm.infer", "llm.embed"]
 
 
 def call(svc, *blobs, handle=0):
@@ -248,6 +252,18 @@ def hostcall():
          call("http.send", blob("GET"), blob("http://bare.spin.internal/"), u64(0), u64(0), blob("T")),
          call("http.send", blob("GET"), blob("http://app.spin.internal/"), u64(0), u64(0), blob("F")),
          call("http.send", blob("GET"), blob("http://app.spin.internal/"), u64(0), u64(0), blob("Ojunk")))
+    def f64(x):
+        return blob(struct.pack("<d", x))
+
+    p = [u64(100), f64(1.1), u64(64), f64(0.8), u64(40), f64(0.9)]
+    params = b"".join(p)
+    seed("llm", call("llm.infer", blob("m"), blob("tell me \"a\" joke\n\x00"), params),
+         call("llm.infer", blob("gpt-4"), blob("p"), params),
+         call("llm.infer", blob("m"), blob("p"), u64(1 << 32), *p[1:]),
+         call("llm.infer", blob("m"), blob("p"), *p[:3], f64(float("nan")), *p[4:]),
+         call("llm.embed", blob("emb"), blob("a"), blob("\u00fc"), blob("")),
+         call("llm.embed", blob("emb")), call("llm.embed", blob(b"\xff")))
+    seed("llm-bare", call("llm.infer", blob("m"), blob("p"), params), mode=1)
     seed("names", call("kv.nope", b""), call("nope.get", b""), call("no-dot", b""),
          call("kv." + "x" * 200, b""), call("", b""))
     seed("reader", bytes([3, 0, 1, 2]) + b"".join([blob("a"), blob("text"), u64(7)]), mode=2)

@@ -11,6 +11,8 @@ Modules:
     spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
                          Value_*, QueryResult, RowResult)
     spin_sdk.variables   component variables (get)
+    spin_sdk.llm         large language models (infer, infer_with_options,
+                         generate_embeddings), synchronous in 3.x and 4.0
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
 key_value, redis and sqlite answer in the shape of the SDK generation the app's
