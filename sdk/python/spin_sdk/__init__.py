@@ -9,9 +9,10 @@ Modules:
     spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
                          Value_*, QueryResult, RowResult)
     spin_sdk.variables   component variables (get)
+    spin_sdk.mqtt        publishing to MQTT brokers (open, Connection, Qos)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
-key_value and sqlite answer in the shape of the SDK generation the app's
+key_value, sqlite and mqtt answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
 4.0.
 
