@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +159,25 @@ static bool pump(pe_svc_request *rq, mqtt_conn *c, wait_for w, int mid, unsigned
   }
 }
 
+/* libmosquitto sets SIGPIPE to SIG_IGN for the whole process (in
+ * mosquitto_new); pyedge never changes that disposition (the threads that
+ * write to sockets block SIGPIPE instead: http_server.c, http_workers.c),
+ * so it is put back. The mutex keeps two threads from saving each other's
+ * change. */
+static pthread_mutex_t sigpipe_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct mosquitto *new_keeping_sigpipe(const pe_mqtt_addr *a, mqtt_conn *c) {
+  pthread_mutex_lock(&sigpipe_mu);
+  struct sigaction old;
+  bool saved = sigaction(SIGPIPE, NULL, &old) == 0;
+  struct mosquitto *m = pe_mosq.new_(a->client_id, a->clean_session, c);
+  int e = errno;
+  if (saved) (void)sigaction(SIGPIPE, &old, NULL);
+  pthread_mutex_unlock(&sigpipe_mu);
+  errno = e;
+  return m;
+}
+
 /* ---- ops ---------------------------------------------------------------------- */
 
 static bool blob_text(pe_hc_reader *r, const char *what, size_t max, char **text, pe_buf *out) {
@@ -207,6 +228,10 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
     goto done;
   }
   if (!pe_svc_conn_room(&kind, &rq->mqtt, out)) goto done;
+  if (pe_svc_ms_left(rq, 1) == 0) {
+    pe_hc_error(out, PE_HC_TIMEOUT, "mqtt.open: the request's deadline has passed");
+    goto done;
+  }
   char addr[PE_OB_ADDR_TEXT];
   if (!pe_svc_outbound_check(rq, a.scheme, a.host, a.port, addr, out)) goto done;
   if (!pe_mqtt_load(err, sizeof err)) {
@@ -221,7 +246,7 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   }
   c->connack = -1;
   snprintf(c->where, sizeof c->where, "%s://%s:%u", a.scheme, a.host, (unsigned)a.port);
-  c->m = pe_mosq.new_(a.client_id, a.clean_session, c);
+  c->m = new_keeping_sigpipe(&a, c);
   if (!c->m) {
     pe_hc_error(out, PE_HC_BACKEND, "%s: cannot make an MQTT client: %s", c->where,
                 strerror(errno));
