@@ -208,9 +208,10 @@ def server():
     return _main["srv"]
 
 
-def publish(path, address, msgs, **kw):
-    doc = dict(address=address, msgs=[[t, b64(p), q] for t, p, q in msgs], **kw)
-    return post_ok(server().port, path, doc, timeout=60)
+def publish(path, address, msgs, srv=None, **kw):
+    doc = dict(address=address, msgs=[m if m[0] == "sleep" else [m[0], b64(m[1]), m[2]]
+                                      for m in msgs], **kw)
+    return post_ok((srv or server()).port, path, doc, timeout=60)
 
 
 def expect_err(r, stage, name, contains=None):
@@ -424,6 +425,99 @@ def mqtt_silent_broker_deadline():
     finally:
         srv.stop()
         silent.stop()
+
+
+@T.case
+def mqtt_broker_stops_answering_publish():
+    """The broker stops (SIGSTOP) after CONNACK: a QoS 1 publish waits for
+    its PUBACK only until the request's deadline (3 s here)."""
+    b = Broker().start()
+    srv = Server(copy_app("mqtt"), ["--request-timeout", "3"], name="mqtt-stopped")
+    srv.start()
+    try:
+        out = {}
+
+        def run():
+            t0 = time.monotonic()
+            out["r"] = drive_post(srv.port, "/v3/publish", {
+                "address": b.address("stopped"),
+                "msgs": [["stopped/a", b64(b"a"), 1], ["sleep", 600], ["stopped/b", b64(b"b"), 1]]})
+            out["took"] = time.monotonic() - t0
+
+        t = threading.Thread(target=run)
+        t.start()
+        time.sleep(0.3)
+        os.kill(b.proc.pid, 19)  # SIGSTOP: the socket stays open, nothing answers
+        t.join(20)
+        os.kill(b.proc.pid, 18)  # SIGCONT
+        check("r" in out, "no answer within 20 s")
+        status, body = out["r"]
+        if status == 200:
+            doc = json.loads(body)
+            expect_err(doc, "publish", "Error_ConnectionFailed", "no answer from the broker in time")
+            eq(doc.get("published"), 1, "the first publish was acknowledged")
+        else:
+            check(status in (500, 503, 504), f"status {status}: {body!r}")
+        check(2.5 < out["took"] < 5, f"answered after {out['took']:.1f} s, not at the deadline")
+        check(srv.alive(), "server alive")
+    finally:
+        srv.stop()
+        b.stop()
+
+
+@T.case
+def mqtt_broker_dies_mid_connection():
+    """The broker is killed between two publishes on one connection: the
+    second fails with Error_ConnectionFailed (no SIGPIPE, no hang), and the
+    server goes on."""
+    b = Broker().start()
+    server()  # started before the clock below runs
+    try:
+        out = {}
+
+        def run():
+            out["r"] = publish("/v3/publish", b.address("dies"),
+                               [("dies/a", b"a", 1), ("sleep", 600), ("dies/b", b"b", 1),
+                                ("dies/c", b"c", 0)])
+
+        t = threading.Thread(target=run)
+        t.start()
+        time.sleep(0.3)
+        b.stop()
+        t.join(30)
+        check("r" in out, "no answer within 30 s")
+        r = out["r"]
+        expect_err(r, "publish", "Error_ConnectionFailed", "the broker closed the connection")
+        eq(r.get("published"), 1, "published before the broker died")
+        check(server().alive(), "server alive")
+    finally:
+        b.stop()
+
+
+@T.case
+def mqtt_concurrent_requests():
+    """Requests on every worker publish at once, each on its own connection;
+    the subscriber receives every message exactly once."""
+    b = broker()
+    sub = Subscriber(b, "conc/#")
+    try:
+        results = [None] * 16
+
+        def run(i):
+            results[i] = publish("/v3/publish", b.address(f"conc-{i}"),
+                                 [(f"conc/{i}/{k}", f"{i}-{k}".encode(), k % 3) for k in range(5)])
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        eq(results, [{"ok": True, "published": 5}] * 16, "results")
+        got = sub.wait(80, timeout=20)
+        eq(sorted(p for _, _, p in got), sorted(f"{i}-{k}".encode() for i in range(16) for k in range(5)),
+           "received, each once")
+    finally:
+        sub.stop()
 
 
 def drive_post(port, path, doc):

@@ -1,7 +1,8 @@
 """spin-sdk 3.x style outbound MQTT test component.
 
 POST /v3/publish  {"address", "user", "password", "keep_alive",
-                   "msgs": [[topic, b64 payload | {"zeros": n}, qos 0-2], ...],
+                   "msgs": [[topic, b64 payload | {"zeros": n}, qos 0-2]
+                            | ["sleep", ms], ...],
                    "via": "sdk" | "wit" | "fermyon" (which module opens)}
     -> {"ok": true, "published": n} or {"stage": "open"|"publish",
        "err": "<Error_* name>", "msg": str|None, "notes": [...]}
@@ -19,6 +20,7 @@ POST /v3/raw      a probe script (probe.py)
 
 import base64
 import json
+import time
 
 import probe
 from spin_sdk import http, mqtt
@@ -51,7 +53,11 @@ def publish(doc):
         return err(e, "open")
     n = 0
     with conn:
-        for topic, payload, qos in doc.get("msgs", []):
+        for item in doc.get("msgs", []):
+            if item[0] == "sleep":  # ["sleep", ms]: the test acts on the broker meanwhile
+                time.sleep(item[1] / 1000)
+                continue
+            topic, payload, qos = item
             try:
                 if isinstance(payload, dict):
                     payload = bytes(payload["zeros"])
