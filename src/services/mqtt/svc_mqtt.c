@@ -150,8 +150,7 @@ static bool pump(pe_svc_request *rq, mqtt_conn *c, wait_for w, int mid, unsigned
     if (rc == MOSQ_ERR_SUCCESS && n > 0 && (pfd.revents & POLLOUT) && pe_mosq.socket(c->m) >= 0)
       rc = pe_mosq.loop_write(c->m, 1);
     if (rc == MOSQ_ERR_SUCCESS && pe_mosq.socket(c->m) >= 0) rc = pe_mosq.loop_misc(c->m);
-    if (reached(c, w, mid)) return true;
-    if (c->connack > 0) return false; /* the caller says why */
+    if (reached(c, w, mid)) return true; /* a refused CONNACK too: the caller says why */
     if (rc != MOSQ_ERR_SUCCESS) {
       lost_reply(c, rc, doing, out);
       return false;
@@ -276,9 +275,6 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
     goto done;
   }
   if (!pump(rq, c, WAIT_CONNACK, 0, PE_MQTT_CONNECT_MS, "connecting", out)) {
-    if (c->connack > 0)
-      pe_hc_error(out, PE_HC_BACKEND, "%s: the broker refused the connection: %s", c->where,
-                  pe_mosq.connack_string(c->connack));
     conn_close(c);
     goto done;
   }
