@@ -469,7 +469,7 @@ def mqtt_broker_stops_answering_publish():
 def mqtt_broker_dies_mid_connection():
     """The broker is killed between two publishes on one connection: the
     second fails with Error_ConnectionFailed (no SIGPIPE, no hang), and the
-    server goes on."""
+    server goes on; a QoS 0 publish, which waits for no answer, too."""
     b = Broker().start()
     server()  # started before the clock below runs
     try:
@@ -490,6 +490,24 @@ def mqtt_broker_dies_mid_connection():
         expect_err(r, "publish", "Error_ConnectionFailed", "the broker closed the connection")
         eq(r.get("published"), 1, "published before the broker died")
         check(server().alive(), "server alive")
+    finally:
+        b.stop()
+    b = Broker().start()
+    try:
+        out = {}
+
+        def run0():
+            out["r"] = publish("/v3/publish", b.address("dies0"),
+                               [("dies/a", b"a", 0), ("sleep", 600), ("dies/c", b"c", 0)])
+
+        t = threading.Thread(target=run0)
+        t.start()
+        time.sleep(0.3)
+        b.stop()
+        t.join(30)
+        check("r" in out, "no answer within 30 s")
+        expect_err(out["r"], "publish", "Error_ConnectionFailed", "the broker closed the connection")
+        eq(out["r"].get("published"), 1, "QoS 0: published before the broker died")
     finally:
         b.stop()
 

@@ -158,6 +158,26 @@ static bool pump(pe_svc_request *rq, mqtt_conn *c, wait_for w, int mid, unsigned
   }
 }
 
+/* Reads what the broker sent since the last call, without waiting: a
+ * connection the broker closed meanwhile (an idle one past its keep-alive,
+ * a broker restart) is then known lost before a QoS 0 publish would be
+ * written into a dead socket and reported as sent. */
+static void settle(mqtt_conn *c) {
+  int fd = pe_mosq.socket(c->m);
+  if (c->lost || fd < 0) {
+    c->lost = true;
+    return;
+  }
+  struct pollfd pfd = {fd, POLLIN, 0};
+  if (poll(&pfd, 1, 0) > 0) {
+    int rc = pe_mosq.loop_read(c->m, 1);
+    if (rc != MOSQ_ERR_SUCCESS || pe_mosq.socket(c->m) < 0) {
+      c->lost = true;
+      if (!c->lost_rc) c->lost_rc = rc ? rc : MOSQ_ERR_CONN_LOST;
+    }
+  }
+}
+
 /* libmosquitto sets SIGPIPE to SIG_IGN for the whole process (in
  * mosquitto_new); pyedge never changes that disposition (the threads that
  * write to sockets block SIGPIPE instead: http_server.c, http_workers.c),
@@ -333,6 +353,7 @@ static void op_publish(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
                 pn, PE_MQTT_MAX_PAYLOAD);
     return;
   }
+  settle(c);
   if (c->lost) {
     lost_reply(c, c->lost_rc ? c->lost_rc : MOSQ_ERR_CONN_LOST, "publishing", out);
     return;
