@@ -22,6 +22,7 @@ host_pkgs=(gcc make libssl-dev libcmocka-dev pkg-config wabt clang-19 libuv1-dev
            postgresql mariadb-server mosquitto          # service tests: the real servers, started on loopback by the tests
            redis-server python3-jwt python3-cryptography openssl python3-pip  # service tests: a real Redis, tokens made by PyJWT, a test CA, pip bundles
            sqlite3                                      # the soak reads the stores it wrote
+           mosquitto-clients                            # test_mqtt.py: a real subscriber (mosquitto_sub)
            clang-format                                 # tests/style/format.sh, make format (Debian 12: 14)
            python3)                                     # python3: the test runners (tests/)
 bench_pkgs=(hyperfine python3)

@@ -20,7 +20,7 @@
  *      ptrace, mount, bpf, ...) kill the process; any other unlisted call
  *      fails with EPERM.
  * What would be mapped executable later is loaded first: libcurl (and
- * through it OpenSSL) when a component may call out, and the resolver's
+ * through it OpenSSL) and libmosquitto when a component may call out, and the resolver's
  * NSS modules (getaddrinfo("localhost")).
  *
  * Sanitizer builds (make SAN=...) keep the filter off by default: their
@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "services/http/curl_lazy.h"
+#include "services/mqtt/svc_mqtt.h"
 #include "pe_serve.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -323,6 +324,8 @@ static void preload(bool outbound) {
   if (outbound) {
     char why[256];
     if (pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
+    /* a failure here is the mqtt.open call's to report */
+    (void)pe_svc_mqtt_preload(why, sizeof why);
   }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo("localhost", NULL, &hints, &res) == 0) freeaddrinfo(res);

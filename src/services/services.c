@@ -13,6 +13,7 @@
 #include "services/kv/svc_kv.h"
 #include "services/redis/svc_redis.h"
 #include "services/llm/svc_llm.h"
+#include "services/mqtt/svc_mqtt.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
@@ -28,6 +29,7 @@ static const pe_svc_area areas[] = {
      pe_svc_sqlite_request_end},
     {"redis", pe_svc_redis_open, pe_svc_redis_close, pe_svc_redis_call, pe_svc_redis_request_end},
     {"llm", pe_svc_llm_open, pe_svc_llm_close, pe_svc_llm_call, NULL},
+    {"mqtt", pe_svc_mqtt_open, pe_svc_mqtt_close, pe_svc_mqtt_call, pe_svc_mqtt_request_end},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 

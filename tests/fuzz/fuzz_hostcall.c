@@ -14,7 +14,8 @@
  * "bare" granted nothing. Outbound HTTP never leaves the machine: the
  * rules allow only 127.0.0.1 and [::1] on port 1 (closed), service
  * chaining and `self` (no listen address, so it fails before any socket);
- * proxy variables are removed from the environment. Names are never
+ * proxy variables are removed from the environment. MQTT likewise reaches
+ * only [::1] port 1 (the "*://[::1]:1" rule), where nothing listens. Names are never
  * looked up: the rules for 127.0.0.1 and [::1] are address rules, which
  * make svc_http.c resolve any host name on port 1 to check its address,
  * so this program replaces getaddrinfo with one that reads numeric
@@ -87,7 +88,8 @@ static const char *const services[] = {
     "vars.get",      "crypto.verify", "crypto.sign",    "http.send",      "kv.nope",
     "nope.get",      "redis.open",    "redis.get",      "redis.set",      "redis.incr",
     "redis.del",     "redis.sadd",    "redis.smembers", "redis.srem",     "redis.publish",
-    "redis.execute", "redis.close",   "llm.infer",      "llm.embed",
+    "redis.execute", "redis.close",   "llm.infer",      "llm.embed",      "mqtt.open",
+    "mqtt.publish",  "mqtt.close",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 

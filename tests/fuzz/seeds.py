@@ -183,7 +183,7 @@ SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_key
             "crypto.sign", "http.send", "kv.nope", "nope.get",
             "redis.open", "redis.get", "redis.set", "redis.incr", "redis.del", "redis.sadd",
             "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close",
-            "llm.infer", "llm.embed"]
+            "llm.infer", "llm.embed", "mqtt.open", "mqtt.publish", "mqtt.close"]
 
 
 def call(svc, *blobs, handle=0):
@@ -266,6 +266,12 @@ def hostcall():
     seed("llm-bare", call("llm.infer", blob("m"), blob("p"), params), mode=1)
     seed("names", call("kv.nope", b""), call("nope.get", b""), call("no-dot", b""),
          call("kv." + "x" * 200, b""), call("", b""))
+    seed("mqtt", call("mqtt.open", blob("mqtt://[::1]:1?client_id=f"), blob("u"), blob("p"), u64(30)),
+         call("mqtt.open", blob("mqtt://127.0.0.1:1?client_id=f"), blob(""), blob(""), u64(0)),
+         call("mqtt.open", blob("mqtts://[::1]:1?client_id=f"), blob(""), blob(""), u64(5)),
+         call("mqtt.publish", u64(12345), blob("t/x"), blob("p"), u64(1)),
+         call("mqtt.publish", H, blob("t/+"), blob(""), u64(3), handle=1),
+         call("mqtt.close", u64(12345)), call("mqtt.close", b""))
     seed("reader", bytes([3, 0, 1, 2]) + b"".join([blob("a"), blob("text"), u64(7)]), mode=2)
     crypto_seeds(seed)
 
@@ -437,14 +443,28 @@ def redis_reply():
     seed("two-replies", 3, b"+first\r\n+second\r\n")
 
 
+# ---- mqtt_addr: the address ------------------------------------------------------------
+
+def mqtt_addr():
+    def seed(name, addr):
+        write("mqtt_addr", name, addr)
+
+    seed("plain", "mqtt://127.0.0.1:1883?client_id=client001")
+    seed("name-default-port", "tcp://broker.example.com/?client_id=a%2Fb+c&clean_session=false")
+    seed("v6-params", "mqtt://[::1]:8883?keep_alive_secs=30&client_id=%C3%A9&inflight_num=7")
+    seed("refused-userinfo", "mqtt://user:pw@host:1883?client_id=x")
+    seed("refused-unknown", "mqtt://h?client_id=x&bogus=1#frag")
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths", "files_tree", "redis_reply"]:
+              "router", "hostcall", "wasi_paths", "files_tree", "redis_reply", "mqtt_addr"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
     documents()
     outbound_url()
+    mqtt_addr()
     router()
     hostcall()
     redis_reply()

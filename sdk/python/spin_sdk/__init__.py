@@ -13,9 +13,10 @@ Modules:
     spin_sdk.variables   component variables (get)
     spin_sdk.llm         large language models (infer, infer_with_options,
                          generate_embeddings), synchronous in 3.x and 4.0
+    spin_sdk.mqtt        publishing to MQTT brokers (open, Connection, Qos)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
-key_value, redis and sqlite answer in the shape of the SDK generation the app's
+key_value, redis, sqlite and mqtt answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
 4.0.
 
