@@ -264,8 +264,11 @@ def _decode_request_fast(data):
     return Request(method, uri or "/", headers, body)
 
 
-def decode_request(data):
+def decode_request(data, keep_pairs=False):
     """Decodes a request buffer (docs/abi.md) into a spin_sdk.http.Request.
+    With keep_pairs, the request also has `header_pairs`, every header in
+    order with repeated names kept (for the wasi:http bindings, whose
+    fields keep them); this takes the slower, checked path.
 
     Raises MalformedBuffer when the buffer is truncated, has trailing bytes,
     a bad magic, counts or lengths it cannot hold, non-UTF-8 text, an invalid
@@ -273,7 +276,9 @@ def decode_request(data):
     Header names are lower-cased; a repeated name keeps its last value.
     """
     data = _as_bytes(data)
-    if _decode_request_c is not None:
+    if keep_pairs:
+        pass
+    elif _decode_request_c is not None:
         fields = _decode_request_c(data)
         if fields is not None:
             return Request(*fields)
@@ -294,7 +299,7 @@ def decode_request(data):
     if not uri:
         uri = "/"
 
-    headers = {}
+    pairs = []
     n = r.count("header count", 2 * _U32_SIZE)
     for i in range(n):
         name = r.text(f"header {i} name")
@@ -302,11 +307,14 @@ def decode_request(data):
             raise MalformedBuffer(f"request: header {i} has an invalid name {name!r}")
         value = r.text(f"header {i} value")
         _check_header_value(value, f"request: header {name!r}")
-        headers[name.lower()] = value
+        pairs.append((name.lower(), value))
 
     body = r.blob("body")
     r.end()
-    return Request(method, uri, headers, body)
+    request = Request(method, uri, dict(pairs), body)
+    if keep_pairs:
+        request.header_pairs = pairs
+    return request
 
 
 def _pairs(headers):
@@ -630,7 +638,7 @@ def call(app, data):
     """One request: buffer in, buffer out; never raises (except
     KeyboardInterrupt)."""
     try:
-        request = decode_request(data)
+        request = decode_request(data, app.kind in (WASI_HTTP_02, WASI_HTTP_03))
     except MalformedBuffer as e:
         print(f"pyedge: 400: malformed request buffer: {e}", file=sys.stderr)
         return RESPONSE_400

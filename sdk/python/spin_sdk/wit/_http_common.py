@@ -296,9 +296,13 @@ class Fields:
         return None
 
 
-def pairs_of(headers):
-    """A spin_sdk Request's header dict as wasi:http fields."""
-    return [(name, value.encode("utf-8")) for name, value in headers.items()]
+def pairs_of(request):
+    """An inbound request's headers as wasi:http fields: every one, repeated
+    names kept (pyedge_entry's header_pairs), else the header dict."""
+    pairs = getattr(request, "header_pairs", None)
+    if pairs is None:
+        pairs = request.headers.items()
+    return [(name, value.encode("utf-8")) for name, value in pairs]
 
 
 def split_full_url(request):

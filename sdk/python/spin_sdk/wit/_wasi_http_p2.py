@@ -249,7 +249,7 @@ class IncomingRequest:
         return split_full_url(self._request)[1]
 
     def headers(self) -> Fields:
-        return Fields._frozen(pairs_of(self._request.headers))
+        return Fields._frozen(pairs_of(self._request))
 
     def consume(self) -> IncomingBody:
         if self._consumed:

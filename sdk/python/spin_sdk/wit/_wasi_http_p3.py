@@ -94,7 +94,7 @@ class Request:
         r._method = method_of(request.method)
         r._path = request.uri
         r._scheme, r._authority = split_full_url(request)
-        r._headers = Fields._frozen(pairs_of(request.headers))
+        r._headers = Fields._frozen(pairs_of(request))
         r._contents = ByteStreamReader(request.body or b"")
         return r
 
