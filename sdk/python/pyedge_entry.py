@@ -561,6 +561,11 @@ def _class_of(module, name, base):
     return obj, None
 
 
+def _overrides_handle(cls):
+    """The class defines the wasi:http handle() (pyedge's bases do not)."""
+    return callable(getattr(cls, "handle", None))
+
+
 def _wasi_http_class(module, names, base_name):
     """The app's class implementing spin_sdk.wit.exports.<base_name>
     (looked up only when the app imported that module), or None."""
@@ -594,7 +599,10 @@ def load_app(name):
     notes = []
     cls, note = _class_of(module, "IncomingHandler", _HandlerV3)
     if cls is not None:
-        return App(module, "IncomingHandler", cls)
+        # spin-sdk's handler classes implement the wasi:http handle() by
+        # calling handle_request; a subclass that overrides handle() itself
+        # is answered through it, as spin-sdk's runtime would
+        return App(module, WASI_HTTP_02 if _overrides_handle(cls) else "IncomingHandler", cls)
     raw = _wasi_http_class(module, ("IncomingHandler", "WasiHttpIncomingHandler020"),
                            "IncomingHandler")
     if raw is not None:
@@ -602,7 +610,7 @@ def load_app(name):
     notes += [note] if note else []
     cls, note = _class_of(module, "HttpHandler", _HandlerV4)
     if cls is not None:
-        return App(module, "HttpHandler", cls)
+        return App(module, WASI_HTTP_03 if _overrides_handle(cls) else "HttpHandler", cls)
     raw = _wasi_http_class(module, ("HttpHandler",), "HttpHandler")
     if raw is not None:
         return App(module, WASI_HTTP_03, raw)

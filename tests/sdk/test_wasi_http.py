@@ -153,6 +153,12 @@ class RawHandlers(unittest.TestCase):
         import spin_sdk._mode
         self.assertTrue(spin_sdk._mode.is_async())
 
+    def test_overridden_handle_is_called_with_repeated_headers(self):
+        mod = load_entry("apps.override_handle")
+        self.assertEqual(mod.app.kind, "wasi-http-0.2")
+        status, headers, body, err = call(mod, "GET", "/", [("x-twice", "a"), ("x-twice", "b")])
+        self.assertEqual((status, headers["x-via"], body, err), (200, "handle", b"raw a,b", ""))
+
     def test_spin_sdk_handlers_still_preferred(self):
         mod = load_entry("apps.sync_class")
         self.assertEqual(mod.app.kind, "IncomingHandler")
