@@ -339,6 +339,25 @@ def stream_http10_and_head():
 
 
 @T.case
+def stream_chained_call_gets_the_whole_response():
+    """A chained component's response goes back to its caller whole: the
+    p2 component streams /big, but called through service chaining it
+    cannot (response.* is NO_SERVICE there) and sends it whole instead."""
+    s = server()
+    mb = 2
+    url = f"http://p2.spin.internal/p2/big?mb={mb}"
+    want = hashlib.sha256((bytes(range(256)) * 256) * (mb * 16)).hexdigest()
+    raw = Raw(s.port, "/p3/hash-all", headers=[("url", url)])
+    eq(raw.head(), 200, "status")
+    n = int(raw.headers.get("content-length", "-1"))
+    while len(raw.buf) < n and raw.fill():
+        pass
+    raw.close()
+    eq(raw.buf[:n].decode(), f"{url}: {want}\n", "the chained body, whole")
+    check(log_lines(s, "[p2] big: wrote"), "the chained handler did not finish")
+
+
+@T.case
 def stream_whole_responses_unchanged():
     s = server()
     r = request(s.port, "GET", "/whole/blob?n=300000")
