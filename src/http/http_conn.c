@@ -491,6 +491,7 @@ static bool pump_stream(hx_conn *c, hx_req *r, hx_stream *st) {
     return false;
   }
   if (r->state != HX_DONE || !ended) return false;
+  pe_buf_free(&c->wbody); /* up to a stream's buffer: not kept by an idle connection */
   if (!complete) {
     log_req(c, r, st->body_bytes);
     conn_close(c);

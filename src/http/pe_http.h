@@ -57,7 +57,9 @@
  * known to be acceptable and every earlier response is out; HEAD gets the
  * headers (with the Content-Length of the body the handler produced) and no
  * body; every response carries Date, Server: pyedge and Content-Length,
- * except 204 and 304, which have neither body nor Content-Length (RFC 9110).
+ * except 204 and 304, which have neither body nor Content-Length (RFC 9110),
+ * and streamed responses (pe_http_response_stream_begin), which are
+ * chunked instead (close-delimited for HTTP/1.0).
  *
  * Shutdown (pe_http_server_shutdown, safe from any thread and from a signal
  * handler): the listener closes at once (new connections are refused), idle

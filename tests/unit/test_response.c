@@ -183,6 +183,11 @@ static void test_malformed_heads(void **state) {
   assert_int_equal(fx_call(&f, "response.write", fx_payload(S("a"), S("b"), NULL)), PE_HC_INVALID);
   assert_int_equal(fx_call_raw(&f, "response.write", junk, 5), PE_HC_INVALID);
   assert_int_equal(fx_call(&f, "response.end", fx_payload(S("x"), NULL)), PE_HC_INVALID);
+  size_t huge = ((size_t)16 << 20) + 1; /* one byte over a piece's limit */
+  char *big_piece = calloc(1, huge);
+  assert_non_null(big_piece);
+  assert_int_equal(fx_call(&f, "response.write", fx_payload(big_piece, huge, NULL)), PE_HC_LIMIT);
+  free(big_piece);
   assert_int_equal(k.body.len, 0);
   assert_int_equal(k.ends, 0);
   close_sink(&f, &k);
