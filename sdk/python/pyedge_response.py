@@ -21,6 +21,7 @@ import pyedge_hostcall as _hc
 __all__ = ["Output", "ClientGone", "current", "FLUSH_BYTES"]
 
 FLUSH_BYTES = 64 * 1024
+WRITE_BYTES = 4 << 20
 
 
 class ClientGone(ConnectionError):
@@ -102,11 +103,13 @@ class Output:
             data = b"".join(self.chunks)
             self.chunks = []
             self.pending = 0
-            try:
-                _hc.call("response.write", data)
-            except _hc.Backend as e:
-                self.gone = True
-                raise ClientGone(e.message) from None
+            view = memoryview(data)
+            for i in range(0, len(data), WRITE_BYTES):  # the host takes at most 16 MiB a call
+                try:
+                    _hc.call("response.write", view[i:i + WRITE_BYTES])
+                except _hc.Backend as e:
+                    self.gone = True
+                    raise ClientGone(e.message) from None
             self.sent += len(data)
 
     def _start(self):
