@@ -4,7 +4,9 @@ written, for the wasi-http bindings (spin_sdk.wit.imports...).
 Body bytes are kept here until a flush: an explicit one (wasi:io
 `flush`, `blocking_write_and_flush`), the event loop going idle
 (pyedge_loop.idle_hooks), a host call (anything that may block), or
-FLUSH_BYTES held. The first flush sends the head through the host call
+FLUSH_BYTES held. The head goes with the first flush; an idle loop or a
+host call sends it even with no body yet, as Spin sends a response's head
+once the handler has given it (ResponseOutparam.set, or returning it). The first flush sends the head through the host call
 "response.start" (docs/hostcall.md), each later one a "response.write",
 and finish() a "response.end". A body finished before any flush goes out
 as an ordinary whole response (content-length, the fast path), so a
@@ -36,8 +38,10 @@ def current():
 
 
 def _flush_active():
+    """The handler is about to wait (its loop is idle, or a host call): the
+    head, which is known, and what was written go out now."""
     out = _active
-    if out is not None and out.pending:
+    if out is not None and (out.pending or not out.started):
         try:
             out.flush()
         except ClientGone:

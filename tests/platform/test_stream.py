@@ -106,6 +106,15 @@ class Raw:
                 return got
             got.append((time.time(), data))
 
+    def body(self):
+        """The whole body, chunked or with a content-length."""
+        if self.headers.get("transfer-encoding") == "chunked":
+            return b"".join(d for _, d in self.chunks())
+        n = int(self.headers["content-length"])
+        while len(self.buf) < n and self.fill():
+            pass
+        return self.buf[:n]
+
     def close(self):
         self.sock.close()
 
@@ -138,14 +147,7 @@ def stream_hash_all_both_generations():
     for g in GENS:
         raw = Raw(s.port, f"/{g}/hash-all", headers=[("url", u) for u in want])
         eq(raw.head(), 200, f"{g} status")
-        body = b""
-        if raw.headers.get("transfer-encoding") == "chunked":
-            body = b"".join(d for _, d in raw.chunks())
-        else:
-            n = int(raw.headers["content-length"])
-            while len(raw.buf) < n and raw.fill():
-                pass
-            body = raw.buf[:n]
+        body = raw.body()
         raw.close()
         got = dict(line.split(": ", 1) for line in body.decode().splitlines())
         eq(got, want, f"{g}: one line per url (repeated headers all reach the app)")
@@ -191,6 +193,24 @@ def stream_pieces_arrive_before_the_handler_ends():
         check(end - first_arrival > 1.0, f"{g}: the first piece came {end - first_arrival:.2f} s "
                                          "before the handler ended, expected > 1 s")
         check(first_arrival - t0 < 0.5, f"{g}: first piece after {first_arrival - t0:.2f} s")
+
+
+@T.case
+def stream_head_leaves_before_the_body():
+    """Once the handler has given its response (ResponseOutparam.set, or
+    returned it) and waits, the head goes out without waiting for a body."""
+    s = server()
+    for g in GENS:
+        raw = Raw(s.port, f"/{g}/late")
+        t0 = time.time()
+        eq(raw.head(), 200, f"{g} status")
+        head_at = time.time() - t0
+        got = raw.chunks()
+        raw.close()
+        body_at = got[0][0] - t0
+        eq(b"".join(d for _, d in got), b"late\n", f"{g} body")
+        check(head_at < 0.5, f"{g}: the head came after {head_at:.2f} s")
+        check(body_at > 0.7, f"{g}: the body came after {body_at:.2f} s")
 
 
 def _split(got):
@@ -349,11 +369,9 @@ def stream_chained_call_gets_the_whole_response():
     want = hashlib.sha256((bytes(range(256)) * 256) * (mb * 16)).hexdigest()
     raw = Raw(s.port, "/p3/hash-all", headers=[("url", url)])
     eq(raw.head(), 200, "status")
-    n = int(raw.headers.get("content-length", "-1"))
-    while len(raw.buf) < n and raw.fill():
-        pass
+    body = raw.body()
     raw.close()
-    eq(raw.buf[:n].decode(), f"{url}: {want}\n", "the chained body, whole")
+    eq(body.decode(), f"{url}: {want}\n", "the chained body, whole")
     check(log_lines(s, "[p2] big: wrote"), "the chained handler did not finish")
 
 

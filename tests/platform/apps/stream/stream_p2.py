@@ -75,6 +75,13 @@ async def route(request, response_out):
         out.__exit__(None, None, None)
         OutgoingBody.finish(body, None)
         print(f"big: wrote {sent} bytes")
+    elif path == "late":
+        body = start(response_out)
+        await asyncio.sleep(0.8)  # the head is out while the handler waits
+        out = body.write()
+        out.blocking_write_and_flush(b"late\n")
+        out.__exit__(None, None, None)
+        OutgoingBody.finish(body, None)
     elif path == "raise":
         out = start(response_out).write()
         out.blocking_write_and_flush(b"first piece\n")

@@ -79,6 +79,12 @@ class HttpHandler(exports.HttpHandler):
                         sent += len(piece)
                 print(f"big: wrote {sent} bytes")
             return streamed(big, b"application/octet-stream")
+        if path == "late":
+            async def late(tx):
+                with tx:
+                    await asyncio.sleep(0.8)  # the head is out while the task waits
+                    await tx.write_all(b"late\n")
+            return streamed(late)
         if path == "raise":
             async def fails(tx):
                 with tx:
