@@ -780,7 +780,12 @@ hx_server *hx_req_server(hx_req *r) { return r->conn->srv; }
 void hx_conns_stream_news(hx_server *s) {
   for (hx_conn *c = s->conns, *next; c; c = next) {
     next = c->next;
-    if (!c->closing && c->head && c->head->state == HX_RUNNING && hx_req_stream(c->head)) after(c);
+    if (c->closing) { /* a stream begun after the close: its writes must fail, not wait */
+      for (hx_req *r = c->head; r; r = r->next)
+        if (r->state == HX_RUNNING && hx_req_stream(r)) hx_stream_gone(hx_req_stream(r));
+    } else if (c->head && c->head->state == HX_RUNNING && hx_req_stream(c->head)) {
+      after(c);
+    }
   }
 }
 

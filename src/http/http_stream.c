@@ -105,6 +105,9 @@ pe_http_stream_status pe_http_response_stream_write(pe_http_response *resp, cons
   struct timespec until = deadline_in(timeout_ms);
   pe_http_stream_status rc = PE_HTTP_STREAM_OK;
   pthread_mutex_lock(&st->lock);
+  /* The connection closed before the stream began (the loop then found no
+   * stream to mark gone): its request was cancelled. */
+  if (atomic_load(&resp->req->job.cancelled)) st->gone = true;
   while (*done < len) {
     if (st->ended) {
       rc = PE_HTTP_STREAM_STATE;

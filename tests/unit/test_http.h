@@ -133,6 +133,8 @@ static inline void th_handler(const pe_http_request *req, pe_http_response *resp
     size_t size = (size_t)th_query_num(req->query, "size", 0);
     pe_http_response_add_header(resp, "content-type", "text/plain");
     char *piece = malloc(size > 64 ? size : 64);
+    long delay = th_query_num(req->query, "delay", 0); /* before the head */
+    if (delay) th_sleep_ms((unsigned)delay);
     if (piece && pe_http_response_stream_begin(resp)) {
       for (long i = 0; i < n; i++) {
         size_t len = size;

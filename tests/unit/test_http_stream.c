@@ -160,6 +160,20 @@ static void test_client_gone_fails_the_writes(void **state) {
   th_stop(t);
 }
 
+static void test_client_gone_before_the_stream_began(void **state) {
+  (void)state;
+  th_server *t = th_start(NULL);
+  th_conn *c = th_open(t->port);
+  assert_true(
+      th_sendstr(c, "GET /stream?delay=300&n=100000&size=65536 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  th_wait_entered(t);
+  th_abort(c); /* the connection is closed while the handler has not begun */
+  for (int i = 0; i < 500 && !atomic_load(&t->stream_gone); i++) th_sleep_ms(10);
+  assert_int_equal(atomic_load(&t->stream_gone), 1);
+  assert_true(atomic_load(&t->stream_written) < 8LL << 20);
+  th_stop(t);
+}
+
 static void test_slow_reader_holds_the_handler(void **state) {
   (void)state;
   th_server *t = th_start(NULL);
@@ -194,6 +208,7 @@ int main(void) {
       cmocka_unit_test(test_http10_and_head),
       cmocka_unit_test(test_unended_stream_is_broken),
       cmocka_unit_test(test_client_gone_fails_the_writes),
+      cmocka_unit_test(test_client_gone_before_the_stream_began),
       cmocka_unit_test(test_slow_reader_holds_the_handler),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
