@@ -171,7 +171,7 @@ def stream_echo_both_generations():
 def stream_pieces_arrive_before_the_handler_ends():
     s = server()
     for g in GENS:
-        raw = Raw(s.port, f"/{g}/pieces?n=4&pause=0.4")
+        raw = Raw(s.port, f"/{g}/pieces?n=4&pause=0.5")
         t0 = time.time()
         eq(raw.head(), 200, f"{g} status")
         eq(raw.headers.get("transfer-encoding"), "chunked", f"{g} framing")
@@ -183,16 +183,16 @@ def stream_pieces_arrive_before_the_handler_ends():
         done = log_lines(s, f"[{g}] pieces: done")
         check(done, f"{g}: the handler's end is not logged")
         end = float(done[-1].split()[-1])
-        # each piece reached the client at most ~0.25 s after the handler wrote it,
-        # and the first ones long before the handler finished
+        # each piece reached the client before the handler wrote the next one
+        # (0.5 s later), and the first ones long before the handler finished
         for (arrived, data), line in zip(_split(got), lines):
             written = float(line.split()[2])
-            check(arrived - written < 0.25, f"{g}: piece {line!r} arrived {arrived - written:.3f} "
-                                            "s after it was written")
+            check(arrived - written < 0.4, f"{g}: piece {line!r} arrived {arrived - written:.3f} "
+                                           "s after it was written")
         first_arrival = got[0][0]
-        check(end - first_arrival > 1.0, f"{g}: the first piece came {end - first_arrival:.2f} s "
-                                         "before the handler ended, expected > 1 s")
-        check(first_arrival - t0 < 0.5, f"{g}: first piece after {first_arrival - t0:.2f} s")
+        check(end - first_arrival > 1.2, f"{g}: the first piece came {end - first_arrival:.2f} s "
+                                         "before the handler ended, expected > 1.2 s")
+        check(first_arrival - t0 < 0.8, f"{g}: first piece after {first_arrival - t0:.2f} s")
 
 
 @T.case
@@ -209,8 +209,9 @@ def stream_head_leaves_before_the_body():
         raw.close()
         body_at = got[0][0] - t0
         eq(b"".join(d for _, d in got), b"late\n", f"{g} body")
-        check(head_at < 0.5, f"{g}: the head came after {head_at:.2f} s")
-        check(body_at > 0.7, f"{g}: the body came after {body_at:.2f} s")
+        check(head_at < 0.9, f"{g}: the head came after {head_at:.2f} s")
+        check(body_at > 1.1, f"{g}: the body came after {body_at:.2f} s")
+        check(body_at - head_at > 0.5, f"{g}: head and body came together")
 
 
 def _split(got):

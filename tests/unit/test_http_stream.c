@@ -40,7 +40,7 @@ static void test_pieces_arrive_while_the_handler_runs(void **state) {
   (void)state;
   th_server *t = th_start(NULL);
   th_conn *c = th_open(t->port);
-  assert_true(th_sendstr(c, "GET /stream?n=4&ms=300 HTTP/1.1\r\nHost: x\r\n\r\n"));
+  assert_true(th_sendstr(c, "GET /stream?n=4&ms=400 HTTP/1.1\r\nHost: x\r\n\r\n"));
   th_resp r;
   assert_true(read_head(c, &r));
   assert_int_equal(r.status, 200);
@@ -52,12 +52,12 @@ static void test_pieces_arrive_while_the_handler_runs(void **state) {
   size_t nat;
   assert_true(read_chunked(c, &body, at, 8, &nat));
   assert_int_equal(nat, 4);
-  /* each piece came within 150 ms of being written, 300 ms apart */
+  /* each piece came before the next was written (400 ms later) */
   char *line = body.data;
   for (size_t i = 0; i < 4; i++) {
     unsigned long long written = strtoull(strstr(line, " at ") + 4, &line, 10);
-    assert_true(at[i] >= written && at[i] - written < 150);
-    if (i) assert_true(at[i] - at[i - 1] >= 250);
+    assert_true(at[i] >= written && at[i] - written < 300);
+    if (i) assert_true(at[i] - at[i - 1] >= 300);
   }
   /* the connection goes on: a whole response next */
   assert_true(th_sendstr(c, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));

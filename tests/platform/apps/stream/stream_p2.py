@@ -77,7 +77,7 @@ async def route(request, response_out):
         print(f"big: wrote {sent} bytes")
     elif path == "late":
         body = start(response_out)
-        await asyncio.sleep(0.8)  # the head is out while the handler waits
+        await asyncio.sleep(1.2)  # the head is out while the handler waits
         out = body.write()
         out.blocking_write_and_flush(b"late\n")
         out.__exit__(None, None, None)

@@ -82,7 +82,7 @@ class HttpHandler(exports.HttpHandler):
         if path == "late":
             async def late(tx):
                 with tx:
-                    await asyncio.sleep(0.8)  # the head is out while the task waits
+                    await asyncio.sleep(1.2)  # the head is out while the task waits
                     await tx.write_all(b"late\n")
             return streamed(late)
         if path == "raise":
