@@ -15,6 +15,10 @@ Handlers, looked for in this order in the app module:
   4. class Default, a subclass of workers.WorkerEntrypoint (Cloudflare
      Python Workers): async fetch(self, request) -> workers.Response
   5. a function on_fetch(request[, env[, ctx]]) (older Workers form)
+A class IncomingHandler (or WasiHttpIncomingHandler020) or HttpHandler that
+implements spin_sdk.wit.exports' wasi:http handler itself (handle(request,
+response_out), async handle(request)) is taken in place of 1 or 2
+(pyedge_wasi_http: its response body may be streamed).
 An app may also define pyedge_warm_up, a list of request paths that run
 through the handler before the snapshot (_warm_up_app below).
 A new instance of the class is made for each request. Whenever a handler
@@ -34,7 +38,6 @@ import os
 import re
 import struct
 import sys
-import time
 import traceback
 
 
@@ -261,8 +264,11 @@ def _decode_request_fast(data):
     return Request(method, uri or "/", headers, body)
 
 
-def decode_request(data):
+def decode_request(data, keep_pairs=False):
     """Decodes a request buffer (docs/abi.md) into a spin_sdk.http.Request.
+    With keep_pairs, the request also has `header_pairs`, every header in
+    order with repeated names kept (for the wasi:http bindings, whose
+    fields keep them); this takes the slower, checked path.
 
     Raises MalformedBuffer when the buffer is truncated, has trailing bytes,
     a bad magic, counts or lengths it cannot hold, non-UTF-8 text, an invalid
@@ -270,7 +276,9 @@ def decode_request(data):
     Header names are lower-cased; a repeated name keeps its last value.
     """
     data = _as_bytes(data)
-    if _decode_request_c is not None:
+    if keep_pairs:
+        pass
+    elif _decode_request_c is not None:
         fields = _decode_request_c(data)
         if fields is not None:
             return Request(*fields)
@@ -291,7 +299,7 @@ def decode_request(data):
     if not uri:
         uri = "/"
 
-    headers = {}
+    pairs = []
     n = r.count("header count", 2 * _U32_SIZE)
     for i in range(n):
         name = r.text(f"header {i} name")
@@ -299,11 +307,14 @@ def decode_request(data):
             raise MalformedBuffer(f"request: header {i} has an invalid name {name!r}")
         value = r.text(f"header {i} value")
         _check_header_value(value, f"request: header {name!r}")
-        headers[name.lower()] = value
+        pairs.append((name.lower(), value))
 
     body = r.blob("body")
     r.end()
-    return Request(method, uri, headers, body)
+    request = Request(method, uri, dict(pairs), body)
+    if keep_pairs:
+        request.header_pairs = pairs
+    return request
 
 
 def _pairs(headers):
@@ -485,91 +496,34 @@ RESPONSE_400 = _fixed_response(400)
 RESPONSE_500 = _fixed_response(500)
 
 
-# ---- asyncio without I/O --------------------------------------------------------------
+# ---- asyncio without I/O: pyedge_loop ---------------------------------------------------
 
-
-class _NoIOSelector:
-    """Stands in for a selector: the sandbox has no sockets or pipes to wait
-    on, so waiting only means sleeping until the next timer."""
-
-    def select(self, timeout):
-        if timeout is None:
-            raise RuntimeError(
-                "the coroutine waits for something that can never happen: no callback is "
-                "ready and no timer is scheduled (pyedge's event loop has no I/O)"
-            )
-        if timeout > 0:
-            time.sleep(timeout)
-        return []
-
-    def close(self):
-        pass
-
-
-class SandboxEventLoop(asyncio.BaseEventLoop):
-    """An asyncio event loop for a single-threaded sandbox without sockets:
-    callbacks, tasks, futures and timers work; socket, pipe, subprocess and
-    signal methods raise NotImplementedError. (The stock loops need a
-    socketpair, which WASI does not have.)"""
-
-    def __init__(self):
-        super().__init__()
-        self._selector = _NoIOSelector()
-
-    def _process_events(self, event_list):
-        pass
-
-    def _write_to_self(self):
-        pass
-
-
-class SandboxEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    """Makes asyncio.run() and asyncio.new_event_loop() use SandboxEventLoop."""
-
-    def new_event_loop(self):
-        return SandboxEventLoop()
-
-
-def _cancel_leftovers(loop):
-    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    if not tasks:
-        return
-    for t in tasks:
-        t.cancel()
-    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
-    for t in tasks:
-        if not t.cancelled() and t.exception() is not None:
-            loop.call_exception_handler({
-                "message": "unhandled exception in a task left running by the handler",
-                "exception": t.exception(),
-                "task": t,
-            })
-
-
-def run_async(awaitable):
-    """Runs an awaitable to completion on a new SandboxEventLoop in this
-    thread and returns its result. Tasks still running when it completes are
-    cancelled; the loop is closed."""
-    loop = SandboxEventLoop()
-    try:
-        return loop.run_until_complete(awaitable)
-    finally:
-        try:
-            _cancel_leftovers(loop)
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
+from pyedge_loop import SandboxEventLoop, SandboxEventLoopPolicy, run_async  # noqa: E402,F401
 
 
 # ---- the app ---------------------------------------------------------------------------
+
+
+# Kinds of the apps that implement the wasi:http bindings themselves
+# (spin_sdk.wit.exports; pyedge_wasi_http calls them).
+WASI_HTTP_02 = "wasi-http-0.2"
+WASI_HTTP_03 = "wasi-http-0.3"
+
+
+def pyedge_wasi_http():
+    import pyedge_wasi_http as module
+
+    return module
 
 
 class App:
     """An app module and its handler.
 
     kind is "IncomingHandler" (spin-sdk 3.x class), "HttpHandler" (4.0 class),
-    "handle_request" (module function), or "Default" / "on_fetch" (Workers
-    style, workers._entry: target takes the Request and returns a coroutine)."""
+    "handle_request" (module function), "Default" / "on_fetch" (Workers
+    style, workers._entry: target takes the Request and returns a coroutine),
+    or WASI_HTTP_02 / WASI_HTTP_03 (a class implementing the wasi:http
+    handler itself: handle(request, response_out) or async handle(request))."""
 
     def __init__(self, module, kind, target):
         self.module = module
@@ -581,6 +535,10 @@ class App:
         awaitable). Exceptions propagate."""
         if self.kind in ("handle_request", "Default", "on_fetch"):
             result = self.target(request)
+        elif self.kind == WASI_HTTP_02:
+            return pyedge_wasi_http().handle_p2(self.target, request)
+        elif self.kind == WASI_HTTP_03:
+            return run_async(pyedge_wasi_http().handle_p3(self.target, request))
         else:
             result = self.target().handle_request(request)
         if type(result) is not Response and inspect.isawaitable(result):
@@ -631,6 +589,25 @@ def _explain_missing_sdk_name(e):
     ) from e
 
 
+def _overrides_handle(cls):
+    """The class defines the wasi:http handle() (pyedge's bases do not)."""
+    return callable(getattr(cls, "handle", None))
+
+
+def _wasi_http_class(module, names, base_name):
+    """The app's class implementing spin_sdk.wit.exports.<base_name>
+    (looked up only when the app imported that module), or None."""
+    exports = sys.modules.get("spin_sdk.wit.exports")
+    if exports is None:
+        return None
+    base = getattr(exports, base_name)
+    for name in names:
+        obj = getattr(module, name, None)
+        if isinstance(obj, type) and obj is not base and issubclass(obj, base):
+            return obj
+    return None
+
+
 def load_app(name):
     """Imports the app module `name` and finds its handler (the order is in
     this module's docstring). Raises HandlerNotFound naming what was looked
@@ -654,11 +631,21 @@ def load_app(name):
     notes = []
     cls, note = _class_of(module, "IncomingHandler", _HandlerV3)
     if cls is not None:
-        return App(module, "IncomingHandler", cls)
+        # spin-sdk's handler classes implement the wasi:http handle() by
+        # calling handle_request; a subclass that overrides handle() itself
+        # is answered through it, as spin-sdk's runtime would
+        return App(module, WASI_HTTP_02 if _overrides_handle(cls) else "IncomingHandler", cls)
+    raw = _wasi_http_class(module, ("IncomingHandler", "WasiHttpIncomingHandler020"),
+                           "IncomingHandler")
+    if raw is not None:
+        return App(module, WASI_HTTP_02, raw)
     notes += [note] if note else []
     cls, note = _class_of(module, "HttpHandler", _HandlerV4)
     if cls is not None:
-        return App(module, "HttpHandler", cls)
+        return App(module, WASI_HTTP_03 if _overrides_handle(cls) else "HttpHandler", cls)
+    raw = _wasi_http_class(module, ("HttpHandler",), "HttpHandler")
+    if raw is not None:
+        return App(module, WASI_HTTP_03, raw)
     notes += [note] if note else []
     func = getattr(module, "handle_request", None)
     if callable(func) and not isinstance(func, type):
@@ -677,7 +664,8 @@ def load_app(name):
     msg = (
         f"pyedge: the app module {name!r} ({where}) has no HTTP handler. Looked for, in "
         "order: a class IncomingHandler subclassing spin_sdk.http.IncomingHandler "
-        "(spin-sdk 3.x), a class HttpHandler subclassing spin_sdk.http.Handler "
+        "or spin_sdk.wit.exports.IncomingHandler (spin-sdk 3.x), a class HttpHandler "
+        "subclassing spin_sdk.http.Handler or spin_sdk.wit.exports.HttpHandler "
         "(spin-sdk 4.0), a function handle_request(request), a class Default "
         "subclassing workers.WorkerEntrypoint, a function on_fetch(request, env)."
     )
@@ -690,7 +678,7 @@ def call(app, data):
     """One request: buffer in, buffer out; never raises (except
     KeyboardInterrupt)."""
     try:
-        request = decode_request(data)
+        request = decode_request(data, app.kind in (WASI_HTTP_02, WASI_HTTP_03))
     except MalformedBuffer as e:
         print(f"pyedge: 400: malformed request buffer: {e}", file=sys.stderr)
         return RESPONSE_400

@@ -121,9 +121,16 @@ def decode(data, start=0):
     return blobs
 
 
+# Called before every host call but response.*: a response being streamed
+# sends what it holds before the handler may block (pyedge_response).
+before_call = None
+
+
 def call_raw(service, payload):
     """(status, reply bytes after the status byte) for one call."""
     import _pyedge  # only inside the sandbox
+    if before_call is not None and not service.startswith("response."):
+        before_call()
 
     reply = _pyedge.call(service, payload)
     if not reply:

@@ -71,7 +71,9 @@ struct hx_conn {
   pe_buf in;      /* input read but not parsed yet */
   size_t in_pos;
   pe_buf whead;             /* the head being written */
+  pe_buf wbody;             /* bytes of a streamed response being written */
   hx_req *wr;               /* whose response is being written; NULL for a 100 */
+  hx_req *wstream;          /* whose streamed bytes are being written */
   size_t wlen;              /* bytes of that write */
   uint64_t wdone, wmark;    /* bytes of queued writes completed; at the period's start */
   size_t held_in, held_out; /* bodies of complete requests; responses not yet out */
@@ -115,6 +117,7 @@ static void maybe_free(hx_conn *c) {
   }
   pe_buf_free(&c->in);
   pe_buf_free(&c->whead);
+  pe_buf_free(&c->wbody);
   free(c);
   hx_server_conn_gone(s);
 }
@@ -129,8 +132,11 @@ static void close_handles(hx_conn *c, bool reset) {
   if (c->closing) return;
   c->closing = true;
   c->reading = false;
-  for (hx_req *r = c->head; r; r = r->next)
+  for (hx_req *r = c->head; r; r = r->next) {
     if (r->state == HX_RUNNING) atomic_store(&r->job.cancelled, true);
+    hx_stream *st = r->state == HX_RUNNING || r->state == HX_DONE ? hx_req_stream(r) : NULL;
+    if (st) hx_stream_gone(st); /* its handler's next write fails */
+  }
   if (!reset || uv_tcp_close_reset(&c->tcp, on_handle_closed) != 0)
     uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -236,6 +242,7 @@ static hx_req *new_req(hx_conn *c) {
   hx_req *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   hx_resp_init(&r->resp);
+  r->resp.req = r;
   r->start_ms = now_ms(c);
   r->start_ns = uv_hrtime();
   return r;
@@ -321,7 +328,10 @@ static void run_job(hx_job *job) {
   /* a worker owns the request now; the loop stays off it until job_done */
   PE_ASSERT(r->state == HX_RUNNING && !pthread_equal(pthread_self(), s->loop_thread));
   s->handler(&r->pub, &r->resp, s->user);
-  hx_resp_finish(&r->resp);
+  if (pe_http_response_streaming(&r->resp))
+    hx_stream_handler_done(&r->resp); /* breaks one the handler left open */
+  else
+    hx_resp_finish(&r->resp);
 }
 
 /* A handler runs only while less than max_buffered_bytes of responses wait
@@ -418,7 +428,7 @@ static void on_wtimer(uv_timer_t *t) {
 /* A response is out (all of it handed to the kernel): log it and take it
  * off the pipeline. False when that ended the connection. */
 static bool response_sent(hx_conn *c, hx_req *r) {
-  log_req(c, r, r->is_head ? 0 : r->resp.body_len);
+  if (!hx_req_stream(r)) log_req(c, r, r->is_head ? 0 : r->resp.body_len);
   pop_head(c);
   c->served++;
   c->idle_since_ms = now_ms(c);
@@ -435,6 +445,10 @@ static void on_write(uv_write_t *w, int status) {
   hx_conn *c = w->data;
   c->writing = false;
   c->wdone += c->wlen;
+  if (c->wstream) {
+    hx_stream_written(hx_req_stream(c->wstream));
+    c->wstream = NULL;
+  }
   if (c->closing) return;
   if (status < 0) {
     conn_close(c);
@@ -463,11 +477,39 @@ static void start_write(hx_conn *c, hx_req *r, uv_buf_t *bufs, unsigned n) {
   }
 }
 
+/* The head request streams its response (http_stream.c): writes what its
+ * handler queued; once the handler is done and everything is out, the
+ * response is complete (true, as for pump) or, broken, the connection
+ * closes without the last chunk so the client cannot take it for whole. */
+static bool pump_stream(hx_conn *c, hx_req *r, hx_stream *st) {
+  bool ended, complete;
+  hx_stream_take(st, &c->wbody, &ended, &complete);
+  if (c->wbody.len) {
+    uv_buf_t b = {.base = c->wbody.data, .len = c->wbody.len};
+    c->wstream = r;
+    start_write(c, NULL, &b, 1);
+    return false;
+  }
+  if (r->state != HX_DONE || !ended) return false;
+  pe_buf_free(&c->wbody); /* up to a stream's buffer: not kept by an idle connection */
+  if (!complete) {
+    log_req(c, r, st->body_bytes);
+    conn_close(c);
+    return false;
+  }
+  if (st->mode == HX_STREAM_RAW) r->close_after = true; /* the close ends the body */
+  log_req(c, r, st->body_bytes);
+  r->resp.body_len = 0;
+  return response_sent(c, r);
+}
+
 /* Writes what can be written now. True when a response went out whole, so
  * the pipeline moved and after() should look at it again. */
 static bool pump(hx_conn *c) {
   if (c->writing || c->closing || c->shutting || !c->head) return false;
   hx_req *r = c->head;
+  hx_stream *st = r->state == HX_RUNNING || r->state == HX_DONE ? hx_req_stream(r) : NULL;
+  if (st) return pump_stream(c, r, st);
   if (r->state == HX_PARSING) {
     /* A client that sent the body anyway does not need the 100. */
     if (r->need_continue && !r->continue_sent && r->body.len == 0) {
@@ -731,6 +773,20 @@ void hx_conn_accept(hx_server *s) {
     return;
   }
   after(c);
+}
+
+hx_server *hx_req_server(hx_req *r) { return r->conn->srv; }
+
+void hx_conns_stream_news(hx_server *s) {
+  for (hx_conn *c = s->conns, *next; c; c = next) {
+    next = c->next;
+    if (c->closing) { /* a stream begun after the close: its writes must fail, not wait */
+      for (hx_req *r = c->head; r; r = r->next)
+        if (r->state == HX_RUNNING && hx_req_stream(r)) hx_stream_gone(hx_req_stream(r));
+    } else if (c->head && c->head->state == HX_RUNNING && hx_req_stream(c->head)) {
+      after(c);
+    }
+  }
 }
 
 void hx_conns_drain(hx_server *s) {

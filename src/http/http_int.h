@@ -51,12 +51,16 @@ void hx_pool_free(hx_pool *p);
 
 /* ---- responses (http_response.c) ---- */
 
+typedef struct hx_req hx_req;
+typedef struct hx_stream hx_stream;
+
 struct pe_http_response {
   int status;
   pe_buf headers; /* "Name: value\r\n" as the handler added them */
   char *body;
   size_t body_len, body_cap;
-  bool oom; /* something could not be stored: answer 500 instead */
+  bool oom;    /* something could not be stored: answer 500 instead */
+  hx_req *req; /* whose response it is (streaming needs the connection) */
 };
 
 void hx_resp_init(pe_http_response *r);
@@ -73,6 +77,10 @@ bool hx_status_has_body(int status);
 typedef enum { HX_CONN_DEFAULT, HX_CONN_CLOSE, HX_CONN_KEEP_ALIVE } hx_conn_header;
 /* Appends the status line and headers; `date` is an IMF-fixdate. */
 bool hx_resp_head(const pe_http_response *r, hx_conn_header conn, const char *date, pe_buf *out);
+/* The head of a streamed response: Transfer-Encoding: chunked instead of a
+ * Content-Length when `chunked`, neither otherwise. */
+bool hx_resp_stream_head(const pe_http_response *r, bool chunked, hx_conn_header conn,
+                         const char *date, pe_buf *out);
 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 void hx_http_date(char out[32], int64_t unix_seconds);
 
@@ -85,8 +93,40 @@ typedef enum {
   HX_DONE,    /* response ready to write */
 } hx_state;
 
+/* ---- streamed responses (http_stream.c) ---- */
+
+/* How a streamed body is framed on the wire. */
+typedef enum { HX_STREAM_CHUNKED, HX_STREAM_RAW, HX_STREAM_NONE } hx_stream_mode;
+
+/* Shared by the worker that writes a streamed response and the loop
+ * thread that sends it; every field under `lock`. */
+struct hx_stream {
+  pthread_mutex_t lock;
+  pthread_cond_t room; /* the worker waits here for the loop to send */
+  pe_buf queued;       /* framed bytes (the head first) the loop has not taken */
+  size_t inflight;     /* of them, taken by the loop and not yet written */
+  hx_stream_mode mode;
+  bool ended, complete; /* end() was called; with complete = true */
+  bool gone;            /* the connection closed: writes fail */
+  uint64_t body_bytes;  /* body bytes the handler wrote */
+};
+
+/* Loop thread: the request's stream, if its handler began one. */
+hx_stream *hx_req_stream(hx_req *r);
+/* Loop thread: takes what is queued into *out (swapping buffers) and
+ * counts it in flight. */
+void hx_stream_take(hx_stream *st, pe_buf *out, bool *ended, bool *complete);
+/* Loop thread: the write of what was taken is over; wakes the worker. */
+void hx_stream_written(hx_stream *st);
+/* Loop thread: the connection is closing; wakes the worker, whose writes
+ * now fail. */
+void hx_stream_gone(hx_stream *st);
+/* Worker, after the handler: breaks a stream the handler left open. */
+void hx_stream_handler_done(pe_http_response *resp);
+/* Loop thread, from hx_req_free. */
+void hx_stream_free(hx_stream *st);
+
 typedef struct hx_conn hx_conn;
-typedef struct hx_req hx_req;
 struct hx_req {
   hx_job job; /* first: the pool hands back &job */
   hx_req *next;
@@ -115,6 +155,9 @@ struct hx_req {
   bool close_after; /* close the connection once this response is out */
   bool in_pipeline;
   bool published; /* pub is filled in (from the end of the head on) */
+  /* Set once by the worker (release) when its handler begins streaming;
+   * the loop reads it (acquire) to send what the stream holds. */
+  _Atomic(hx_stream *) stream;
 };
 
 void hx_req_free(hx_req *r);
@@ -181,6 +224,7 @@ void hx_parse_free(hx_parse *p);
 
 typedef struct hx_server {
   pe_http_config cfg;
+  uv_async_t stream_async; /* a worker queued bytes of a streamed response */
   pe_http_handler handler;
   void *user;
   uv_loop_t loop;
@@ -214,6 +258,12 @@ void hx_conn_accept(hx_server *s);
 void hx_conns_drain(hx_server *s);
 /* shutdown_timeout_ms is over: close them all now. */
 void hx_conns_abort(hx_server *s);
+/* A worker queued something for a stream: every connection whose head
+ * request streams is moved along. */
+void hx_conns_stream_news(hx_server *s);
+/* The server of a request in a connection's pipeline (any thread: a
+ * request's connection and its server never change). */
+hx_server *hx_req_server(hx_req *r);
 /* Pool completion for a request job. */
 void hx_conn_job_done(hx_job *job);
 /* Called when a connection is freed, so shutdown can finish. */

@@ -50,6 +50,7 @@ static int on_message_begin(http_parser *hp) {
     return -1;
   }
   hx_resp_init(&r->resp);
+  r->resp.req = r;
   r->start_ms = p->now_ms;
   r->start_ns = uv_hrtime();
   p->req = r;
@@ -326,6 +327,7 @@ void hx_req_free(hx_req *r) {
   free(r->hdr);
   free(r->headers);
   hx_resp_free(&r->resp);
+  hx_stream_free(hx_req_stream(r));
   free(r);
 }
 

@@ -121,8 +121,10 @@ static const char *reason(int status) {
 }
 
 void hx_resp_error(pe_http_response *r, int status) {
+  hx_req *req = r->req;
   hx_resp_free(r);
   hx_resp_init(r);
+  r->req = req;
   r->status = status;
   if (status == 503) pe_http_response_add_header(r, "retry-after", "1");
   pe_http_response_add_header(r, "content-type", "text/plain; charset=utf-8");
@@ -151,20 +153,33 @@ static bool append_decimal(pe_buf *out, uint64_t v) {
   return pe_buf_append(out, digits + i, sizeof digits - i);
 }
 
+enum { FRAME_LENGTH, FRAME_CHUNKED, FRAME_NONE };
+
 /* Built by appending rather than with printf: this runs for every
  * response, and formatting was a visible part of the loop thread's time. */
-bool hx_resp_head(const pe_http_response *r, hx_conn_header conn, const char *date, pe_buf *out) {
+static bool head(const pe_http_response *r, int framing, hx_conn_header conn, const char *date,
+                 pe_buf *out) {
   bool ok = pe_buf_puts(out, "HTTP/1.1 ") && append_decimal(out, (uint64_t)r->status) &&
             pe_buf_puts(out, " ") && pe_buf_puts(out, reason(r->status)) &&
             pe_buf_puts(out, "\r\nServer: pyedge\r\nDate: ") && pe_buf_puts(out, date) &&
             pe_buf_puts(out, "\r\n");
-  if (ok && hx_status_has_body(r->status))
+  if (ok && framing == FRAME_LENGTH && hx_status_has_body(r->status))
     ok = pe_buf_puts(out, "Content-Length: ") && append_decimal(out, r->body_len) &&
          pe_buf_puts(out, "\r\n");
+  if (ok && framing == FRAME_CHUNKED) ok = pe_buf_puts(out, "Transfer-Encoding: chunked\r\n");
   if (ok && conn == HX_CONN_CLOSE) ok = pe_buf_puts(out, "Connection: close\r\n");
   if (ok && conn == HX_CONN_KEEP_ALIVE) ok = pe_buf_puts(out, "Connection: keep-alive\r\n");
   if (ok && r->headers.len) ok = pe_buf_append(out, r->headers.data, r->headers.len);
   return ok && pe_buf_append(out, "\r\n", 2);
+}
+
+bool hx_resp_head(const pe_http_response *r, hx_conn_header conn, const char *date, pe_buf *out) {
+  return head(r, FRAME_LENGTH, conn, date, out);
+}
+
+bool hx_resp_stream_head(const pe_http_response *r, bool chunked, hx_conn_header conn,
+                         const char *date, pe_buf *out) {
+  return head(r, chunked ? FRAME_CHUNKED : FRAME_NONE, conn, date, out);
 }
 
 /* Not strftime: %a and %b follow the locale, HTTP dates are English. */

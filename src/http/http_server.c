@@ -139,6 +139,7 @@ static void check_finished(hx_server *s) {
   if (!s->draining || s->finished || s->conns) return;
   s->finished = true;
   uv_close((uv_handle_t *)&s->stop_timer, NULL);
+  uv_close((uv_handle_t *)&s->stream_async, NULL);
   if (s->pool) hx_pool_close(s->pool);
   uv_unref((uv_handle_t *)&s->stop_async);
 }
@@ -162,6 +163,8 @@ static void begin_drain(hx_server *s) {
   check_finished(s);
 }
 
+static void on_stream_news(uv_async_t *h) { hx_conns_stream_news(h->data); }
+
 static void on_stop(uv_async_t *h) {
   hx_server *s = h->data;
   if (atomic_load(&s->stop_requested)) begin_drain(s);
@@ -179,7 +182,7 @@ const char *hx_server_date(hx_server *s) {
 /* Closes whatever is still open and runs the loop until it is. */
 static void close_all(hx_server *s) {
   uv_handle_t *hs[] = {(uv_handle_t *)&s->listener, (uv_handle_t *)&s->stop_async,
-                       (uv_handle_t *)&s->stop_timer};
+                       (uv_handle_t *)&s->stop_timer, (uv_handle_t *)&s->stream_async};
   for (size_t i = 0; i < sizeof hs / sizeof hs[0]; i++)
     if (hs[i]->loop && !uv_is_closing(hs[i])) uv_close(hs[i], NULL);
   uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -239,7 +242,8 @@ pe_http_server *pe_http_server_new(const pe_http_config *cfg, pe_http_handler fn
   }
   uv_async_init(&s->loop, &s->stop_async, on_stop);
   uv_timer_init(&s->loop, &s->stop_timer);
-  s->stop_async.data = s->stop_timer.data = s;
+  uv_async_init(&s->loop, &s->stream_async, on_stream_news);
+  s->stop_async.data = s->stop_timer.data = s->stream_async.data = s;
 
   rc = listen_on(s, &ss);
   struct sockaddr_storage bound;

@@ -57,7 +57,9 @@
  * known to be acceptable and every earlier response is out; HEAD gets the
  * headers (with the Content-Length of the body the handler produced) and no
  * body; every response carries Date, Server: pyedge and Content-Length,
- * except 204 and 304, which have neither body nor Content-Length (RFC 9110).
+ * except 204 and 304, which have neither body nor Content-Length (RFC 9110),
+ * and streamed responses (pe_http_response_stream_begin), which are
+ * chunked instead (close-delimited for HTTP/1.0).
  *
  * Shutdown (pe_http_server_shutdown, safe from any thread and from a signal
  * handler): the listener closes at once (new connections are refused), idle
@@ -71,7 +73,8 @@
  *
  * Files: http_server.c (lifetime), http_conn.c (a connection), http_parse.c,
  * http_head.c, http_chunked.c (input), http_workers.c (the pool),
- * http_response.c (output); http_int.h is what they share.
+ * http_response.c (output), http_stream.c (streamed responses); http_int.h
+ * is what they share.
  */
 #ifndef PE_HTTP_H
 #define PE_HTTP_H
@@ -135,6 +138,36 @@ bool pe_http_response_set_body(pe_http_response *resp, const void *data, size_t 
 bool pe_http_response_append_body(pe_http_response *resp, const void *data, size_t len);
 /* Takes a malloc'd buffer as the body; the server frees it. */
 void pe_http_response_take_body(pe_http_response *resp, void *data, size_t len);
+
+/* Streaming a response, from the handler while it runs (its worker
+ * thread). begin sends the status and headers set so far and frames the
+ * body as it comes: chunked for HTTP/1.1, up to the connection's close for
+ * HTTP/1.0, no body at all for HEAD, 204 and 304 (the pieces are then
+ * accepted and dropped). Status and headers must not change after it.
+ * Pieces are handed to the loop thread, which writes them in order after
+ * any earlier response of the connection; at most PE_HTTP_STREAM_BUFFER
+ * bytes wait, so write blocks until a slow client has taken enough (or
+ * timeout_ms passes: TIMEOUT, *done saying how much was taken). A client
+ * that went away (or was dropped for not reading: write_timeout_ms) makes
+ * every write GONE. end(complete) finishes the body (the last chunk);
+ * end(false), or a handler returning without end, breaks it: what was
+ * queued is written and the connection closed without the last chunk, so
+ * the client sees an incomplete response, never a complete one. After
+ * begin the response's own body is not sent. */
+#define PE_HTTP_STREAM_BUFFER ((size_t)256 << 10)
+typedef enum pe_http_stream_status {
+  PE_HTTP_STREAM_OK,
+  PE_HTTP_STREAM_GONE,    /* the client closed the connection, or was dropped */
+  PE_HTTP_STREAM_TIMEOUT, /* no room within timeout_ms */
+  PE_HTTP_STREAM_STATE,   /* not begun, or already ended */
+} pe_http_stream_status;
+PE_MUST_CHECK bool pe_http_response_stream_begin(pe_http_response *resp);
+PE_MUST_CHECK pe_http_stream_status pe_http_response_stream_write(pe_http_response *resp,
+                                                                  const void *data, size_t len,
+                                                                  unsigned timeout_ms,
+                                                                  size_t *done);
+void pe_http_response_stream_end(pe_http_response *resp, bool complete);
+bool pe_http_response_streaming(const pe_http_response *resp);
 
 /* One line of an access log, given once a response is written (or given up
  * on). Called on the loop thread: it must be quick. method and path are "-"

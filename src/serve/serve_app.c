@@ -197,12 +197,12 @@ static bool open_logs(const char *dir, const char *id, uint64_t max, pe_log *log
  * value is too long or holds a NUL or is not a valid header; content-length
  * and the other framing headers are the server's to write and are dropped
  * without one (frameworks set them routinely). */
-static void copy_response_headers(const char *id, const pe_abi_response *r,
+static void copy_response_headers(const char *id, const pe_abi_header *headers, size_t n,
                                   pe_http_response *resp) {
   char name[256], value[8192];
   size_t logged = 0, dropped = 0;
-  for (size_t i = 0; i < r->n_headers; i++) {
-    const pe_abi_header *h = &r->headers[i];
+  for (size_t i = 0; i < n; i++) {
+    const pe_abi_header *h = &headers[i];
     const char *why = NULL;
     if (h->name_len >= sizeof name || h->value_len >= sizeof value)
       why = h->name_len >= sizeof name ? "name over 255 bytes" : "value over 8191 bytes";
@@ -240,6 +240,50 @@ static void run_sandbox(app *a, const pe_manifest_component *mc, pe_component *c
   append_log(logs[1], &res->err);
 }
 
+/* A response the guest streams (the "response" host calls,
+ * services/response/svc_response.c) goes through here to the HTTP server,
+ * which sends each piece as it comes (pe_http.h). */
+typedef struct stream_sink {
+  pe_svc_stream ops;
+  pe_http_response *resp;
+  const char *id;
+  int status;
+  bool begun, ended;
+} stream_sink;
+
+static bool sink_start(void *ctx, unsigned status, const pe_abi_header *h, size_t n, char *why,
+                       size_t whylen) {
+  stream_sink *k = ctx;
+  if (!pe_http_response_set_status(k->resp, (int)status)) {
+    snprintf(why, whylen, "status %u cannot be sent (200..599)", status);
+    return false;
+  }
+  copy_response_headers(k->id, h, n, k->resp);
+  if (!pe_http_response_stream_begin(k->resp)) {
+    snprintf(why, whylen, "out of memory");
+    return false;
+  }
+  k->status = (int)status;
+  k->begun = true;
+  return true;
+}
+
+static pe_svc_stream_status sink_write(void *ctx, const uint8_t *p, size_t n, unsigned timeout_ms,
+                                       size_t *done) {
+  stream_sink *k = ctx;
+  switch (pe_http_response_stream_write(k->resp, p, n, timeout_ms, done)) {
+    case PE_HTTP_STREAM_OK: return PE_SVC_STREAM_OK;
+    case PE_HTTP_STREAM_TIMEOUT: return PE_SVC_STREAM_TIMEOUT;
+    default: return PE_SVC_STREAM_GONE;
+  }
+}
+
+static void sink_end(void *ctx) {
+  stream_sink *k = ctx;
+  pe_http_response_stream_end(k->resp, true);
+  k->ended = true;
+}
+
 static void log_dropped_request_headers(const char *id, const guest_request *g) {
   if (g->dropped)
     fprintf(stderr, "pyedge: %s: %zu request headers over the limit of %u not passed on\n", id,
@@ -248,7 +292,8 @@ static void log_dropped_request_headers(const char *id, const guest_request *g) 
 
 static int run_component(app *a, const pe_manifest_component *mc, pe_component *comp,
                          pe_log *logs[2], const pe_http_request *req, const pe_buf *uri,
-                         const pe_router_result *rr, pe_http_response *resp, uint64_t *sandbox_ns) {
+                         const pe_router_result *rr, pe_http_response *resp, uint64_t *sandbox_ns,
+                         bool *stream_broken) {
   guest_request *g = malloc(sizeof *g);
   char location[16];
   pe_buf full_url = {0}, enc = {0};
@@ -286,13 +331,28 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   pe_component_result res;
   pe_svc_request svc;
   pe_svc_request_init(&svc, a->services, mc);
+  stream_sink sink = {.ops = {sink_start, sink_write, sink_end, NULL}, .resp = resp, .id = mc->id};
+  sink.ops.ctx = &sink;
+  svc.stream = &sink.ops;
   run_sandbox(a, mc, comp, logs, &enc, &svc, &res);
   pe_svc_request_finish(&svc);
   pe_buf_free(&enc);
   *sandbox_ns = res.instantiate_ns;
   int status = 500;
   pe_abi_response r;
-  if (res.status == PE_COMPONENT_TIMEOUT) {
+  if (sink.begun) {
+    /* The head is out: the outcome can no longer be a 500 or a 504, only
+     * a body that ends (sink.ended) or breaks. */
+    if (res.status != PE_COMPONENT_OK || !sink.ended) {
+      pe_http_response_stream_end(resp, false);
+      fprintf(stderr, "pyedge: %s: the streamed response broke after its head: %s\n", mc->id,
+              res.status == PE_COMPONENT_TIMEOUT ? "the request timed out"
+              : res.status != PE_COMPONENT_OK    ? res.reason
+                                                 : "the handler ended without finishing the body");
+      *stream_broken = true;
+    }
+    status = sink.status;
+  } else if (res.status == PE_COMPONENT_TIMEOUT) {
     fprintf(stderr, "pyedge: %s: request timed out: %s\n", mc->id, res.reason);
     text_response(resp, status = 504, "Gateway Timeout\n");
   } else if (res.status != PE_COMPONENT_OK) {
@@ -305,7 +365,7 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
     pe_abi_response_free(&r); /* decoded, but a status the server refuses */
   } else {
     status = r.status;
-    copy_response_headers(mc->id, &r, resp);
+    copy_response_headers(mc->id, r.headers, r.n_headers, resp);
     if (!pe_http_response_set_body(resp, r.body, r.body_len)) {
       fprintf(stderr, "pyedge: %s: out of memory for the response body\n", mc->id);
       text_response(resp, status = 500, "Internal Server Error\n");
@@ -374,6 +434,7 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
   const char *who = "-";
   int status = 404;
   uint64_t sandbox_ns = 0; /* time to make the request's sandbox */
+  bool broken = false;     /* a streamed response that did not end whole */
   /* origin-form "/path?query", also for an absolute-form target
    * ("http://host/path?query", RFC 9112 3.2.2): routing and the guest see
    * the path and query only */
@@ -427,15 +488,15 @@ static void handle(const pe_http_request *req, pe_http_response *resp, void *use
           break;
         }
         who = pe_component_id(comp);
-        status = run_component(a, mc, comp, logs, req, &uri, &rr, resp, &sandbox_ns);
+        status = run_component(a, mc, comp, logs, req, &uri, &rr, resp, &sandbox_ns, &broken);
       }
       break;
     default: text_response(resp, status = 404, "Not Found\n");
   }
   if (!a->o->quiet)
-    pe_out_printf(a->out, "%s %.*s %d %s %.3fms (sandbox %.3fms)\n", req->method,
+    pe_out_printf(a->out, "%s %.*s %d %s %.3fms (sandbox %.3fms)%s\n", req->method,
                   (int)req->path_len, req->path, status, who, (double)(now_us() - t0) / 1000.0,
-                  (double)sandbox_ns / 1e6);
+                  (double)sandbox_ns / 1e6, broken ? " stream broken" : "");
   pe_buf_free(&uri);
 }
 

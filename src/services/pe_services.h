@@ -57,6 +57,27 @@ pe_services *pe_services_new(const pe_manifest *m, const char *app_dir,
                              const pe_services_options *o, char *err, size_t errlen);
 void pe_services_free(pe_services *s);
 
+/* Where a streamed response goes (the "response" area, svc_response.c):
+ * installed by the server for an inbound request, absent (NULL) for a
+ * chained one, whose response goes back whole to its caller. The area has
+ * checked the arguments; the server may still refuse a start (a status or
+ * a header it cannot send: false with why). write waits at most
+ * timeout_ms for the client to take earlier pieces; *done says how much of
+ * the piece it took. */
+typedef enum pe_svc_stream_status {
+  PE_SVC_STREAM_OK,
+  PE_SVC_STREAM_GONE,    /* the client went away */
+  PE_SVC_STREAM_TIMEOUT, /* no room yet: ask again */
+} pe_svc_stream_status;
+typedef struct pe_svc_stream {
+  bool (*start)(void *ctx, unsigned status, const pe_abi_header *headers, size_t n, char *why,
+                size_t whylen);
+  pe_svc_stream_status (*write)(void *ctx, const uint8_t *p, size_t n, unsigned timeout_ms,
+                                size_t *done);
+  void (*end)(void *ctx);
+  void *ctx;
+} pe_svc_stream;
+
 typedef struct pe_svc_request {
   pe_host_services hs; /* hs.ctx points back at this struct */
   pe_services *app;
@@ -66,6 +87,8 @@ typedef struct pe_svc_request {
   uint64_t deadline_ns; /* CLOCK_MONOTONIC end of the inbound request; 0 none */
   void *kv, *sqlite;    /* the request's open stores and connections (svc_kv.c, svc_sqlite.c) */
   void *redis, *pg, *mysql, *mqtt; /* its outbound connections (svc_conns.h) */
+  const pe_svc_stream *stream;     /* its response as a stream, or NULL */
+  int stream_state;                /* svc_response.c: not started, started, ended */
 } pe_svc_request;
 
 /* Ready to install on a sandbox (pe_component_handle takes &r->hs). */

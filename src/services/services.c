@@ -14,6 +14,7 @@
 #include "services/redis/svc_redis.h"
 #include "services/llm/svc_llm.h"
 #include "services/mqtt/svc_mqtt.h"
+#include "services/response/svc_response.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
@@ -30,6 +31,7 @@ static const pe_svc_area areas[] = {
     {"redis", pe_svc_redis_open, pe_svc_redis_close, pe_svc_redis_call, pe_svc_redis_request_end},
     {"llm", pe_svc_llm_open, pe_svc_llm_close, pe_svc_llm_call, NULL},
     {"mqtt", pe_svc_mqtt_open, pe_svc_mqtt_close, pe_svc_mqtt_call, pe_svc_mqtt_request_end},
+    {"response", pe_svc_response_open, pe_svc_response_close, pe_svc_response_call, NULL},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 

@@ -456,6 +456,24 @@ def mqtt_addr():
     seed("refused-unknown", "mqtt://h?client_id=x&bogus=1#frag")
 
 
+def response():
+    # mode, then (op, piece) calls; op 0 start, 1 write, 2 end, 3 a named op
+    def start(status, *headers):
+        return bytes([0]) + piece(u64(status) + u64(len(headers)) +
+                                  b"".join(blob(n) + blob(v) for n, v in headers))
+
+    def write_(data):
+        return bytes([1]) + piece(blob(data))
+    end = bytes([2]) + piece(b"")
+    write("response", "whole", b"\x00" + start(200, (b"content-type", b"text/plain"))
+          + write_(b"hello ") + write_(b"world") + end)
+    write("response", "slow-gone", b"\x0c" + start(201) + write_(b"a" * 40) + write_(b"b") + end)
+    write("response", "no-stream", b"\x01" + start(200) + write_(b"x") + end)
+    write("response", "bad-head", b"\x00" + start(99) + start(200, (b"a b", b"v"))
+          + start(200, (b"x", b"a\r\nb")) + write_(b"early") + end + end)
+    write("response", "named", b"\x00" + bytes([3]) + piece(b"frob") + piece(b""))
+
+
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
               "router", "hostcall", "wasi_paths", "files_tree", "redis_reply", "mqtt_addr"]:
@@ -472,6 +490,7 @@ def main():
     snapshot_file()
     guest_request()
     files_tree()
+    response()
 
 
 if __name__ == "__main__":

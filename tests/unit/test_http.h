@@ -54,7 +54,10 @@ typedef struct th_server {
   atomic_int started; /* handler calls begun */
   atomic_int finished;
   sem_t block;
-  sem_t entered; /* posted by every handler call on entry */
+  sem_t entered;               /* posted by every handler call on entry */
+  atomic_int stream_gone;      /* /stream: a write answered GONE */
+  atomic_int stream_timeouts;  /* /stream: writes that waited past their timeout */
+  atomic_llong stream_written; /* /stream: body bytes the handler has written */
   pthread_mutex_t log_lock;
   int log_count;
   char last_log[512];
@@ -123,6 +126,40 @@ static inline void th_handler(const pe_http_request *req, pe_http_response *resp
     char *b = malloc(n ? n : 1);
     for (size_t i = 0; b && i < n; i++) b[i] = (char)('a' + i % 23);
     pe_http_response_take_body(resp, b, b ? n : 0);
+  } else if (strcmp(p, "/stream") == 0) {
+    /* n pieces of `size` bytes (or a "piece i at <ms>" line when size is
+     * 0), ms apart, streamed; fail=1 returns without ending the body */
+    long n = th_query_num(req->query, "n", 3), ms = th_query_num(req->query, "ms", 0);
+    size_t size = (size_t)th_query_num(req->query, "size", 0);
+    pe_http_response_add_header(resp, "content-type", "text/plain");
+    char *piece = malloc(size > 64 ? size : 64);
+    long delay = th_query_num(req->query, "delay", 0); /* before the head */
+    if (delay) th_sleep_ms((unsigned)delay);
+    if (piece && pe_http_response_stream_begin(resp)) {
+      for (long i = 0; i < n; i++) {
+        size_t len = size;
+        if (size == 0)
+          len = (size_t)snprintf(piece, 64, "piece %ld at %llu\n", i,
+                                 (unsigned long long)th_now_ms());
+        else
+          memset(piece, 'a' + (int)(i % 26), size);
+        size_t off = 0, done = 0;
+        pe_http_stream_status st;
+        while ((st = pe_http_response_stream_write(resp, piece + off, len - off, 100, &done)) ==
+               PE_HTTP_STREAM_TIMEOUT) {
+          off += done;
+          atomic_fetch_add(&t->stream_timeouts, 1);
+        }
+        atomic_fetch_add(&t->stream_written, (long long)(off + done));
+        if (st == PE_HTTP_STREAM_GONE) {
+          atomic_store(&t->stream_gone, 1);
+          break;
+        }
+        if (ms) th_sleep_ms((unsigned)ms);
+      }
+      if (!th_query_num(req->query, "fail", 0)) pe_http_response_stream_end(resp, true);
+    }
+    free(piece);
   } else if (strcmp(p, "/sched") == 0) {
     char name[32];
     int policy = sched_getscheduler(0);

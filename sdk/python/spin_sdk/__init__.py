@@ -15,6 +15,12 @@ Modules:
                          generate_embeddings), synchronous in 3.x and 4.0
     spin_sdk.mqtt        publishing to MQTT brokers (open, Connection, Qos)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
+    spin_sdk.http.poll_loop  spin-sdk 3.x's asyncio loop over wasi:io pollables
+    spin_sdk.wit         the wasi:http bindings apps use directly:
+                         exports (IncomingHandler, HttpHandler), imports
+                         (types / wasi_http_types_0_2_0 / _0_3_0_rc_2026_03_15,
+                         streams, poll, outgoing_handler, wasi_http_client),
+                         byte_stream() and the future constructors
 
 key_value, redis, sqlite and mqtt answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for

@@ -33,7 +33,7 @@ def is_async():
     if _cache[0] is app:
         return _cache[1]
     kind = getattr(app, "kind", None)
-    result = kind == "HttpHandler" or (
+    result = kind in ("HttpHandler", "wasi-http-0.3") or (
         kind == "handle_request" and inspect.iscoroutinefunction(getattr(app, "target", None)))
     _cache = (app, result)
     return result

@@ -1,0 +1,3 @@
+"""spin_sdk.wit.imports.wasi_http_client_0_3_0_rc_2026_03_15: wasi:http/client 0.3 (rc-2026-03-15), spin-sdk 4.0 (pyedge: spin_sdk.wit._wasi_http_p3)."""
+
+from spin_sdk.wit._wasi_http_p3 import send  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""spin_sdk.wit.imports.wasi_http_outgoing_handler_0_2_0: wasi:http/outgoing-handler 0.2 (pyedge: spin_sdk.wit._wasi_http_p2)."""
+
+from spin_sdk.wit._wasi_http_p2 import ErrorCode, handle  # noqa: F401,F403
