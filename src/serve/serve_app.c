@@ -553,8 +553,12 @@ static bool lock_down(const pe_serve_options *o, const app *a, const char *state
   if (o->user && geteuid() == 0 && !give_state(&user, state, log_dir, private, err, errlen))
     return false;
   pe_lockdown_options lo = {.user = o->user ? &user : NULL, .mode = o->seccomp};
-  for (size_t i = 0; i < a->m->n_components; i++)
-    lo.outbound |= a->m->components[i].allowed_outbound_hosts.len > 0;
+  for (size_t i = 0; i < a->m->n_components; i++) {
+    const pe_manifest_list *l = &a->m->components[i].allowed_outbound_hosts;
+    lo.outbound |= l->len > 0;
+    for (size_t j = 0; j < l->len; j++) /* "*://", "{{ scheme }}://" may be postgres too */
+      lo.postgres |= !strncmp(l->items[j], "postgres", 8) || strchr("*{", l->items[j][0]);
+  }
   return pe_lockdown(&lo, err, errlen);
 }
 

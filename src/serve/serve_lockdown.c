@@ -20,7 +20,8 @@
  *      ptrace, mount, bpf, ...) kill the process; any other unlisted call
  *      fails with EPERM.
  * What would be mapped executable later is loaded first: libcurl (and
- * through it OpenSSL) when a component may call out, and the resolver's
+ * through it OpenSSL) when a component may call out, libpq when a rule may
+ * allow postgres://, and the resolver's
  * NSS modules (getaddrinfo("localhost")).
  *
  * Sanitizer builds (make SAN=...) keep the filter off by default: their
@@ -42,6 +43,7 @@
 #include <unistd.h>
 
 #include "services/http/curl_lazy.h"
+#include "services/postgres/svc_postgres.h"
 #include "pe_serve.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -319,11 +321,11 @@ static bool build_filter(scmp_filter_ctx ctx, uint32_t allow, uint32_t kill, cha
 }
 
 /* What would map code after the filter is on is loaded now. */
-static void preload(bool outbound) {
-  if (outbound) {
-    char why[256];
-    if (pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
-  }
+static void preload(const pe_lockdown_options *o) {
+  char why[256];
+  if (o->outbound && pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
+  if (o->postgres && !pe_svc_postgres_preload(why, sizeof why))
+    fprintf(stderr, "pyedge: postgres connections will fail: %s\n", why);
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo("localhost", NULL, &hints, &res) == 0) freeaddrinfo(res);
 }
@@ -374,7 +376,7 @@ bool pe_lockdown(const pe_lockdown_options *o, char *err, size_t errlen) {
     }
   }
   if (o->mode == PE_SECCOMP_OFF) return true;
-  preload(o->outbound);
+  preload(o);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
     return false;

@@ -11,6 +11,7 @@
 #include "services/crypto/svc_crypto.h"
 #include "services/http/svc_http.h"
 #include "services/kv/svc_kv.h"
+#include "services/postgres/svc_postgres.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
@@ -24,6 +25,8 @@ static const pe_svc_area areas[] = {
     {"kv", pe_svc_kv_open, pe_svc_kv_close, pe_svc_kv_call, pe_svc_kv_request_end},
     {"sqlite", pe_svc_sqlite_open, pe_svc_sqlite_close, pe_svc_sqlite_call,
      pe_svc_sqlite_request_end},
+    {"postgres", pe_svc_postgres_open, pe_svc_postgres_close, pe_svc_postgres_call,
+     pe_svc_postgres_request_end},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 
