@@ -78,9 +78,10 @@ static const char runtime_config[] =
     "[sqlite_database.mem]\ntype = \"spin\"\n";
 
 static const char *const services[] = {
-    "kv.open",     "kv.get",      "kv.set",         "kv.delete",    "kv.exists", "kv.get_keys",
-    "kv.close",    "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get",  "crypto.verify",
-    "crypto.sign", "http.send",   "kv.nope",        "nope.get",
+    "kv.open",     "kv.get",        "kv.set",         "kv.delete",        "kv.exists",
+    "kv.get_keys", "kv.close",      "sqlite.open",    "sqlite.execute",   "sqlite.close",
+    "vars.get",    "crypto.verify", "crypto.sign",    "http.send",        "kv.nope",
+    "nope.get",    "postgres.open", "postgres.query", "postgres.execute", "postgres.close",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 

@@ -152,6 +152,22 @@ def outbound_url():
     seed("chaining", ["http://*.spin.internal"], "http://users.spin.internal/x")
 
 
+# ---- pg_conninfo: the connection string ---------------------------------------------
+
+def pg_conninfo():
+    seeds = {
+        "pairs": "host=db.example port=5433 dbname=app user='a b' password='it\\'s' sslmode=disable",
+        "url": "postgres://user:p%40ss@[::1]:6543/app?sslmode=require&application_name=x",
+        "url-short": "postgresql://127.0.0.1",
+        "socket": "host=/run/postgresql user=postgres",
+        "list": "postgres://a,b/db",
+        "refused": "host=h passfile=/etc/passwd sslkey=/k service=s",
+        "spaces": "  host = h   port= 1  options='-c search_path=x' ",
+    }
+    for name, text in seeds.items():
+        write("pg_conninfo", name, text)
+
+
 # ---- router: count byte, (flags, route)*, paths -------------------------------------
 
 def router():
@@ -177,7 +193,8 @@ def router():
 
 SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_keys", "kv.close",
             "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get", "crypto.verify",
-            "crypto.sign", "http.send", "kv.nope", "nope.get"]
+            "crypto.sign", "http.send", "kv.nope", "nope.get",
+            "postgres.open", "postgres.query", "postgres.execute", "postgres.close"]
 
 
 def call(svc, *blobs, handle=0):
@@ -222,6 +239,14 @@ def hostcall():
          call("sqlite.execute", H, blob("CREATE TEMP TABLE x (y)"), handle=1),
          call("sqlite.execute", H, blob("ATTACH 'x.db' AS y"), handle=1),
          call("sqlite.execute", H, blob("SELECT json_each.value FROM json_each('[1,2]')"), blob("n"), handle=1))
+    seed("postgres", call("postgres.open", blob("host=::1 port=1 user=u dbname=d")),
+         call("postgres.open", blob("postgres://u@127.0.0.2:5432/d")),
+         call("postgres.open", blob("host=/tmp passfile=/etc/passwd")),
+         call("postgres.query", H, blob("SELECT $1, $2, $3"), blob(b"n"), blob(b"t\x17\x00\x00\x0042"),
+              blob(b"b\x00\xff"), handle=1),
+         call("postgres.execute", u64(7), blob("SELECT 1")),
+         call("postgres.query", H, blob("SELECT 1"), blob(b"x"), handle=1),
+         call("postgres.close", H, handle=1))
     seed("vars", call("vars.get", blob("greeting")), call("vars.get", blob("secret")),
          call("vars.get", blob("needed")), call("vars.get", blob("Bad__Name")), call("vars.get", blob("missing")))
     seed("http", call("http.send", blob("GET"), blob("http://127.0.0.1:1/x?y"), u64(100), u64(1),
@@ -377,12 +402,13 @@ def guest_request():
 
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths"]:
+              "router", "hostcall", "wasi_paths", "pg_conninfo"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
     documents()
     outbound_url()
+    pg_conninfo()
     router()
     hostcall()
     wasi_paths()

@@ -9,6 +9,8 @@ Modules:
     spin_sdk.sqlite      SQLite databases (open, open_default, Connection,
                          Value_*, QueryResult, RowResult)
     spin_sdk.variables   component variables (get)
+    spin_sdk.postgres    outbound PostgreSQL (open, Connection, RowSet; values
+                         in spin_sdk.wit.imports.postgres / rdbms_types)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
 key_value and sqlite answer in the shape of the SDK generation the app's
