@@ -134,6 +134,7 @@ typedef struct pe_lockdown_options {
   pe_seccomp_mode mode;
   bool outbound; /* a component may call out: load libcurl first */
   bool postgres; /* a rule may allow postgres://: load libpq first */
+  bool mysql;    /* a rule may allow mysql://: load libmariadb first */
 } pe_lockdown_options;
 
 /* ON, or OFF in sanitizer builds. */

@@ -556,8 +556,11 @@ static bool lock_down(const pe_serve_options *o, const app *a, const char *state
   for (size_t i = 0; i < a->m->n_components; i++) {
     const pe_manifest_list *l = &a->m->components[i].allowed_outbound_hosts;
     lo.outbound |= l->len > 0;
-    for (size_t j = 0; j < l->len; j++) /* "*://", "{{ scheme }}://" may be postgres too */
-      lo.postgres |= !strncmp(l->items[j], "postgres", 8) || strchr("*{", l->items[j][0]);
+    for (size_t j = 0; j < l->len; j++) { /* "*://", "{{ scheme }}://" may be either */
+      bool any = l->items[j][0] && strchr("*{", l->items[j][0]);
+      lo.postgres |= any || !strncmp(l->items[j], "postgres", 8);
+      lo.mysql |= any || !strncmp(l->items[j], "mysql", 5);
+    }
   }
   return pe_lockdown(&lo, err, errlen);
 }

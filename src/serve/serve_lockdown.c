@@ -21,7 +21,7 @@
  *      fails with EPERM.
  * What would be mapped executable later is loaded first: libcurl (and
  * through it OpenSSL) when a component may call out, libpq when a rule may
- * allow postgres://, and the resolver's
+ * allow postgres://, libmariadb for mysql://, and the resolver's
  * NSS modules (getaddrinfo("localhost")).
  *
  * Sanitizer builds (make SAN=...) keep the filter off by default: their
@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "services/http/curl_lazy.h"
+#include "services/mysql/svc_mysql.h"
 #include "services/postgres/svc_postgres.h"
 #include "pe_serve.h"
 
@@ -326,6 +327,8 @@ static void preload(const pe_lockdown_options *o) {
   if (o->outbound && pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
   if (o->postgres && !pe_svc_postgres_preload(why, sizeof why))
     fprintf(stderr, "pyedge: postgres connections will fail: %s\n", why);
+  if (o->mysql && !pe_svc_mysql_preload(why, sizeof why))
+    fprintf(stderr, "pyedge: mysql connections will fail: %s\n", why);
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo("localhost", NULL, &hints, &res) == 0) freeaddrinfo(res);
 }

@@ -11,6 +11,7 @@
 #include "services/crypto/svc_crypto.h"
 #include "services/http/svc_http.h"
 #include "services/kv/svc_kv.h"
+#include "services/mysql/svc_mysql.h"
 #include "services/postgres/svc_postgres.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
@@ -27,6 +28,7 @@ static const pe_svc_area areas[] = {
      pe_svc_sqlite_request_end},
     {"postgres", pe_svc_postgres_open, pe_svc_postgres_close, pe_svc_postgres_call,
      pe_svc_postgres_request_end},
+    {"mysql", pe_svc_mysql_open, pe_svc_mysql_close, pe_svc_mysql_call, pe_svc_mysql_request_end},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 
