@@ -82,6 +82,7 @@ static const char *const services[] = {
     "kv.get_keys", "kv.close",      "sqlite.open",    "sqlite.execute",   "sqlite.close",
     "vars.get",    "crypto.verify", "crypto.sign",    "http.send",        "kv.nope",
     "nope.get",    "postgres.open", "postgres.query", "postgres.execute", "postgres.close",
+    "mysql.open",  "mysql.query",   "mysql.execute",  "mysql.close",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
 

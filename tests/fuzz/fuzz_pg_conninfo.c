@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (unsigned i = 0; i < ci.n; i++) quoted(&b, ci.key[i], ci.val[i]);
   pe_pg_conninfo again;
   bool ok = pe_pg_conninfo_parse(b.data, b.len, &again, err, sizeof err);
-  if (!ok) fprintf(stderr, "the rewritten string was refused: %s\n", err);
+  if (!ok && b.len <= 4096) fprintf(stderr, "the rewritten string was refused: %s\n", err);
   FZ_CHECK(ok || b.len > 4096); /* quoting can push a long string over the limit */
   FZ_CHECK(!ok || same(&ci, &again));
   pe_pg_conninfo_free(&again);

@@ -168,6 +168,21 @@ def pg_conninfo():
         write("pg_conninfo", name, text)
 
 
+# ---- mysql_url: the address ----------------------------------------------------------
+
+def mysql_url():
+    seeds = {
+        "full": "mysql://app:p%40ss@127.0.0.1:3307/app%2Fdb",
+        "short": "mysql://db.example",
+        "v6": "mysql://root@[::1]/x",
+        "socket": "mysql://root@/db",
+        "list": "mysql://a,b/db",
+        "params": "mysql://u@h/db?ssl-ca=/etc/key.pem",
+    }
+    for name, text in seeds.items():
+        write("mysql_url", name, text)
+
+
 # ---- router: count byte, (flags, route)*, paths -------------------------------------
 
 def router():
@@ -194,7 +209,8 @@ def router():
 SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_keys", "kv.close",
             "sqlite.open", "sqlite.execute", "sqlite.close", "vars.get", "crypto.verify",
             "crypto.sign", "http.send", "kv.nope", "nope.get",
-            "postgres.open", "postgres.query", "postgres.execute", "postgres.close"]
+            "postgres.open", "postgres.query", "postgres.execute", "postgres.close",
+            "mysql.open", "mysql.query", "mysql.execute", "mysql.close"]
 
 
 def call(svc, *blobs, handle=0):
@@ -247,6 +263,13 @@ def hostcall():
          call("postgres.execute", u64(7), blob("SELECT 1")),
          call("postgres.query", H, blob("SELECT 1"), blob(b"x"), handle=1),
          call("postgres.close", H, handle=1))
+    seed("mysql", call("mysql.open", blob("mysql://u:p@[::1]:1/d")),
+         call("mysql.open", blob("mysql://u@127.0.0.2/d")),
+         call("mysql.open", blob("mysql://u@/d?x=1")),
+         call("mysql.query", H, blob("SELECT ?, ?, ?"), blob(b"n"), blob(b"t\x08\x00\x00\x8042"),
+              blob(b"b\x00\xff"), handle=1),
+         call("mysql.execute", u64(7), blob("SELECT 1")),
+         call("mysql.close", H, handle=1))
     seed("vars", call("vars.get", blob("greeting")), call("vars.get", blob("secret")),
          call("vars.get", blob("needed")), call("vars.get", blob("Bad__Name")), call("vars.get", blob("missing")))
     seed("http", call("http.send", blob("GET"), blob("http://127.0.0.1:1/x?y"), u64(100), u64(1),
@@ -402,13 +425,14 @@ def guest_request():
 
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths", "pg_conninfo"]:
+              "router", "hostcall", "wasi_paths", "pg_conninfo", "mysql_url"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
     documents()
     outbound_url()
     pg_conninfo()
+    mysql_url()
     router()
     hostcall()
     wasi_paths()
