@@ -11,9 +11,11 @@ Modules:
     spin_sdk.variables   component variables (get)
     spin_sdk.postgres    outbound PostgreSQL (open, Connection, RowSet; values
                          in spin_sdk.wit.imports.postgres / rdbms_types)
+    spin_sdk.mysql       outbound MySQL/MariaDB (open, Connection; sync in both
+                         generations, values in rdbms_types)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
 
-key_value and sqlite answer in the shape of the SDK generation the app's
+key_value, sqlite and postgres answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
 4.0.
 
