@@ -149,6 +149,9 @@ static const char *trimmed(const char *m, char *buf, size_t n) {
 }
 
 #define NOPE "/nonexistent/pyedge-no-file"
+#define FORMATS                                                     \
+  "-c DateStyle=ISO -c IntervalStyle=postgres -c bytea_output=hex " \
+  "-c extra_float_digits=3 "
 
 static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   const uint8_t *s;
@@ -179,7 +182,7 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   char port[8];
   snprintf(port, sizeof port, "%u", (unsigned)ci.port);
   /* ours first; the guest's options cannot name these keys (pg_conninfo.c) */
-  const char *keys[PE_PG_MAX_OPTS + 16], *vals[PE_PG_MAX_OPTS + 16];
+  const char *keys[PE_PG_MAX_OPTS + 20], *vals[PE_PG_MAX_OPTS + 20];
   size_t k = 0;
 #define SET(a, b) (keys[k] = (a), vals[k] = (b), k++)
   SET("host", ci.host);
@@ -193,14 +196,27 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   SET("sslcrldir", NOPE);
   SET("gssencmode", "disable");
   SET("client_encoding", "UTF8");
+  /* The text formats the SDK parses, whatever the server's or database's
+   * defaults; the guest's own options come after, in the same string. */
+  const char *theirs = pe_pg_conninfo_get(&ci, "options");
+  char *opts = NULL;
+  if (asprintf(&opts, "%s%s", FORMATS, theirs ? theirs : "") < 0) opts = NULL;
+  if (!opts) {
+    pe_hc_error(out, PE_HC_BACKEND, "postgres.open: out of memory");
+    pe_pg_conninfo_free(&ci);
+    return;
+  }
+  SET("options", opts);
   for (unsigned i = 0; i < ci.n; i++)
-    if (strcmp(ci.key[i], "connect_timeout")) SET(ci.key[i], ci.val[i]);
+    if (strcmp(ci.key[i], "connect_timeout") && strcmp(ci.key[i], "options"))
+      SET(ci.key[i], ci.val[i]);
   if (!pe_pg_conninfo_get(&ci, "user")) SET("user", "postgres"); /* never the host's login */
   keys[k] = vals[k] = NULL;
 #undef SET
   pg_conn *pc = calloc(1, sizeof *pc);
   PGconn *c = pc ? pq_connect_start_params(keys, vals, 0) : NULL;
   pe_pg_conninfo_free(&ci);
+  free(opts);
   if (!c) {
     free(pc);
     pe_hc_error(out, PE_HC_BACKEND, "postgres.open: out of memory");
