@@ -7,6 +7,9 @@
  * forever. Each wait here is bounded by the request's time left
  * (pe_svc_ms_left) and the operation's own cap; when it runs out the
  * server is asked to cancel the statement and the connection is dropped.
+ * The cancel goes through a second connection made the same way (libpq's
+ * PQcancel connects with a blocking connect(), which the deadline's
+ * signals interrupt and libpq then gives up on), bounded by 2 s.
  *
  * What libpq may read from the host is closed off: the guest's string is
  * parsed by pg_conninfo.c (no service files, password files, certificate
@@ -64,9 +67,9 @@ static int (*pq_getisnull)(const PGresult *, int, int);
 static char *(*pq_getvalue)(const PGresult *, int, int);
 static int (*pq_getlength)(const PGresult *, int, int);
 static char *(*pq_cmd_tuples)(PGresult *);
-static PGcancel *(*pq_get_cancel)(PGconn *);
-static int (*pq_cancel)(PGcancel *, char *, int);
-static void (*pq_free_cancel)(PGcancel *);
+static PQconninfoOption *(*pq_conninfo)(PGconn *);
+static void (*pq_conninfo_free)(PQconninfoOption *);
+static int (*pq_backend_pid)(const PGconn *);
 
 static const pe_dl_sym pq_syms[] = {
     {"PQconnectStartParams", (void *)&pq_connect_start_params},
@@ -94,9 +97,9 @@ static const pe_dl_sym pq_syms[] = {
     {"PQgetvalue", (void *)&pq_getvalue},
     {"PQgetlength", (void *)&pq_getlength},
     {"PQcmdTuples", (void *)&pq_cmd_tuples},
-    {"PQgetCancel", (void *)&pq_get_cancel},
-    {"PQcancel", (void *)&pq_cancel},
-    {"PQfreeCancel", (void *)&pq_free_cancel},
+    {"PQconninfo", (void *)&pq_conninfo},
+    {"PQconninfoFree", (void *)&pq_conninfo_free},
+    {"PQbackendPID", (void *)&pq_backend_pid},
 };
 static pe_dl_lib libpq = PE_DL_LIB("libpq.so.5", pq_syms);
 
@@ -130,8 +133,9 @@ typedef enum { WAIT_OK, WAIT_TIMEOUT, WAIT_ERROR } wait_result;
 static wait_result wait_fd(pe_svc_request *rq, int fd, bool want_write, uint64_t end_ms) {
   for (;;) {
     uint64_t now = now_ms();
-    if (now >= end_ms || pe_rt_should_stop()) return WAIT_TIMEOUT;
-    unsigned left = pe_svc_ms_left(rq, (unsigned)(end_ms - now));
+    if (now >= end_ms || (rq && pe_rt_should_stop())) return WAIT_TIMEOUT;
+    unsigned left = (unsigned)(end_ms - now);
+    if (rq) left = pe_svc_ms_left(rq, left); /* NULL: end_ms alone (cancelling) */
     if (left == 0) return WAIT_TIMEOUT;
     struct pollfd p = {fd, (short)(POLLIN | (want_write ? POLLOUT : 0)), 0};
     int r = poll(&p, 1, (int)left);
@@ -271,14 +275,46 @@ static void sql_error(PGresult *res, PGconn *c, pe_buf *out) {
               detail ? "\nDETAIL: " : "", detail ? detail : "");
 }
 
-/* Asks the server to stop the running statement (a blocking exchange on a
- * new connection to the same address, a few ms on a live server). */
+/* Asks the server to stop the connection's running statement, from a
+ * second connection with the same settings (PQconninfo: the checked
+ * address, the guest's user and password, pyedge's file paths), in at
+ * most 2 s of its own: the request's time is usually over by now. */
 static void cancel(PGconn *c) {
-  PGcancel *k = pq_get_cancel(c);
-  if (!k) return;
-  char buf[256];
-  (void)pq_cancel(k, buf, sizeof buf); /* best effort: the connection is dropped anyway */
-  pq_free_cancel(k);
+  PQconninfoOption *opts = pq_conninfo(c);
+  if (!opts) return;
+  size_t n = 0;
+  for (PQconninfoOption *o = opts; o->keyword; o++) n++;
+  const char **keys = calloc(n + 1, sizeof *keys), **vals = calloc(n + 1, sizeof *vals);
+  size_t k = 0;
+  for (PQconninfoOption *o = opts; keys && vals && o->keyword; o++)
+    if (o->val && strcmp(o->keyword, "replication")) keys[k] = o->keyword, vals[k++] = o->val;
+  PGconn *kc = keys && vals ? pq_connect_start_params(keys, vals, 0) : NULL;
+  free(keys);
+  free(vals);
+  uint64_t end = now_ms() + 2000;
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (kc && pq_status(kc) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+         st != PGRES_POLLING_FAILED &&
+         wait_fd(NULL, pq_socket(kc), st == PGRES_POLLING_WRITING, end) == WAIT_OK)
+    st = pq_connect_poll(kc);
+  char sql[64];
+  snprintf(sql, sizeof sql, "SELECT pg_cancel_backend(%d)", pq_backend_pid(c));
+  if (st == PGRES_POLLING_OK && pq_setnonblocking(kc, 1) == 0 &&
+      pq_send_query_params(kc, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+    while (pq_flush(kc) == 1 && wait_fd(NULL, pq_socket(kc), true, end) == WAIT_OK) {
+    }
+    for (bool done = false; !done;) { /* the answer does not matter, only that it came */
+      while (!done && !pq_is_busy(kc)) {
+        PGresult *res = pq_get_result(kc);
+        done = !res;
+        if (res) pq_clear(res);
+      }
+      if (!done && (wait_fd(NULL, pq_socket(kc), false, end) != WAIT_OK || !pq_consume_input(kc)))
+        break;
+    }
+  }
+  if (kc) pq_finish(kc);
+  pq_conninfo_free(opts);
 }
 
 static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool query) {
