@@ -18,6 +18,7 @@ import probe
 from pgvalues import Err, data_type, err, param, value
 from spin_sdk import http, postgres
 from spin_sdk.http import Response
+from spin_sdk.wit.imports.rdbms_types import DbValue_DbNull
 
 
 def run_op(db, op):
@@ -71,18 +72,19 @@ def keep(req):
         return {"first": False, **err(e)}
 
 
-def format_value(v):
-    return str(v.value) if hasattr(v, "value") else "NULL"
+def cell(v):
+    """A value as the example prints it: its payload, or NULL."""
+    return "NULL" if isinstance(v, DbValue_DbNull) else str(v.value)
 
 
 def example(conn):
+    """The shape of spin-sdk's postgres example: open, SELECT * FROM test,
+    answer the rows as a text table."""
     with postgres.open(conn) as db:
-        rowset = db.query("SELECT * FROM test", [])
-        lines = [" | ".join(c.name for c in rowset.columns)]
-        lines.append("-" * len(lines[0]))
-        for row in rowset.rows:
-            lines.append(" | ".join(format_value(v) for v in row))
-    return "\n".join(lines)
+        result = db.query("SELECT * FROM test", [])
+    head = " | ".join(col.name for col in result.columns)
+    body = [" | ".join(cell(v) for v in row) for row in result.rows]
+    return "\n".join([head, "-" * len(head), *body])
 
 
 class IncomingHandler(http.IncomingHandler):

@@ -9,9 +9,10 @@ import json
 from urllib.parse import parse_qs
 
 from pgvalues import Err, data_type, err, param, value
-from spin_sdk import http, postgres, util
+from spin_sdk import http, util
 from spin_sdk.http import Response
 from spin_sdk.postgres import Connection, RowSet
+from spin_sdk.wit.imports.rdbms_types import DbValue_DbNull
 
 
 async def run_op(db, op):
@@ -39,20 +40,19 @@ async def ops(req):
     return {"results": results}
 
 
-def format_value(v):
-    return str(v.value) if hasattr(v, "value") else "NULL"
+def cell(v):
+    return "NULL" if isinstance(v, DbValue_DbNull) else str(v.value)
 
 
 async def example(conn):
+    """The shape of spin-sdk 4.0's postgres example: Connection.open, the
+    rows collected from query's stream into a RowSet, a text table."""
     with await Connection.open(conn) as db:
-        columns, stream, future = await db.query("SELECT * FROM test", [])
-        rows = await util.collect((stream, future))
-        rowset = RowSet(columns, list(rows))
-    lines = [" | ".join(c.name for c in rowset.columns)]
-    lines.append("-" * len(lines[0]))
-    for row in rowset.rows:
-        lines.append(" | ".join(format_value(v) for v in row))
-    return "\n".join(lines)
+        columns, rows, status = await db.query("SELECT * FROM test", [])
+        result = RowSet(columns, await util.collect((rows, status)))
+    head = " | ".join(col.name for col in result.columns)
+    body = [" | ".join(cell(v) for v in row) for row in result.rows]
+    return "\n".join([head, "-" * len(head), *body])
 
 
 class HttpHandler(http.Handler):
