@@ -461,13 +461,24 @@ def pg_connection_limit_and_cleanup():
 @T.case
 def pg_connection_in_global():
     srv, pg = env()
-    first = post_ok(srv.port, "/v3/global", {"conn": pg.conn()})
-    eq(first, {"first": True, "rows": 1}, "first request")
-    # every request starts from the start-up snapshot: the global is gone, and
-    # with it the handle (which the host closed when the first request ended)
+    # every request starts from the start-up snapshot: the global is gone
     for _ in range(3):
-        later = post_ok(srv.port, "/v3/global", {"conn": pg.conn()})
-        eq(later, {"first": True, "rows": 1}, "a later request opens its own connection")
+        got = post_ok(srv.port, "/v3/global", {"conn": pg.conn()})
+        eq(got, {"first": True, "rows": 1}, "a fresh sandbox opens its own connection")
+    # an instance reused for 3 requests keeps the global, but its handle was
+    # closed when the request that opened it ended
+    reuse = Server(_main["app"], ["--request-timeout", "3", "--max-instance-reuse-count", "3",
+                                  "--workers", "1"], name="pg-reuse")
+    reuse.start()
+    try:
+        got = [post_ok(reuse.port, "/v3/global", {"conn": pg.conn()}) for _ in range(4)]
+    finally:
+        reuse.stop()
+    eq(got[0], {"first": True, "rows": 1}, "first request of the instance")
+    for g in got[1:3]:
+        eq((g["first"], g.get("err")), (False, "Error_Other"), f"a kept connection is dead: {g}")
+        check("no open" in g["msg"], g["msg"])
+    eq(got[3], {"first": True, "rows": 1}, "a new instance after 3 requests")
 
 
 @T.case
