@@ -20,6 +20,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 from urllib.parse import quote
 
@@ -309,6 +310,30 @@ def my_deadline_kills_query():
     eq(busy, "0", "the server-side statement was killed")
     r = ops("v3", db.url(), ("query", "SELECT 1", []))
     eq(r[0]["rows"], [[["DbValue_Int32", 1]]], "the server still serves")
+
+
+@T.case
+def my_concurrent_requests():
+    """Requests on every worker at once, each with its own connections."""
+    srv, db = env()
+    results, errors = {}, []
+
+    def one(i):
+        try:
+            r = ops("v3", db.url(), ("query", "SELECT ? * 2", [["Int32", i]]),
+                    ("query", "SELECT ? * 2", [["Int32", i + 1]]))
+            results[i] = [x["rows"][0] for x in r]
+        except Exception as e:  # noqa: BLE001  reported below
+            errors.append(f"{i}: {e}")
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    eq(errors, [], "every request succeeded")
+    for i in range(24):
+        eq(results[i], [[["DbValue_Int64", 2 * i]], [["DbValue_Int64", 2 * i + 2]]], f"request {i}")
 
 
 @T.case
