@@ -7,9 +7,10 @@ starts on a free loopback port in a temporary directory.
 Covers every value type both ways (signed and unsigned integers of each
 size, floats, text, binary, NULL) in both SDK generations, errors (SQL
 errors with the server's message, parameter count mismatch, bad
-parameters), denied and unreachable hosts, refused addresses, LOAD DATA
-LOCAL refused, the request deadline killing a SLEEP, the per-request
-connection limit, a connection kept in a global, the SDK's example app
+parameters), denied, refused and silent servers, refused addresses, LOAD
+DATA LOCAL refused, the request deadline killing a SLEEP on the server,
+result limits, concurrent requests, the per-request connection limit, a
+connection kept in a global (and a reused instance), the SDK's example app
 shape, and hostile payloads sent straight through _pyedge.call.
 
 Usage: tests/platform/test_mysql.py [-k SUBSTRING]... [-v]

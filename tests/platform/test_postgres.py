@@ -4,12 +4,14 @@ to end: spin_sdk.postgres in the sandbox (tests/platform/apps/postgres), the
 host's "postgres.*" services and libpq, against a real PostgreSQL 15 server
 the test starts on a free loopback port in a temporary directory.
 
-Covers every value type both ways in both SDK generations, NULLs, errors
-(SQL errors with the server's message and SQLSTATE, parameter count
-mismatch, bad parameters), denied and unreachable hosts, refused connection
-options, the request deadline cancelling a pg_sleep, the per-request
-connection limit, a connection kept in a global, the SDK's example app
-shape, and hostile payloads sent straight through _pyedge.call.
+Covers every value type both ways in both SDK generations, NULLs, the
+session's text formats whatever the database's defaults, TLS (sslmode),
+errors (SQL errors with the server's message and SQLSTATE, parameter count
+mismatch, bad parameters), denied, refused and silent servers, refused
+connection options, the request deadline cancelling a pg_sleep on the
+server, result limits, concurrent requests, the per-request connection
+limit, a connection kept in a global (and a reused instance), the SDK's
+example app shape, and hostile payloads sent straight through _pyedge.call.
 
 Usage: tests/platform/test_postgres.py [-k SUBSTRING]... [-v]
 """
