@@ -6,7 +6,8 @@
  * Input: the address, all of it. An accepted address must give one host
  * of host-name or address characters only (no socket path, no list) and a
  * port other than 0; and the address written back (user, password and
- * database %-encoded byte by byte, an IPv6 host bracketed) must parse to
+ * database %-encoded byte by byte, an IPv6 host bracketed, ssl-mode when
+ * TLS was asked for) must parse to
  * exactly the same parts, unless that made it longer than the 4096 bytes
  * accepted. A refusal must leave a message and nothing parsed.
  */
@@ -49,13 +50,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FZ_CHECK(pe_buf_puts(&b, "/"));
     encoded(&b, u.database);
   }
+  if (u.tls) FZ_CHECK(pe_buf_puts(&b, "?ssl-mode=required"));
   pe_mysql_url again;
   bool ok = pe_mysql_url_parse(b.data, b.len, &again, err, sizeof err);
   if (!ok && b.len <= 4096) fprintf(stderr, "the rewritten address was refused: %s\n", err);
   FZ_CHECK(ok || b.len > 4096);
   if (ok)
     FZ_CHECK(!strcmp(u.host, again.host) && u.port == again.port && same_str(u.user, again.user) &&
-             same_str(u.password, again.password) && same_str(u.database, again.database));
+             same_str(u.password, again.password) && same_str(u.database, again.database) &&
+             u.tls == again.tls);
   pe_mysql_url_free(&again);
   pe_mysql_url_free(&u);
   pe_buf_free(&b);

@@ -178,6 +178,7 @@ def mysql_url():
         "socket": "mysql://root@/db",
         "list": "mysql://a,b/db",
         "params": "mysql://u@h/db?ssl-ca=/etc/key.pem",
+        "tls": "mysql://u@h/db?ssl-mode=REQUIRED&sslmode=disabled",
     }
     for name, text in seeds.items():
         write("mysql_url", name, text)

@@ -50,8 +50,14 @@ class MariaDB:
         subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.data}",
                         "--auth-root-authentication-method=normal", "--skip-test-db", *user],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # TLS with a throw-away self-signed certificate, for ssl-mode=REQUIRED
+        cert, key = os.path.join(self.dir, "server.crt"), os.path.join(self.dir, "server.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, capture_output=True)
         self.proc = subprocess.Popen(
             ["mariadbd", "--no-defaults", f"--datadir={self.data}", f"--socket={self.sock}",
+             f"--ssl-cert={cert}", f"--ssl-key={key}",
              f"--port={self.port}", f"--bind-address={HOST}", "--skip-name-resolve",
              "--innodb-buffer-pool-size=16M", "--skip-log-bin", f"--pid-file={self.dir}/pid",
              "--local-infile=1", *user],
@@ -239,6 +245,19 @@ def my_load_data_local_refused():
 
 
 @T.case
+def my_tls():
+    """ssl-mode as Spin reads it: DISABLED (the default) or TLS, here without
+    verification (REQUIRED, PREFERRED; any case, ssl-mode or sslmode)."""
+    _, db = env()
+    sql = ("query", "SELECT VARIABLE_VALUE <> '' FROM information_schema.SESSION_STATUS "
+                    "WHERE VARIABLE_NAME = 'SSL_CIPHER'", [])
+    for suffix, want in (("", 0), ("?ssl-mode=DISABLED", 0), ("?ssl-mode=REQUIRED", 1),
+                         ("?sslmode=preferred", 1), ("?SSL-MODE=Required", 1)):
+        r = ops("v3", db.url() + suffix, sql)
+        eq(r[0].get("rows"), [[["DbValue_Int32", want]]], f"{suffix or 'no ssl-mode'}: {r[0]}")
+
+
+@T.case
 def my_wrong_password_and_denied():
     _, db = env()
     e = open_err("v3", db.url(password="wrong"))
@@ -257,7 +276,9 @@ def my_refused_addresses():
         "mysql://app@/app": "no host",
         "mysql://app@localhost,127.0.0.1/app": "one name",
         "mysql://app@%2Ftmp%2Fsock/app": "",
-        db.url() + "?ssl-ca=/etc/ssl/key.pem": "not supported",
+        db.url() + "?ssl-ca=/etc/ssl/key.pem": "only parameter",
+        db.url() + "?sslMode=VERIFY_CA": "verify_ca",
+        db.url() + "?ssl-mode=required&x=1": "only parameter",
         "mysqlx://127.0.0.1/app": "mysql://",
         f"mysql://app@127.0.0.1:99999/app": "port",
         "postgres://127.0.0.1/app": "mysql://",

@@ -92,6 +92,14 @@ static void test_mysql_url(void **state) {
   assert_string_equal(u.password, "p@ss:");
   assert_string_equal(u.database, "my db");
   pe_mysql_url_free(&u);
+  s = "mysql://h/d?SSLMODE=Preferred&ssl-mode=required";
+  assert_true(pe_mysql_url_parse(s, strlen(s), &u, err, sizeof err));
+  assert_true(u.tls);
+  pe_mysql_url_free(&u);
+  s = "mysql://h/d?ssl-mode=required&ssl-mode=DISABLED"; /* the last one wins */
+  assert_true(pe_mysql_url_parse(s, strlen(s), &u, err, sizeof err));
+  assert_false(u.tls);
+  pe_mysql_url_free(&u);
   s = "mysql://[::1]";
   assert_true(pe_mysql_url_parse(s, strlen(s), &u, err, sizeof err));
   assert_string_equal(u.host, "::1");
@@ -99,9 +107,18 @@ static void test_mysql_url(void **state) {
   assert_null(u.user);
   assert_null(u.database);
   pe_mysql_url_free(&u);
-  static const char *const refused[] = {
-      "mysql://u@/db", "mysql://a,b/db",  "mysql://h/db?ssl-ca=/x", "mysql://h:0",
-      "mysqlx://h",    "mysql://u:%zz@h", "mysql://u:%00@h",        "mysql://h/%2"};
+  static const char *const refused[] = {"mysql://h/d?ssl-mode=verify_ca",
+                                        "mysql://h/d?sslmode",
+                                        "mysql://h/d#x",
+                                        "mysql://h/d?ssl-mode=required&x=1",
+                                        "mysql://u@/db",
+                                        "mysql://a,b/db",
+                                        "mysql://h/db?ssl-ca=/x",
+                                        "mysql://h:0",
+                                        "mysqlx://h",
+                                        "mysql://u:%zz@h",
+                                        "mysql://u:%00@h",
+                                        "mysql://h/%2"};
   for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
     if (pe_mysql_url_parse(refused[i], strlen(refused[i]), &u, err, sizeof err))
       fail_msg("accepted: %s", refused[i]);

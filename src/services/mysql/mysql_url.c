@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mysql_url.h"
 
@@ -133,9 +134,36 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
       return fail(err, errlen, "bad %%-encoding in the database name");
     }
   }
-  if (p < end) {
+  if (p < end && *p == '?') {
+    for (p++; p < end;) {
+      const char *amp = memchr(p, '&', (size_t)(end - p)), *pend = amp ? amp : end;
+      const char *eq = memchr(p, '=', (size_t)(pend - p));
+      size_t kn = eq ? (size_t)(eq - p) : 0, vn = eq ? (size_t)(pend - eq - 1) : 0;
+      if (!eq || !((kn == 8 && !strncasecmp(p, "ssl-mode", 8)) ||
+                   (kn == 7 && !strncasecmp(p, "sslmode", 7)))) {
+        pe_mysql_url_free(u);
+        return fail(err, errlen,
+                    "the only parameter a MySQL address may have is ssl-mode (disabled, "
+                    "preferred or required)");
+      }
+      if (vn == 8 && !strncasecmp(eq + 1, "disabled", 8)) {
+        u->tls = false;
+      } else if ((vn == 9 && !strncasecmp(eq + 1, "preferred", 9)) ||
+                 (vn == 8 && !strncasecmp(eq + 1, "required", 8))) {
+        u->tls = true;
+      } else {
+        pe_mysql_url_free(u);
+        return fail(err, errlen,
+                    "ssl-mode must be disabled, preferred or required (verify_ca and "
+                    "verify_identity need a name to check the certificate against, and pyedge "
+                    "connects to the checked address)");
+      }
+      p = amp ? amp + 1 : end;
+    }
+  }
+  if (p < end) { /* a fragment */
     pe_mysql_url_free(u);
-    return fail(err, errlen, "options after '?' are not supported in a MySQL address");
+    return fail(err, errlen, "unexpected '#' in the address");
   }
   return true;
 bad_userinfo:
@@ -149,4 +177,5 @@ void pe_mysql_url_free(pe_mysql_url *u) {
   free(u->database);
   u->user = u->password = u->database = NULL;
   u->host[0] = 0;
+  u->tls = false;
 }

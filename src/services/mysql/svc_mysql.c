@@ -222,6 +222,11 @@ static MYSQL *connect_to(pe_svc_request *rq, const pe_mysql_url *u, const char *
             my_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4") == 0 &&
             my_optionsv(m, MYSQL_PLUGIN_DIR, NOPE) == 0 &&
             my_optionsv(m, MARIADB_OPT_RESTRICTED_AUTH, "mysql_native_password") == 0;
+  if (ok && u->tls) { /* TLS required, the certificate not verified (mysql_url.h) */
+    my_bool yes = 1, no = 0;
+    ok = my_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes) == 0 &&
+         my_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &no) == 0;
+  }
   if (!ok) {
     snprintf(err, errlen, "cannot set the client's options: %s", my_error(m));
     my_close(m);
