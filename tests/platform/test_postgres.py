@@ -243,7 +243,7 @@ def pg_values_v4():
 def pg_unsupported_type():
     _, pg = env()
     r = ops("v4", pg.conn(), ("query", "SELECT '(1,2)'::point AS p, 'a'::\"char\" AS c", []))[0]
-    eq(r["columns"], [["p", "DbDataType_Other:600"], ["c", "DbDataType_Int8"]], "columns")
+    eq(r["columns"], [["p", "DbDataType_Other:point"], ["c", "DbDataType_Int8"]], "columns")
     eq(r["rows"], [[["DbValue_Unsupported", b64(b"(1,2)")], ["DbValue_Int8", 97]]], "values")
     r = ops("v3", pg.conn(), ("query", "SELECT '(1,2)'::point AS p", []))[0]
     eq(r["rows"], [[["DbValue_Unsupported", ""]]], "2.0's Unsupported carries nothing")

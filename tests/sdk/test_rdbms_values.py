@@ -139,7 +139,7 @@ class PostgresValues(unittest.TestCase):
         self.assertEqual(pg_values(1009, ['{"a,b",NULL,"NULL",x}'])[1],
                          [pg.DbValue_ArrayStr(["a,b", None, "NULL", "x"])])
         dt, v = pg_values(600, ["(1,2)"])
-        self.assertEqual((dt, v), (pg.DbDataType_Other("600"), [pg.DbValue_Unsupported(b"(1,2)")]))
+        self.assertEqual((dt, v), (pg.DbDataType_Other("point"), [pg.DbValue_Unsupported(b"(1,2)")]))
 
     def test_v2_mapping(self):
         dt, v = pg_values(1082, ["2024-01-01"], rich=False)

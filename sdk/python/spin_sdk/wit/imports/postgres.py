@@ -165,6 +165,7 @@ DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC = 1082, 1083, 1114, 1184, 
 UUID, JSON, JSONB = 2950, 114, 3802
 INT4RANGE, NUMRANGE, INT8RANGE = 3904, 3906, 3926
 INT4_ARRAY, INT8_ARRAY, TEXT_ARRAY, VARCHAR_ARRAY, NUMERIC_ARRAY = 1007, 1016, 1009, 1015, 1231
+BPCHAR_ARRAY = 1014
 
 
 def _two(i, v, n, what):
@@ -474,6 +475,7 @@ _CONVERT4 = {
     NUMERIC_ARRAY: ("ArrayDecimal", lambda s: DbValue_ArrayDecimal(_parse_array(s, str))),
     TEXT_ARRAY: ("ArrayStr", lambda s: DbValue_ArrayStr(_parse_array(s, str))),
     VARCHAR_ARRAY: ("ArrayStr", lambda s: DbValue_ArrayStr(_parse_array(s, str))),
+    BPCHAR_ARRAY: ("ArrayStr", lambda s: DbValue_ArrayStr(_parse_array(s, str))),
     INTERVAL: ("Interval", lambda s: DbValue_Interval(_parse_interval(s))),
 }
 _V2_TYPES = {"Boolean": _rt.DbDataType.BOOLEAN, "Int8": _rt.DbDataType.INT8,
@@ -483,11 +485,32 @@ _V2_TYPES = {"Boolean": _rt.DbDataType.BOOLEAN, "Int8": _rt.DbDataType.INT8,
              "Binary": _rt.DbDataType.BINARY}
 
 
+# Names of built-in types, for DbDataType_Other as Spin words it (the
+# type's name); a type outside this list (an enum, a domain...) is
+# "oid <n>", since the host does not look names up.
+_TYPE_NAMES_BY_OID = {
+    16: "bool", 17: "bytea", 18: "char", 19: "name", 20: "int8", 21: "int2", 23: "int4",
+    24: "regproc", 25: "text", 26: "oid", 27: "tid", 28: "xid", 29: "cid", 114: "json",
+    142: "xml", 600: "point", 601: "lseg", 602: "path", 603: "box", 604: "polygon",
+    628: "line", 650: "cidr", 700: "float4", 701: "float8", 718: "circle", 774: "macaddr8",
+    790: "money", 829: "macaddr", 869: "inet", 1000: "_bool", 1001: "_bytea", 1005: "_int2",
+    1007: "_int4", 1009: "_text", 1014: "_bpchar", 1015: "_varchar", 1016: "_int8",
+    1021: "_float4", 1022: "_float8", 1042: "bpchar", 1043: "varchar", 1082: "date",
+    1083: "time", 1114: "timestamp", 1115: "_timestamp", 1182: "_date", 1184: "timestamptz",
+    1185: "_timestamptz", 1186: "interval", 1231: "_numeric", 1266: "timetz", 1560: "bit",
+    1562: "varbit", 1700: "numeric", 2249: "record", 2278: "void", 2950: "uuid",
+    2951: "_uuid", 3614: "tsvector", 3615: "tsquery", 3802: "jsonb", 3807: "_jsonb",
+    3904: "int4range", 3906: "numrange", 3908: "tsrange", 3910: "tstzrange",
+    3912: "daterange", 3926: "int8range", 4451: "int4multirange", 4536: "int8multirange",
+}
+
+
 def _converter(oid, rich):
     hit = _CONVERT.get(oid) or (_CONVERT4.get(oid) if rich else None)
     if hit is None:
         if rich:
-            return DbDataType_Other(str(oid)), lambda s: DbValue_Unsupported(
+            name = _TYPE_NAMES_BY_OID.get(oid, f"oid {oid}")
+            return DbDataType_Other(name), lambda s: DbValue_Unsupported(
                 s.encode("utf-8") if isinstance(s, str) else s)
         return _rt.DbDataType.OTHER, lambda s: DbValue_Unsupported()
     case, fn = hit
