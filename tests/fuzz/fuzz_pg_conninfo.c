@@ -18,9 +18,22 @@
 #include "services/postgres/pg_conninfo.h"
 #include "util/pe_util.h"
 
-static const char *const allowed[] = {"dbname",         "user",    "password",
-                                      "sslmode",        "options", "application_name",
-                                      "connect_timeout"};
+static const char *const allowed[] = {
+    "dbname",
+    "user",
+    "password",
+    "sslmode",
+    "options",
+    "application_name",
+    "connect_timeout",
+    "channel_binding",
+    "target_session_attrs",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+};
 
 static void check_ok(const pe_pg_conninfo *ci) {
   FZ_CHECK(ci->host[0] && ci->port != 0);

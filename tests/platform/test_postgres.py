@@ -353,6 +353,11 @@ def pg_tls():
         eq(r[0]["rows"], [[["DbValue_Str", want]]], f"sslmode={mode}")
     r = ops("v3", pg.url().replace("sslmode=disable", "sslmode=require"), sql)
     eq(r[0]["rows"], [[["DbValue_Str", "true"]]], "sslmode=require in a URL")
+    # SCRAM with channel binding over that TLS, and the harmless TCP options
+    r = ops("v3", pg.conn(sslmode="require", channel_binding="require", keepalives=1,
+                          keepalives_idle=30, tcp_user_timeout=10000,
+                          target_session_attrs="any"), sql)
+    eq(r[0]["rows"], [[["DbValue_Str", "true"]]], "channel_binding=require")
 
 
 @T.case

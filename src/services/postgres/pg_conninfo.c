@@ -9,9 +9,24 @@
 
 #include "pg_conninfo.h"
 
-static const char *const allowed[] = {"dbname",         "user",    "password",
-                                      "sslmode",        "options", "application_name",
-                                      "connect_timeout"};
+/* The options a component may set: none names a file of the host or
+ * another host. (host and port are read apart.) */
+static const char *const allowed[] = {
+    "dbname",
+    "user",
+    "password",
+    "sslmode",
+    "options",
+    "application_name",
+    "connect_timeout",
+    "channel_binding",
+    "target_session_attrs",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_count",
+    "tcp_user_timeout",
+};
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -76,7 +91,8 @@ static bool add(pe_pg_conninfo *ci, const char *k, size_t kn, const char *v, siz
       printable = isalnum((unsigned char)k[i]) || k[i] == '_';
     return fail(err, errlen,
                 "the connection option '%.*s' is not supported (pyedge accepts host, port, "
-                "dbname, user, password, sslmode, options, application_name, connect_timeout)",
+                "dbname, user, password, sslmode, options, application_name, connect_timeout, "
+                "channel_binding, target_session_attrs, keepalives*, tcp_user_timeout)",
                 printable ? (int)kn : 1, printable ? k : "?");
   }
   if (!strcmp(name, "sslmode")) {

@@ -9,7 +9,9 @@
  *   a URL             postgres[ql]://user:pass@host:port/dbname?sslmode=disable
  * Accepted keywords: host, port, dbname, user, password, sslmode (disable,
  * allow, prefer, require), application_name, options, connect_timeout
- * (read, then replaced by pyedge's own limit). Anything else is refused
+ * (read, then replaced by pyedge's own limit), channel_binding,
+ * target_session_attrs, keepalives, keepalives_idle/interval/count,
+ * tcp_user_timeout. Anything else is refused
  * with its name: hostaddr (pyedge sets it to the checked address),
  * service and passfile (files of the host), sslcert, sslkey, sslrootcert,
  * sslcrl (paths on the host's disk), sslmode verify-ca/verify-full (they
