@@ -382,6 +382,33 @@ def pg_denied_host():
 
 
 @T.case
+def pg_host_environment_unused():
+    """The operator's PG* variables never fill a component's connection: a
+    connection without a password is not sent pyedge's PGPASSWORD."""
+    _, pg = env()
+    saved = dict(os.environ)
+    os.environ.update(PGPASSWORD=PASSWORD, PGUSER="postgres", PGDATABASE="app",
+                      PGSERVICE="nowhere", PGSSLMODE="disable")
+    try:
+        srv = Server(_main["app"], ["--request-timeout", "3"], name="pg-env")
+        srv.start()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    try:
+        doc = post_ok(srv.port, "/v3/ops", {"conn": f"host={HOST} port={pg.port} user=postgres",
+                                            "ops": []})
+        check("open_err" in doc, f"the host's PGPASSWORD was used: {doc}")
+        check("no password supplied" in doc["open_err"]["msg"], f"{doc}")
+        doc = post_ok(srv.port, "/v3/ops", {"conn": pg.conn(), "ops": [["query", "SELECT 1", []]]})
+        eq(doc.get("results"), [{"columns": [["?column?", "INT32"]], "rows": [[["DbValue_Int32", 1]]]}],
+           "the component's own password works")
+    finally:
+        srv.stop()
+    check(any("PGPASSWORD is ignored" in line for line in srv.stderr), "said on stderr")
+
+
+@T.case
 def pg_refused_options():
     _, pg = env()
     cases = {

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "manifest/pe_manifest.h"
 #include "pg_conninfo.h"
 #include "runtime/pe_rt.h"
 #include "services/http/svc_http.h"
@@ -482,8 +483,62 @@ static void op_close(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
 
 /* ---- the area ----------------------------------------------------------------------- */
 
+/* libpq fills every option a connection does not set from these variables
+ * of pyedge's environment: the operator's PGPASSWORD would be sent to
+ * whatever server a component connects to without a password, PGSERVICE
+ * would read a service file. A component's connections use only what it
+ * gives, so they are removed from the environment at start-up (before any
+ * worker thread reads it), saying which. */
+static const char *const pg_env[] = {
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGDATABASE",
+    "PGUSER",
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGOPTIONS",
+    "PGAPPNAME",
+    "PGSSLMODE",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLROOTCERT",
+    "PGSSLCRL",
+    "PGSSLCRLDIR",
+    "PGSSLSNI",
+    "PGREQUIREPEER",
+    "PGSSLCOMPRESSION",
+    "PGGSSENCMODE",
+    "PGKRBSRVNAME",
+    "PGGSSLIB",
+    "PGCONNECT_TIMEOUT",
+    "PGCLIENTENCODING",
+    "PGTARGETSESSIONATTRS",
+    "PGCHANNELBINDING",
+    "PGSSLMINPROTOCOLVERSION",
+    "PGSSLMAXPROTOCOLVERSION",
+    "PGSYSCONFDIR",
+    "PGLOCALEDIR",
+    "PGDATESTYLE",
+    "PGTZ",
+    "PGGEQO",
+};
+
 bool pe_svc_postgres_open(pe_services *s, char *err, size_t errlen) {
-  (void)s, (void)err, (void)errlen;
+  (void)err, (void)errlen;
+  bool grants = false;
+  for (size_t i = 0; i < s->m->n_components; i++)
+    grants |= s->m->components[i].allowed_outbound_hosts.len > 0;
+  for (size_t i = 0; grants && i < sizeof pg_env / sizeof *pg_env; i++)
+    if (getenv(pg_env[i])) {
+      fprintf(stderr,
+              "pyedge: %s is ignored: components' postgres connections use only what "
+              "they give\n",
+              pg_env[i]);
+      unsetenv(pg_env[i]);
+    }
   return true;
 }
 
