@@ -270,6 +270,28 @@ def my_wrong_password_and_denied():
 
 
 @T.case
+def my_host_environment_unused():
+    """libmariadb would take MYSQL_PWD from pyedge's environment for a
+    connection without a password: a component's connection never does."""
+    _, db = env()
+    saved = dict(os.environ)
+    os.environ.update(MYSQL_PWD=PASSWORD, MYSQL_TCP_PORT=str(db.port), MYSQL_HOST=HOST)
+    try:
+        srv = Server(_main["app"], ["--request-timeout", "3"], name="my-env")
+        srv.start()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    try:
+        doc = post_ok(srv.port, "/v3/ops", {"conn": f"mysql://app@{HOST}:{db.port}/app",
+                                            "ops": []})
+        check("open_err" in doc and "Access denied" in doc["open_err"]["msg"],
+              f"the host's MYSQL_PWD was used: {doc}")
+    finally:
+        srv.stop()
+
+
+@T.case
 def my_refused_addresses():
     _, db = env()
     cases = {

@@ -235,6 +235,8 @@ static MYSQL *connect_to(pe_svc_request *rq, const pe_mysql_url *u, const char *
   }
   MYSQL *ret = NULL;
   DRIVE(rq, m, end, ok,
+        /* never NULL: libmariadb would take the user's login and MYSQL_PWD from
+         * pyedge's environment */
         my_real_connect_start(&ret, m, addr, u->user ? u->user : "root",
                               u->password ? u->password : "", u->database, u->port, NULL, 0),
         my_real_connect_cont(&ret, m, st_));
