@@ -173,6 +173,22 @@ static void test_params(void **state) {
     assert_int_equal((uint8_t)out.data[0], PE_HC_INVALID);
     pe_buf_free(&in);
   }
+  /* limits: a statement over 1 MiB, more than 4096 parameters */
+  char *big = malloc(PE_RDBMS_MAX_STATEMENT + 1);
+  assert_non_null(big);
+  memset(big, ' ', PE_RDBMS_MAX_STATEMENT + 1);
+  in = fx_payload(big, (size_t)PE_RDBMS_MAX_STATEMENT + 1, NULL);
+  free(big);
+  pe_hc_reader_init(&r, (const uint8_t *)in.data, in.len);
+  assert_false(pe_rdbms_read(&r, "t", &sql, &ps, &np, &out));
+  assert_int_equal((uint8_t)out.data[0], PE_HC_LIMIT);
+  pe_buf_free(&in);
+  in = fx_payload(S("SELECT 1"), NULL);
+  for (unsigned i = 0; i <= PE_RDBMS_MAX_PARAMS; i++) assert_true(pe_hc_put_blob(&in, "n", 1));
+  pe_hc_reader_init(&r, (const uint8_t *)in.data, in.len);
+  assert_false(pe_rdbms_read(&r, "t", &sql, &ps, &np, &out));
+  assert_int_equal((uint8_t)out.data[0], PE_HC_LIMIT);
+  pe_buf_free(&in);
   in = fx_payload("SELECT \xff", (size_t)8, NULL);
   pe_hc_reader_init(&r, (const uint8_t *)in.data, in.len);
   assert_false(pe_rdbms_read(&r, "t", &sql, &ps, &np, &out));
