@@ -133,6 +133,9 @@ typedef struct pe_lockdown_options {
   const pe_lockdown_user *user; /* drop to it (needs root), or NULL */
   pe_seccomp_mode mode;
   bool outbound; /* a component may call out: load libcurl first */
+  bool postgres; /* a rule may allow postgres://: load libpq first */
+  bool mysql;    /* a rule may allow mysql://: load libmariadb first */
+  bool mqtt;     /* a rule may allow mqtt://: load libmosquitto first */
 } pe_lockdown_options;
 
 /* ON, or OFF in sanitizer builds. */

@@ -614,9 +614,17 @@ static bool lock_down(const pe_serve_options *o, const app *a, const char *state
   if (o->user && geteuid() == 0 && !give_state(&user, state, log_dir, private, err, errlen))
     return false;
   pe_lockdown_options lo = {.user = o->user ? &user : NULL, .mode = o->seccomp};
-  for (size_t i = 0; i < a->m->n_components; i++)
-    lo.outbound |= a->m->components[i].allowed_outbound_hosts.len > 0 ||
-                   a->m->components[i].ai_models.len > 0; /* llm calls go through libcurl */
+  for (size_t i = 0; i < a->m->n_components; i++) {
+    const pe_manifest_list *l = &a->m->components[i].allowed_outbound_hosts;
+    /* llm calls go through libcurl too */
+    lo.outbound |= l->len > 0 || a->m->components[i].ai_models.len > 0;
+    for (size_t j = 0; j < l->len; j++) { /* "*://", "{{ scheme }}://" may be either */
+      bool any = l->items[j][0] && strchr("*{", l->items[j][0]);
+      lo.postgres |= any || !strncmp(l->items[j], "postgres", 8);
+      lo.mysql |= any || !strncmp(l->items[j], "mysql", 5);
+      lo.mqtt |= any || !strncmp(l->items[j], "mqtt", 4);
+    }
+  }
   return pe_lockdown(&lo, err, errlen);
 }
 

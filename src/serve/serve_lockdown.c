@@ -20,7 +20,8 @@
  *      ptrace, mount, bpf, ...) kill the process; any other unlisted call
  *      fails with EPERM.
  * What would be mapped executable later is loaded first: libcurl (and
- * through it OpenSSL) and libmosquitto when a component may call out, and the resolver's
+ * through it OpenSSL) when a component may call out, libpq when a rule may
+ * allow postgres://, libmariadb for mysql://, libmosquitto for mqtt://, and the resolver's
  * NSS modules (getaddrinfo("localhost")).
  *
  * Sanitizer builds (make SAN=...) keep the filter off by default: their
@@ -43,6 +44,8 @@
 
 #include "services/http/curl_lazy.h"
 #include "services/mqtt/svc_mqtt.h"
+#include "services/mysql/svc_mysql.h"
+#include "services/postgres/svc_postgres.h"
 #include "pe_serve.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -320,13 +323,15 @@ static bool build_filter(scmp_filter_ctx ctx, uint32_t allow, uint32_t kill, cha
 }
 
 /* What would map code after the filter is on is loaded now. */
-static void preload(bool outbound) {
-  if (outbound) {
-    char why[256];
-    if (pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
-    /* a failure here is the mqtt.open call's to report */
-    (void)pe_svc_mqtt_preload(why, sizeof why);
-  }
+static void preload(const pe_lockdown_options *o) {
+  char why[256];
+  if (o->outbound && pe_curl_load(why, sizeof why)) curl_global_init(CURL_GLOBAL_ALL);
+  if (o->postgres && !pe_svc_postgres_preload(why, sizeof why))
+    fprintf(stderr, "pyedge: postgres connections will fail: %s\n", why);
+  if (o->mysql && !pe_svc_mysql_preload(why, sizeof why))
+    fprintf(stderr, "pyedge: mysql connections will fail: %s\n", why);
+  if (o->mqtt && !pe_svc_mqtt_preload(why, sizeof why))
+    fprintf(stderr, "pyedge: mqtt connections will fail: %s\n", why);
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo("localhost", NULL, &hints, &res) == 0) freeaddrinfo(res);
 }
@@ -377,7 +382,7 @@ bool pe_lockdown(const pe_lockdown_options *o, char *err, size_t errlen) {
     }
   }
   if (o->mode == PE_SECCOMP_OFF) return true;
-  preload(o->outbound);
+  preload(o);
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
     return false;

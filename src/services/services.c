@@ -15,6 +15,8 @@
 #include "services/llm/svc_llm.h"
 #include "services/mqtt/svc_mqtt.h"
 #include "services/response/svc_response.h"
+#include "services/mysql/svc_mysql.h"
+#include "services/postgres/svc_postgres.h"
 #include "services/sqlite/svc_sqlite.h"
 #include "svc_vars.h"
 
@@ -32,6 +34,9 @@ static const pe_svc_area areas[] = {
     {"llm", pe_svc_llm_open, pe_svc_llm_close, pe_svc_llm_call, NULL},
     {"mqtt", pe_svc_mqtt_open, pe_svc_mqtt_close, pe_svc_mqtt_call, pe_svc_mqtt_request_end},
     {"response", pe_svc_response_open, pe_svc_response_close, pe_svc_response_call, NULL},
+    {"postgres", pe_svc_postgres_open, pe_svc_postgres_close, pe_svc_postgres_call,
+     pe_svc_postgres_request_end},
+    {"mysql", pe_svc_mysql_open, pe_svc_mysql_close, pe_svc_mysql_call, pe_svc_mysql_request_end},
 };
 #define N_AREAS (sizeof areas / sizeof areas[0])
 

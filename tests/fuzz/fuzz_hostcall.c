@@ -29,8 +29,8 @@
  *
  * Input: a mode byte (bit 0: the "bare" component; bit 1: the blob reader
  * alone), then calls until the input ends (at most 32): a selector byte
- * (low 5 bits: a service from the table below, or past it a name read
- * from the input; bits 5-6: k, nonzero to put the k-th handle this input
+ * (low 6 bits: a service from the table below, or past it a name read
+ * from the input; bits 6-7: k, nonzero to put the k-th handle this input
  * opened into the payload's first 8-byte blob, since handle ids come from
  * process-wide counters and a fixed one would only ever be stale) and a
  * length-prefixed payload. Each reply must be well formed: a known status
@@ -83,15 +83,18 @@ static const char runtime_config[] =
     "auth_token = \"fuzz-token\"\n";
 
 static const char *const services[] = {
-    "kv.open",       "kv.get",        "kv.set",         "kv.delete",      "kv.exists",
-    "kv.get_keys",   "kv.close",      "sqlite.open",    "sqlite.execute", "sqlite.close",
-    "vars.get",      "crypto.verify", "crypto.sign",    "http.send",      "kv.nope",
-    "nope.get",      "redis.open",    "redis.get",      "redis.set",      "redis.incr",
-    "redis.del",     "redis.sadd",    "redis.smembers", "redis.srem",     "redis.publish",
-    "redis.execute", "redis.close",   "llm.infer",      "llm.embed",      "mqtt.open",
-    "mqtt.publish",  "mqtt.close",
+    "kv.open",        "kv.get",        "kv.set",         "kv.delete",      "kv.exists",
+    "kv.get_keys",    "kv.close",      "sqlite.open",    "sqlite.execute", "sqlite.close",
+    "vars.get",       "crypto.verify", "crypto.sign",    "http.send",      "kv.nope",
+    "nope.get",       "redis.open",    "redis.get",      "redis.set",      "redis.incr",
+    "redis.del",      "redis.sadd",    "redis.smembers", "redis.srem",     "redis.publish",
+    "redis.execute",  "redis.close",   "llm.infer",      "llm.embed",      "mqtt.open",
+    "mqtt.publish",   "mqtt.close",    "postgres.open",  "postgres.query", "postgres.execute",
+    "postgres.close", "mysql.open",    "mysql.query",    "mysql.execute",  "mysql.close",
 };
 #define NSERVICES (sizeof services / sizeof services[0])
+/* the selector's 6 bits name a service, 63 reads a name from the input */
+_Static_assert(NSERVICES < 63, "the hostcall selector has room for 62 services");
 
 /* ---- no name lookups --------------------------------------------------------- */
 
@@ -448,7 +451,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   bool wrote = false;
   for (int call = 0; call < 32 && f.left; call++) {
     uint8_t sel = fz_u8(&f);
-    size_t idx = sel & 31, namelen;
+    size_t idx = sel & 63, namelen;
     char *name;
     if (idx < NSERVICES) {
       namelen = strlen(services[idx]);
@@ -458,7 +461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     size_t n;
     uint8_t *payload = fz_piece(&f, &n);
-    unsigned k = (sel >> 5) & 3;
+    unsigned k = (sel >> 6) & 3;
     if (k && nhandles && n >= 12 && payload[0] == 8 && !payload[1] && !payload[2] && !payload[3]) {
       uint64_t h = handles[(k - 1) % nhandles];
       for (int i = 0; i < 8; i++) payload[4 + i] = (uint8_t)(h >> (8 * i));

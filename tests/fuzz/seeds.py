@@ -155,6 +155,38 @@ def outbound_url():
     seed("chaining", ["http://*.spin.internal"], "http://users.spin.internal/x")
 
 
+# ---- pg_conninfo: the connection string ---------------------------------------------
+
+def pg_conninfo():
+    seeds = {
+        "pairs": "host=db.example port=5433 dbname=app user='a b' password='it\\'s' sslmode=disable",
+        "url": "postgres://user:p%40ss@[::1]:6543/app?sslmode=require&application_name=x",
+        "url-short": "postgresql://127.0.0.1",
+        "socket": "host=/run/postgresql user=postgres",
+        "list": "postgres://a,b/db",
+        "refused": "host=h passfile=/etc/passwd sslkey=/k service=s",
+        "spaces": "  host = h   port= 1  options='-c search_path=x' ",
+    }
+    for name, text in seeds.items():
+        write("pg_conninfo", name, text)
+
+
+# ---- mysql_url: the address ----------------------------------------------------------
+
+def mysql_url():
+    seeds = {
+        "full": "mysql://app:p%40ss@127.0.0.1:3307/app%2Fdb",
+        "short": "mysql://db.example",
+        "v6": "mysql://root@[::1]/x",
+        "socket": "mysql://root@/db",
+        "list": "mysql://a,b/db",
+        "params": "mysql://u@h/db?ssl-ca=/etc/key.pem",
+        "tls": "mysql://u@h/db?ssl-mode=REQUIRED&sslmode=disabled",
+    }
+    for name, text in seeds.items():
+        write("mysql_url", name, text)
+
+
 # ---- router: count byte, (flags, route)*, paths -------------------------------------
 
 def router():
@@ -183,16 +215,18 @@ SERVICES = ["kv.open", "kv.get", "kv.set", "kv.delete", "kv.exists", "kv.get_key
             "crypto.sign", "http.send", "kv.nope", "nope.get",
             "redis.open", "redis.get", "redis.set", "redis.incr", "redis.del", "redis.sadd",
             "redis.smembers", "redis.srem", "redis.publish", "redis.execute", "redis.close",
-            "llm.infer", "llm.embed", "mqtt.open", "mqtt.publish", "mqtt.close"]
+            "llm.infer", "llm.embed", "mqtt.open", "mqtt.publish", "mqtt.close",
+            "postgres.open", "postgres.query", "postgres.execute", "postgres.close",
+            "mysql.open", "mysql.query", "mysql.execute", "mysql.close"]
 
 
 def call(svc, *blobs, handle=0):
     """handle k > 0: the k-th handle this input opened replaces the first blob."""
     payload = b"".join(blobs)
     if svc in SERVICES:
-        sel = SERVICES.index(svc) | (handle << 5)
+        sel = SERVICES.index(svc) | (handle << 6)
         return bytes([sel]) + piece(payload)
-    return bytes([31 | (handle << 5)]) + piece(svc) + piece(payload)
+    return bytes([63 | (handle << 6)]) + piece(svc) + piece(payload)
 
 
 H = u64(0)  # placeholder handle, patched by the target
@@ -235,6 +269,21 @@ def hostcall():
          call("redis.execute", H, blob("SET"), blob(b"bk"), blob(b"i" + struct.pack("<q", -1))),
          call("redis.execute", H, blob("subscribe"), blob(b"bc")), call("redis.del", H, blob("a"), blob("b")),
          call("redis.close", H))
+    seed("postgres", call("postgres.open", blob("host=::1 port=1 user=u dbname=d")),
+         call("postgres.open", blob("postgres://u@127.0.0.2:5432/d")),
+         call("postgres.open", blob("host=/tmp passfile=/etc/passwd")),
+         call("postgres.query", H, blob("SELECT $1, $2, $3"), blob(b"n"), blob(b"t\x17\x00\x00\x0042"),
+              blob(b"b\x00\xff"), handle=1),
+         call("postgres.execute", u64(7), blob("SELECT 1")),
+         call("postgres.query", H, blob("SELECT 1"), blob(b"x"), handle=1),
+         call("postgres.close", H, handle=1))
+    seed("mysql", call("mysql.open", blob("mysql://u:p@[::1]:1/d")),
+         call("mysql.open", blob("mysql://u@127.0.0.2/d")),
+         call("mysql.open", blob("mysql://u@/d?x=1")),
+         call("mysql.query", H, blob("SELECT ?, ?, ?"), blob(b"n"), blob(b"t\x08\x00\x00\x8042"),
+              blob(b"b\x00\xff"), handle=1),
+         call("mysql.execute", u64(7), blob("SELECT 1")),
+         call("mysql.close", H, handle=1))
     seed("vars", call("vars.get", blob("greeting")), call("vars.get", blob("secret")),
          call("vars.get", blob("needed")), call("vars.get", blob("Bad__Name")), call("vars.get", blob("missing")))
     seed("http", call("http.send", blob("GET"), blob("http://127.0.0.1:1/x?y"), u64(100), u64(1),
@@ -476,13 +525,16 @@ def response():
 
 def main():
     for t in ["http_request", "abi_response", "toml", "manifest", "runtime_config", "outbound_url",
-              "router", "hostcall", "wasi_paths", "files_tree", "redis_reply", "mqtt_addr"]:
+              "router", "hostcall", "wasi_paths", "files_tree", "redis_reply", "mqtt_addr",
+              "pg_conninfo", "mysql_url"]:
         os.makedirs(os.path.join(CORPUS, t), exist_ok=True)
     http_request()
     abi_response()
     documents()
     outbound_url()
     mqtt_addr()
+    pg_conninfo()
+    mysql_url()
     router()
     hostcall()
     redis_reply()

@@ -14,6 +14,10 @@ Modules:
     spin_sdk.llm         large language models (infer, infer_with_options,
                          generate_embeddings), synchronous in 3.x and 4.0
     spin_sdk.mqtt        publishing to MQTT brokers (open, Connection, Qos)
+    spin_sdk.postgres    outbound PostgreSQL (open, Connection, RowSet; values
+                         in spin_sdk.wit.imports.postgres / rdbms_types)
+    spin_sdk.mysql       outbound MySQL/MariaDB (open, Connection; sync in both
+                         generations, values in rdbms_types)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
     spin_sdk.http.poll_loop  spin-sdk 3.x's asyncio loop over wasi:io pollables
     spin_sdk.wit         the wasi:http bindings apps use directly:
@@ -22,7 +26,7 @@ Modules:
                          streams, poll, outgoing_handler, wasi_http_client),
                          byte_stream() and the future constructors
 
-key_value, redis, sqlite and mqtt answer in the shape of the SDK generation the app's
+key_value, redis, sqlite, postgres and mqtt answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
 4.0.
 

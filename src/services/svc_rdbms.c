@@ -1,0 +1,103 @@
+/*
+ * svc_rdbms.c -- the parameter and value blobs of the postgres and mysql
+ * areas (svc_rdbms.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "svc_rdbms.h"
+#include "svc_utf8.h"
+
+bool pe_rdbms_read(pe_hc_reader *r, const char *area, char **sql, pe_rdbms_param **params,
+                   size_t *n, pe_buf *out) {
+  *sql = NULL;
+  *params = NULL;
+  *n = 0;
+  const uint8_t *s;
+  size_t slen;
+  if (!pe_hc_blob(r, &s, &slen)) {
+    pe_hc_error(out, PE_HC_INVALID, "%s: expected a statement after the handle", area);
+    return false;
+  }
+  if (slen > PE_RDBMS_MAX_STATEMENT) {
+    pe_hc_error(out, PE_HC_LIMIT, "%s: the statement is over %u bytes", area,
+                PE_RDBMS_MAX_STATEMENT);
+    return false;
+  }
+  if (memchr(s, 0, slen) || !pe_svc_utf8_valid(s, slen)) {
+    pe_hc_error(out, PE_HC_INVALID, "%s: the statement is not UTF-8 text without NUL", area);
+    return false;
+  }
+  pe_rdbms_param *ps = NULL;
+  size_t np = 0;
+  while (r->left > 0) {
+    const uint8_t *p;
+    size_t len;
+    if (!pe_hc_blob(r, &p, &len)) {
+      pe_hc_error(out, PE_HC_INVALID, "%s: malformed parameter blob", area);
+      goto fail;
+    }
+    if (np == PE_RDBMS_MAX_PARAMS) {
+      pe_hc_error(out, PE_HC_LIMIT, "%s: more than %u parameters", area, PE_RDBMS_MAX_PARAMS);
+      goto fail;
+    }
+    if (len > PE_RDBMS_MAX_PARAM + 5) {
+      pe_hc_error(out, PE_HC_LIMIT, "%s: parameter %zu is over %u bytes", area, np + 1,
+                  PE_RDBMS_MAX_PARAM);
+      goto fail;
+    }
+    if ((np & (np - 1)) == 0) { /* 0, 1, 2, 4...: grow */
+      pe_rdbms_param *g = realloc(ps, (np ? np * 2 : 1) * sizeof *ps);
+      if (!g) {
+        pe_hc_error(out, PE_HC_BACKEND, "%s: out of memory", area);
+        goto fail;
+      }
+      ps = g;
+    }
+    pe_rdbms_param *q = &ps[np];
+    if (len == 1 && p[0] == 'n') {
+      *q = (pe_rdbms_param){'n', 0, p + 1, 0};
+    } else if (len >= 1 && p[0] == 'b') {
+      *q = (pe_rdbms_param){'b', 0, p + 1, len - 1};
+    } else if (len >= 5 && p[0] == 't') {
+      uint32_t type = (uint32_t)p[1] | (uint32_t)p[2] << 8 | (uint32_t)p[3] << 16 |
+                      (uint32_t)p[4] << 24;
+      *q = (pe_rdbms_param){'t', type, p + 5, len - 5};
+      if (memchr(q->p, 0, q->n) || !pe_svc_utf8_valid(q->p, q->n)) {
+        pe_hc_error(out, PE_HC_INVALID, "%s: parameter %zu is not UTF-8 text without NUL", area,
+                    np + 1);
+        goto fail;
+      }
+    } else {
+      pe_hc_error(out, PE_HC_INVALID,
+                  "%s: parameter %zu is malformed (expected 'n', 't' type text or 'b' bytes)", area,
+                  np + 1);
+      goto fail;
+    }
+    np++;
+  }
+  if (r->bad) {
+    pe_hc_error(out, PE_HC_INVALID, "%s: malformed payload", area);
+    goto fail;
+  }
+  *sql = malloc(slen + 1);
+  if (!*sql) {
+    pe_hc_error(out, PE_HC_BACKEND, "%s: out of memory", area);
+    goto fail;
+  }
+  memcpy(*sql, s, slen);
+  (*sql)[slen] = 0;
+  *params = ps;
+  *n = np;
+  return true;
+fail:
+  free(ps);
+  return false;
+}
+
+bool pe_rdbms_put_value(pe_buf *out, char kind, const void *p, size_t n) {
+  if (n >= UINT32_MAX) return false;
+  uint8_t head[5] = {(uint8_t)(n + 1), (uint8_t)((n + 1) >> 8), (uint8_t)((n + 1) >> 16),
+                     (uint8_t)((n + 1) >> 24), (uint8_t)kind};
+  return pe_buf_append(out, head, sizeof head) && (n == 0 || pe_buf_append(out, p, n));
+}
