@@ -173,8 +173,8 @@ static bool check_template(manifest_ctx *c, const char *what, const char *text, 
     }
     if (!found) {
       int n = b - a > 64 ? 64 : (int)(b - a);
-      return manifest_fail(c, line, "%s uses '{{ %.*s }}', but [variables] defines no '%.*s'",
-                           what, n, a, n, a);
+      return manifest_fail(c, line, "%s uses '{{ %.*s }}', but [variables] defines no '%.*s'", what,
+                           n, a, n, a);
     }
     s = end + 2;
   }

@@ -143,9 +143,8 @@ static bool read_http(manifest_ctx *c, const pe_toml_value *t, size_t idx,
   return read_component_ref(c, comp, idx, out);
 }
 
-static const char *const redis_keys[] = {"id",      "component",  "components",
-                                         "channel", "address",    "dependencies",
-                                         NULL};
+static const char *const redis_keys[] = {"id",      "component",    "components", "channel",
+                                         "address", "dependencies", NULL};
 static const char *const redis_ctx = "[[trigger.redis]]";
 
 /* Spin's redis TriggerConfig: component and channel required, address
@@ -216,7 +215,8 @@ static bool read_http_triggers(manifest_ctx *c, const pe_toml_value *http);
 bool manifest_read_triggers(manifest_ctx *c, const pe_toml_value *trigger) {
   if (!trigger)
     return manifest_fail(
-        c, 0, "missing 'trigger': the manifest needs at least one [[trigger.http]] or [[trigger.redis]]");
+        c, 0,
+        "missing 'trigger': the manifest needs at least one [[trigger.http]] or [[trigger.redis]]");
   if (pe_toml_type_of(trigger) != PE_TOML_TABLE)
     return manifest_type_error(c, trigger, "a table", "trigger", "the manifest");
   for (size_t i = 0; i < pe_toml_len(trigger); i++) {

@@ -191,7 +191,7 @@ typedef struct pe_manifest {
   size_t n_triggers;
   pe_manifest_redis_trigger *redis_triggers; /* [[trigger.redis]] in document order */
   size_t n_redis_triggers;
-  const char *redis_address; /* [application.trigger.redis] address, or NULL */
+  const char *redis_address;         /* [application.trigger.redis] address, or NULL */
   pe_manifest_component *components; /* [component.*] in document order, then inline ones */
   size_t n_components;
   /* "file:line: ..." notes that do not stop loading (deprecations) */

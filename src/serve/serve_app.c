@@ -798,10 +798,10 @@ static bool redis_open(app *a, char *err, size_t errlen) {
     }
     snprintf(where, 512, "%s:%d: [[trigger.redis]] '%.200s'", m->file, t->line, t->id);
     subs[i].where = where;
-    char *addr = owned[3 * i + 1] = pe_svc_vars_expand(a->services, t->address, NULL, why,
-                                                       sizeof why);
-    char *chan = addr ? (owned[3 * i + 2] = pe_svc_vars_expand(a->services, t->channel, NULL, why,
-                                                               sizeof why))
+    char *addr = owned[3 * i + 1] =
+        pe_svc_vars_expand(a->services, t->address, NULL, why, sizeof why);
+    char *chan = addr ? (owned[3 * i + 2] =
+                             pe_svc_vars_expand(a->services, t->channel, NULL, why, sizeof why))
                       : NULL;
     if (!addr || !chan) {
       snprintf(err, errlen, "%s: %s: %s", where, addr ? "channel" : "address", why);

@@ -67,7 +67,7 @@ typedef struct serve_redis serve_redis;
 typedef struct serve_redis_sub {
   const char *address; /* redis://... */
   const char *channel;
-  size_t component; /* index in the manifest's components */
+  size_t component;  /* index in the manifest's components */
   const char *where; /* "spin.toml:12: [[trigger.redis]] 'x'", for messages */
 } serve_redis_sub;
 
