@@ -95,6 +95,10 @@ __all__ = [
     "run_async",
     "warm_up_request",
     "load_app",
+    "MESSAGE_MAGIC",
+    "decode_message",
+    "encode_message",
+    "find_redis_handler",
     "pyedge_call",
 ]
 
