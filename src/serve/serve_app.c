@@ -19,6 +19,10 @@
  * snapshot file. Everything pyedge keeps for an app lives in the state
  * directory (--state-dir, default .spin next to spin.toml): logs/,
  * pyedge/<component>-<key>.snap, pyedge/bundles/, pyedge/files/.
+ *
+ * [[trigger.redis]]: serve_redis.c subscribes and queues; each message runs
+ * here (run_message) exactly as a request's sandbox does. An app with only
+ * redis triggers opens no listener (serve_redis_only).
  */
 #include <dirent.h>
 #include <errno.h>

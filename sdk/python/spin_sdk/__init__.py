@@ -10,6 +10,8 @@ Modules:
                          Value_*, QueryResult, RowResult)
     spin_sdk.variables   component variables (get)
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
+    spin_sdk.wit.exports handler base classes for the Redis trigger
+                         (InboundRedis for 3.x, RedisHandler for 4.0)
 
 key_value and sqlite answer in the shape of the SDK generation the app's
 handler belongs to (spin_sdk._mode): plain values for 3.x, awaitables for
