@@ -70,7 +70,10 @@ class App:
         CLEAN.append(self.stop)
         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             threading.Thread(target=self._pump, args=(stream, lines), daemon=True).start()
-        self.wait_err("redis trigger: subscribed on", count=self.servers, timeout=120)
+        if self.servers:
+            self.wait_err("redis trigger: subscribed on", count=self.servers, timeout=120)
+        else:
+            self.wait_err("no HTTP listener", timeout=120)
         return self
 
     def _pump(self, stream, lines):
@@ -371,6 +374,42 @@ def redis_restarted_under_the_subscriber():
     lost = [l for l in a.lines("err") if "lost " in l or "cannot subscribe" in l]
     check(1 <= len(lost) <= 2, f"the outage logged once (lost, then one failed attempt), "
                                f"not per attempt: {lost}")
+
+
+@case
+def redis_down_at_start_up():
+    port = free_port()
+    app, args = make_app([("late", "c3", None)], [("c3", V3, "msgapp")],
+                         app_address=f"redis://{HOST}:{port}")
+    a = App(app, args)
+    a.servers = 0  # nothing to subscribe to yet
+    a.start()
+    a.wait_err("cannot subscribe on", timeout=15)
+    time.sleep(1.5)
+    r = Redis(port=port).start()
+    CLEAN.append(r.stop)
+    a.wait_err("redis trigger: subscribed on", timeout=15)
+    publish(r, "late", b"print:first message")
+    deadline = time.monotonic() + WAIT
+    while "first message" not in a.log("c3", "stdout") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check("first message" in a.log("c3", "stdout"), f"handled once Redis came: {a.tail()}")
+    eq(len([l for l in a.lines("err") if "cannot subscribe" in l]), 1,
+       "the failed attempts logged once")
+
+
+@case
+def snapshot_files_from_pyedge_build():
+    r = redis()
+    app, args = make_app([("built", "c3", None)], [("c3", V3, "msgapp")],
+                         app_address=r.url(), store=r)
+    p = subprocess.run([drive.PYEDGE, "build", "-f", app, *args], cwd=drive.ROOT,
+                       capture_output=True, timeout=300)
+    eq(p.returncode, 0, f"pyedge build: {p.stderr.decode()[-400:]}")
+    a = App(app, args).start()
+    a.wait_err("c3 ready: msgapp.py from its snapshot file")
+    publish(r, "built", b"from the file")
+    wait_count(r, "c3", 1, a)
 
 
 @case
