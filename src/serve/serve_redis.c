@@ -100,9 +100,11 @@ struct serve_redis {
   unsigned nworkers;
 };
 
-static bool put_u32(pe_buf *b, uint32_t v) {
-  uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  return pe_buf_append(b, le, 4);
+static void put_u32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+  p[2] = (uint8_t)(v >> 16);
+  p[3] = (uint8_t)(v >> 24);
 }
 
 static uint64_t now_ms(void) {
@@ -219,19 +221,20 @@ static void make_ready(serve_redis *r, sr_channel *ch) {
 /* Subscriber thread: one message for ch, or a drop when its queue is full. */
 static void enqueue(sr_channel *ch, const char *payload, size_t len) {
   serve_redis *r = ch->server->r;
-  pe_buf enc = {0};
+  size_t name_len = strlen(ch->name); /* a channel we subscribed to: short */
   sr_msg *m = NULL;
-  if (len <= SR_MESSAGE_MAX && pe_buf_append(&enc, "PEM1", 4) &&
-      put_u32(&enc, (uint32_t)strlen(ch->name)) &&
-      pe_buf_append(&enc, ch->name, strlen(ch->name)) && put_u32(&enc, (uint32_t)len) &&
-      pe_buf_append(&enc, payload, len))
-    m = malloc(sizeof *m + enc.len);
+  if (len <= SR_MESSAGE_MAX && name_len <= SR_MESSAGE_MAX)
+    m = malloc(sizeof *m + 12 + name_len + len);
   if (m) {
     m->next = NULL;
-    m->len = enc.len;
-    memcpy(m->data, enc.data, enc.len);
+    m->len = 12 + name_len + len;
+    uint8_t *p = m->data;
+    memcpy(p, "PEM1", 4);
+    put_u32(p + 4, (uint32_t)name_len);
+    memcpy(p + 8, ch->name, name_len);
+    put_u32(p + 8 + name_len, (uint32_t)len);
+    if (len) memcpy(p + 12 + name_len, payload, len);
   }
-  pe_buf_free(&enc);
   pthread_mutex_lock(&r->lock);
   if (!m || ch->queued >= SR_QUEUE_MAX || ch->queued_bytes + m->len > SR_QUEUE_BYTES) {
     ch->dropped++;
@@ -374,10 +377,27 @@ static void on_reply(sr_server *s, const redisReply *rep) {
   if (ch) enqueue(ch, data->str, data->len);
 }
 
-/* Reads until the connection fails or the trigger stops; why says which. */
+/* Queues every reply the reader holds; false on a protocol error. */
+static bool drain(sr_server *s, redisContext *rc, char *why, size_t whylen) {
+  for (;;) {
+    void *reply = NULL;
+    if (redisGetReplyFromReader(rc, &reply) != REDIS_OK) {
+      snprintf(why, whylen, "%s", rc->errstr[0] ? rc->errstr : "protocol error");
+      return false;
+    }
+    if (!reply) return true;
+    on_reply(s, reply);
+    freeReplyObject(reply);
+  }
+}
+
+/* Reads until the connection fails or the trigger stops; why says which.
+ * The reader is drained first: the read that brought SUBSCRIBE's answer
+ * may have brought the other confirmations and messages with it. */
 static void read_messages(sr_server *s, redisContext *rc, char *why, size_t whylen) {
   serve_redis *r = s->r;
   while (!atomic_load(&r->stopping)) {
+    if (!drain(s, rc, why, whylen)) return;
     struct pollfd p = {.fd = rc->fd, .events = POLLIN};
     int n = poll(&p, 1, SR_POLL_MS);
     log_drops(s, false);
@@ -390,16 +410,6 @@ static void read_messages(sr_server *s, redisContext *rc, char *why, size_t whyl
     if (redisBufferRead(rc) != REDIS_OK) {
       snprintf(why, whylen, "%s", rc->errstr[0] ? rc->errstr : "connection lost");
       return;
-    }
-    for (;;) {
-      void *reply = NULL;
-      if (redisGetReplyFromReader(rc, &reply) != REDIS_OK) {
-        snprintf(why, whylen, "%s", rc->errstr[0] ? rc->errstr : "protocol error");
-        return;
-      }
-      if (!reply) break;
-      on_reply(s, reply);
-      freeReplyObject(reply);
     }
   }
 }

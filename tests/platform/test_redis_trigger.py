@@ -434,6 +434,78 @@ def full_queue_drops_and_counts():
     eq(got, [b"b%05d" % i for i in range(1024)], "the oldest kept, in order; the newest dropped")
 
 
+class HostileRedis:
+    """A MOCK Redis server (real Redis never sends what this does): after
+    the SUBSCRIBE confirmation it sends pushes of every wrong shape, one
+    good message, then bytes that are not RESP at all; on the next
+    connection one more good message. Only a fake can test that the
+    subscriber survives a server that breaks the protocol."""
+
+    ODD = [
+        b"*2\r\n$7\r\nmessage\r\n$1\r\nc\r\n",                      # two elements
+        b"*3\r\n:1\r\n$1\r\nc\r\n$1\r\nx\r\n",                      # kind not a string
+        b"*3\r\n$7\r\nmessage\r\n:5\r\n$1\r\nx\r\n",                # channel an integer
+        b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n*1\r\n$1\r\nx\r\n",  # payload an array
+        b"*3\r\n$7\r\nmessage\r\n$5\r\nother\r\n$1\r\nx\r\n",     # a channel not ours
+        b"*3\r\n$8\r\npmessage\r\n$1\r\nc\r\n$1\r\nx\r\n",        # another kind
+        b"$-1\r\n+OK\r\n:42\r\n-ERR nope\r\n*-1\r\n*0\r\n",          # not arrays
+    ]
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @staticmethod
+    def _msg(payload):
+        return _resp(b"message", b"c", payload)
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                conn.settimeout(5)
+                try:
+                    conn.recv(4096)  # SUBSCRIBE c
+                    conn.sendall(b"*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n")
+                    if self.connections == 1:
+                        conn.sendall(b"".join(self.ODD) + self._msg(b"print:good one"))
+                        time.sleep(0.5)
+                        conn.sendall(b"!!! not RESP\r\n")
+                        time.sleep(0.5)
+                    else:
+                        conn.sendall(self._msg(b"print:good two"))
+                        time.sleep(30)
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.sock.close()
+
+
+@case
+def hostile_server_replies_are_survived():
+    mock = HostileRedis()
+    CLEAN.append(mock.stop)
+    app, args = make_app([("c", "c3", None)], [("c3", V3, "msgapp")],
+                         app_address=f"redis://{HOST}:{mock.port}")
+    a = App(app, args).start()
+    deadline = time.monotonic() + WAIT
+    while "good two" not in a.log("c3", "stdout") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    eq(a.log("c3", "stdout"), "good one\ngood two\n", "only the well-formed messages ran")
+    check(any("lost " in l and "reconnecting" in l for l in a.lines("err")),
+          f"the protocol error dropped the connection: {a.tail()}")
+    check(a.proc.poll() is None, "pyedge still runs")
+
+
 # --- apps ----------------------------------------------------------------------------------
 
 @case
