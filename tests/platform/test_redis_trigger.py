@@ -500,7 +500,8 @@ def hostile_server_replies_are_survived():
     deadline = time.monotonic() + WAIT
     while "good two" not in a.log("c3", "stdout") and time.monotonic() < deadline:
         time.sleep(0.05)
-    eq(a.log("c3", "stdout"), "good one\ngood two\n", "only the well-formed messages ran")
+    eq(a.log("c3", "stdout"), "good one\ngood two\n",
+       f"only the well-formed messages ran: {a.tail()} / stdout {a.lines('out')}")
     check(any("lost " in l and "reconnecting" in l for l in a.lines("err")),
           f"the protocol error dropped the connection: {a.tail()}")
     check(a.proc.poll() is None, "pyedge still runs")
