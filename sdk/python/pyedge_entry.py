@@ -21,6 +21,18 @@ response_out), async handle(request)) is taken in place of 1 or 2
 (pyedge_wasi_http: its response body may be streamed).
 An app may also define pyedge_warm_up, a list of request paths that run
 through the handler before the snapshot (_warm_up_app below).
+
+Redis messages ([[trigger.redis]]): the host sets PYEDGE_TRIGGERS to the
+kinds of call the component will get ("redis", or "http,redis"; unset:
+"http"), and a handler is looked for for each kind:
+  1. class InboundRedis, a subclass of spin_sdk.wit.exports.InboundRedis
+     (spin-sdk 3.x): handle_message(self, message: bytes) -> None
+  2. class RedisHandler, a subclass of spin_sdk.wit.exports.RedisHandler
+     (spin-sdk 4.0): async handle_message(self, message: bytes) -> None
+  3. class FermyonSpinInboundRedis (spin-sdk 4.0's sync form)
+A message buffer ("PEM1", docs/abi.md) is answered with a status-only
+response: 200 when handle_message returned, 500 when it raised (the
+traceback on stderr, the app's frame first), 400 for a malformed buffer.
 A new instance of the class is made for each request. Whenever a handler
 returns an awaitable, it is run to completion on a fresh asyncio event loop
 in the calling thread.
@@ -62,6 +74,7 @@ _sdk_first()
 from spin_sdk.http import Handler as _HandlerV4  # noqa: E402
 from spin_sdk.http import IncomingHandler as _HandlerV3  # noqa: E402
 from spin_sdk.http import Request, Response  # noqa: E402
+from spin_sdk.wit import exports as _exports  # noqa: E402
 import pyedge_entropy  # noqa: E402
 import pyedge_http_hook  # noqa: F401  http.client and urllib over the host, once imported
 
@@ -85,10 +98,15 @@ __all__ = [
     "run_async",
     "warm_up_request",
     "load_app",
+    "MESSAGE_MAGIC",
+    "decode_message",
+    "encode_message",
+    "find_redis_handler",
     "pyedge_call",
 ]
 
 REQUEST_MAGIC = b"PEQ1"
+MESSAGE_MAGIC = b"PEM1"
 RESPONSE_MAGIC = b"PES1"
 U32_MAX = 0xFFFFFFFF
 
@@ -492,6 +510,7 @@ def _fixed_response(status):
     return encode_response(status, [(b"content-length", b"0")], b"")
 
 
+RESPONSE_200 = _fixed_response(200)
 RESPONSE_400 = _fixed_response(400)
 RESPONSE_500 = _fixed_response(500)
 
@@ -546,12 +565,12 @@ class App:
         return result
 
 
-def _class_of(module, name, base):
+def _class_of(module, name, base, where="spin_sdk.http"):
     """(class or None, note about a near miss or None)."""
     obj = getattr(module, name, None)
     if obj is None:
         return None, None
-    base_name = f"spin_sdk.http.{base.__name__}"
+    base_name = f"{where}.{base.__name__}"
     if not isinstance(obj, type):
         return None, f"{name} is a {type(obj).__name__}, not a class"
     if obj is base:
@@ -608,11 +627,7 @@ def _wasi_http_class(module, names, base_name):
     return None
 
 
-def load_app(name):
-    """Imports the app module `name` and finds its handler (the order is in
-    this module's docstring). Raises HandlerNotFound naming what was looked
-    for when there is none, ImportError when the module itself is missing,
-    and whatever the app's own import raises."""
+def _import_app(name):
     try:
         module = importlib.import_module(name)
     except ModuleNotFoundError as e:
@@ -627,7 +642,18 @@ def load_app(name):
     except ImportError as e:
         _explain_missing_sdk_name(e)
         raise
+    return module
 
+
+def load_app(name):
+    """Imports the app module `name` and finds its handler (the order is in
+    this module's docstring). Raises HandlerNotFound naming what was looked
+    for when there is none, ImportError when the module itself is missing,
+    and whatever the app's own import raises."""
+    return _find_http_handler(_import_app(name), name)
+
+
+def _find_http_handler(module, name):
     notes = []
     cls, note = _class_of(module, "IncomingHandler", _HandlerV3)
     if cls is not None:
@@ -672,6 +698,82 @@ def load_app(name):
     if notes:
         msg += " Found instead: " + "; ".join(notes) + "."
     raise HandlerNotFound(msg, name=name)
+
+
+REDIS_KINDS = ("InboundRedis", "RedisHandler", "FermyonSpinInboundRedis")
+
+
+def find_redis_handler(module, name):
+    """The App for the module's Redis handler class (order in this
+    module's docstring); HandlerNotFound when it has none."""
+    notes = []
+    for kind in REDIS_KINDS:
+        cls, note = _class_of(module, kind, getattr(_exports, kind), "spin_sdk.wit.exports")
+        if cls is not None:
+            return App(module, kind, cls)
+        notes += [note] if note else []
+    where = getattr(module, "__file__", None) or "?"
+    msg = (
+        f"pyedge: the app module {name!r} ({where}) has no Redis handler, which "
+        "[[trigger.redis]] needs. Looked for, in order: a class InboundRedis subclassing "
+        "spin_sdk.wit.exports.InboundRedis (spin-sdk 3.x), a class RedisHandler subclassing "
+        "spin_sdk.wit.exports.RedisHandler (spin-sdk 4.0), a class FermyonSpinInboundRedis "
+        "subclassing spin_sdk.wit.exports.FermyonSpinInboundRedis."
+    )
+    if notes:
+        msg += " Found instead: " + "; ".join(notes) + "."
+    raise HandlerNotFound(msg, name=name)
+
+
+def decode_message(data):
+    """A message buffer (docs/abi.md: "PEM1", channel blob, payload blob)
+    as (channel str, payload bytes); MalformedBuffer otherwise."""
+    r = _Reader(_as_bytes(data), "message")
+    r.magic(MESSAGE_MAGIC)
+    channel = r.text("channel")
+    payload = r.blob("payload")
+    r.end()
+    return channel, payload
+
+
+def encode_message(channel, payload):
+    """The message buffer the host sends (for tests and tools)."""
+    out = [MESSAGE_MAGIC]
+    _put_blob(out, channel.encode("utf-8"), "channel")
+    _put_blob(out, _as_bytes(payload), "payload")
+    return b"".join(out)
+
+
+# The App serving the current call when it is not `app` (a Redis message in
+# a component that also serves HTTP): spin_sdk._mode reads it.
+current = None
+
+
+def call_message(rapp, data):
+    """One Redis message: buffer in, status-only response out (200 handled,
+    500 the handler raised, 400 malformed); never raises (except
+    KeyboardInterrupt)."""
+    global current
+    try:
+        channel, payload = decode_message(data)
+    except MalformedBuffer as e:
+        print(f"pyedge: 400: malformed message buffer: {e}", file=sys.stderr)
+        return RESPONSE_400
+    current = rapp
+    try:
+        result = rapp.target().handle_message(payload)
+        if inspect.isawaitable(result):
+            run_async(result)
+        return RESPONSE_200
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:
+        print(f"pyedge: redis message on {channel!r}: the handler failed: {_where(e)}",
+              file=sys.stderr)
+        traceback.print_exc()
+        return RESPONSE_500
+    finally:
+        current = None
 
 
 def call(app, data):
@@ -723,8 +825,16 @@ if sys.platform == "wasi":
     asyncio.set_event_loop_policy(SandboxEventLoopPolicy())
 
 APP_NAME = os.environ.get("PYEDGE_APP") or "app"
+TRIGGERS = frozenset((os.environ.get("PYEDGE_TRIGGERS") or "http").split(","))
 pyedge_entropy.watch_start_up()
-app = load_app(APP_NAME)
+if "redis" in TRIGGERS:
+    _module = _import_app(APP_NAME)
+    redis_app = find_redis_handler(_module, APP_NAME)
+    app = _find_http_handler(_module, APP_NAME) if "http" in TRIGGERS else redis_app
+    del _module
+else:
+    redis_app = None
+    app = load_app(APP_NAME)
 
 
 def _freeze_start_up_objects():
@@ -828,8 +938,9 @@ def _warm_up_app(app):
                     "request and without host services")
 
 
-_warm_up_sdk(app)
-_warm_up_app(app)
+if app is not redis_app:
+    _warm_up_sdk(app)
+    _warm_up_app(app)
 _fresh_entropy = pyedge_entropy.end_of_start_up()
 _freeze_start_up_objects()
 
@@ -841,3 +952,18 @@ def pyedge_call(data):
     if _fresh_entropy is not None:
         _fresh_entropy()
     return call(app, data)
+
+
+if redis_app is not None:  # HTTP-only components keep the function above
+
+    def pyedge_call(data):  # noqa: F811
+        """As above, for a component that gets Redis messages: a "PEM1"
+        buffer is a message, anything else a request (when it serves HTTP)."""
+        if _fresh_entropy is not None:
+            _fresh_entropy()
+        if data[:4] == MESSAGE_MAGIC:
+            return call_message(redis_app, data)
+        if app is redis_app:
+            print("pyedge: 400: this component serves only Redis messages", file=sys.stderr)
+            return RESPONSE_400
+        return call(app, data)

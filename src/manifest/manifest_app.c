@@ -54,7 +54,12 @@ bool manifest_read_application(manifest_ctx *c, const pe_toml_value *app) {
       !table_of_tables(c, pe_toml_get(app, "tool"), "tool", ctx))
     return false;
   m->http_settings = pe_toml_get(trigger, "http");
-  return true;
+  const pe_toml_value *redis = pe_toml_get(trigger, "redis");
+  static const char *const redis_keys[] = {"address", NULL};
+  /* Spin's redis trigger metadata: exactly one key, required */
+  return !redis || (manifest_only_keys(c, redis, "[application.trigger.redis]", redis_keys) &&
+                    manifest_string(c, redis, "address", "[application.trigger.redis]", true, NULL,
+                                    &m->redis_address));
 }
 
 static bool read_variable(manifest_ctx *c, const pe_toml_value *vars, size_t i,

@@ -1,5 +1,5 @@
 /*
- * manifest_trigger.c -- [[trigger.http]] entries.
+ * manifest_trigger.c -- [[trigger.http]] and [[trigger.redis]] entries.
  *
  * A trigger names what answers a route: a component (by id, or written
  * inline) or a static response; exactly one of the two, as Spin requires.
@@ -143,23 +143,99 @@ static bool read_http(manifest_ctx *c, const pe_toml_value *t, size_t idx,
   return read_component_ref(c, comp, idx, out);
 }
 
+static const char *const redis_keys[] = {"id",      "component",    "components", "channel",
+                                         "address", "dependencies", NULL};
+static const char *const redis_ctx = "[[trigger.redis]]";
+
+/* Spin's redis TriggerConfig: component and channel required, address
+ * optional (the app-wide one otherwise); `id` is common to every trigger. */
+static bool read_redis(manifest_ctx *c, const pe_toml_value *t, pe_manifest_redis_trigger *out) {
+  if (pe_toml_type_of(t) != PE_TOML_TABLE)
+    return manifest_fail(c, pe_toml_line(t), "expected a table in 'trigger.redis' (found %s)",
+                         pe_toml_type_name(pe_toml_type_of(t)));
+  out->line = pe_toml_key_line(t);
+  const pe_toml_value *unsupported = pe_toml_get(t, "components");
+  if (!unsupported) unsupported = pe_toml_get(t, "dependencies");
+  if (unsupported)
+    return manifest_fail(c, pe_toml_key_line(unsupported),
+                         "trigger '%s' in [[trigger.redis]] is not supported",
+                         pe_toml_get(t, "components") ? "components" : "dependencies");
+  if (!manifest_only_keys(c, t, redis_ctx, redis_keys) ||
+      !manifest_string(c, t, "id", redis_ctx, false, NULL, &out->id) ||
+      !manifest_string(c, t, "channel", redis_ctx, true, NULL, &out->channel) ||
+      !manifest_string(c, t, "address", redis_ctx, false, NULL, &out->address))
+    return false;
+  if (out->id && !*out->id) out->id = NULL; /* Spin treats "" as absent */
+  if (!*out->channel)
+    return manifest_fail(c, pe_toml_key_line(pe_toml_get(t, "channel")),
+                         "'channel' in [[trigger.redis]] must not be empty");
+  const pe_toml_value *comp = pe_toml_get(t, "component");
+  if (!comp) return manifest_missing(c, t, "component", redis_ctx);
+  if (pe_toml_type_of(comp) == PE_TOML_TABLE)
+    return manifest_fail(c, pe_toml_key_line(comp),
+                         "an inline component in [[trigger.redis]] is not supported: define it "
+                         "as [component.<id>] and name it");
+  if (!manifest_as_string(c, comp, "component", redis_ctx, &out->component)) return false;
+  char why[128];
+  if (!manifest_id_ok(out->component, '-', false, why, sizeof why))
+    return manifest_fail(c, pe_toml_key_line(comp),
+                         "invalid component id '%s' in [[trigger.redis]]: %s", out->component, why);
+  if (out->address) {
+    out->address_line = pe_toml_key_line(pe_toml_get(t, "address"));
+  } else if (c->m->redis_address) {
+    out->address = c->m->redis_address;
+    out->address_line = out->line;
+  } else {
+    return manifest_fail(c, out->line,
+                         "[[trigger.redis]] has no 'address', and [application.trigger.redis] "
+                         "sets none");
+  }
+  if (!*out->address)
+    return manifest_fail(c, out->address_line, "the address of [[trigger.redis]] is empty");
+  return true;
+}
+
+static bool read_redis_triggers(manifest_ctx *c, const pe_toml_value *redis) {
+  if (!redis) return true;
+  if (pe_toml_type_of(redis) != PE_TOML_ARRAY)
+    return manifest_type_error(c, redis, "an array of tables", "trigger.redis", "the manifest");
+  size_t n = pe_toml_len(redis);
+  pe_manifest_redis_trigger *out = manifest_alloc_array(c, n, sizeof *out);
+  if (!out) return false;
+  c->m->redis_triggers = out;
+  for (size_t i = 0; i < n; i++) {
+    if (!read_redis(c, pe_toml_at(redis, i), &out[i])) return false;
+    c->m->n_redis_triggers = i + 1;
+  }
+  return true;
+}
+
+static bool read_http_triggers(manifest_ctx *c, const pe_toml_value *http);
+
 bool manifest_read_triggers(manifest_ctx *c, const pe_toml_value *trigger) {
   if (!trigger)
-    return manifest_fail(c, 0,
-                         "missing 'trigger': the manifest needs at least one [[trigger.http]]");
+    return manifest_fail(
+        c, 0,
+        "missing 'trigger': the manifest needs at least one [[trigger.http]] or [[trigger.redis]]");
   if (pe_toml_type_of(trigger) != PE_TOML_TABLE)
     return manifest_type_error(c, trigger, "a table", "trigger", "the manifest");
   for (size_t i = 0; i < pe_toml_len(trigger); i++) {
     size_t kl;
     const char *k = pe_toml_key_at(trigger, i, &kl);
-    if (kl != 4 || memcmp(k, "http", 4) != 0) {
+    if ((kl != 4 || memcmp(k, "http", 4) != 0) && (kl != 5 || memcmp(k, "redis", 5) != 0)) {
       char kt[96];
       manifest_key_text(k, kl, kt, sizeof kt);
-      return manifest_fail(c, pe_toml_key_line(pe_toml_at(trigger, i)),
-                           "unsupported trigger type '%s': only [[trigger.http]] is served", kt);
+      return manifest_fail(
+          c, pe_toml_key_line(pe_toml_at(trigger, i)),
+          "unsupported trigger type '%s': only [[trigger.http]] and [[trigger.redis]] are served",
+          kt);
     }
   }
-  const pe_toml_value *http = pe_toml_get(trigger, "http");
+  return read_http_triggers(c, pe_toml_get(trigger, "http")) &&
+         read_redis_triggers(c, pe_toml_get(trigger, "redis"));
+}
+
+static bool read_http_triggers(manifest_ctx *c, const pe_toml_value *http) {
   if (!http) return true;
   if (pe_toml_type_of(http) != PE_TOML_ARRAY)
     return manifest_type_error(c, http, "an array of tables", "trigger.http", "the manifest");

@@ -27,10 +27,19 @@
  * variable is `required` xor has a `default`; `{{ name }}` templates in
  * component variables name app variables; trigger ids are unique.
  *
+ * [[trigger.redis]] (Spin's keys: channel, component, address, id) is kept
+ * apart, in redis_triggers: each names a component by id and a channel; its
+ * address is its own or [application.trigger.redis] address (one of the two
+ * must be given). Both may hold `{{ variable }}` templates naming app
+ * variables, which the server resolves, as Spin does. Unnamed ones get
+ * "<component>-redis-trigger", else "redis-trigger<N>"; ids are unique
+ * across both types.
+ *
  * Deliberately refused (with a message naming the feature): trigger types
- * other than http, component `dependencies`, trigger `components` and
- * `dependencies`. Accepted but only kept for the caller: `targets`,
- * `ai_models` (the llm service's grants), `tool` tables, `[application.trigger.*]` settings, the
+ * other than http and redis, inline components in [[trigger.redis]],
+ * component `dependencies`, trigger `components` and `dependencies`.
+ * Accepted but only kept for the caller: `targets`, `ai_models` (the llm
+ * service's grants), `tool` tables, `[application.trigger.*]` settings, the
  * deprecated `allowed_http_hosts` (with a warning), profiles (applied with
  * pe_manifest_apply_profile).
  *
@@ -149,6 +158,17 @@ typedef struct pe_manifest_trigger {
   const char *wagi_entrypoint; /* deprecated; "_start" unless given */
 } pe_manifest_trigger;
 
+/* [[trigger.redis]]: messages published on `channel` at `address` run
+ * `component`'s handle_message. */
+typedef struct pe_manifest_redis_trigger {
+  const char *id;
+  int line;
+  const char *component; /* component id */
+  const char *channel;   /* as written; may hold {{ templates }} */
+  const char *address;   /* its own, else the app-wide one; may hold {{ templates }} */
+  int address_line;      /* where that address is written */
+} pe_manifest_redis_trigger;
+
 typedef struct pe_manifest_variable {
   const char *name;
   const char *description;   /* NULL if absent */
@@ -170,6 +190,9 @@ typedef struct pe_manifest {
   size_t n_variables;
   pe_manifest_trigger *triggers; /* [[trigger.http]] in document order */
   size_t n_triggers;
+  pe_manifest_redis_trigger *redis_triggers; /* [[trigger.redis]] in document order */
+  size_t n_redis_triggers;
+  const char *redis_address;         /* [application.trigger.redis] address, or NULL */
   pe_manifest_component *components; /* [component.*] in document order, then inline ones */
   size_t n_components;
   /* "file:line: ..." notes that do not stop loading (deprecations) */

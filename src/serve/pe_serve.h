@@ -15,7 +15,8 @@
  * hands the rest to the component.
  *
  * Requests and responses cross into the guest in the byte format of
- * docs/abi.md (hostapi/pe_abi.h).
+ * docs/abi.md (hostapi/pe_abi.h); Redis messages
+ * ([[trigger.redis]], serve_redis.c) as "PEM1" buffers in the same calls.
  */
 #ifndef PE_SERVE_H
 #define PE_SERVE_H

@@ -19,6 +19,10 @@
  * snapshot file. Everything pyedge keeps for an app lives in the state
  * directory (--state-dir, default .spin next to spin.toml): logs/,
  * pyedge/<component>-<key>.snap, pyedge/bundles/, pyedge/files/.
+ *
+ * [[trigger.redis]]: serve_redis.c subscribes and queues; each message runs
+ * here (run_message) exactly as a request's sandbox does. An app with only
+ * redis triggers opens no listener (serve_redis_only).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +47,7 @@
 #include "util/pe_version.h"
 #include "router/pe_router.h"
 #include "services/runtime_config.h"
+#include "services/svc_vars.h"
 
 typedef struct app {
   const pe_serve_options *o;
@@ -50,9 +55,11 @@ typedef struct app {
   pe_router *router;
   pe_services *services;
   pe_component **comps; /* parallel to m->components; NULL if unused */
+  const char **ids;     /* parallel: the components' ids */
   pe_geo *geo;          /* x-user-location (geo.h); NULL: pass it through */
   pe_log *(*logs)[2];   /* parallel: stdout, stderr log files, or NULL */
   pe_out *out;          /* our stdout while serving: access log, guest stdout */
+  serve_redis *redis;   /* [[trigger.redis]] subscribers, or NULL */
   /* where things are, decided at start-up */
   char base[PATH_MAX];         /* the manifest's directory */
   char state[PATH_MAX];        /* the state directory, absolute */
@@ -63,9 +70,11 @@ typedef struct app {
 } app;
 
 static pe_http_server *volatile running_server;
+static volatile sig_atomic_t stop_asked; /* an app without HTTP waits for it */
 
 static void on_signal(int sig) {
   (void)sig;
+  stop_asked = 1;
   pe_http_server *s = running_server;
   if (s) pe_http_server_shutdown(s);
 }
@@ -376,6 +385,45 @@ static int run_component(app *a, const pe_manifest_component *mc, pe_component *
   return status;
 }
 
+/* A Redis message on a trigger worker (serve_redis.c): the component's
+ * fresh sandbox with its services, output and logs, as for a request. The
+ * guest answers a status only: 200 handled, else it failed (the guest has
+ * written why, with the traceback, to its stderr). */
+static void run_message(void *ctx, size_t ci, const char *server, const char *channel,
+                        const uint8_t *msg, size_t len) {
+  app *a = ctx;
+  const pe_manifest_component *mc = &a->m->components[ci];
+  uint64_t t0 = now_us();
+  pe_buf enc = {.data = (char *)msg, .len = len, .cap = len}; /* read only */
+  pe_component_result res;
+  pe_svc_request svc;
+  pe_svc_request_init(&svc, a->services, mc);
+  run_sandbox(a, mc, a->comps[ci], a->logs[ci], &enc, &svc, &res);
+  pe_svc_request_finish(&svc);
+  const char *outcome = "ok";
+  pe_abi_response r;
+  if (res.status == PE_COMPONENT_TIMEOUT) {
+    fprintf(stderr, "pyedge: %s: redis message on %s/%s timed out: %s\n", mc->id, server, channel,
+            res.reason);
+    outcome = "timeout";
+  } else if (res.status != PE_COMPONENT_OK) {
+    fprintf(stderr, "pyedge: %s: redis message on %s/%s: %s\n", mc->id, server, channel,
+            res.reason);
+    outcome = "failed";
+  } else if (!pe_abi_decode_response((const uint8_t *)res.response.data, res.response.len, &r)) {
+    fprintf(stderr, "pyedge: %s: redis message on %s/%s: malformed result\n", mc->id, server,
+            channel);
+    outcome = "failed";
+  } else {
+    if (r.status != 200) outcome = "failed";
+    pe_abi_response_free(&r);
+  }
+  if (!a->o->quiet)
+    pe_out_printf(a->out, "REDIS %s/%s %s %s %.3fms (sandbox %.3fms)\n", server, channel, outcome,
+                  mc->id, (double)(now_us() - t0) / 1000.0, (double)res.instantiate_ns / 1e6);
+  pe_component_result_free(&res);
+}
+
 /* Service chaining (pe_services_set_chain): a request from one component
  * to another, routed as Spin routes it (pe_router_match_internal: the
  * callee answers as if on "/...") with the spin-* headers built as for an
@@ -625,14 +673,27 @@ static bool lock_down(const pe_serve_options *o, const app *a, const char *state
       lo.mqtt |= any || !strncmp(l->items[j], "mqtt", 4);
     }
   }
+  lo.outbound |= a->redis != NULL; /* the subscribers resolve names: NSS loaded first */
   return pe_lockdown(&lo, err, errlen);
 }
 
-static bool component_used(const pe_manifest *m, const char *id) {
+static bool redis_used(const pe_manifest *m, const char *id) {
+  for (size_t i = 0; i < m->n_redis_triggers; i++)
+    if (!strcmp(m->redis_triggers[i].component, id)) return true;
+  return false;
+}
+
+static bool http_used(const pe_manifest *m, const char *id) {
   for (size_t i = 0; i < m->n_triggers; i++)
     if (m->triggers[i].component && !strcmp(m->triggers[i].component, id)) return true;
   return false;
 }
+
+static bool component_used(const pe_manifest *m, const char *id) {
+  return http_used(m, id) || redis_used(m, id);
+}
+
+static bool redis_open(app *a, char *err, size_t errlen);
 
 /* Start-up before any component: the manifest, router, state and log
  * directories, the private paths and the services (a missing required
@@ -651,10 +712,12 @@ static bool app_open(app *a, char *err, size_t errlen) {
   if (!a->router) return false;
   a->comps = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->comps);
   a->logs = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->logs);
-  if (!a->comps || !a->logs) {
+  a->ids = calloc(a->m->n_components ? a->m->n_components : 1, sizeof *a->ids);
+  if (!a->comps || !a->logs || !a->ids) {
     snprintf(err, errlen, "out of memory");
     return false;
   }
+  for (size_t i = 0; i < a->m->n_components; i++) a->ids[i] = a->m->components[i].id;
   if (!o->build_only && !pe_geo_open(&o->services, &a->geo, err, errlen)) return false;
   manifest_dir(o->manifest, a->base, sizeof a->base);
   char why[1800];
@@ -681,18 +744,23 @@ static bool app_open(app *a, char *err, size_t errlen) {
   a->services = pe_services_new(a->m, a->base, &so, err, errlen);
   if (!a->services) return false;
   pe_services_set_chain(a->services, chain, a);
-  return true;
+  return redis_open(a, err, errlen);
 }
 
-/* The component's environment: its manifest's K=V, then every -e. */
-static bool component_env(const pe_serve_options *o, const pe_manifest_component *mc,
-                          pe_strs *env) {
+/* The component's environment: its manifest's K=V, then every -e; for a
+ * component a redis trigger names, PYEDGE_TRIGGERS says which calls it
+ * gets, so that pyedge_entry looks for those handlers (an HTTP-only
+ * component's environment, and so its snapshot key, is as before). */
+static bool component_env(const pe_serve_options *o, const pe_manifest *m,
+                          const pe_manifest_component *mc, pe_strs *env) {
   for (size_t k = 0; k < mc->n_environment; k++)
     if (!pe_strs_pushf(env, "%s=%s", mc->environment[k].key, mc->environment[k].value))
       return false;
   for (int k = 0; k < o->nenv; k++)
     if (!pe_strs_push(env, o->env[k])) return false;
-  return true;
+  /* last, so that the app's own K=V cannot change it */
+  return !redis_used(m, mc->id) ||
+         pe_strs_pushf(env, "PYEDGE_TRIGGERS=%s", http_used(m, mc->id) ? "http,redis" : "redis");
 }
 
 /* Where the component's snapshot file goes (its directory made for
@@ -752,7 +820,7 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
   pe_strs env = {0};
   char snap[PATH_MAX + 64], module[256];
   snprintf(module, sizeof module, "%s", plan.module);
-  bool ok = component_env(o, mc, &env);
+  bool ok = component_env(o, a->m, mc, &env);
   if (!ok) snprintf(err, errlen, "out of memory");
   ok = ok && component_snapshot(a, mc, &plan, &env, snap, sizeof snap, err, errlen);
   uint64_t t0 = now_us();
@@ -784,6 +852,61 @@ static bool start_component(app *a, size_t i, char *err, size_t errlen) {
   return true;
 }
 
+/* [[trigger.redis]] resolved ({{ variables }} in address and channel, as
+ * Spin resolves them) and grouped by server; nothing connects yet. */
+static bool redis_open(app *a, char *err, size_t errlen) {
+  const pe_manifest *m = a->m;
+  size_t n = m->n_redis_triggers;
+  if (!n || a->o->build_only) return true;
+  serve_redis_sub *subs = calloc(n, sizeof *subs);
+  char **owned = calloc(3 * n, sizeof *owned);
+  bool ok = subs && owned;
+  if (!ok) snprintf(err, errlen, "out of memory");
+  for (size_t i = 0; ok && i < n; i++) {
+    const pe_manifest_redis_trigger *t = &m->redis_triggers[i];
+    char why[600], *where = malloc(512);
+    if (!(owned[3 * i] = where)) {
+      snprintf(err, errlen, "out of memory");
+      ok = false;
+      break;
+    }
+    snprintf(where, 512, "%s:%d: [[trigger.redis]] '%.200s'", m->file, t->line, t->id);
+    subs[i].where = where;
+    char *addr = owned[3 * i + 1] =
+        pe_svc_vars_expand(a->services, t->address, NULL, why, sizeof why);
+    char *chan = addr ? (owned[3 * i + 2] =
+                             pe_svc_vars_expand(a->services, t->channel, NULL, why, sizeof why))
+                      : NULL;
+    if (!addr || !chan) {
+      snprintf(err, errlen, "%s: %s: %s", where, addr ? "channel" : "address", why);
+      ok = false;
+    } else if (!chan[0]) {
+      snprintf(err, errlen, "%s: the channel is empty once its variables are resolved", where);
+      ok = false;
+    }
+    subs[i].address = addr;
+    subs[i].channel = chan;
+    for (size_t c = 0; c < m->n_components; c++)
+      if (!strcmp(m->components[c].id, t->component)) subs[i].component = c;
+  }
+  unsigned workers = a->o->workers;
+  if (!workers) {
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    workers = cpus > 0 && cpus < 256 ? (unsigned)cpus : 4;
+  }
+  if (ok) ok = (a->redis = serve_redis_new(subs, n, workers, run_message, a, err, errlen)) != NULL;
+  if (!ok) pe_svc_vars_redact(a->services, err); /* an address may hold a secret */
+  for (size_t i = 0; owned && i < 3 * n; i++) free(owned[i]);
+  free(owned);
+  free(subs);
+  return ok;
+}
+
+static void say_logging(const app *a) {
+  if (a->log_dir[0])
+    pe_out_printf(a->out, "Logging component stdio to \"%s/\"\n\n", a->log_dir + a->log_shown);
+}
+
 /* Spin's console lines on standard output, as `spin up` prints them and
  * scripts wait for: where component output is logged, the address, and
  * one line per route ("name: URL", "(wildcard)" for a trailing "/..."). */
@@ -793,8 +916,7 @@ static void say_serving(const app *a, int port) {
   int host_len = colon ? (int)(colon - listen) + (listen[0] == '[') : (int)strlen(listen);
   char base[160];
   snprintf(base, sizeof base, "http://%.*s:%d", host_len, listen, port);
-  if (a->log_dir[0])
-    pe_out_printf(a->out, "Logging component stdio to \"%s/\"\n\n", a->log_dir + a->log_shown);
+  say_logging(a);
   pe_out_printf(a->out, "Serving %s\nAvailable Routes:\n", base);
   for (size_t i = 0; i < pe_router_count(a->router); i++) {
     const char *target;
@@ -830,7 +952,14 @@ static bool serve_http(app *a, char *err, size_t errlen) {
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  if (a->redis && !serve_redis_start(a->redis, err, errlen)) {
+    running_server = NULL;
+    serve_redis_stop(a->redis);
+    pe_http_server_free(srv);
+    return false;
+  }
   say_serving(a, pe_http_server_port(srv));
+  if (a->redis) serve_redis_describe(a->redis, a->ids, a->out);
   fprintf(stderr, "pyedge: serving %s on http://%s (port %d)\n", a->m->name, o->listen,
           pe_http_server_port(srv));
   for (size_t i = 0; i < pe_router_count(a->router); i++) {
@@ -840,6 +969,7 @@ static bool serve_http(app *a, char *err, size_t errlen) {
   }
   bool ok = pe_http_server_run(srv) == 0;
   if (!ok) snprintf(err, errlen, "the server stopped with an error");
+  serve_redis_stop(a->redis); /* before the output it writes to goes */
   pe_out_close(a->out);
   a->out = NULL;
   running_server = NULL;
@@ -848,8 +978,41 @@ static bool serve_http(app *a, char *err, size_t errlen) {
   return ok;
 }
 
+/* An app with only [[trigger.redis]]: no HTTP listener (as `spin up`
+ * runs only the triggers an app has); subscribes and waits for SIGINT or
+ * SIGTERM. */
+static bool serve_redis_only(app *a, char *err, size_t errlen) {
+  fflush(stdout);
+  a->out = pe_out_open(STDOUT_FILENO, err, errlen);
+  if (!a->out || !lock_down(a->o, a, a->state, a->log_dir, &a->private, err, errlen)) return false;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  if (!serve_redis_start(a->redis, err, errlen)) {
+    serve_redis_stop(a->redis);
+    return false;
+  }
+  say_logging(a);
+  serve_redis_describe(a->redis, a->ids, a->out);
+  fprintf(stderr, "pyedge: serving %s: %zu redis channel%s, no HTTP listener\n", a->m->name,
+          serve_redis_channels(a->redis), serve_redis_channels(a->redis) == 1 ? "" : "s");
+  while (!stop_asked) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  serve_redis_stop(a->redis);
+  pe_out_close(a->out);
+  a->out = NULL;
+  fprintf(stderr, "pyedge: stopped\n");
+  return true;
+}
+
 static void app_close(app *a) {
   pe_out_close(a->out);
+  serve_redis_free(a->redis);
+  free(a->ids);
   for (size_t i = 0; a->comps && i < a->m->n_components; i++) pe_component_free(a->comps[i]);
   for (size_t i = 0; a->logs && i < a->m->n_components; i++)
     for (int k = 0; k < 2; k++) pe_log_close(a->logs[i][k]);
@@ -873,7 +1036,9 @@ int pe_serve(const pe_serve_options *o) {
   bool ok = app_open(a, err, sizeof err);
   for (size_t i = 0; ok && i < a->m->n_components; i++)
     if (component_used(a->m, a->m->components[i].id)) ok = start_component(a, i, err, sizeof err);
-  if (ok && !o->build_only) ok = serve_http(a, err, sizeof err);
+  if (ok && !o->build_only)
+    ok = a->m->n_triggers || !a->redis ? serve_http(a, err, sizeof err)
+                                       : serve_redis_only(a, err, sizeof err);
   if (!ok && err[0]) fprintf(stderr, "pyedge: %s\n", err);
   app_close(a);
   free(a);

@@ -59,4 +59,40 @@ PE_MUST_CHECK bool guest_request_encode(guest_request *g, pe_buf *out, const cha
                                         const char *target, size_t target_len, const uint8_t *body,
                                         size_t body_len);
 
+/* --- serve_redis.c: [[trigger.redis]] subscribers ---------------------------- */
+
+typedef struct serve_redis serve_redis;
+
+/* One trigger, its templates resolved. */
+typedef struct serve_redis_sub {
+  const char *address; /* redis://... */
+  const char *channel;
+  size_t component;  /* index in the manifest's components */
+  const char *where; /* "spin.toml:12: [[trigger.redis]] 'x'", for messages */
+} serve_redis_sub;
+
+/* Runs one message (msg: "PEM1", docs/abi.md) on a component; called on
+ * a worker thread, one message of a channel at a time. server is
+ * "host:port". */
+typedef void (*serve_redis_run)(void *ctx, size_t component, const char *server,
+                                const char *channel, const uint8_t *msg, size_t len);
+
+/* Checks the addresses and groups the subscriptions by server and channel;
+ * NULL with a message naming the trigger of a bad address. Nothing
+ * connects before serve_redis_start. */
+serve_redis *serve_redis_new(const serve_redis_sub *subs, size_t n, unsigned workers,
+                             serve_redis_run run, void *ctx, char *err, size_t errlen);
+/* Spin's console lines: "Active Channels on host:port:", then one
+ * "\thost:port/channel: [component,...]" per channel. */
+struct pe_out;
+void serve_redis_describe(const serve_redis *r, const char *const *component_ids,
+                          struct pe_out *out);
+size_t serve_redis_channels(const serve_redis *r);
+/* Starts the workers and one subscriber thread per server. */
+PE_MUST_CHECK bool serve_redis_start(serve_redis *r, char *err, size_t errlen);
+/* Stops subscribing, drops what is queued (counted on stderr) and waits
+ * for the handlers running. NULL is fine. */
+void serve_redis_stop(serve_redis *r);
+void serve_redis_free(serve_redis *r);
+
 #endif /* PE_SERVE_INT_H */

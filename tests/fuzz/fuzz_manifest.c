@@ -21,6 +21,7 @@
 #include "fuzz_common.h"
 #include "manifest/pe_manifest.h"
 #include "router/pe_router.h"
+#include "services/kv/kv_backend.h"
 #include "services/pe_services.h"
 #include "services/svc_utf8.h"
 #include "services/svc_vars.h"
@@ -114,6 +115,33 @@ static void check_model(const pe_manifest *m) {
     FZ_CHECK(t->has_static_response || pe_manifest_component_by_id(m, t->component));
     for (size_t k = 0; k < i; k++) FZ_CHECK(strcmp(m->triggers[k].id, t->id) != 0);
   }
+  for (size_t i = 0; i < m->n_redis_triggers; i++) {
+    const pe_manifest_redis_trigger *t = &m->redis_triggers[i];
+    FZ_CHECK(t->id && t->channel && t->channel[0] && t->address && t->address[0]);
+    check_str(t->id);
+    check_str(t->channel);
+    check_str(t->address);
+    FZ_CHECK(pe_manifest_component_by_id(m, t->component));
+    for (size_t k = 0; k < m->n_triggers; k++) FZ_CHECK(strcmp(m->triggers[k].id, t->id) != 0);
+    for (size_t k = 0; k < i; k++) FZ_CHECK(strcmp(m->redis_triggers[k].id, t->id) != 0);
+  }
+}
+
+/* What serve does with a redis trigger's address and channel: templates
+ * resolved, then the address through the URL parser. */
+static void redis_addresses(const pe_services *s, const pe_manifest *m) {
+  for (size_t i = 0; i < m->n_redis_triggers; i++) {
+    char err[1024];
+    char *addr = pe_svc_vars_expand(s, m->redis_triggers[i].address, NULL, err, sizeof err);
+    char *chan = pe_svc_vars_expand(s, m->redis_triggers[i].channel, NULL, err, sizeof err);
+    pe_redis_url u;
+    if (addr && pe_redis_url_parse(addr, &u, err, sizeof err)) {
+      FZ_CHECK(u.host && u.host[0] && u.port >= 0 && u.port <= 65535);
+      pe_redis_url_free(&u);
+    }
+    free(addr);
+    free(chan);
+  }
 }
 
 static void no_warning(void *ctx, const char *msg) {
@@ -166,6 +194,7 @@ static void services(const pe_manifest *m) {
       FZ_CHECK(pe_svc_vars_component(s, c->id, name) != NULL);
     }
   }
+  redis_addresses(s, m);
   /* secrets: each value the app resolved, in a message, is scrubbed */
   for (size_t i = 0; i < m->n_variables; i++) {
     const pe_manifest_variable *v = &m->variables[i];

@@ -287,6 +287,49 @@ static void test_generated_trigger_ids_avoid_clashes(void **state) {
   pe_manifest_free(m);
 }
 
+/* Spin's redis-trigger template, and the keys around it: app-wide address
+ * inherited, a trigger's own address kept, templates kept for the server,
+ * ids generated as Spin does (clashes included, across trigger types). */
+static void test_redis_triggers(void **state) {
+  (void)state;
+  pe_manifest *m = parse(
+      "spin_manifest_version = 2\n[application]\nname = 'spin-redis'\n"
+      "[application.trigger.redis]\naddress = 'redis://localhost:6379'\n"
+      "[variables]\nchan = { default = 'x' }\n"
+      "[[trigger.redis]]\nchannel = 'messages'\ncomponent = 'echo-message'\n"
+      "[[trigger.redis]]\nid = 'echo-message-redis-trigger2'\nchannel = '{{ chan }}'\n"
+      "component = 'echo-message'\naddress = 'redis://other:1/2'\n"
+      "[[trigger.redis]]\nchannel = 'again'\ncomponent = 'echo-message'\n"
+      "[[trigger.http]]\nid = 'redis-trigger1'\nroute = '/'\ncomponent = 'echo-message'\n"
+      "[component.echo-message]\nsource = 'app.wasm'\n"
+      "[component.echo-message.build]\n"
+      "command = 'componentize-py -w spin-redis componentize app -o app.wasm'\n");
+  assert_string_equal(m->redis_address, "redis://localhost:6379");
+  assert_int_equal(m->n_redis_triggers, 3);
+  assert_int_equal(m->n_triggers, 1);
+  const pe_manifest_redis_trigger *t = m->redis_triggers;
+  assert_string_equal(t[0].id, "echo-message-redis-trigger");
+  assert_string_equal(t[0].channel, "messages");
+  assert_string_equal(t[0].component, "echo-message");
+  assert_string_equal(t[0].address, "redis://localhost:6379");
+  assert_int_equal(t[0].line, 8);
+  assert_string_equal(t[1].id, "echo-message-redis-trigger2");
+  assert_string_equal(t[1].channel, "{{ chan }}");
+  assert_string_equal(t[1].address, "redis://other:1/2");
+  assert_int_equal(t[1].address_line, 15);
+  /* its natural id is taken; "redis-trigger1" is the http trigger's */
+  assert_string_equal(t[2].id, "redis-trigger2");
+  pe_manifest_free(m);
+  /* no app-wide settings: each trigger brings its own address */
+  m = parse(
+      "spin_manifest_version = 2\n[application]\nname = 'x'\n"
+      "[[trigger.redis]]\nchannel = 'c'\ncomponent = 'a'\naddress = 'redis://h'\n"
+      "[component.a]\nsource = 'a.wasm'\n");
+  assert_null(m->redis_address);
+  assert_string_equal(m->redis_triggers[0].address, "redis://h");
+  pe_manifest_free(m);
+}
+
 static void test_inline_component_ids(void **state) {
   (void)state;
   /* the natural id is taken by a declared component -> inline-component<N>;
@@ -346,6 +389,7 @@ int main(void) {
       cmocka_unit_test(test_minimal_and_defaults),
       cmocka_unit_test(test_generated_trigger_ids_avoid_clashes),
       cmocka_unit_test(test_inline_component_ids),
+      cmocka_unit_test(test_redis_triggers),
       cmocka_unit_test(test_upper_case_ids),
       cmocka_unit_test(test_crlf_and_comments),
       cmocka_unit_test(test_load_missing_file),

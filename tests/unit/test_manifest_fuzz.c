@@ -95,6 +95,12 @@ static void exercise(const pe_manifest *m) {
       assert_true(res.n_captures <= PE_ROUTER_MAX_CAPTURES);
     }
   }
+  for (size_t i = 0; i < m->n_redis_triggers; i++) {
+    const pe_manifest_redis_trigger *t = &m->redis_triggers[i];
+    assert_non_null(t->id);
+    assert_true(t->channel[0] && t->address[0]);
+    assert_non_null(pe_manifest_component_by_id(m, t->component));
+  }
   for (size_t i = 0; i < m->n_triggers; i++) {
     const pe_manifest_trigger *t = &m->triggers[i];
     assert_non_null(t->id);
@@ -106,13 +112,14 @@ static void exercise(const pe_manifest *m) {
 
 static void test_mutated_manifests(void **state) {
   (void)state;
-  size_t lens[2];
-  char *seeds[2] = {slurp("tests/unit/data/manifest/multi.toml", &lens[0]),
-                    slurp("tests/unit/data/manifest/http-py.toml", &lens[1])};
+  size_t lens[3];
+  char *seeds[3] = {slurp("tests/unit/data/manifest/multi.toml", &lens[0]),
+                    slurp("tests/unit/data/manifest/http-py.toml", &lens[1]),
+                    slurp("tests/unit/data/manifest/redis.toml", &lens[2])};
   static char buf[20000];
   size_t loaded = 0, refused = 0;
   for (int it = 0; it < 6000; it++) {
-    int s = (int)rnd(2);
+    int s = (int)rnd(3);
     size_t n = lens[s];
     memcpy(buf, seeds[s], n);
     int muts = 1 + (int)rnd(3);
@@ -157,6 +164,7 @@ static void test_mutated_manifests(void **state) {
   }
   free(seeds[0]);
   free(seeds[1]);
+  free(seeds[2]);
   assert_true(loaded > 500);
   assert_true(refused > 500);
 }

@@ -21,7 +21,8 @@ Modules:
     spin_sdk.util        collect() for spin-sdk 4.0 stream results
     spin_sdk.http.poll_loop  spin-sdk 3.x's asyncio loop over wasi:io pollables
     spin_sdk.wit         the wasi:http bindings apps use directly:
-                         exports (IncomingHandler, HttpHandler), imports
+                         exports (IncomingHandler, HttpHandler; InboundRedis
+                         and RedisHandler for the Redis trigger), imports
                          (types / wasi_http_types_0_2_0 / _0_3_0_rc_2026_03_15,
                          streams, poll, outgoing_handler, wasi_http_client),
                          byte_stream() and the future constructors

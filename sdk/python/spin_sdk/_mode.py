@@ -7,6 +7,7 @@ key_value.open("x")`, `await store.get(k)`). The two share names, so
 pyedge decides per app, from the handler pyedge_entry found:
 
     class HttpHandler(spin_sdk.http.Handler)    4.0   -> async API
+    class RedisHandler(exports.RedisHandler)    4.0   -> async API
     async def handle_request(request)           async -> async API
     class IncomingHandler / def handle_request  3.x   -> sync API
 
@@ -27,13 +28,13 @@ def is_async():
     function; False otherwise (and outside a request)."""
     global _cache
     entry = sys.modules.get("pyedge_entry")
-    app = getattr(entry, "app", None)
+    app = getattr(entry, "current", None) or getattr(entry, "app", None)
     if app is None:
         return False
     if _cache[0] is app:
         return _cache[1]
     kind = getattr(app, "kind", None)
-    result = kind in ("HttpHandler", "wasi-http-0.3") or (
+    result = kind in ("HttpHandler", "wasi-http-0.3", "RedisHandler") or (
         kind == "handle_request" and inspect.iscoroutinefunction(getattr(app, "target", None)))
     _cache = (app, result)
     return result

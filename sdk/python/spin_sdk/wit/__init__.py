@@ -2,8 +2,9 @@
 import directly: result types and per-interface error variants (so that
 `except Err as e: ... e.value` code runs unchanged), the wasi:http
 bindings (exports, imports.types / wasi_http_types_*, pyedge's own
-Python over its request and response), and the stream and future
-constructors of spin-sdk 4.0 below."""
+Python over its request and response), the handler base classes of the
+Redis trigger (exports.InboundRedis, exports.RedisHandler), and the stream
+and future constructors of spin-sdk 4.0 below."""
 
 # The constructors import their types when called: every app imports this
 # package (spin_sdk.wit.types), few make streams.
