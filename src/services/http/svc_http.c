@@ -478,19 +478,18 @@ static bool do_transfer(const http_state *st, const ob_request *req, const trans
 
 /* --- the decision ------------------------------------------------------------- */
 
-/* Resolves a name that only a CIDR rule might allow; on success fills
- * plan->resolve with the first allowed address ("host:port:addr"). */
-static bool allowed_by_address(const pe_outbound_rules *rs, const pe_outbound_url *u,
-                               transfer_plan *plan, char *seen, size_t seen_len) {
+/* The first address of u->host allowed by a name rule (any address) or a
+ * CIDR rule (an address inside it), as numeric text. */
+static bool resolve_allowed(const pe_outbound_rules *rs, const pe_outbound_url *u, bool by_name,
+                            char addr[PE_OB_ADDR_TEXT], char *seen, size_t seen_len,
+                            bool *resolved) {
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   seen[0] = 0;
-  if (getaddrinfo(u->host, NULL, &hints, &res) != 0) {
-    snprintf(seen, seen_len, "(it does not resolve)");
-    return false;
-  }
+  *resolved = getaddrinfo(u->host, NULL, &hints, &res) == 0;
+  if (!*resolved) return false;
   bool ok = false;
   size_t used = 0;
   for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next) {
@@ -508,16 +507,31 @@ static bool allowed_by_address(const pe_outbound_rules *rs, const pe_outbound_ur
     } else {
       continue;
     }
-    if (pe_outbound_allows_addr(rs, u, &a)) {
+    if (by_name || pe_outbound_allows_addr(rs, u, &a)) {
       ok = true;
-      snprintf(plan->resolve, sizeof plan->resolve, "%s:%u:%s%s%s", u->host, (unsigned)u->port,
-               a.family == 6 ? "[" : "", text, a.family == 6 ? "]" : "");
+      snprintf(addr, PE_OB_ADDR_TEXT, "%s", text);
     } else if (used + strlen(text) + 3 < seen_len) {
       used += (size_t)snprintf(seen + used, seen_len - used, "%s%s", used ? ", " : "", text);
     }
   }
   freeaddrinfo(res);
   return ok;
+}
+
+/* Resolves a name that only a CIDR rule might allow; on success fills
+ * plan->resolve with the first allowed address ("host:port:addr"). */
+static bool allowed_by_address(const pe_outbound_rules *rs, const pe_outbound_url *u,
+                               transfer_plan *plan, char *seen, size_t seen_len) {
+  char addr[PE_OB_ADDR_TEXT];
+  bool resolved;
+  if (!resolve_allowed(rs, u, false, addr, seen, seen_len, &resolved)) {
+    if (!resolved) snprintf(seen, seen_len, "(it does not resolve)");
+    return false;
+  }
+  bool v6 = strchr(addr, ':') != NULL;
+  snprintf(plan->resolve, sizeof plan->resolve, "%s:%u:%s%s%s", u->host, (unsigned)u->port,
+           v6 ? "[" : "", addr, v6 ? "]" : "");
+  return true;
 }
 
 static void deny(pe_svc_request *rq, const pe_outbound_rules *rs, const char *shown_url,
@@ -795,46 +809,6 @@ static bool host_name_ok(const char *h) {
   for (size_t i = 0; i < n; i++)
     if (!isalnum((unsigned char)h[i]) && h[i] != '-' && h[i] != '.' && h[i] != '_') return false;
   return true;
-}
-
-/* The first address of u->host allowed by a name rule (any address) or a
- * CIDR rule (an address inside it), as numeric text. */
-static bool resolve_allowed(const pe_outbound_rules *rs, const pe_outbound_url *u, bool by_name,
-                            char addr[PE_OB_ADDR_TEXT], char *seen, size_t seen_len,
-                            bool *resolved) {
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  seen[0] = 0;
-  *resolved = getaddrinfo(u->host, NULL, &hints, &res) == 0;
-  if (!*resolved) return false;
-  bool ok = false;
-  size_t used = 0;
-  for (struct addrinfo *ai = res; ai && !ok; ai = ai->ai_next) {
-    pe_ob_addr a;
-    memset(&a, 0, sizeof a);
-    char text[INET6_ADDRSTRLEN];
-    if (ai->ai_family == AF_INET) {
-      a.family = 4;
-      memcpy(a.b, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-      inet_ntop(AF_INET, a.b, text, sizeof text);
-    } else if (ai->ai_family == AF_INET6) {
-      a.family = 6;
-      memcpy(a.b, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-      inet_ntop(AF_INET6, a.b, text, sizeof text);
-    } else {
-      continue;
-    }
-    if (by_name || pe_outbound_allows_addr(rs, u, &a)) {
-      ok = true;
-      snprintf(addr, PE_OB_ADDR_TEXT, "%s", text);
-    } else if (used + strlen(text) + 3 < seen_len) {
-      used += (size_t)snprintf(seen + used, seen_len - used, "%s%s", used ? ", " : "", text);
-    }
-  }
-  freeaddrinfo(res);
-  return ok;
 }
 
 bool pe_svc_outbound_check(pe_svc_request *rq, const char *scheme, const char *host, uint16_t port,
