@@ -212,6 +212,8 @@ static const struct {
     /* outbound: libcurl, hiredis, the resolver */
     CALL_IN("socket", "outbound HTTP, Redis, DNS (AF_INET, AF_INET6, AF_UNIX, AF_NETLINK)", ARG0_IN,
             AF_INET, AF_INET6, AF_UNIX, AF_NETLINK),
+    CALL_IN("socketpair", "libcurl's threaded resolver wakes its caller (AF_UNIX only)", ARG0_IN,
+            AF_UNIX),
     CALL("connect", "the same"),
     CALL("getsockopt", "the same"),
     CALL("setsockopt", "the same"),

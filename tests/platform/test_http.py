@@ -58,8 +58,26 @@ def make_certs():
             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1")
 
 
+def etc_hosts_name():
+    """A name /etc/hosts gives 127.0.0.1, other than localhost (which libcurl
+    answers itself): a name only the resolver knows. localhost when there is
+    none."""
+    try:
+        with open("/etc/hosts") as f:
+            for line in f:
+                parts = line.split("#")[0].split()
+                if parts and parts[0] == "127.0.0.1":
+                    for name in parts[1:]:
+                        if name != "localhost" and not name.endswith(".localhost"):
+                            return name
+    except OSError:
+        pass
+    return "localhost"
+
+
 def setup():
     make_certs()
+    O["hosts_name"] = etc_hosts_name()
     O["plain"] = Origin()
     O["tls"] = Origin(tls=(os.path.join(TMP, "srv.pem"), os.path.join(TMP, "srv.key")))
     O["bad"] = Origin(tls=(os.path.join(TMP, "bad.pem"), os.path.join(TMP, "bad.key")))
@@ -69,6 +87,7 @@ def setup():
     args = ["--variable", f"origin_port={p}", "--variable", f"tls_port={O['tls'].port}",
             "--variable", f"bad_tls_port={O['bad'].port}", "--variable", f"range_lo={p}",
             "--variable", f"range_hi={p + 1}", "--variable", f"excl_lo={O['excl_lo']}",
+            "--variable", f"hosts_name={O['hosts_name']}",
             "--log-dir", os.path.join(TMP, "logs")]
     S["main"] = start(APP, args, name="outbound")
     S["short"] = start(APP, args[:-2] + ["--request-timeout", "2", "--log-dir", ""],
@@ -254,6 +273,18 @@ def wildcard_scheme_host_and_port():
            "wild")  # the apex is not a subdomain
     denied(op("wild", op="send", url=f"http://a.example.test:{p + 1}/w"),
            f"http://a.example.test:{p + 1}/w", "wild")
+
+
+@case
+def host_name_resolved_in_the_serving_process():
+    # a name rule leaves the lookup to libcurl, whose threaded resolver needs
+    # socketpair under the system-call filter (every host name failed to
+    # resolve without it)
+    name, p = O["hosts_name"], O["plain"].port
+    d = op("wild", op="send", url=f"http://{name}:{p}/byname")
+    check("error" not in d, f"http://{name}:{p}/byname: {drive.short(d)}")
+    eq(d["status"], 200, f"status via {name}")
+    eq(last()["target"], "/byname", "the target the origin saw")
 
 
 @case
