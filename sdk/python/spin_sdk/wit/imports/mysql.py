@@ -16,6 +16,7 @@ server writes them) as DbValue_Str, binary ones as DbValue_Binary.
 """
 
 import pyedge_hostcall as _hc
+from spin_sdk._handle import Closable
 from spin_sdk.wit.imports import rdbms_types as _rt
 from spin_sdk.wit.imports.rdbms_types import (DbDataType, DbValue_Binary, DbValue_DbNull,
                                               DbValue_Floating32, DbValue_Floating64,
@@ -112,11 +113,12 @@ def _error(e, op):
     return Err(Error_Other(e.message))
 
 
-class Connection:
+class Connection(Closable):
     """A connection to a MySQL or MariaDB server, open until close() (also
     `with`, and the end of the request: a connection never outlives it)."""
 
-    __slots__ = ("_handle",)
+    __slots__ = ()
+    _close_service = "mysql.close"
 
     def __init__(self, handle):
         self._handle = handle
@@ -132,52 +134,14 @@ class Connection:
         return cls(handle)
 
     def _call(self, op, statement, params):
-        if self._handle is None:
-            raise Err(Error_Other("the connection is closed"))
-        try:
-            blobs = [_param(i + 1, v) for i, v in enumerate(params or ())]
-        except ValueError as e:
-            raise Err(Error_BadParameter(str(e))) from None
-        status, reply = _hc.call_raw("mysql." + op, _rt.payload(self._handle, statement, blobs))
-        if status != _hc.OK:
-            raise _error(_hc.HostCallError("mysql." + op, status,
-                                           bytes(reply).decode("utf-8", "replace")), op)
-        return reply
+        return _rt.call("mysql." + op, self._handle, statement, params, _param,
+                        lambda e: _error(e, op))
 
     def query(self, statement: str, params: list) -> _rt.RowSet:
         cols, rows = _rt.parse_rows(self._call("query", statement, params))
         convs = [_converter(t) for _, t in cols]
-        out = []
-        for row in rows:
-            values = []
-            for v, (_, fn) in zip(row, convs):
-                if v is None:
-                    values.append(DbValue_DbNull())
-                    continue
-                try:
-                    values.append(fn(v))
-                except (ValueError, OverflowError) as e:
-                    raise Err(Error_ValueConversionFailed(
-                        f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
-            out.append(values)
+        out = _rt.convert_rows(rows, convs, (ValueError, OverflowError))
         return _rt.RowSet([_rt.Column(n, c[0]) for (n, _), c in zip(cols, convs)], out)
 
     def execute(self, statement: str, params: list) -> None:
         self._call("execute", statement, params)
-
-    def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("mysql.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return None

@@ -27,6 +27,7 @@ from enum import Enum
 from typing import List, Optional, Tuple, Union
 
 import pyedge_hostcall as _hc
+from spin_sdk._handle import Closable
 from componentize_py_async_support.futures import FutureReader
 from componentize_py_async_support.streams import StreamReader
 from spin_sdk import _mode
@@ -549,11 +550,12 @@ def _error(e, op, rich):
 # ---- the connection -------------------------------------------------------------------------------
 
 
-class Connection:
+class Connection(Closable):
     """A connection to a PostgreSQL server, open until close() (also `with`,
     and the end of the request: a connection never outlives it)."""
 
-    __slots__ = ("_handle",)
+    __slots__ = ()
+    _close_service = "postgres.close"
 
     def __init__(self, handle):
         self._handle = handle
@@ -578,35 +580,14 @@ class Connection:
         return cls._open_now(address)
 
     def _call(self, op, statement, params, rich):
-        if self._handle is None:
-            raise Err(Error_Other("the connection is closed"))
-        try:
-            blobs = [_param(i + 1, v) for i, v in enumerate(params or ())]
-        except ValueError as e:
-            raise Err(Error_BadParameter(str(e))) from None
-        status, reply = _hc.call_raw("postgres." + op, _rt.payload(self._handle, statement, blobs))
-        if status != _hc.OK:
-            e = _hc.HostCallError("postgres." + op, status, bytes(reply).decode("utf-8", "replace"))
-            raise _error(e, op, rich)
-        return reply
+        return _rt.call("postgres." + op, self._handle, statement, params, _param,
+                        lambda e: _error(e, op, rich))
 
     def _query_now(self, statement, params, rich):
         cols, rows = _rt.parse_rows(self._call("query", statement, params, rich))
         convs = [_converter(t, rich) for _, t in cols]
         columns = [Column(n, c[0]) if rich else _rt.Column(n, c[0]) for (n, _), c in zip(cols, convs)]
-        out = []
-        for row in rows:
-            values = []
-            for v, (_, fn) in zip(row, convs):
-                if v is None:
-                    values.append(DbValue_DbNull())
-                    continue
-                try:
-                    values.append(fn(v))
-                except (ValueError, IndexError, OverflowError) as e:
-                    raise Err(Error_ValueConversionFailed(
-                        f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
-            out.append(values)
+        out = _rt.convert_rows(rows, convs, (ValueError, IndexError, OverflowError))
         return (RowSet if rich else _rt.RowSet)(columns, out)
 
     def _execute_now(self, statement, params, rich):
@@ -632,20 +613,3 @@ class Connection:
 
     async def execute_async(self, statement: str, params: list) -> int:
         return self._execute_now(statement, params, True)
-
-    def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("postgres.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return None

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import List, Union
 
+import pyedge_hostcall as _hc
+from spin_sdk.wit.types import Err
+
 __all__ = ["Error", "Error_ConnectionFailed", "Error_BadParameter", "Error_QueryFailed",
            "Error_ValueConversionFailed", "Error_Other", "DbDataType", "DbValue",
            "DbValue_Boolean", "DbValue_Int8", "DbValue_Int16", "DbValue_Int32", "DbValue_Int64",
@@ -233,3 +236,43 @@ def parse_rows(reply):
     if row or (rows and not ncols):
         raise ValueError("truncated query reply from the host")
     return columns, rows
+
+
+# ---- what the two Connections do alike ----------------------------------------------------------
+
+
+def call(service, handle, statement, params, param, error):
+    """The reply of the host call `service` ("mysql.query") for `statement`
+    and its `params`, each made a blob by param(position, value) (a
+    ValueError: Err(Error_BadParameter)). A refusal raises error(e), the
+    interface's Err for the HostCallError e."""
+    if handle is None:
+        raise Err(Error_Other("the connection is closed"))
+    try:
+        blobs = [param(i + 1, v) for i, v in enumerate(params or ())]
+    except ValueError as e:
+        raise Err(Error_BadParameter(str(e))) from None
+    status, reply = _hc.call_raw(service, payload(handle, statement, blobs))
+    if status != _hc.OK:
+        raise error(_hc.HostCallError(service, status, bytes(reply).decode("utf-8", "replace")))
+    return reply
+
+
+def convert_rows(rows, convs, errors):
+    """rows (from parse_rows) as lists of DbValue_*: a NULL as DbNull, any
+    other value through its column's converter (convs: (_, fn) a column).
+    A converter's exception in `errors` raises Err(Error_ValueConversionFailed)."""
+    out = []
+    for row in rows:
+        values = []
+        for v, (_, fn) in zip(row, convs):
+            if v is None:
+                values.append(DbValue_DbNull())
+                continue
+            try:
+                values.append(fn(v))
+            except errors as e:
+                raise Err(Error_ValueConversionFailed(
+                    f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
+        out.append(values)
+    return out
