@@ -66,38 +66,27 @@ def _converter(t):
 
 
 def _param(i, v):
-    t = type(v)
-    name = t.__name__
-    if v is None or t is _rt.ParameterValue_DbNull:
+    case, x = _rt.param_case(i, v)
+    if case == "DbNull":
         return _rt.NULL
-    if not name.startswith("ParameterValue_"):
-        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
-    case, x = name[15:], getattr(v, "value", None)
     if case == "Boolean":
-        if not isinstance(x, bool):
-            raise ValueError(f"parameter {i}: ParameterValue_Boolean holds a {type(x).__name__}")
-        return _rt.text(TINY, "1" if x else "0")
+        return _rt.text(TINY, "1" if _rt.check_type(i, case, x, bool) else "0")
     if case in ("Int8", "Int16", "Int32", "Int64"):
         return _rt.text(LONGLONG, str(_rt.check_int(i, case, x)))
     if case in ("Uint8", "Uint16", "Uint32", "Uint64"):
         return _rt.text(LONGLONG | UNSIGNED, str(_rt.check_int(i, case, x)))
     if case in ("Floating32", "Floating64"):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+        _rt.check_type(i, case, x, (int, float))
         if x != x or x in (float("inf"), float("-inf")):
             raise ValueError(f"parameter {i}: MySQL has no NaN or infinity")
         return _rt.text(DOUBLE, repr(float(x)))
     if case == "Str":
-        if not isinstance(x, str):
-            raise ValueError(f"parameter {i}: ParameterValue_Str holds a {type(x).__name__}")
-        if "\0" in x:
+        if "\0" in _rt.check_type(i, case, x, str):
             raise ValueError(f"parameter {i}: text parameters cannot hold NUL (use Binary)")
         return _rt.text(STRING, x)
     if case == "Binary":
-        if not isinstance(x, (bytes, bytearray, memoryview)):
-            raise ValueError(f"parameter {i}: ParameterValue_Binary holds a {type(x).__name__}")
-        return b"b" + bytes(x)
-    raise ValueError(f"parameter {i}: {name} is not a MySQL parameter")
+        return _rt.binary(i, x)
+    raise ValueError(f"parameter {i}: ParameterValue_{case} is not a MySQL parameter")
 
 
 def _error(e, op):

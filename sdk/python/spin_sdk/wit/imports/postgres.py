@@ -218,17 +218,11 @@ def _decimal(i, s):
 
 def _param(i, v, uint_ok=False):
     """One parameter as its host blob."""
-    t = type(v)
-    name = t.__name__
-    if v is None or t is ParameterValue_DbNull:
+    case, x = _rt.param_case(i, v)
+    if case == "DbNull":
         return _rt.NULL
-    if not name.startswith("ParameterValue_"):
-        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
-    case, x = name[15:], getattr(v, "value", None)
     if case == "Boolean":
-        if not isinstance(x, bool):
-            raise ValueError(f"parameter {i}: ParameterValue_Boolean holds a {type(x).__name__}")
-        return _rt.text(BOOL, "true" if x else "false")
+        return _rt.text(BOOL, "true" if _rt.check_type(i, case, x, bool) else "false")
     if case in ("Int8", "Int16", "Int32", "Int64"):
         oid = {"Int8": CHAR, "Int16": INT2, "Int32": INT4, "Int64": INT8}[case]
         x = _rt.check_int(i, case, x)
@@ -237,19 +231,14 @@ def _param(i, v, uint_ok=False):
         raise ValueError(f"parameter {i}: PostgreSQL has no unsigned integers "
                          f"(ParameterValue_{case})")
     if case in ("Floating32", "Floating64"):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+        _rt.check_type(i, case, x, (int, float))
         return _rt.text(FLOAT4 if case == "Floating32" else FLOAT8, _rt.float_text(x))
     if case == "Str":
-        if not isinstance(x, str):
-            raise ValueError(f"parameter {i}: ParameterValue_Str holds a {type(x).__name__}")
-        if "\0" in x:
+        if "\0" in _rt.check_type(i, case, x, str):
             raise ValueError(f"parameter {i}: PostgreSQL text cannot hold a NUL character")
         return _rt.text(TEXT, x)
     if case == "Binary":
-        if not isinstance(x, (bytes, bytearray, memoryview)):
-            raise ValueError(f"parameter {i}: ParameterValue_Binary holds a {type(x).__name__}")
-        return b"b" + bytes(x)
+        return _rt.binary(i, x)
     if case == "Date":
         return _rt.text(DATE, _date_text(i, x))
     if case == "Time":
@@ -300,7 +289,7 @@ def _param(i, v, uint_ok=False):
         d = _rt.check_int(i, "Int32", x.days)
         us = _rt.check_int(i, "Int64", x.micros)
         return _rt.text(INTERVAL, f"{m} months {d} days {us} microseconds")
-    raise ValueError(f"parameter {i}: {name} is not a PostgreSQL parameter")
+    raise ValueError(f"parameter {i}: ParameterValue_{case} is not a PostgreSQL parameter")
 
 
 def _epoch_text(i, secs):

@@ -159,6 +159,32 @@ _RANGES = {"Int8": (-(1 << 7), 1 << 7), "Int16": (-(1 << 15), 1 << 15),
            "Uint64": (0, 1 << 64)}
 
 
+def param_case(i, v):
+    """(case, value) of parameter i, a ParameterValue_* (case "Int32" for
+    ParameterValue_Int32); ("DbNull", None) for None or
+    ParameterValue_DbNull; ValueError for anything else."""
+    t = type(v)
+    name = t.__name__
+    if v is None or t is ParameterValue_DbNull:
+        return "DbNull", None
+    if not name.startswith("ParameterValue_"):
+        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
+    return name[15:], getattr(v, "value", None)
+
+
+def check_type(i, case, x, types):
+    """x, when it is of types (a bool is never a number here); else
+    ValueError naming parameter i and its ParameterValue_<case>."""
+    if not isinstance(x, types) or (isinstance(x, bool) and types is not bool):
+        raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+    return x
+
+
+def binary(i, x):
+    """The blob of a ParameterValue_Binary parameter i holding x."""
+    return b"b" + bytes(check_type(i, "Binary", x, (bytes, bytearray, memoryview)))
+
+
 def check_int(i, case, v):
     """v as an int in the range of the case ("Int32"...), else ValueError
     naming parameter i."""
