@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "svc_addr.h"
 
@@ -34,6 +35,35 @@ long pe_svc_pct_decode(const char *s, size_t n, char *out, size_t cap, unsigned 
   if (cap == 0) return -1;
   out[k] = 0;
   return (long)k;
+}
+
+void pe_svc_url_authority(const char *s, size_t n, pe_svc_authority *a) {
+  const char *p = s, *end = s + n, *at = NULL;
+  *a = (pe_svc_authority){{NULL, 0}, {NULL, 0}, {NULL, 0}, {NULL, 0}};
+  for (const char *q = p; q < end; q++)
+    if (*q == '@') at = q;
+  if (at) {
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    const char *uend = colon ? colon : at;
+    if (uend > p) a->user = (pe_svc_span){p, (size_t)(uend - p)};
+    if (colon) a->password = (pe_svc_span){colon + 1, (size_t)(at - colon - 1)};
+    p = at + 1;
+  }
+  if (p < end && *p == '[') {
+    const char *rb = memchr(p, ']', (size_t)(end - p));
+    if (!rb) {
+      a->rest = (pe_svc_span){p, (size_t)(end - p)};
+      return; /* host.p NULL: the caller says what is wrong, after the userinfo */
+    }
+    a->host = (pe_svc_span){p + 1, (size_t)(rb - p - 1)};
+    p = rb + 1;
+  } else {
+    const char *hend = p;
+    while (hend < end && *hend != ':') hend++;
+    a->host = (pe_svc_span){p, (size_t)(hend - p)};
+    p = hend;
+  }
+  a->rest = (pe_svc_span){p, (size_t)(end - p)};
 }
 
 bool pe_svc_addr_fail(char *err, size_t errlen, const char *fmt, ...) {

@@ -1,6 +1,6 @@
 /*
- * test_svc_addr.c -- the percent-decoder and error message the address
- * parsers share (services/svc_addr.c): escapes, the flags, and that every
+ * test_svc_addr.c -- the percent-decoder, authority splitter and error
+ * message the address parsers share (services/svc_addr.c): escapes, the flags, and that every
  * write stays within the buffer it is given. The parsers over it:
  * test_rdbms.c (mysql_url, pg_conninfo) and test_mqtt.c (mqtt_addr).
  */
@@ -60,6 +60,41 @@ static void test_capacity(void **state) {
   assert_int_equal(dec("", out, 0, 0), -1);
 }
 
+static void span_is(pe_svc_span sp, const char *want) {
+  if (!want) {
+    assert_null(sp.p);
+    return;
+  }
+  assert_non_null(sp.p);
+  assert_int_equal(sp.n, strlen(want));
+  assert_memory_equal(sp.p, want, sp.n);
+}
+
+static void split(const char *s, const char *user, const char *pw, const char *host,
+                  const char *rest) {
+  pe_svc_authority a;
+  pe_svc_url_authority(s, strlen(s), &a);
+  span_is(a.user, user);
+  span_is(a.password, pw);
+  span_is(a.host, host);
+  span_is(a.rest, rest);
+}
+
+static void test_authority(void **state) {
+  (void)state;
+  split("db", NULL, NULL, "db", "");
+  split("db:3306", NULL, NULL, "db", ":3306");
+  split("u@db", "u", NULL, "db", "");
+  split("u:p@db:1", "u", "p", "db", ":1");
+  split("u:@db", "u", "", "db", "");           /* an empty password is given */
+  split(":p@db", NULL, "p", "db", "");         /* an empty user is not */
+  split("u:p:q@x@db", "u", "p:q@x", "db", ""); /* the last '@' ends the userinfo */
+  split("[::1]:5432", NULL, NULL, "::1", ":5432");
+  split("u@[fe80::1]", "u", NULL, "fe80::1", "");
+  split("", NULL, NULL, "", "");
+  split("u@[::1", "u", NULL, NULL, "[::1"); /* no ']' */
+}
+
 static void test_fail(void **state) {
   (void)state;
   char err[8];
@@ -69,9 +104,8 @@ static void test_fail(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_escapes),
-      cmocka_unit_test(test_flags),
-      cmocka_unit_test(test_capacity),
+      cmocka_unit_test(test_escapes),  cmocka_unit_test(test_flags),
+      cmocka_unit_test(test_capacity), cmocka_unit_test(test_authority),
       cmocka_unit_test(test_fail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,30 +30,16 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
                             "the address must be a URL: mysql://user:password@host:port/database");
   const char *p = s + 8, *end = s + len, *auth_end = p;
   while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#') auth_end++;
-  const char *at = NULL;
-  for (const char *q = p; q < auth_end; q++)
-    if (*q == '@') at = q;
-  if (at) {
-    const char *colon = memchr(p, ':', (size_t)(at - p));
-    const char *uend = colon ? colon : at;
-    if (uend > p && !(u->user = decoded(p, (size_t)(uend - p)))) goto bad_userinfo;
-    if (colon && !(u->password = decoded(colon + 1, (size_t)(at - colon - 1)))) goto bad_userinfo;
-    p = at + 1;
+  pe_svc_authority a;
+  pe_svc_url_authority(p, (size_t)(auth_end - p), &a);
+  if (a.user.p && !(u->user = decoded(a.user.p, a.user.n))) goto bad_userinfo;
+  if (a.password.p && !(u->password = decoded(a.password.p, a.password.n))) goto bad_userinfo;
+  if (!a.host.p) {
+    pe_mysql_url_free(u);
+    return pe_svc_addr_fail(err, errlen, "unterminated [ in the host");
   }
-  const char *h = p, *hend;
-  if (p < auth_end && *p == '[') {
-    hend = memchr(p, ']', (size_t)(auth_end - p));
-    if (!hend) {
-      pe_mysql_url_free(u);
-      return pe_svc_addr_fail(err, errlen, "unterminated [ in the host");
-    }
-    h = p + 1;
-    p = hend + 1;
-  } else {
-    hend = p;
-    while (hend < auth_end && *hend != ':') hend++;
-    p = hend;
-  }
+  const char *h = a.host.p, *hend = h + a.host.n;
+  p = a.rest.p;
   size_t hl = (size_t)(hend - h);
   if (hl == 0 || hl >= sizeof u->host) {
     pe_mysql_url_free(u);

@@ -179,30 +179,15 @@ static bool parse_url(const char *s, size_t len, pe_pg_conninfo *ci, char *buf, 
   const char *end = s + len, *p = memchr(s, ':', len) + 3; /* after "://" */
   const char *auth_end = p;
   while (auth_end < end && *auth_end != '/' && *auth_end != '?') auth_end++;
-  const char *at = NULL;
-  for (const char *q = p; q < auth_end; q++)
-    if (*q == '@') at = q;
-  if (at) {
-    const char *colon = memchr(p, ':', (size_t)(at - p));
-    const char *uend = colon ? colon : at;
-    if (uend > p && !add_decoded(ci, "user", p, (size_t)(uend - p), buf, err, errlen)) return false;
-    if (colon &&
-        !add_decoded(ci, "password", colon + 1, (size_t)(at - colon - 1), buf, err, errlen))
-      return false;
-    p = at + 1;
-  }
+  pe_svc_authority a;
+  pe_svc_url_authority(p, (size_t)(auth_end - p), &a);
+  if (a.user.p && !add_decoded(ci, "user", a.user.p, a.user.n, buf, err, errlen)) return false;
+  if (a.password.p && !add_decoded(ci, "password", a.password.p, a.password.n, buf, err, errlen))
+    return false;
   /* host[:port] */
-  const char *h = p, *hend;
-  if (p < auth_end && *p == '[') {
-    hend = memchr(p, ']', (size_t)(auth_end - p));
-    if (!hend) return pe_svc_addr_fail(err, errlen, "unterminated [ in the URL's host");
-    h = p + 1;
-    p = hend + 1;
-  } else {
-    hend = p;
-    while (hend < auth_end && *hend != ':') hend++;
-    p = hend;
-  }
+  if (!a.host.p) return pe_svc_addr_fail(err, errlen, "unterminated [ in the URL's host");
+  const char *h = a.host.p, *hend = h + a.host.n;
+  p = a.rest.p;
   if (hend > h) {
     long n = decode(h, (size_t)(hend - h), buf);
     if (n < 0) return pe_svc_addr_fail(err, errlen, "bad %%-encoding in the host of the URL");
