@@ -138,6 +138,15 @@ bool pe_rdbms_begin(bool broken, pe_hc_reader *r, const char *opname, char **sql
   return pe_rdbms_read(r, opname, sql, params, n, out);
 }
 
+bool pe_rdbms_too_big(const pe_buf *out, uint64_t rows) {
+  return out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS;
+}
+
+void pe_rdbms_too_big_reply(const char *opname, pe_buf *out) {
+  pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
+              PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+}
+
 void pe_rdbms_close(const pe_svc_conn_kind *k, void *table, pe_hc_reader *r, pe_buf *out) {
   uint64_t id;
   if (!pe_hc_u64(r, &id) || !pe_hc_done(r)) {

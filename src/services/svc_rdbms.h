@@ -74,6 +74,13 @@ PE_MUST_CHECK bool pe_rdbms_open_arg(const pe_svc_conn_kind *k, void *const *tab
 PE_MUST_CHECK bool pe_rdbms_begin(bool broken, pe_hc_reader *r, const char *opname, char **sql,
                                   pe_rdbms_param **params, size_t *n, pe_buf *out);
 
+/* Whether a reply so far out->len bytes long and holding rows rows is
+ * past PE_RDBMS_MAX_RESULT or PE_RDBMS_MAX_ROWS, checked as rows arrive. */
+bool pe_rdbms_too_big(const pe_buf *out, uint64_t rows);
+/* The LIMIT reply for a result past those limits (the caller then stops
+ * the statement on the server and drops the connection). */
+void pe_rdbms_too_big_reply(const char *opname, pe_buf *out);
+
 /* Op "close": the handle's connection closed, or INVALID if not open. */
 void pe_rdbms_close(const pe_svc_conn_kind *k, void *table, pe_hc_reader *r, pe_buf *out);
 

@@ -489,7 +489,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
         }
         if (!put) goto oom;
       }
-      if (out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS) goto too_big;
+      if (pe_rdbms_too_big(out, rows)) goto too_big;
     }
   }
   if (!query) {
@@ -498,8 +498,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   }
   goto done;
 too_big:
-  pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
-              PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+  pe_rdbms_too_big_reply(opname, out);
   kill_query(c);
   c->broken = true;
   goto done;

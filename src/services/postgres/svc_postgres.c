@@ -387,9 +387,8 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
       if (st == PGRES_TUPLES_OK) affected = strtoull(pq_cmd_tuples(res), NULL, 10);
       pq_clear(res);
       if (!ok) goto oom;
-      if (out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS) {
-        pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
-                    PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+      if (pe_rdbms_too_big(out, rows)) {
+        pe_rdbms_too_big_reply(opname, out);
         cancel(c);
         pc->broken = true;
         goto done;
