@@ -98,3 +98,9 @@ unsigned pe_svc_ms_left(const pe_svc_request *rq, unsigned cap_ms) {
   if (left == 0) left = 1;
   return left < cap_ms ? (unsigned)left : cap_ms;
 }
+
+uint64_t pe_svc_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -49,5 +49,8 @@ void pe_svc_conns_end(const pe_svc_conn_kind *k, void **table);
 /* Milliseconds the request may still wait: cap_ms, or less when its
  * deadline is nearer; 0 when the deadline has passed. */
 unsigned pe_svc_ms_left(const pe_svc_request *rq, unsigned cap_ms);
+/* CLOCK_MONOTONIC in milliseconds: the clock the areas' own caps (a
+ * connect, a statement, a broker's answer) are measured on. */
+uint64_t pe_svc_now_ms(void);
 
 #endif /* PE_SVC_CONNS_H */

@@ -1,9 +1,12 @@
 /*
  * svc_rdbms.c -- the parameter and value blobs of the postgres and mysql
- * areas (svc_rdbms.h).
+ * areas, and the ops and waiting they do alike (svc_rdbms.h).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "runtime/pe_rt.h"
 
 #include "svc_rdbms.h"
 #include "svc_utf8.h"
@@ -100,4 +103,76 @@ bool pe_rdbms_put_value(pe_buf *out, char kind, const void *p, size_t n) {
   uint8_t head[5] = {(uint8_t)(n + 1), (uint8_t)((n + 1) >> 8), (uint8_t)((n + 1) >> 16),
                      (uint8_t)((n + 1) >> 24), (uint8_t)kind};
   return pe_buf_append(out, head, sizeof head) && (n == 0 || pe_buf_append(out, p, n));
+}
+
+pe_rdbms_wait pe_rdbms_poll(pe_svc_request *rq, struct pollfd *p, uint64_t end_ms) {
+  for (;;) {
+    uint64_t now = pe_svc_now_ms();
+    if (now >= end_ms || (rq && pe_rt_should_stop())) return PE_RDBMS_TIMEOUT;
+    unsigned left = (unsigned)(end_ms - now);
+    if (rq) left = pe_svc_ms_left(rq, left);
+    if (left == 0) return PE_RDBMS_TIMEOUT;
+    int r = poll(p, 1, (int)left);
+    if (r > 0) return PE_RDBMS_READY;
+    if (r < 0 && errno != EINTR) return PE_RDBMS_ERROR;
+  }
+}
+
+bool pe_rdbms_open_arg(const pe_svc_conn_kind *k, void *const *table, pe_hc_reader *r,
+                       const char *what, const uint8_t **s, size_t *n, pe_buf *out) {
+  if (!pe_hc_blob(r, s, n) || !pe_hc_done(r)) {
+    pe_hc_error(out, PE_HC_INVALID, "%s.open: expected one blob, %s", k->area, what);
+    return false;
+  }
+  return pe_svc_conn_room(k, table, out);
+}
+
+bool pe_rdbms_begin(bool broken, pe_hc_reader *r, const char *opname, char **sql,
+                    pe_rdbms_param **params, size_t *n, pe_buf *out) {
+  if (broken) {
+    pe_hc_error(out, PE_HC_BACKEND,
+                "%s: the connection was dropped after a statement ran out of time or space",
+                opname);
+    return false;
+  }
+  return pe_rdbms_read(r, opname, sql, params, n, out);
+}
+
+bool pe_rdbms_too_big(const pe_buf *out, uint64_t rows) {
+  return out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS;
+}
+
+void pe_rdbms_too_big_reply(const char *opname, pe_buf *out) {
+  pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
+              PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+}
+
+void pe_rdbms_close(const pe_svc_conn_kind *k, void *table, pe_hc_reader *r, pe_buf *out) {
+  uint64_t id;
+  if (!pe_hc_u64(r, &id) || !pe_hc_done(r)) {
+    pe_hc_error(out, PE_HC_INVALID, "%s.close: expected one blob, the handle", k->area);
+    return;
+  }
+  if (!pe_svc_conn_close(k, table, id)) {
+    pe_hc_error(out, PE_HC_INVALID, "%s.close: no open %s connection with handle %llu", k->area,
+                k->area, (unsigned long long)id);
+    return;
+  }
+  if (!pe_hc_ok(out)) pe_hc_error(out, PE_HC_BACKEND, "%s.close: out of memory", k->area);
+}
+
+void pe_rdbms_dispatch(const pe_rdbms_ops *ops, pe_svc_request *rq, const char *op,
+                       const uint8_t *in, size_t n, pe_buf *out) {
+  pe_hc_reader r;
+  pe_hc_reader_init(&r, in, n);
+  if (!strcmp(op, "open"))
+    ops->open(rq, &r, out);
+  else if (!strcmp(op, "query"))
+    ops->statement(rq, &r, out, true);
+  else if (!strcmp(op, "execute"))
+    ops->statement(rq, &r, out, false);
+  else if (!strcmp(op, "close"))
+    ops->close(rq, &r, out);
+  else
+    pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named '%s.%.64s'", ops->area, op);
 }

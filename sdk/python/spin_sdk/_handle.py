@@ -1,20 +1,21 @@
 """spin_sdk._handle: what the key-value Store, the SQLite Connection and the
-redis Connection share -- a host resource held through a handle that lasts
-one request (the host side is src/services/svc_labels.c, svc_conns.c for
-redis).
+redis, postgres, mysql and MQTT Connections share -- a host resource held
+through a handle that lasts one request (the host side is
+src/services/svc_labels.c, svc_conns.c for the connections).
 
 `open_handle` asks the host for the handle and turns a refusal into the
 interface's own Err variant; `Handle` holds the handle and the label and
 gives close() (also `drop` and the end of a `with` block; closing twice is
 harmless, and the host closes whatever is still open when the request
-ends) and the repr. The three interfaces need exactly this; one copy keeps
-them behaving the same.
+ends) and the repr. The interfaces need exactly this; one copy keeps
+them behaving the same. `Closable` is the part without a label, for the
+connections that have none (postgres, mysql, mqtt).
 """
 
 import pyedge_hostcall as _hc
 from spin_sdk.wit.types import Err
 
-__all__ = ["open_handle", "Handle"]
+__all__ = ["open_handle", "Closable", "Handle"]
 
 
 def open_handle(service, label, what, errors, other):
@@ -32,17 +33,12 @@ def open_handle(service, label, what, errors, other):
     return handle
 
 
-class Handle:
-    """Base of Store and Connection: subclasses set _close_service (the
-    host call that releases the handle) and _what (for the repr)."""
+class Closable:
+    """Base of the connections and of Handle: subclasses set _close_service
+    (the host call that releases the handle)."""
 
-    __slots__ = ("_handle", "label")
+    __slots__ = ("_handle",)
     _close_service = ""
-    _what = ""
-
-    def __init__(self, handle, label):
-        self._handle = handle
-        self.label = label
 
     def close(self) -> None:
         """Releases the handle (also done by `with` and at the end of the
@@ -63,6 +59,18 @@ class Handle:
     def __exit__(self, exc_type, exc_value, traceback):
         self.close()
         return None
+
+
+class Handle(Closable):
+    """Base of Store and Connection: subclasses set _close_service (the
+    host call that releases the handle) and _what (for the repr)."""
+
+    __slots__ = ("label",)
+    _what = ""
+
+    def __init__(self, handle, label):
+        self._handle = handle
+        self.label = label
 
     def __repr__(self):
         state = "closed" if self._handle is None else "open"

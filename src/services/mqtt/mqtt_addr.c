@@ -3,11 +3,13 @@
  * Every byte is the guest's: each part is checked against the characters
  * it may hold before it is copied, and every copy against its buffer.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mqtt_addr.h"
+#include "services/svc_addr.h"
 #include "services/svc_utf8.h"
 
 static bool fail(char *err, size_t errlen, const char *s, size_t n, const char *fmt, ...) {
@@ -25,13 +27,6 @@ static bool fail(char *err, size_t errlen, const char *s, size_t n, const char *
   return false;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 /* Query bytes a URL may hold unencoded (RFC 3986 query: pchar / "/" / "?"),
  * less '&' and '=', which separate. */
 static bool query_char(unsigned char c) {
@@ -44,23 +39,7 @@ static bool query_char(unsigned char c) {
 /* Percent-decodes p[0..n) into out (capacity cap, NUL added); '+' is a
  * space. The length decoded, or -1 for a bad escape or too long. */
 static long decode(const char *p, size_t n, char *out, size_t cap) {
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if (c == '%') {
-      if (n - i < 3) return -1;
-      int h = hexval(p[i + 1]), l = hexval(p[i + 2]);
-      if (h < 0 || l < 0) return -1;
-      c = (unsigned char)(h * 16 + l);
-      i += 2;
-    } else if (c == '+') {
-      c = ' ';
-    }
-    if (k + 1 >= cap) return -1;
-    out[k++] = (char)c;
-  }
-  out[k] = 0;
-  return (long)k;
+  return pe_svc_pct_decode(p, n, out, cap, PE_PCT_PLUS);
 }
 
 static bool is_digits(const char *v, size_t n) {
@@ -176,7 +155,7 @@ bool pe_mqtt_addr_parse(const char *s, size_t n, pe_mqtt_addr *a, char *err, siz
     if (!rb) return fail(err, errlen, s, n, "an IPv6 address needs its closing ']'");
     for (const char *q = p + 1; q < rb; q++) {
       char c = *q;
-      if (!(hexval(c) >= 0 || c == ':' || c == '.'))
+      if (!(isxdigit((unsigned char)c) || c == ':' || c == '.'))
         return fail(err, errlen, s, n, "bad character in the IPv6 address");
     }
     host_end = rb + 1;

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "mqtt_addr.h"
 #include "mqtt_lazy.h"
@@ -88,12 +87,6 @@ static bool acked(const mqtt_conn *c, int mid) {
 
 /* ---- waiting ---------------------------------------------------------------- */
 
-static uint64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 typedef enum { WAIT_CONNACK, WAIT_MID } wait_for;
 
 static bool reached(const mqtt_conn *c, wait_for w, int mid) {
@@ -111,14 +104,14 @@ static void lost_reply(const mqtt_conn *c, int rc, const char *doing, pe_buf *ou
  * cap_ms passed). */
 static bool pump(pe_svc_request *rq, mqtt_conn *c, wait_for w, int mid, unsigned cap_ms,
                  const char *doing, pe_buf *out) {
-  uint64_t until = now_ms() + cap_ms;
+  uint64_t until = pe_svc_now_ms() + cap_ms;
   for (;;) {
     if (reached(c, w, mid)) return true;
     if (c->lost) {
       lost_reply(c, c->lost_rc ? c->lost_rc : MOSQ_ERR_CONN_LOST, doing, out);
       return false;
     }
-    uint64_t t = now_ms();
+    uint64_t t = pe_svc_now_ms();
     unsigned left = pe_svc_ms_left(rq, t < until ? (unsigned)(until - t) : 0);
     if (left == 0 || pe_rt_should_stop()) {
       pe_hc_error(out, PE_HC_TIMEOUT, "%s: %s: no answer from the broker in time", c->where, doing);

@@ -2,98 +2,48 @@
  * mysql_url.c -- the guest's MySQL address (mysql_url.h).
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mysql_url.h"
-
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return false;
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+#include "services/svc_addr.h"
 
 /* A %-decoded copy of s[0..n) without NUL bytes, or NULL. */
 static char *decoded(const char *s, size_t n) {
   char *out = malloc(n + 1);
-  size_t o = 0;
-  if (!out) return NULL;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c == '%') {
-      if (i + 2 >= n) {
-        free(out);
-        return NULL;
-      }
-      int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-      if (hi < 0 || lo < 0) {
-        free(out);
-        return NULL;
-      }
-      c = (char)(hi * 16 + lo);
-      i += 2;
-    }
-    if (c == 0) {
-      free(out);
-      return NULL;
-    }
-    out[o++] = c;
+  if (out && pe_svc_pct_decode(s, n, out, n + 1, PE_PCT_NO_NUL) < 0) {
+    free(out);
+    return NULL;
   }
-  out[o] = 0;
   return out;
 }
 
 bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, size_t errlen) {
   memset(u, 0, sizeof *u);
   u->port = 3306;
-  if (len > 4096) return fail(err, errlen, "the address is over 4096 bytes");
-  if (memchr(s, 0, len)) return fail(err, errlen, "the address holds a NUL byte");
+  if (len > 4096) return pe_svc_addr_fail(err, errlen, "the address is over 4096 bytes");
+  if (memchr(s, 0, len)) return pe_svc_addr_fail(err, errlen, "the address holds a NUL byte");
   if (len < 8 || memcmp(s, "mysql://", 8))
-    return fail(err, errlen, "the address must be a URL: mysql://user:password@host:port/database");
+    return pe_svc_addr_fail(err, errlen,
+                            "the address must be a URL: mysql://user:password@host:port/database");
   const char *p = s + 8, *end = s + len, *auth_end = p;
   while (auth_end < end && *auth_end != '/' && *auth_end != '?' && *auth_end != '#') auth_end++;
-  const char *at = NULL;
-  for (const char *q = p; q < auth_end; q++)
-    if (*q == '@') at = q;
-  if (at) {
-    const char *colon = memchr(p, ':', (size_t)(at - p));
-    const char *uend = colon ? colon : at;
-    if (uend > p && !(u->user = decoded(p, (size_t)(uend - p)))) goto bad_userinfo;
-    if (colon && !(u->password = decoded(colon + 1, (size_t)(at - colon - 1)))) goto bad_userinfo;
-    p = at + 1;
+  pe_svc_authority a;
+  pe_svc_url_authority(p, (size_t)(auth_end - p), &a);
+  if (a.user.p && !(u->user = decoded(a.user.p, a.user.n))) goto bad_userinfo;
+  if (a.password.p && !(u->password = decoded(a.password.p, a.password.n))) goto bad_userinfo;
+  if (!a.host.p) {
+    pe_mysql_url_free(u);
+    return pe_svc_addr_fail(err, errlen, "unterminated [ in the host");
   }
-  const char *h = p, *hend;
-  if (p < auth_end && *p == '[') {
-    hend = memchr(p, ']', (size_t)(auth_end - p));
-    if (!hend) {
-      pe_mysql_url_free(u);
-      return fail(err, errlen, "unterminated [ in the host");
-    }
-    h = p + 1;
-    p = hend + 1;
-  } else {
-    hend = p;
-    while (hend < auth_end && *hend != ':') hend++;
-    p = hend;
-  }
+  const char *h = a.host.p, *hend = h + a.host.n;
+  p = a.rest.p;
   size_t hl = (size_t)(hend - h);
   if (hl == 0 || hl >= sizeof u->host) {
     pe_mysql_url_free(u);
-    return fail(err, errlen, hl ? "the host is too long" : "the address names no host");
+    return pe_svc_addr_fail(err, errlen, hl ? "the host is too long" : "the address names no host");
   }
   bool colon = false;
   for (size_t i = 0; i < hl; i++) {
@@ -101,13 +51,14 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
     colon |= c == ':';
     if (!isalnum(c) && c != '.' && c != '-' && c != '_' && c != ':') {
       pe_mysql_url_free(u);
-      return fail(err, errlen, "the host must be one name or address (no list, no socket path)");
+      return pe_svc_addr_fail(err, errlen,
+                              "the host must be one name or address (no list, no socket path)");
     }
   }
   for (size_t i = 0; colon && i < hl; i++)
     if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.') {
       pe_mysql_url_free(u);
-      return fail(err, errlen, "the host is not a valid IPv6 address");
+      return pe_svc_addr_fail(err, errlen, "the host is not a valid IPv6 address");
     }
   memcpy(u->host, h, hl);
   u->host[hl] = 0;
@@ -121,7 +72,7 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
     }
     if (!ok || port == 0 || port > 65535) {
       pe_mysql_url_free(u);
-      return fail(err, errlen, "the port must be one number from 1 to 65535");
+      return pe_svc_addr_fail(err, errlen, "the port must be one number from 1 to 65535");
     }
     u->port = (uint16_t)port;
   }
@@ -131,7 +82,7 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
     while (p < end && *p != '?' && *p != '#') p++;
     if (p > d && !(u->database = decoded(d, (size_t)(p - d)))) {
       pe_mysql_url_free(u);
-      return fail(err, errlen, "bad %%-encoding in the database name");
+      return pe_svc_addr_fail(err, errlen, "bad %%-encoding in the database name");
     }
   }
   if (p < end && *p == '?') {
@@ -142,9 +93,10 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
       if (!eq || !((kn == 8 && !strncasecmp(p, "ssl-mode", 8)) ||
                    (kn == 7 && !strncasecmp(p, "sslmode", 7)))) {
         pe_mysql_url_free(u);
-        return fail(err, errlen,
-                    "the only parameter a MySQL address may have is ssl-mode (disabled, "
-                    "preferred or required)");
+        return pe_svc_addr_fail(
+            err, errlen,
+            "the only parameter a MySQL address may have is ssl-mode (disabled, "
+            "preferred or required)");
       }
       if (vn == 8 && !strncasecmp(eq + 1, "disabled", 8)) {
         u->tls = false;
@@ -153,22 +105,23 @@ bool pe_mysql_url_parse(const char *s, size_t len, pe_mysql_url *u, char *err, s
         u->tls = true;
       } else {
         pe_mysql_url_free(u);
-        return fail(err, errlen,
-                    "ssl-mode must be disabled, preferred or required (verify_ca and "
-                    "verify_identity need a name to check the certificate against, and pyedge "
-                    "connects to the checked address)");
+        return pe_svc_addr_fail(
+            err, errlen,
+            "ssl-mode must be disabled, preferred or required (verify_ca and "
+            "verify_identity need a name to check the certificate against, and pyedge "
+            "connects to the checked address)");
       }
       p = amp ? amp + 1 : end;
     }
   }
   if (p < end) { /* a fragment */
     pe_mysql_url_free(u);
-    return fail(err, errlen, "unexpected '#' in the address");
+    return pe_svc_addr_fail(err, errlen, "unexpected '#' in the address");
   }
   return true;
 bad_userinfo:
   pe_mysql_url_free(u);
-  return fail(err, errlen, "bad %%-encoding in the user or password");
+  return pe_svc_addr_fail(err, errlen, "bad %%-encoding in the user or password");
 }
 
 void pe_mysql_url_free(pe_mysql_url *u) {

@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "mysql_url.h"
 #include "runtime/pe_rt.h"
@@ -124,43 +123,33 @@ static bool load(char *err, size_t errlen) {
 
 /* ---- waiting ----------------------------------------------------------------------------- */
 
-static uint64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Waits for what libmariadb asked (*st: MYSQL_WAIT_* bits) and leaves in
  * *st what happened, for the _cont call. false when end_ms or the
- * request's deadline (rq may be NULL: end_ms alone) came first. */
+ * request's deadline (rq may be NULL: end_ms alone) came first; the
+ * library's own timeout, when it asked for one, is a wait that happened. */
 static bool wait_for(pe_svc_request *rq, MYSQL *m, int *st, uint64_t end_ms) {
   uint64_t lib_end = UINT64_MAX;
-  if (*st & MYSQL_WAIT_TIMEOUT) lib_end = now_ms() + my_get_timeout_value_ms(m);
+  if (*st & MYSQL_WAIT_TIMEOUT) lib_end = pe_svc_now_ms() + my_get_timeout_value_ms(m);
   for (;;) {
-    uint64_t now = now_ms();
-    if (now >= lib_end) {
-      *st = MYSQL_WAIT_TIMEOUT;
-      return true;
-    }
-    if (now >= end_ms || (rq && pe_rt_should_stop())) return false;
-    uint64_t until = lib_end < end_ms ? lib_end : end_ms;
-    unsigned left = (unsigned)(until - now);
-    if (rq) left = pe_svc_ms_left(rq, left);
-    if (left == 0) return false;
     struct pollfd p = {my_get_socket(m), 0, 0};
     if (*st & MYSQL_WAIT_READ) p.events |= POLLIN;
     if (*st & MYSQL_WAIT_WRITE) p.events |= POLLOUT;
     if (*st & MYSQL_WAIT_EXCEPT) p.events |= POLLPRI;
-    int r = poll(&p, 1, (int)left);
-    if (r > 0) {
-      int ready = 0;
-      if (p.revents & (POLLIN | POLLERR | POLLHUP)) ready |= MYSQL_WAIT_READ;
-      if (p.revents & (POLLOUT | POLLERR | POLLHUP)) ready |= MYSQL_WAIT_WRITE;
-      if (p.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
-      *st = ready & (*st | MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
-      if (*st) return true;
+    pe_rdbms_wait w = pe_rdbms_poll(rq, &p, lib_end < end_ms ? lib_end : end_ms);
+    if (w == PE_RDBMS_TIMEOUT && pe_svc_now_ms() >= lib_end) {
+      *st = MYSQL_WAIT_TIMEOUT;
+      return true;
     }
-    if (r < 0 && errno != EINTR) return false;
+    if (w != PE_RDBMS_READY) return false;
+    int ready = 0;
+    if (p.revents & (POLLIN | POLLERR | POLLHUP)) ready |= MYSQL_WAIT_READ;
+    if (p.revents & (POLLOUT | POLLERR | POLLHUP)) ready |= MYSQL_WAIT_WRITE;
+    if (p.revents & POLLPRI) ready |= MYSQL_WAIT_EXCEPT;
+    int got = ready & (*st | MYSQL_WAIT_READ | MYSQL_WAIT_WRITE);
+    if (got) {
+      *st = got;
+      return true;
+    }
   }
 }
 
@@ -253,11 +242,7 @@ static MYSQL *connect_to(pe_svc_request *rq, const pe_mysql_url *u, const char *
 static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   const uint8_t *s;
   size_t n;
-  if (!pe_hc_blob(r, &s, &n) || !pe_hc_done(r)) {
-    pe_hc_error(out, PE_HC_INVALID, "mysql.open: expected one blob, the address");
-    return;
-  }
-  if (!pe_svc_conn_room(&my_kind, &rq->mysql, out)) return;
+  if (!pe_rdbms_open_arg(&my_kind, &rq->mysql, r, "the address", &s, &n, out)) return;
   my_conn *c = calloc(1, sizeof *c);
   char err[512];
   if (!c) {
@@ -281,8 +266,8 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
     return;
   }
   bool timed_out;
-  c->m =
-      connect_to(rq, &c->url, c->addr, now_ms() + PE_RDBMS_CONNECT_MS, &timed_out, err, sizeof err);
+  c->m = connect_to(rq, &c->url, c->addr, pe_svc_now_ms() + PE_RDBMS_CONNECT_MS, &timed_out, err,
+                    sizeof err);
   if (!c->m) {
     pe_hc_error(out, timed_out ? PE_HC_TIMEOUT : PE_HC_BACKEND,
                 "mysql.open: cannot connect to %s:%u: %s", c->addr, (unsigned)c->url.port, err);
@@ -299,11 +284,12 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
 static void kill_query(my_conn *c) {
   char err[256], sql[64];
   bool timed_out, ok;
-  MYSQL *k = connect_to(NULL, &c->url, c->addr, now_ms() + 2000, &timed_out, err, sizeof err);
+  MYSQL *k =
+      connect_to(NULL, &c->url, c->addr, pe_svc_now_ms() + 2000, &timed_out, err, sizeof err);
   if (!k) return;
   snprintf(sql, sizeof sql, "KILL QUERY %lu", my_thread_id(c->m));
   int ret;
-  DRIVE(NULL, k, now_ms() + 2000, ok, my_real_query_start(&ret, k, sql, strlen(sql)),
+  DRIVE(NULL, k, pe_svc_now_ms() + 2000, ok, my_real_query_start(&ret, k, sql, strlen(sql)),
         my_real_query_cont(&ret, k, st_));
   (void)ok; /* best effort: the connection is dropped anyway */
   my_close(k);
@@ -342,16 +328,10 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   const char *opname = query ? "mysql.query" : "mysql.execute";
   my_conn *c = pe_svc_conn_find(&my_kind, rq->mysql, r, out);
   if (!c) return;
-  if (c->broken) {
-    pe_hc_error(out, PE_HC_BACKEND,
-                "%s: the connection was dropped after a statement ran out of time or space",
-                opname);
-    return;
-  }
   char *sql;
   pe_rdbms_param *ps;
   size_t np;
-  if (!pe_rdbms_read(r, opname, &sql, &ps, &np, out)) return;
+  if (!pe_rdbms_begin(c->broken, r, opname, &sql, &ps, &np, out)) return;
   MYSQL_BIND *pb = calloc(np + 1, sizeof *pb), *rb = NULL;
   long long *ints = calloc(np + 1, sizeof *ints);
   double *dbls = calloc(np + 1, sizeof *dbls);
@@ -359,7 +339,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   MYSQL_RES *meta = NULL;
   char *cell = NULL;
   size_t cell_cap = 0;
-  uint64_t end = now_ms() + PE_RDBMS_STATEMENT_MS;
+  uint64_t end = pe_svc_now_ms() + PE_RDBMS_STATEMENT_MS;
   bool ok;
   int ret = 0;
   MYSQL_STMT *st = pb && ints && dbls ? my_stmt_init(c->m) : NULL;
@@ -509,7 +489,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
         }
         if (!put) goto oom;
       }
-      if (out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS) goto too_big;
+      if (pe_rdbms_too_big(out, rows)) goto too_big;
     }
   }
   if (!query) {
@@ -518,8 +498,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   }
   goto done;
 too_big:
-  pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
-              PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+  pe_rdbms_too_big_reply(opname, out);
   kill_query(c);
   c->broken = true;
   goto done;
@@ -539,7 +518,7 @@ done:
       shutdown(my_get_socket(c->m), SHUT_RDWR);
     }
     my_bool closed;
-    DRIVE(rq, c->m, now_ms() + 1000, ok, my_stmt_close_start(&closed, st),
+    DRIVE(rq, c->m, pe_svc_now_ms() + 1000, ok, my_stmt_close_start(&closed, st),
           my_stmt_close_cont(&closed, st, st_));
     if (!ok) c->broken = true;
   }
@@ -554,17 +533,7 @@ done:
 }
 
 static void op_close(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
-  uint64_t id;
-  if (!pe_hc_u64(r, &id) || !pe_hc_done(r)) {
-    pe_hc_error(out, PE_HC_INVALID, "mysql.close: expected one blob, the handle");
-    return;
-  }
-  if (!pe_svc_conn_close(&my_kind, rq->mysql, id)) {
-    pe_hc_error(out, PE_HC_INVALID, "mysql.close: no open mysql connection with handle %llu",
-                (unsigned long long)id);
-    return;
-  }
-  if (!pe_hc_ok(out)) pe_hc_error(out, PE_HC_BACKEND, "mysql.close: out of memory");
+  pe_rdbms_close(&my_kind, rq->mysql, r, out);
 }
 
 /* ---- the area ------------------------------------------------------------------------ */
@@ -578,20 +547,11 @@ void pe_svc_mysql_close(pe_services *s) { (void)s; }
 
 bool pe_svc_mysql_preload(char *err, size_t errlen) { return load(err, errlen); }
 
+static const pe_rdbms_ops ops = {"mysql", op_open, op_statement, op_close};
+
 void pe_svc_mysql_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
                        pe_buf *out) {
-  pe_hc_reader r;
-  pe_hc_reader_init(&r, in, n);
-  if (!strcmp(op, "open"))
-    op_open(rq, &r, out);
-  else if (!strcmp(op, "query"))
-    op_statement(rq, &r, out, true);
-  else if (!strcmp(op, "execute"))
-    op_statement(rq, &r, out, false);
-  else if (!strcmp(op, "close"))
-    op_close(rq, &r, out);
-  else
-    pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named 'mysql.%.64s'", op);
+  pe_rdbms_dispatch(&ops, rq, op, in, n, out);
 }
 
 void pe_svc_mysql_request_end(pe_svc_request *rq) { pe_svc_conns_end(&my_kind, &rq->mysql); }

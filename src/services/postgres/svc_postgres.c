@@ -23,13 +23,11 @@
  * checked as it grows and a huge result stops at PE_RDBMS_MAX_RESULT
  * without libpq ever holding all of it.
  */
-#include <errno.h>
 #include <poll.h>
 #include <postgresql/libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "manifest/pe_manifest.h"
 #include "pg_conninfo.h"
@@ -120,29 +118,11 @@ static void conn_close(void *p) {
 static _Atomic uint64_t last_id;
 static const pe_svc_conn_kind pg_kind = {"postgres", PE_RDBMS_MAX_OPEN, conn_close, &last_id};
 
-static uint64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-typedef enum { WAIT_OK, WAIT_TIMEOUT, WAIT_ERROR } wait_result;
-
 /* Waits for fd to be readable (and writable if want_write) until the
- * operation's end or the request's deadline, whichever is first. EINTR
- * (the runtime's deadline ticks) only loops back to the clock. */
-static wait_result wait_fd(pe_svc_request *rq, int fd, bool want_write, uint64_t end_ms) {
-  for (;;) {
-    uint64_t now = now_ms();
-    if (now >= end_ms || (rq && pe_rt_should_stop())) return WAIT_TIMEOUT;
-    unsigned left = (unsigned)(end_ms - now);
-    if (rq) left = pe_svc_ms_left(rq, left); /* NULL: end_ms alone (cancelling) */
-    if (left == 0) return WAIT_TIMEOUT;
-    struct pollfd p = {fd, (short)(POLLIN | (want_write ? POLLOUT : 0)), 0};
-    int r = poll(&p, 1, (int)left);
-    if (r > 0) return WAIT_OK;
-    if (r < 0 && errno != EINTR) return WAIT_ERROR;
-  }
+ * operation's end or the request's deadline (pe_rdbms_poll). */
+static bool wait_fd(pe_svc_request *rq, int fd, bool want_write, uint64_t end_ms) {
+  struct pollfd p = {fd, (short)(POLLIN | (want_write ? POLLOUT : 0)), 0};
+  return pe_rdbms_poll(rq, &p, end_ms) == PE_RDBMS_READY;
 }
 
 /* libpq's messages end with a newline; the guest's should not. */
@@ -161,11 +141,7 @@ static const char *trimmed(const char *m, char *buf, size_t n) {
 static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
   const uint8_t *s;
   size_t n;
-  if (!pe_hc_blob(r, &s, &n) || !pe_hc_done(r)) {
-    pe_hc_error(out, PE_HC_INVALID, "postgres.open: expected one blob, the connection string");
-    return;
-  }
-  if (!pe_svc_conn_room(&pg_kind, &rq->pg, out)) return;
+  if (!pe_rdbms_open_arg(&pg_kind, &rq->pg, r, "the connection string", &s, &n, out)) return;
   pe_pg_conninfo ci;
   char err[512];
   if (!pe_pg_conninfo_parse((const char *)s, n, &ci, err, sizeof err)) {
@@ -228,7 +204,7 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
     return;
   }
   pc->c = c;
-  uint64_t end = now_ms() + PE_RDBMS_CONNECT_MS;
+  uint64_t end = pe_svc_now_ms() + PE_RDBMS_CONNECT_MS;
   PostgresPollingStatusType st = pq_status(c) == CONNECTION_BAD ? PGRES_POLLING_FAILED
                                                                 : PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
@@ -238,8 +214,8 @@ static void op_open(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
       conn_close(pc);
       return;
     }
-    wait_result w = wait_fd(rq, pq_socket(c), st == PGRES_POLLING_WRITING, end);
-    if (w != WAIT_OK) {
+    bool w = wait_fd(rq, pq_socket(c), st == PGRES_POLLING_WRITING, end);
+    if (!w) {
       pe_hc_error(out, PE_HC_TIMEOUT, "postgres.open: no connection to %s:%s in time", addr, port);
       conn_close(pc);
       return;
@@ -292,17 +268,17 @@ static void cancel(PGconn *c) {
   PGconn *kc = keys && vals ? pq_connect_start_params(keys, vals, 0) : NULL;
   free(keys);
   free(vals);
-  uint64_t end = now_ms() + 2000;
+  uint64_t end = pe_svc_now_ms() + 2000;
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (kc && pq_status(kc) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
          st != PGRES_POLLING_FAILED &&
-         wait_fd(NULL, pq_socket(kc), st == PGRES_POLLING_WRITING, end) == WAIT_OK)
+         wait_fd(NULL, pq_socket(kc), st == PGRES_POLLING_WRITING, end))
     st = pq_connect_poll(kc);
   char sql[64];
   snprintf(sql, sizeof sql, "SELECT pg_cancel_backend(%d)", pq_backend_pid(c));
   if (st == PGRES_POLLING_OK && pq_setnonblocking(kc, 1) == 0 &&
       pq_send_query_params(kc, sql, 0, NULL, NULL, NULL, NULL, 0)) {
-    while (pq_flush(kc) == 1 && wait_fd(NULL, pq_socket(kc), true, end) == WAIT_OK) {
+    while (pq_flush(kc) == 1 && wait_fd(NULL, pq_socket(kc), true, end)) {
     }
     for (bool done = false; !done;) { /* the answer does not matter, only that it came */
       while (!done && !pq_is_busy(kc)) {
@@ -310,8 +286,7 @@ static void cancel(PGconn *c) {
         done = !res;
         if (res) pq_clear(res);
       }
-      if (!done && (wait_fd(NULL, pq_socket(kc), false, end) != WAIT_OK || !pq_consume_input(kc)))
-        break;
+      if (!done && (!wait_fd(NULL, pq_socket(kc), false, end) || !pq_consume_input(kc))) break;
     }
   }
   if (kc) pq_finish(kc);
@@ -322,16 +297,10 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   const char *opname = query ? "postgres.query" : "postgres.execute";
   pg_conn *pc = pe_svc_conn_find(&pg_kind, rq->pg, r, out);
   if (!pc) return;
-  if (pc->broken) {
-    pe_hc_error(out, PE_HC_BACKEND,
-                "%s: the connection was dropped after a statement ran out of time or space",
-                opname);
-    return;
-  }
   char *sql;
   pe_rdbms_param *ps;
   size_t np;
-  if (!pe_rdbms_read(r, opname, &sql, &ps, &np, out)) return;
+  if (!pe_rdbms_begin(pc->broken, r, opname, &sql, &ps, &np, out)) return;
   Oid *types = calloc(np + 1, sizeof *types);
   const char **vals = calloc(np + 1, sizeof *vals);
   int *lens = calloc(np + 1, sizeof *lens), *fmts = calloc(np + 1, sizeof *fmts);
@@ -367,10 +336,10 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
     goto done;
   }
   (void)pq_set_single_row_mode(c); /* refused only when not right after a send */
-  uint64_t end = now_ms() + PE_RDBMS_STATEMENT_MS;
+  uint64_t end = pe_svc_now_ms() + PE_RDBMS_STATEMENT_MS;
   int fl;
   while ((fl = pq_flush(c)) == 1) {
-    if (wait_fd(rq, pq_socket(c), true, end) != WAIT_OK) goto timeout;
+    if (!wait_fd(rq, pq_socket(c), true, end)) goto timeout;
     if (!pq_consume_input(c)) break;
   }
   if (fl < 0) {
@@ -384,7 +353,7 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
   if (!pe_hc_ok(out)) goto oom;
   for (;;) {
     while (pq_is_busy(c)) {
-      if (wait_fd(rq, pq_socket(c), false, end) != WAIT_OK) goto timeout;
+      if (!wait_fd(rq, pq_socket(c), false, end)) goto timeout;
       if (!pq_consume_input(c)) {
         pe_hc_error(out, PE_HC_BACKEND, "%s: connection lost: %s", opname,
                     trimmed(pq_error_message(c), err, sizeof err));
@@ -418,9 +387,8 @@ static void op_statement(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out, bool 
       if (st == PGRES_TUPLES_OK) affected = strtoull(pq_cmd_tuples(res), NULL, 10);
       pq_clear(res);
       if (!ok) goto oom;
-      if (out->len > PE_RDBMS_MAX_RESULT || rows > PE_RDBMS_MAX_ROWS) {
-        pe_hc_error(out, PE_HC_LIMIT, "%s: the result is larger than %u MiB or %u rows", opname,
-                    PE_RDBMS_MAX_RESULT >> 20, PE_RDBMS_MAX_ROWS);
+      if (pe_rdbms_too_big(out, rows)) {
+        pe_rdbms_too_big_reply(opname, out);
         cancel(c);
         pc->broken = true;
         goto done;
@@ -468,17 +436,7 @@ done:
 }
 
 static void op_close(pe_svc_request *rq, pe_hc_reader *r, pe_buf *out) {
-  uint64_t id;
-  if (!pe_hc_u64(r, &id) || !pe_hc_done(r)) {
-    pe_hc_error(out, PE_HC_INVALID, "postgres.close: expected one blob, the handle");
-    return;
-  }
-  if (!pe_svc_conn_close(&pg_kind, rq->pg, id)) {
-    pe_hc_error(out, PE_HC_INVALID, "postgres.close: no open postgres connection with handle %llu",
-                (unsigned long long)id);
-    return;
-  }
-  if (!pe_hc_ok(out)) pe_hc_error(out, PE_HC_BACKEND, "postgres.close: out of memory");
+  pe_rdbms_close(&pg_kind, rq->pg, r, out);
 }
 
 /* ---- the area ----------------------------------------------------------------------- */
@@ -546,20 +504,11 @@ void pe_svc_postgres_close(pe_services *s) { (void)s; }
 
 bool pe_svc_postgres_preload(char *err, size_t errlen) { return pe_dl_load(&libpq, err, errlen); }
 
+static const pe_rdbms_ops ops = {"postgres", op_open, op_statement, op_close};
+
 void pe_svc_postgres_call(pe_svc_request *rq, const char *op, const uint8_t *in, size_t n,
                           pe_buf *out) {
-  pe_hc_reader r;
-  pe_hc_reader_init(&r, in, n);
-  if (!strcmp(op, "open"))
-    op_open(rq, &r, out);
-  else if (!strcmp(op, "query"))
-    op_statement(rq, &r, out, true);
-  else if (!strcmp(op, "execute"))
-    op_statement(rq, &r, out, false);
-  else if (!strcmp(op, "close"))
-    op_close(rq, &r, out);
-  else
-    pe_hc_error(out, PE_HC_NO_SERVICE, "no host service named 'postgres.%.64s'", op);
+  pe_rdbms_dispatch(&ops, rq, op, in, n, out);
 }
 
 void pe_svc_postgres_request_end(pe_svc_request *rq) { pe_svc_conns_end(&pg_kind, &rq->pg); }

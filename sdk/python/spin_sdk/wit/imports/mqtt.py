@@ -30,6 +30,7 @@ from enum import Enum
 from typing import Union
 
 import pyedge_hostcall as _hc
+from spin_sdk._handle import Closable
 from spin_sdk import _mode
 from spin_sdk.wit.types import Err
 
@@ -128,11 +129,13 @@ def _publish_now(conn, topic, payload, qos):
     return None
 
 
-class Connection:
+class Connection(Closable):
     """An open connection to an MQTT broker (a context manager: leaving the
-    `with` block disconnects)."""
+    `with` block disconnects; close() also, and the end of the request;
+    closing twice is harmless)."""
 
-    __slots__ = ("_handle", "address", "__weakref__")
+    __slots__ = ("address", "__weakref__")
+    _close_service = "mqtt.close"
 
     @classmethod
     def _wrap(cls, handle, address):
@@ -152,25 +155,6 @@ class Connection:
     def publish(self, topic: str, payload: bytes, qos: Qos) -> None:
         """Publishes `payload` to `topic` (no wildcards) with `qos`."""
         return _mode.returns(_publish_now, self, topic, payload, qos)
-
-    def close(self) -> None:
-        """Disconnects (also the end of a `with` block and of the request).
-        Closing twice is harmless."""
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("mqtt.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc_value, traceback):
-        self.close()
-        return None
 
     def __repr__(self):
         state = "closed" if self._handle is None else "open"

@@ -16,6 +16,7 @@ server writes them) as DbValue_Str, binary ones as DbValue_Binary.
 """
 
 import pyedge_hostcall as _hc
+from spin_sdk._handle import Closable
 from spin_sdk.wit.imports import rdbms_types as _rt
 from spin_sdk.wit.imports.rdbms_types import (DbDataType, DbValue_Binary, DbValue_DbNull,
                                               DbValue_Floating32, DbValue_Floating64,
@@ -65,38 +66,27 @@ def _converter(t):
 
 
 def _param(i, v):
-    t = type(v)
-    name = t.__name__
-    if v is None or t is _rt.ParameterValue_DbNull:
+    case, x = _rt.param_case(i, v)
+    if case == "DbNull":
         return _rt.NULL
-    if not name.startswith("ParameterValue_"):
-        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
-    case, x = name[15:], getattr(v, "value", None)
     if case == "Boolean":
-        if not isinstance(x, bool):
-            raise ValueError(f"parameter {i}: ParameterValue_Boolean holds a {type(x).__name__}")
-        return _rt.text(TINY, "1" if x else "0")
+        return _rt.text(TINY, "1" if _rt.check_type(i, case, x, bool) else "0")
     if case in ("Int8", "Int16", "Int32", "Int64"):
         return _rt.text(LONGLONG, str(_rt.check_int(i, case, x)))
     if case in ("Uint8", "Uint16", "Uint32", "Uint64"):
         return _rt.text(LONGLONG | UNSIGNED, str(_rt.check_int(i, case, x)))
     if case in ("Floating32", "Floating64"):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+        _rt.check_type(i, case, x, (int, float))
         if x != x or x in (float("inf"), float("-inf")):
             raise ValueError(f"parameter {i}: MySQL has no NaN or infinity")
         return _rt.text(DOUBLE, repr(float(x)))
     if case == "Str":
-        if not isinstance(x, str):
-            raise ValueError(f"parameter {i}: ParameterValue_Str holds a {type(x).__name__}")
-        if "\0" in x:
+        if "\0" in _rt.check_type(i, case, x, str):
             raise ValueError(f"parameter {i}: text parameters cannot hold NUL (use Binary)")
         return _rt.text(STRING, x)
     if case == "Binary":
-        if not isinstance(x, (bytes, bytearray, memoryview)):
-            raise ValueError(f"parameter {i}: ParameterValue_Binary holds a {type(x).__name__}")
-        return b"b" + bytes(x)
-    raise ValueError(f"parameter {i}: {name} is not a MySQL parameter")
+        return _rt.binary(i, x)
+    raise ValueError(f"parameter {i}: ParameterValue_{case} is not a MySQL parameter")
 
 
 def _error(e, op):
@@ -112,11 +102,12 @@ def _error(e, op):
     return Err(Error_Other(e.message))
 
 
-class Connection:
+class Connection(Closable):
     """A connection to a MySQL or MariaDB server, open until close() (also
     `with`, and the end of the request: a connection never outlives it)."""
 
-    __slots__ = ("_handle",)
+    __slots__ = ()
+    _close_service = "mysql.close"
 
     def __init__(self, handle):
         self._handle = handle
@@ -132,52 +123,14 @@ class Connection:
         return cls(handle)
 
     def _call(self, op, statement, params):
-        if self._handle is None:
-            raise Err(Error_Other("the connection is closed"))
-        try:
-            blobs = [_param(i + 1, v) for i, v in enumerate(params or ())]
-        except ValueError as e:
-            raise Err(Error_BadParameter(str(e))) from None
-        status, reply = _hc.call_raw("mysql." + op, _rt.payload(self._handle, statement, blobs))
-        if status != _hc.OK:
-            raise _error(_hc.HostCallError("mysql." + op, status,
-                                           bytes(reply).decode("utf-8", "replace")), op)
-        return reply
+        return _rt.call("mysql." + op, self._handle, statement, params, _param,
+                        lambda e: _error(e, op))
 
     def query(self, statement: str, params: list) -> _rt.RowSet:
         cols, rows = _rt.parse_rows(self._call("query", statement, params))
         convs = [_converter(t) for _, t in cols]
-        out = []
-        for row in rows:
-            values = []
-            for v, (_, fn) in zip(row, convs):
-                if v is None:
-                    values.append(DbValue_DbNull())
-                    continue
-                try:
-                    values.append(fn(v))
-                except (ValueError, OverflowError) as e:
-                    raise Err(Error_ValueConversionFailed(
-                        f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
-            out.append(values)
+        out = _rt.convert_rows(rows, convs, (ValueError, OverflowError))
         return _rt.RowSet([_rt.Column(n, c[0]) for (n, _), c in zip(cols, convs)], out)
 
     def execute(self, statement: str, params: list) -> None:
         self._call("execute", statement, params)
-
-    def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("mysql.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return None

@@ -27,6 +27,7 @@ from enum import Enum
 from typing import List, Optional, Tuple, Union
 
 import pyedge_hostcall as _hc
+from spin_sdk._handle import Closable
 from componentize_py_async_support.futures import FutureReader
 from componentize_py_async_support.streams import StreamReader
 from spin_sdk import _mode
@@ -217,17 +218,11 @@ def _decimal(i, s):
 
 def _param(i, v, uint_ok=False):
     """One parameter as its host blob."""
-    t = type(v)
-    name = t.__name__
-    if v is None or t is ParameterValue_DbNull:
+    case, x = _rt.param_case(i, v)
+    if case == "DbNull":
         return _rt.NULL
-    if not name.startswith("ParameterValue_"):
-        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
-    case, x = name[15:], getattr(v, "value", None)
     if case == "Boolean":
-        if not isinstance(x, bool):
-            raise ValueError(f"parameter {i}: ParameterValue_Boolean holds a {type(x).__name__}")
-        return _rt.text(BOOL, "true" if x else "false")
+        return _rt.text(BOOL, "true" if _rt.check_type(i, case, x, bool) else "false")
     if case in ("Int8", "Int16", "Int32", "Int64"):
         oid = {"Int8": CHAR, "Int16": INT2, "Int32": INT4, "Int64": INT8}[case]
         x = _rt.check_int(i, case, x)
@@ -236,19 +231,14 @@ def _param(i, v, uint_ok=False):
         raise ValueError(f"parameter {i}: PostgreSQL has no unsigned integers "
                          f"(ParameterValue_{case})")
     if case in ("Floating32", "Floating64"):
-        if isinstance(x, bool) or not isinstance(x, (int, float)):
-            raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+        _rt.check_type(i, case, x, (int, float))
         return _rt.text(FLOAT4 if case == "Floating32" else FLOAT8, _rt.float_text(x))
     if case == "Str":
-        if not isinstance(x, str):
-            raise ValueError(f"parameter {i}: ParameterValue_Str holds a {type(x).__name__}")
-        if "\0" in x:
+        if "\0" in _rt.check_type(i, case, x, str):
             raise ValueError(f"parameter {i}: PostgreSQL text cannot hold a NUL character")
         return _rt.text(TEXT, x)
     if case == "Binary":
-        if not isinstance(x, (bytes, bytearray, memoryview)):
-            raise ValueError(f"parameter {i}: ParameterValue_Binary holds a {type(x).__name__}")
-        return b"b" + bytes(x)
+        return _rt.binary(i, x)
     if case == "Date":
         return _rt.text(DATE, _date_text(i, x))
     if case == "Time":
@@ -299,7 +289,7 @@ def _param(i, v, uint_ok=False):
         d = _rt.check_int(i, "Int32", x.days)
         us = _rt.check_int(i, "Int64", x.micros)
         return _rt.text(INTERVAL, f"{m} months {d} days {us} microseconds")
-    raise ValueError(f"parameter {i}: {name} is not a PostgreSQL parameter")
+    raise ValueError(f"parameter {i}: ParameterValue_{case} is not a PostgreSQL parameter")
 
 
 def _epoch_text(i, secs):
@@ -549,11 +539,12 @@ def _error(e, op, rich):
 # ---- the connection -------------------------------------------------------------------------------
 
 
-class Connection:
+class Connection(Closable):
     """A connection to a PostgreSQL server, open until close() (also `with`,
     and the end of the request: a connection never outlives it)."""
 
-    __slots__ = ("_handle",)
+    __slots__ = ()
+    _close_service = "postgres.close"
 
     def __init__(self, handle):
         self._handle = handle
@@ -578,35 +569,14 @@ class Connection:
         return cls._open_now(address)
 
     def _call(self, op, statement, params, rich):
-        if self._handle is None:
-            raise Err(Error_Other("the connection is closed"))
-        try:
-            blobs = [_param(i + 1, v) for i, v in enumerate(params or ())]
-        except ValueError as e:
-            raise Err(Error_BadParameter(str(e))) from None
-        status, reply = _hc.call_raw("postgres." + op, _rt.payload(self._handle, statement, blobs))
-        if status != _hc.OK:
-            e = _hc.HostCallError("postgres." + op, status, bytes(reply).decode("utf-8", "replace"))
-            raise _error(e, op, rich)
-        return reply
+        return _rt.call("postgres." + op, self._handle, statement, params, _param,
+                        lambda e: _error(e, op, rich))
 
     def _query_now(self, statement, params, rich):
         cols, rows = _rt.parse_rows(self._call("query", statement, params, rich))
         convs = [_converter(t, rich) for _, t in cols]
         columns = [Column(n, c[0]) if rich else _rt.Column(n, c[0]) for (n, _), c in zip(cols, convs)]
-        out = []
-        for row in rows:
-            values = []
-            for v, (_, fn) in zip(row, convs):
-                if v is None:
-                    values.append(DbValue_DbNull())
-                    continue
-                try:
-                    values.append(fn(v))
-                except (ValueError, IndexError, OverflowError) as e:
-                    raise Err(Error_ValueConversionFailed(
-                        f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
-            out.append(values)
+        out = _rt.convert_rows(rows, convs, (ValueError, IndexError, OverflowError))
         return (RowSet if rich else _rt.RowSet)(columns, out)
 
     def _execute_now(self, statement, params, rich):
@@ -632,20 +602,3 @@ class Connection:
 
     async def execute_async(self, statement: str, params: list) -> int:
         return self._execute_now(statement, params, True)
-
-    def close(self) -> None:
-        handle, self._handle = self._handle, None
-        if handle is not None:
-            try:
-                _hc.call("postgres.close", handle)
-            except _hc.HostCallError:
-                pass
-
-    drop = close
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return None

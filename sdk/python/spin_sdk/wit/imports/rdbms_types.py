@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import List, Union
 
+import pyedge_hostcall as _hc
+from spin_sdk.wit.types import Err
+
 __all__ = ["Error", "Error_ConnectionFailed", "Error_BadParameter", "Error_QueryFailed",
            "Error_ValueConversionFailed", "Error_Other", "DbDataType", "DbValue",
            "DbValue_Boolean", "DbValue_Int8", "DbValue_Int16", "DbValue_Int32", "DbValue_Int64",
@@ -156,6 +159,32 @@ _RANGES = {"Int8": (-(1 << 7), 1 << 7), "Int16": (-(1 << 15), 1 << 15),
            "Uint64": (0, 1 << 64)}
 
 
+def param_case(i, v):
+    """(case, value) of parameter i, a ParameterValue_* (case "Int32" for
+    ParameterValue_Int32); ("DbNull", None) for None or
+    ParameterValue_DbNull; ValueError for anything else."""
+    t = type(v)
+    name = t.__name__
+    if v is None or t is ParameterValue_DbNull:
+        return "DbNull", None
+    if not name.startswith("ParameterValue_"):
+        raise ValueError(f"parameter {i}: expected a ParameterValue_*, not {name}")
+    return name[15:], getattr(v, "value", None)
+
+
+def check_type(i, case, x, types):
+    """x, when it is of types (a bool is never a number here); else
+    ValueError naming parameter i and its ParameterValue_<case>."""
+    if not isinstance(x, types) or (isinstance(x, bool) and types is not bool):
+        raise ValueError(f"parameter {i}: ParameterValue_{case} holds a {type(x).__name__}")
+    return x
+
+
+def binary(i, x):
+    """The blob of a ParameterValue_Binary parameter i holding x."""
+    return b"b" + bytes(check_type(i, "Binary", x, (bytes, bytearray, memoryview)))
+
+
 def check_int(i, case, v):
     """v as an int in the range of the case ("Int32"...), else ValueError
     naming parameter i."""
@@ -233,3 +262,43 @@ def parse_rows(reply):
     if row or (rows and not ncols):
         raise ValueError("truncated query reply from the host")
     return columns, rows
+
+
+# ---- what the two Connections do alike ----------------------------------------------------------
+
+
+def call(service, handle, statement, params, param, error):
+    """The reply of the host call `service` ("mysql.query") for `statement`
+    and its `params`, each made a blob by param(position, value) (a
+    ValueError: Err(Error_BadParameter)). A refusal raises error(e), the
+    interface's Err for the HostCallError e."""
+    if handle is None:
+        raise Err(Error_Other("the connection is closed"))
+    try:
+        blobs = [param(i + 1, v) for i, v in enumerate(params or ())]
+    except ValueError as e:
+        raise Err(Error_BadParameter(str(e))) from None
+    status, reply = _hc.call_raw(service, payload(handle, statement, blobs))
+    if status != _hc.OK:
+        raise error(_hc.HostCallError(service, status, bytes(reply).decode("utf-8", "replace")))
+    return reply
+
+
+def convert_rows(rows, convs, errors):
+    """rows (from parse_rows) as lists of DbValue_*: a NULL as DbNull, any
+    other value through its column's converter (convs: (_, fn) a column).
+    A converter's exception in `errors` raises Err(Error_ValueConversionFailed)."""
+    out = []
+    for row in rows:
+        values = []
+        for v, (_, fn) in zip(row, convs):
+            if v is None:
+                values.append(DbValue_DbNull())
+                continue
+            try:
+                values.append(fn(v))
+            except errors as e:
+                raise Err(Error_ValueConversionFailed(
+                    f"cannot convert {v[:64]!r} for column {len(values) + 1}: {e}")) from None
+        out.append(values)
+    return out
