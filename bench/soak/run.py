@@ -697,6 +697,16 @@ def tcp_sockets():
     return out
 
 
+def unix_sockets():
+    """The inodes of the machine's AF_UNIX sockets."""
+    try:
+        with open("/proc/net/unix") as f:
+            next(f)
+            return {line.split()[6] for line in f if len(line.split()) > 6}
+    except OSError:
+        return set()
+
+
 def sample_proc(pid, server_port, origin_port, redis_port):
     """RSS (KiB; also split as the kernel does: anonymous, file-backed,
     shared memory -- the sandboxes' copy-on-write snapshot memfds are
@@ -718,7 +728,8 @@ def sample_proc(pid, server_port, origin_port, redis_port):
     except OSError:
         return None
     socks = tcp_sockets()
-    fixed = inbound = to_origin = to_redis = 0
+    unix = unix_sockets()
+    fixed = inbound = to_origin = to_redis = local = 0
     what = collections.Counter()
     for fd in fds:
         try:
@@ -731,6 +742,10 @@ def sample_proc(pid, server_port, origin_port, redis_port):
             what[re.sub(r"\[\d+\]$", "", target)] += 1
             continue
         s = socks.get(target[8:-1])
+        if not s and target[8:-1] in unix:
+            local += 1  # libcurl's wake-up socketpairs: one pair per handle, not a client
+            what["unix socket"] += 1
+            continue
         if not s:
             what["socket (not in /proc/net/tcp)"] += 1
             continue
@@ -751,8 +766,8 @@ def sample_proc(pid, server_port, origin_port, redis_port):
     return {"rss_kb": mem.get("VmRSS", 0), "rss_anon_kb": mem.get("RssAnon", 0),
             "rss_file_kb": mem.get("RssFile", 0), "rss_shmem_kb": mem.get("RssShmem", 0),
             "fds": len(fds), "fds_fixed": fixed, "fds_inbound": inbound,
-            "fds_origin": to_origin, "fds_redis": to_redis,
-            "fds_other": len(fds) - fixed - inbound - to_origin - to_redis,
+            "fds_origin": to_origin, "fds_redis": to_redis, "fds_unix": local,
+            "fds_other": len(fds) - fixed - inbound - to_origin - to_redis - local,
             "threads": threads, "what": what}
 
 
@@ -777,7 +792,7 @@ def log_usage(logdir):
 
 
 CSV_FIELDS = ["elapsed_s", "rss_kb", "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "fds", "fds_fixed", "fds_inbound", "fds_origin", "fds_redis",
-              "fds_other",
+              "fds_unix", "fds_other",
               "threads", "logdir_bytes", "logdir_du_bytes", "max_stream_bytes", "responses",
               "no_response", "redis_restarts"]
 
@@ -818,7 +833,8 @@ class Sampler:
         self.fdlog.flush()
         log(f"sample t={row['elapsed_s']:.0f}s rss={row['rss_kb'] / 1024:.1f}MiB "
             f"fds={row['fds']} (fixed {row['fds_fixed']}, in {row['fds_inbound']}, "
-            f"origin {row['fds_origin']}, redis {row['fds_redis']}, other {row['fds_other']}) "
+            f"origin {row['fds_origin']}, redis {row['fds_redis']}, unix {row['fds_unix']}, "
+            f"other {row['fds_other']}) "
             f"threads={row['threads']} "
             f"logs={total / 1048576:.2f}MiB (du {du / 1048576:.2f}) responses={responses} "
             f"reset/none={noresp}")
@@ -950,9 +966,12 @@ def check_fds_threads(t, rows, duration, max_inflight):
         why.append(f"{inb} client connections open, the soak never has more than {CONN_CAP}")
     if outb > 2 * WORKERS:
         why.append(f"{outb} connections to the origin and Redis, more than two per worker")
+    unix = max(r.get("fds_unix", 0) for r in post)
+    if unix > 4 * WORKERS:
+        why.append(f"{unix} unix sockets (libcurl's wake-up pairs), more than two pairs per worker")
     t.report("connections_bounded", "; ".join(why) or None,
              f" (client connections at most {inb}, the soak had at most {max_inflight} open; "
-             f"to the origin and Redis at most {outb})")
+             f"to the origin and Redis at most {outb}, unix sockets at most {unix})")
     th = [r["threads"] for r in post]
     t.report("threads_flat", None if max(th) == min(th) else f"threads {min(th)}..{max(th)}",
              f" ({min(th)}..{max(th)})")
