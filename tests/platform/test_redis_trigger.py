@@ -226,6 +226,7 @@ def v3_and_v4_messages_on_two_channels():
     wait_count(r, "c4", 1, a)
     eq(messages(r, "c3"), [b"hello three"], "3.x handler got its channel's message only")
     eq(messages(r, "c4"), [b"hello four"], "4.0 handler got its channel's message only")
+    a.wait_out(f"\t{HOST}:{r.port}/ch-b: [c4]")  # the console lines go out in batches
     out = "\n".join(a.lines("out"))
     check(f"Active Channels on {HOST}:{r.port}:" in out, f"Spin's channel lines: {out}")
     check(f"\t{HOST}:{r.port}/ch-a: [c3]" in out and f"\t{HOST}:{r.port}/ch-b: [c4]" in out,
@@ -303,7 +304,7 @@ def two_components_on_one_channel():
     publish(r, "shared", b"both")  # one subscription, both components run
     wait_count(r, "c3", 1, a)
     wait_count(r, "c4", 1, a)
-    check(any(f"/shared: [c3,c4]" in line for line in a.lines("out")), "Spin's [c3,c4] line")
+    a.wait_out("/shared: [c3,c4]")  # Spin's line; the console goes out in batches
 
 
 # --- failures -------------------------------------------------------------------------------
@@ -517,6 +518,7 @@ def redis_only_app_has_no_listener():
     a = App(app, args).start()
     publish(r, "only", b"x")
     wait_count(r, "c3", 1, a)
+    a.wait_out("Logging component stdio to")  # the console goes out in batches
     out = a.lines("out")
     check(not any(l.startswith("Serving ") for l in out), f"no Serving line: {out}")
     check(any(l.startswith("Logging component stdio to") for l in out), f"Spin's log line: {out}")
@@ -539,6 +541,7 @@ def app_with_http_and_redis():
     publish(r, "mix", b"two")
     wait_count(r, "both", 2, a)
     eq(request(a.port, "GET", "/count").body, b"2", "HTTP sees what the messages did")
+    a.wait_out("Active Channels on")  # the console goes out in batches
     out = a.lines("out")
     check(any(l.startswith("Serving http://") for l in out), f"the HTTP lines too: {out}")
     check(any(l.startswith("Active Channels on") for l in out), f"and the channels: {out}")
@@ -560,8 +563,8 @@ def template(name, world_note):
         time.sleep(0.05)
     eq(a.log("echo-message", "stdout"), "b'hello from the template'\n",
        f"{world_note}: print(message) in the component's log")
-    check(any(f"localhost:{r.port}/messages: [echo-message]" in l for l in a.lines("out")),
-          "Spin's channel line")
+    # the console lines go out in batches (within 50 ms), maybe after the message
+    a.wait_out(f"localhost:{r.port}/messages: [echo-message]")
 
 
 @case
