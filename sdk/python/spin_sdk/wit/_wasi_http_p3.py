@@ -65,7 +65,30 @@ class RequestOptions:
         return None
 
 
-class Request:
+class _Message:
+    """What a request and a response share: headers, a body consumed once,
+    and `with`."""
+
+    def get_headers(self) -> Fields:
+        return self._headers
+
+    @classmethod
+    def consume_body(cls, this, res):
+        """(body stream, trailers future); a body is consumed once."""
+        if this._consumed:
+            raise Err(None)
+        this._consumed = True
+        body = this._contents if this._contents is not None else ByteStreamReader(b"")
+        return body, FutureReader(Ok(None))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return None
+
+
+class Request(_Message):
     """An HTTP request: the inbound one (pyedge_entry makes it), or one
     built with Request.new to send with client.send."""
 
@@ -125,26 +148,8 @@ class Request:
     def get_options(self):
         return self._options
 
-    def get_headers(self) -> Fields:
-        return self._headers
 
-    @classmethod
-    def consume_body(cls, this, res):
-        """(body stream, trailers future); a request's body is consumed once."""
-        if this._consumed:
-            raise Err(None)
-        this._consumed = True
-        body = this._contents if this._contents is not None else ByteStreamReader(b"")
-        return body, FutureReader(Ok(None))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
-
-
-class Response:
+class Response(_Message):
     """An HTTP response: what the handler returns, or what client.send got."""
 
     def __init__(self):
@@ -170,22 +175,6 @@ class Response:
             raise Err(None)
         self._status = status_code
 
-    def get_headers(self) -> Fields:
-        return self._headers
-
-    @classmethod
-    def consume_body(cls, this, res):
-        if this._consumed:
-            raise Err(None)
-        this._consumed = True
-        body = this._contents if this._contents is not None else ByteStreamReader(b"")
-        return body, FutureReader(Ok(None))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return None
 
 
 async def _read_all(stream):
